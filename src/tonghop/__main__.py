@@ -1,0 +1,5 @@
+import sys
+
+from tonghop.cli import main
+
+sys.exit(main())

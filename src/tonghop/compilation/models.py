@@ -1,0 +1,52 @@
+"""A compilation: one run of building a campaign's consolidated report."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from tonghop.campaigns.models import Campaign
+
+
+class CompilationStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting")
+    RUNNING = "running", _("Compiling")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+def _compilation_path(instance: Compilation, filename: str) -> str:
+    return f"compilations/{instance.campaign_id}/{instance.uid}/{filename}"
+
+
+class Compilation(models.Model):
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="compilations"
+    )
+    status = models.CharField(
+        max_length=10, choices=CompilationStatus.choices, default=CompilationStatus.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(default=0)
+    docx = models.FileField(upload_to=_compilation_path, blank=True)
+    error = models.TextField(blank=True)
+    units_reported = models.PositiveIntegerField(default=0)
+    units_expected = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} · {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def filename(self) -> str:
+        return f"bao-cao-tong-hop-{self.campaign.slug}.docx"

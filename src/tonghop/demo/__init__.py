@@ -1,0 +1,1 @@
+"""The seed scenario: the office, units and campaigns that `tonghop demo` shows."""

@@ -1,0 +1,348 @@
+"""The seed scenario, built from the real directive in seed.txt.
+
+A district's Phòng Văn hóa, Khoa học và Thông tin passes on the province's directive for World
+Creativity and Innovation Day 2025 to its communes, schools and agencies. The units and people
+are invented; only the signer is the one named in the document. Reports are entered through the
+same actions a person uses, with their historical times, so the history reads as it happened.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from importlib import resources
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.utils import timezone
+
+from tonghop.campaigns.actions import CampaignSpec, IndicatorSpec, create_campaign
+from tonghop.campaigns.models import Assignment, Campaign
+from tonghop.documents.models import Direction, Document
+from tonghop.orgs.models import Membership, Role, Unit, UnitKind, User
+from tonghop.reports import actions
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+DEMO_PASSWORD = "demo-tonghop-2025"
+SEED_SLUG = "sang-tao-2025"
+
+OFFICE = {
+    "code": "phong-vhkhtt",
+    "name": "Phòng Văn hóa, Khoa học và Thông tin",
+    "short_name": "VHKHTT",
+    "parent_body": "UBND HUYỆN MINH HÒA",
+    "place": "Minh Hòa",
+    "email": "vhkhtt@minhhoa.example.vn",
+}
+
+COMMUNES = [
+    "An Phú", "Bình Minh", "Cẩm Hà", "Đại Đồng", "Đông Xuân", "Hòa Lạc", "Hưng Thịnh",
+    "Kim Sơn", "Lạc Thủy", "Mỹ Lộc", "Phú Nhuận", "Tân Lập", "Thanh Bình", "Vĩnh Hòa",
+]
+SCHOOLS = [
+    "Trường THPT Minh Hòa", "Trường THPT Lê Lợi", "Trường THCS An Phú", "Trường THCS Bình Minh",
+    "Trường THCS thị trấn Minh Hòa", "Trường Tiểu học Kim Sơn", "Trường Tiểu học Tân Lập",
+    "Trường Mầm non Hoa Sen",
+]
+AGENCIES = [
+    "Trung tâm Văn hóa, Thể thao và Du lịch huyện",
+    "Phòng Giáo dục và Đào tạo",
+    "Phòng Nông nghiệp và Môi trường",
+    "Phòng Kinh tế, Hạ tầng và Đô thị",
+    "Huyện đoàn Minh Hòa",
+    "Trung tâm Y tế huyện",
+]
+FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô"]
+GIVEN = ["Thị Hoa", "Văn Nam", "Thị Thu", "Minh Tuấn", "Thị Hạnh", "Quốc Bảo", "Thu Trang",
+         "Văn Hùng", "Thị Mai", "Đức Anh", "Ngọc Lan", "Văn Sơn"]
+
+SLOGANS = [
+    "Sáng tạo hôm nay - Phát triển ngày mai",
+    "Đổi mới sáng tạo - Động lực phát triển",
+    "Khoa học, công nghệ và đổi mới sáng tạo là động lực chính của tăng trưởng",
+    "Chung tay xây dựng văn hóa đổi mới sáng tạo",
+]
+
+SEED_INDICATORS = (
+    IndicatorSpec("pano", "Pano tuyên truyền đã treo", "integer", "sum",
+                  "1. Tuyên truyền trực quan", "cái", required=True),
+    IndicatorSpec("bang_ron", "Băng rôn đã treo", "integer", "sum",
+                  "1. Tuyên truyền trực quan", "cái", required=True),
+    IndicatorSpec("ap_phich", "Áp phích khẩu hiệu đã treo", "integer", "sum",
+                  "1. Tuyên truyền trực quan", "tờ", required=True),
+    IndicatorSpec("bai_viet", "Bài viết, tin bài đã đăng tải (phối hợp Trung tâm VH-TT-DL)",
+                  "integer", "sum", "2. Thông tin, truyền thông", "bài", required=True),
+    IndicatorSpec("hoat_dong", "Hoạt động hưởng ứng đã tổ chức", "integer", "sum",
+                  "3. Hoạt động hưởng ứng", "hoạt động", required=True),
+    IndicatorSpec("luot_nguoi", "Số lượt người tham gia, được tiếp cận", "integer", "sum",
+                  "3. Hoạt động hưởng ứng", "lượt người", required=True),
+    IndicatorSpec("khau_hieu", "Khẩu hiệu tuyên truyền đã lựa chọn", "text", "list",
+                  "3. Hoạt động hưởng ứng"),
+    IndicatorSpec("tap_the_khen", "Tập thể đề nghị khen thưởng", "integer", "sum",
+                  "4. Biểu dương, khen thưởng", "tập thể"),
+    IndicatorSpec("ca_nhan_khen", "Cá nhân đề nghị khen thưởng", "integer", "sum",
+                  "4. Biểu dương, khen thưởng", "cá nhân"),
+    IndicatorSpec("danh_sach_khen", "Tên tập thể, cá nhân đề nghị khen thưởng", "long_text",
+                  "list", "4. Biểu dương, khen thưởng"),
+)
+
+CURRENT_INDICATORS = (
+    IndicatorSpec("tthc_truc_tuyen", "Thủ tục hành chính cung cấp trực tuyến toàn trình",
+                  "integer", "sum", "", "thủ tục", required=True),
+    IndicatorSpec("ho_so_truc_tuyen", "Hồ sơ tiếp nhận trực tuyến trong tháng", "integer",
+                  "sum", "", "hồ sơ", required=True),
+    IndicatorSpec("ty_le_ky_so", "Tỷ lệ văn bản đi được ký số", "decimal", "average", "", "%",
+                  required=True, max_value=None),
+    IndicatorSpec("kho_khan", "Khó khăn, vướng mắc", "long_text", "list", ""),
+)
+
+
+def _slug(text: str) -> str:
+    from django.utils.text import slugify
+
+    # slugify drops Vietnamese letters it cannot decompose (đ): map them first.
+    return slugify(text.replace("đ", "d").replace("Đ", "D"))
+
+
+def _person(rng: random.Random) -> str:
+    return f"{rng.choice(FAMILY)} {rng.choice(GIVEN)}"
+
+
+def _user(username: str, full_name: str, *, staff: bool = False) -> User:
+    user = User.objects.create_user(
+        username=username, password=DEMO_PASSWORD, full_name=full_name, is_staff=staff
+    )
+    return user
+
+
+def _units(office: Unit, rng: random.Random) -> list[Unit]:
+    units: list[Unit] = []
+    specs = [(f"UBND xã {name}", UnitKind.COMMUNE, f"xa-{_slug(name)}") for name in COMMUNES]
+    specs += [(name, UnitKind.SCHOOL, _slug(name.replace("Trường ", ""))) for name in SCHOOLS]
+    specs += [(name, UnitKind.AGENCY, _slug(name))[:3] for name in AGENCIES]
+    for name, kind, code in specs:
+        contact = _person(rng)
+        units.append(
+            Unit.objects.create(
+                code=code[:40],
+                name=name,
+                kind=kind,
+                parent=office,
+                place=OFFICE["place"],
+                email=f"{code[:30]}@minhhoa.example.vn",
+                contact_name=contact,
+                contact_phone=f"09{rng.randrange(10**7, 10**8)}",
+            )
+        )
+    return units
+
+
+def _seed_document(office: Unit, head: User) -> Document:
+    text = resources.files("tonghop.demo").joinpath("seed.txt").read_text(encoding="utf-8")
+    parsed: dict[str, object] = {}
+    try:
+        from tonghop.dispatch import parse_text
+
+        parsed = parse_text(text, source="seed.txt")
+    except ImportError:  # the reader library is optional for the demo data
+        parsed = {}
+    return Document.objects.create(
+        office=office,
+        direction=Direction.OUTGOING,
+        doc_type="Công văn",
+        issuer=OFFICE["name"],
+        issued_on=dt.date(2025, 4, 25),
+        subject="Hưởng ứng Ngày Sáng tạo và Đổi mới sáng tạo thế giới năm 2025",
+        signer_title="Trưởng phòng",
+        signer_name=head.full_name,
+        recipients=["Như trên", "UBND huyện (b/c)", "Trang TTĐT huyện (Đăng tin)", "Lưu: VT"],
+        original_name="seed.txt",
+        text=text,
+        parsed=parsed,
+        created_by=head,
+    )
+
+
+def _seed_values(rng: random.Random, unit: Unit) -> tuple[dict[str, object], str]:
+    big = unit.kind == UnitKind.COMMUNE
+    events = rng.randint(1, 4)
+    values: dict[str, object] = {
+        "pano": rng.randint(1, 4) if big else rng.randint(0, 2),
+        "bang_ron": rng.randint(2, 8) if big else rng.randint(1, 3),
+        "ap_phich": rng.randint(5, 30),
+        "bai_viet": rng.randint(1, 6),
+        "hoat_dong": events,
+        "luot_nguoi": events * rng.randint(40, 300),
+        "khau_hieu": rng.choice(SLOGANS),
+        "tap_the_khen": rng.randint(0, 1),
+        "ca_nhan_khen": rng.randint(0, 2),
+    }
+    if values["tap_the_khen"] or values["ca_nhan_khen"]:
+        values["danh_sach_khen"] = f"Tổ chuyên môn {unit.name}; {_person(rng)}"
+    narrative = (
+        f"{unit.name} đã quán triệt, phổ biến mục đích, ý nghĩa của Ngày Sáng tạo và Đổi mới "
+        f"sáng tạo thế giới; treo pano, băng rôn tại trụ sở và nơi công cộng; tổ chức {events} "
+        "hoạt động hưởng ứng, thu hút đông đảo cán bộ và nhân dân tham gia."
+    )
+    return values, narrative
+
+
+def _at(day: dt.date, rng: random.Random) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(rng.randint(7, 16), rng.randint(0, 59)), VN)
+
+
+def _enter(
+    reporter: User,
+    assignment: Assignment,
+    values: dict[str, object],
+    narrative: str,
+    *,
+    submit: bool,
+    at: dt.datetime,
+) -> Assignment:
+    assignment.refresh_from_db()
+    return actions.save_report(
+        reporter, assignment.pk, values, narrative,
+        expected_version=assignment.version, submit=submit, now=at,
+    )
+
+
+def _seed_campaign(office: Unit, units: list[Unit], reporters: dict[int, User],
+                   specialist: User, head: User, rng: random.Random) -> Campaign:
+    document = _seed_document(office, head)
+    spec = CampaignSpec(
+        slug=SEED_SLUG,
+        title="Hưởng ứng Ngày Sáng tạo và Đổi mới sáng tạo thế giới năm 2025",
+        description=(
+            "Tổ chức các hoạt động hưởng ứng Ngày Sáng tạo và Đổi mới sáng tạo thế giới năm "
+            "2025 (tuyên truyền, lựa chọn khẩu hiệu, treo pano, băng rôn, áp phích, phối hợp "
+            "đăng tải tin bài, biểu dương, khen thưởng) và gửi báo cáo kết quả về Phòng Văn hóa, "
+            "Khoa học và Thông tin trước ngày 06/5/2025."
+        ),
+        # The document writes 2024 by mistake; the campaign keeps the intended 2025 window.
+        period_start=dt.date(2025, 4, 15),
+        period_end=dt.date(2025, 4, 26),
+        # "trước ngày 06/5/2025": due at the end of 05/5/2025, Vietnam time.
+        due_at=dt.datetime(2025, 5, 5, 23, 59, 59, tzinfo=VN),
+        report_to="Sở Khoa học và Công nghệ",
+        report_symbol="BC-VHKHTT",
+        indicators=SEED_INDICATORS,
+    )
+    campaign = create_campaign(office, spec, units, by=specialist, source_document=document)
+    assignments = list(campaign.assignments.select_related("unit").order_by("pk"))
+    order = list(range(len(assignments)))
+    rng.shuffle(order)
+    # About two thirds in: 15 on time, 3 late, 1 returned; 3 drafts; the rest not started.
+    on_time, late, returned, drafts = order[:15], order[15:18], order[18:19], order[19:22]
+    for index in on_time + late + returned:
+        assignment = assignments[index]
+        reporter = reporters[assignment.unit_id]
+        values, narrative = _seed_values(rng, assignment.unit)
+        day = (dt.date(2025, 4, 28) + dt.timedelta(days=rng.randint(0, 7))
+               if index not in late else dt.date(2025, 5, 6) + dt.timedelta(days=rng.randint(0, 3)))
+        _enter(reporter, assignment, values, narrative, submit=False, at=_at(day, rng)
+               - dt.timedelta(days=1))
+        assignment = _enter(reporter, assignment, values, narrative, submit=True,
+                            at=_at(day, rng))
+    for index in on_time[:9]:
+        assignment = Assignment.objects.get(pk=assignments[index].pk)
+        actions.accept_report(specialist, assignment.pk, expected_version=assignment.version,
+                              now=(assignment.submitted_at or timezone.now())
+                              + dt.timedelta(hours=20))
+    for index in returned:
+        assignment = Assignment.objects.get(pk=assignments[index].pk)
+        actions.return_report(
+            specialist, assignment.pk,
+            "Số lượt người tham gia chưa khớp với số hoạt động; đề nghị đơn vị rà soát, "
+            "bổ sung danh sách đề nghị khen thưởng.",
+            expected_version=assignment.version,
+            now=(assignment.submitted_at or timezone.now()) + dt.timedelta(hours=6),
+        )
+    for index in drafts:
+        assignment = assignments[index]
+        values, narrative = _seed_values(rng, assignment.unit)
+        partial = {k: v for k, v in values.items() if k in ("pano", "bang_ron")}
+        _enter(reporters[assignment.unit_id], assignment, partial, "", submit=False,
+               at=_at(dt.date(2025, 5, 2), rng))
+    return campaign
+
+
+def _current_campaign(office: Unit, units: list[Unit], reporters: dict[int, User],
+                      specialist: User, rng: random.Random) -> Campaign:
+    today = timezone.localdate()
+    due_day = today + dt.timedelta(days=4)
+    spec = CampaignSpec(
+        slug=f"chuyen-doi-so-{today:%Y-%m}",
+        title=f"Báo cáo kết quả chuyển đổi số tháng {today.month}/{today.year}",
+        description="Báo cáo số liệu chuyển đổi số trong tháng của các đơn vị.",
+        period_start=today.replace(day=1),
+        period_end=due_day,
+        due_at=dt.datetime.combine(due_day, dt.time(23, 59, 59), VN),
+        report_to="UBND huyện Minh Hòa",
+        report_symbol="BC-VHKHTT",
+        indicators=CURRENT_INDICATORS,
+    )
+    campaign = create_campaign(office, spec, units, by=specialist)
+    assignments = list(campaign.assignments.select_related("unit").order_by("pk"))
+    rng.shuffle(assignments)
+    now = timezone.now()
+    for position, assignment in enumerate(assignments[:9]):
+        values: dict[str, object] = {
+            "tthc_truc_tuyen": rng.randint(20, 120),
+            "ho_so_truc_tuyen": rng.randint(10, 400),
+            "ty_le_ky_so": f"{rng.randint(800, 1000) / 10}",
+        }
+        _enter(reporters[assignment.unit_id], assignment, values, "", submit=position < 6,
+               at=now - dt.timedelta(hours=rng.randint(1, 48)))
+    return campaign
+
+
+def demo_logins() -> list[tuple[str, str]]:
+    logins = [
+        ("chuyenvien", "chuyên viên của Phòng (xem, duyệt, tổng hợp)"),
+        ("truongphong", "trưởng phòng (Phạm Viết Thạch)"),
+        ("quantri", "quản trị hệ thống"),
+    ]
+    seed = Campaign.objects.filter(slug=SEED_SLUG).first()
+    if seed is not None:
+        pending = (
+            seed.assignments.filter(state="not_started").select_related("unit").order_by("pk")
+        )
+        for assignment in pending[:1]:
+            reporter = assignment.unit.memberships.filter(role=Role.REPORTER).first()
+            if reporter:
+                logins.append((reporter.user.username,
+                               f"báo cáo viên {assignment.unit.name} (chưa báo cáo)"))
+        returned = seed.assignments.filter(state="returned").select_related("unit").first()
+        if returned:
+            reporter = returned.unit.memberships.filter(role=Role.REPORTER).first()
+            if reporter:
+                logins.append((reporter.user.username,
+                               f"báo cáo viên {returned.unit.name} (bị trả lại)"))
+    return logins
+
+
+@transaction.atomic
+def load_scenario(seed: int = 2025) -> bool:
+    """Create the seed scenario once; returns False when it is already there."""
+    if Unit.objects.filter(code=OFFICE["code"]).exists():
+        return False
+    rng = random.Random(seed)
+    office = Unit.objects.create(kind=UnitKind.OFFICE, **OFFICE)
+    specialist = _user("chuyenvien", "Nguyễn Thị Lan")
+    head = _user("truongphong", "Phạm Viết Thạch")
+    admin = _user("quantri", "Quản trị hệ thống", staff=True)
+    admin.is_superuser = True
+    admin.save()
+    Membership.objects.create(user=specialist, unit=office, role=Role.SPECIALIST)
+    Membership.objects.create(user=head, unit=office, role=Role.HEAD)
+    Membership.objects.create(user=admin, unit=office, role=Role.ADMIN)
+    units = _units(office, rng)
+    reporters: dict[int, User] = {}
+    for unit in units:
+        reporter = _user(unit.code, unit.contact_name)
+        Membership.objects.create(user=reporter, unit=unit, role=Role.REPORTER)
+        reporters[unit.pk] = reporter
+    _seed_campaign(office, units, reporters, specialist, head, rng)
+    _current_campaign(office, units, reporters, specialist, rng)
+    return True

@@ -1,0 +1,134 @@
+"""The unit tree, people, and the roles people hold in units."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.db.models.manager import RelatedManager
+
+
+class User(AbstractUser):
+    """A person who signs in. Roles come from memberships, never from flags on the user."""
+
+    full_name = models.CharField(_("full name"), max_length=200, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+
+    if TYPE_CHECKING:
+        memberships: RelatedManager[Membership]
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    def display_name(self) -> str:
+        return self.full_name or self.get_username()
+
+    def office_units(self) -> models.QuerySet[Unit]:
+        """Offices where this person works as specialist, head or administrator."""
+        return Unit.objects.filter(
+            memberships__user=self, memberships__role__in=Role.office_roles()
+        ).distinct()
+
+    def reporting_units(self) -> models.QuerySet[Unit]:
+        return Unit.objects.filter(
+            memberships__user=self, memberships__role=Role.REPORTER
+        ).distinct()
+
+    def has_office_role(self, office: Unit, *roles: Role) -> bool:
+        wanted = roles or Role.office_roles()
+        return self.is_active and self.memberships.filter(unit=office, role__in=wanted).exists()
+
+
+class UnitKind(models.TextChoices):
+    OFFICE = "office", _("Office")
+    COMMUNE = "commune", _("Commune")
+    SCHOOL = "school", _("School")
+    AGENCY = "agency", _("Agency")
+    OTHER = "other", _("Other")
+
+
+class UnitQuerySet(models.QuerySet["Unit"]):
+    def active(self) -> UnitQuerySet:
+        return self.filter(is_active=True)
+
+
+class Unit(models.Model):
+    """An organisation in the tree: the office itself, or a commune, school or agency below it."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=255)
+    short_name = models.CharField(_("short name"), max_length=40, blank=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=UnitKind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    # The body above, written as ND 30 puts it in a header (e.g. "UBND HUYỆN ĐÔNG SƠN").
+    parent_body = models.CharField(_("parent body"), max_length=255, blank=True)
+    place = models.CharField(_("place name"), max_length=100, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    contact_name = models.CharField(_("contact person"), max_length=200, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects: ClassVar[UnitQuerySet] = UnitQuerySet.as_manager()  # type: ignore[assignment]
+
+    if TYPE_CHECKING:
+        children: RelatedManager[Unit]
+        memberships: RelatedManager[Membership]
+
+    class Meta:
+        ordering = ["kind", "name"]
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def descendants(self) -> list[Unit]:
+        """Every unit below this one, breadth first (the tree is a few hundred units at most)."""
+        found: list[Unit] = []
+        frontier = [self.pk]
+        while frontier:
+            level = list(Unit.objects.filter(parent_id__in=frontier))
+            found.extend(level)
+            frontier = [u.pk for u in level]
+        return found
+
+
+class Role(models.TextChoices):
+    REPORTER = "reporter", _("Unit reporter")
+    SPECIALIST = "specialist", _("Office specialist")
+    HEAD = "head", _("Office head")
+    ADMIN = "admin", _("Administrator")
+
+    @classmethod
+    def office_roles(cls) -> tuple[Role, ...]:
+        return (cls.SPECIALIST, cls.HEAD, cls.ADMIN)
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "unit", "role"], name="membership_unique_role"
+            )
+        ]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.unit}"

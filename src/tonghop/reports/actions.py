@@ -1,0 +1,248 @@
+"""Every change of an assignment or its report goes through here: one transaction each,
+checked against the transition table, recorded in the assignment's events.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from tonghop.campaigns.models import (
+    STEP_ROLES,
+    TRANSITIONS,
+    Assignment,
+    AssignmentEvent,
+    CampaignStatus,
+    Indicator,
+    State,
+    Step,
+)
+from tonghop.orgs.models import Role, User
+from tonghop.reports.models import Report, ReportVersion
+
+MAX_NARRATIVE = 20000
+
+
+class ActionError(Exception):
+    """A refused change. str() is a sentence for the person who asked for it."""
+
+
+class NotAllowed(ActionError):
+    pass
+
+
+class InvalidStep(ActionError):
+    pass
+
+
+class StaleForm(ActionError):
+    pass
+
+
+class InvalidValues(ActionError):
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__(_("Some values are not valid; nothing was saved. See the marked fields."))
+        self.errors = errors
+
+
+def _local(moment: dt.datetime) -> str:
+    return date_format(timezone.localtime(moment), "H:i d/m/Y")
+
+
+def _refusal(assignment: Assignment, step: Step) -> str:
+    """Explain in the person's words why this step cannot be taken now."""
+    state = State(assignment.state)
+    if step in (Step.SAVE, Step.SUBMIT):
+        if state == State.SUBMITTED and assignment.submitted_at:
+            return _(
+                "This report was already submitted at %(time)s; it cannot be changed unless "
+                "the office returns it."
+            ) % {"time": _local(assignment.submitted_at)}
+        if state == State.ACCEPTED:
+            return _("This report has been accepted by the office and can no longer be changed.")
+    if step in (Step.RETURN, Step.ACCEPT):
+        if state == State.ACCEPTED:
+            return _("This report has already been accepted.")
+        if state == State.RETURNED:
+            return _("This report has already been returned to the unit.")
+        return _("Only a submitted report can be accepted or returned.")
+    return _("This step is not possible now (%(state)s).") % {"state": state.label}
+
+
+def _lock(assignment_id: int) -> Assignment:
+    return (
+        Assignment.objects.select_for_update()
+        .select_related("campaign", "campaign__office", "unit")
+        .get(pk=assignment_id)
+    )
+
+
+def _check_allowed(user: User, assignment: Assignment, step: Step) -> None:
+    roles = STEP_ROLES[step]
+    if not user.is_active:
+        raise NotAllowed(_("Your account is disabled."))
+    if roles == (Role.REPORTER,):
+        allowed = user.memberships.filter(unit=assignment.unit, role=Role.REPORTER).exists()
+    else:
+        allowed = user.has_office_role(assignment.campaign.office, *roles)
+    if not allowed:
+        raise NotAllowed(_("You are not allowed to do this for this unit."))
+    if step in (Step.SAVE, Step.SUBMIT) and assignment.campaign.status != CampaignStatus.OPEN:
+        raise NotAllowed(_("This campaign is closed; reports can no longer be changed."))
+
+
+def _transition(
+    user: User,
+    assignment: Assignment,
+    step: Step,
+    *,
+    expected_version: int,
+    now: dt.datetime,
+    comment: str = "",
+    details: dict[str, Any] | None = None,
+) -> None:
+    _check_allowed(user, assignment, step)
+    before = State(assignment.state)
+    after = TRANSITIONS.get((before, step))
+    if after is None:
+        raise InvalidStep(_refusal(assignment, step))
+    if assignment.version != expected_version:
+        raise StaleForm(
+            _(
+                "This report changed after you opened it (its state is now “%(state)s”). "
+                "Nothing was saved; the page shows the current version."
+            )
+            % {"state": assignment.display_status.label}
+        )
+    assignment.state = after
+    assignment.version += 1
+    assignment.save()
+    AssignmentEvent.objects.create(
+        assignment=assignment,
+        actor=user,
+        step=step,
+        from_state=before,
+        to_state=after,
+        comment=comment,
+        at=now,
+        details=details or {},
+    )
+
+
+def clean_values(
+    indicators: list[Indicator], data: Mapping[str, object], *, for_submit: bool
+) -> dict[str, Any]:
+    """Check every value on the server; required figures are only demanded on submission."""
+    values: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    for indicator in indicators:
+        raw = data.get(indicator.code)
+        try:
+            if not for_submit and indicator.required and (raw is None or str(raw).strip() == ""):
+                values[indicator.code] = None
+                continue
+            values[indicator.code] = indicator.clean_value(raw)
+        except ValidationError as exc:
+            errors[indicator.code] = list(exc.messages)
+    if errors:
+        raise InvalidValues(errors)
+    return values
+
+
+def save_report(
+    user: User,
+    assignment_id: int,
+    data: Mapping[str, object],
+    narrative: str,
+    *,
+    expected_version: int,
+    submit: bool,
+    now: dt.datetime | None = None,
+) -> Assignment:
+    """Save a unit's draft, or submit it. Refused values leave the saved report untouched."""
+    now = now or timezone.now()
+    narrative = (narrative or "").strip()
+    step = Step.SUBMIT if submit else Step.SAVE
+    with transaction.atomic():
+        assignment = _lock(assignment_id)
+        _check_allowed(user, assignment, step)
+        indicators = list(assignment.campaign.indicators.all())
+        values = clean_values(indicators, data, for_submit=submit)
+        if len(narrative) > MAX_NARRATIVE:
+            raise InvalidValues(
+                {"narrative": [_("Too long: at most %(limit)s characters.") % {
+                    "limit": MAX_NARRATIVE}]}
+            )
+        _transition(user, assignment, step, expected_version=expected_version, now=now)
+        report, _created = Report.objects.get_or_create(assignment=assignment)
+        report.values = values
+        report.narrative = narrative
+        report.updated_by = user
+        report.updated_at = now
+        report.save()
+        if submit:
+            number = report.versions.count() + 1
+            ReportVersion.objects.create(
+                report=report,
+                number=number,
+                values=values,
+                narrative=narrative,
+                created_by=user,
+                created_at=now,
+            )
+            assignment.submitted_at = now
+            if assignment.first_submitted_at is None:
+                assignment.first_submitted_at = now
+            assignment.save(update_fields=["submitted_at", "first_submitted_at"])
+        return assignment
+
+
+def return_report(
+    user: User,
+    assignment_id: int,
+    comment: str,
+    *,
+    expected_version: int,
+    now: dt.datetime | None = None,
+) -> Assignment:
+    """Send a submitted report back to its unit for correction, saying why."""
+    comment = (comment or "").strip()
+    if not comment:
+        raise InvalidValues({"comment": [_("Say what the unit must correct.")]})
+    if len(comment) > 5000:
+        raise InvalidValues({"comment": [_("Too long: at most %(limit)s characters.") % {
+            "limit": 5000}]})
+    with transaction.atomic():
+        assignment = _lock(assignment_id)
+        _transition(
+            user,
+            assignment,
+            Step.RETURN,
+            expected_version=expected_version,
+            now=now or timezone.now(),
+            comment=comment,
+        )
+        return assignment
+
+
+def accept_report(
+    user: User,
+    assignment_id: int,
+    *,
+    expected_version: int,
+    now: dt.datetime | None = None,
+) -> Assignment:
+    now = now or timezone.now()
+    with transaction.atomic():
+        assignment = _lock(assignment_id)
+        _transition(user, assignment, Step.ACCEPT, expected_version=expected_version, now=now)
+        assignment.accepted_at = now
+        assignment.save(update_fields=["accepted_at"])
+        return assignment

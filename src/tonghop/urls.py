@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from tonghop import views
+from tonghop.campaigns import views as campaign_views
+from tonghop.compilation import views as compilation_views
+from tonghop.reports import views as report_views
+
+reports_patterns = (
+    [
+        path("", report_views.my_assignments, name="mine"),
+        path("<int:pk>/", report_views.report_form, name="form"),
+    ],
+    "reports",
+)
+
+campaign_patterns = (
+    [
+        path("", campaign_views.campaign_list, name="list"),
+        path("<slug:slug>/", campaign_views.campaign_detail, name="detail"),
+        path("<slug:slug>/units/<int:pk>/", campaign_views.review, name="review"),
+        path(
+            "<slug:slug>/units/<int:pk>/<str:step>/",
+            campaign_views.review_step,
+            name="review-step",
+        ),
+    ],
+    "campaigns",
+)
+
+compilation_patterns = (
+    [
+        path("<slug:slug>/", compilation_views.start, name="start"),
+        path("<slug:slug>/<uuid:uid>/", compilation_views.detail, name="detail"),
+        path("<slug:slug>/<uuid:uid>/download/", compilation_views.download, name="download"),
+    ],
+    "compilation",
+)
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/login/", views.login, name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("health/", views.health, name="health"),
+    path("reports/", include(reports_patterns)),
+    path("campaigns/", include(campaign_patterns)),
+    path("compile/", include(compilation_patterns)),
+    path("admin/", admin.site.urls),
+]
