@@ -164,7 +164,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
+# Only a deployment that runs collectstatic behind a web server sets this.
+STATIC_ROOT = os.environ.get("TONGHOP_STATIC_ROOT") or None
 # Serve straight from the apps' static folders: a laptop install needs no collectstatic step.
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = DATA_DIR / "files"
@@ -185,12 +186,19 @@ if _task_backend not in _TASK_BACKENDS:
     )
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[_task_backend], "QUEUES": ["default"]}}
 
-EMAIL_HOST = env_str("TONGHOP_SMTP_HOST", "localhost")
-EMAIL_PORT = env_int("TONGHOP_SMTP_PORT", 25)
-EMAIL_HOST_USER = env_str("TONGHOP_SMTP_USER", "")
-EMAIL_HOST_PASSWORD = env_str("TONGHOP_SMTP_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("TONGHOP_SMTP_STARTTLS", False)
-EMAIL_TIMEOUT = env_int("TONGHOP_SMTP_TIMEOUT", 20)
+MAILERS = {
+    "default": {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": env_str("TONGHOP_SMTP_HOST", "localhost"),
+            "port": env_int("TONGHOP_SMTP_PORT", 25),
+            "username": env_str("TONGHOP_SMTP_USER", ""),
+            "password": env_str("TONGHOP_SMTP_PASSWORD", ""),
+            "use_tls": env_bool("TONGHOP_SMTP_STARTTLS", False),
+            "timeout": env_int("TONGHOP_SMTP_TIMEOUT", 20),
+        },
+    }
+}
 DEFAULT_FROM_EMAIL = env_str("TONGHOP_FROM_EMAIL", "tonghop@localhost")
 
 LOGGING: dict[str, Any] = {

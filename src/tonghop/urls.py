@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from tonghop import views
 from tonghop.campaigns import views as campaign_views
@@ -22,8 +22,8 @@ campaign_patterns = (
         path("", campaign_views.campaign_list, name="list"),
         path("<slug:slug>/", campaign_views.campaign_detail, name="detail"),
         path("<slug:slug>/units/<int:pk>/", campaign_views.review, name="review"),
-        path(
-            "<slug:slug>/units/<int:pk>/<str:step>/",
+        re_path(
+            r"^(?P<slug>[-\w]+)/units/(?P<pk>\d+)/(?P<step>accept|return)/$",
             campaign_views.review_step,
             name="review-step",
         ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -208,13 +209,7 @@ class Indicator(models.Model):
                     code="too_long",
                 )
             return text
-        # Vietnamese writes 1.250 for one thousand two hundred fifty and 2,5 for two and a half;
-        # a whole-number field accepts the thousands dots, a decimal field the decimal comma.
-        normalised = text.replace(" ", "")
-        if self.kind == IndicatorKind.INTEGER:
-            normalised = normalised.replace(".", "")
-        else:
-            normalised = normalised.replace(",", ".")
+        normalised = _normalise_number(text)
         try:
             number = Decimal(normalised)
         except InvalidOperation:
@@ -239,6 +234,21 @@ class Indicator(models.Model):
         if self.kind == IndicatorKind.INTEGER:
             return int(number)
         return format(number.normalize(), "f")
+
+
+_THOUSANDS = re.compile(r"^[-+]?\d{1,3}(\.\d{3})+(,\d+)?$")
+
+
+def _normalise_number(text: str) -> str:
+    """Read a number as Vietnamese write it: 1.250 (thousands dots), 2,5 (decimal comma).
+
+    A dot followed by groups of exactly three digits is a thousands separator; any other single
+    dot or comma is the decimal mark, so "92.5" typed on an English keyboard still reads 92,5.
+    """
+    compact = text.replace(" ", "").replace("\u00a0", "")
+    if _THOUSANDS.match(compact):
+        return compact.replace(".", "").replace(",", ".")
+    return compact.replace(",", ".")
 
 
 class State(models.TextChoices):

@@ -93,6 +93,7 @@ def review(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def review_step(request: HttpRequest, slug: str, pk: int, step: str) -> HttpResponse:
     assignment = _get_assignment_for_staff(request, slug, pk)
     form: VersionForm | ReturnForm
+    # The URL admits only "accept" and "return"; anything else never reaches this view.
     form = ReturnForm(request.POST) if step == "return" else VersionForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():

@@ -1,0 +1,1 @@
+"""Compilation: consolidated reports of a campaign (totals, rendering, signing, publishing)."""

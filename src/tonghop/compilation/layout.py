@@ -1,0 +1,256 @@
+"""The one description of an outgoing document (Báo cáo, Mẫu 1.4 of ND 30/2020 Phụ lục III).
+
+Content and structure only: every renderer (DOCX now, PDF later) draws from these frozen
+dataclasses, and the wording rules of ND 30 Phụ lục I that are about *text* (how "Số:" and the
+place-date line are written, how "Nơi nhận" lines end) live here so both renderers agree.
+Fonts, sizes and positions belong to the renderers.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import unicodedata
+from dataclasses import dataclass
+
+__all__ = [
+    "Block",
+    "OfficialDocument",
+    "Paragraph",
+    "Section",
+    "Signer",
+    "Table",
+    "appendix_label",
+    "appendix_reference_line",
+    "appendix_title",
+    "clean_text",
+    "column_shares",
+    "format_date_nd30",
+    "kinh_gui_lines",
+    "number_line",
+    "place_date_line",
+    "recipient_lines",
+    "signer_lines",
+]
+
+# Blank left for the clerk's register when the number or the day is not known yet
+# (the Mẫu 1.4 header reads "Số:        /…-…" and "ngày …… tháng …… năm ……").
+NUMBER_BLANK = " " * 8
+DATE_BLANK = " " * 6
+
+
+@dataclass(frozen=True)
+class Signer:
+    """Ô 7a/7b (ND 30 PL I, II.7): authority, title and name of the person who signs.
+
+    ``authority`` is "KT.", "TM.", "TL.", "TUQ." or "Q."; ``authority_of`` is what follows it
+    ("TRƯỞNG PHÒNG" after "KT.", "ỦY BAN NHÂN DÂN" after "TM."). Without ``authority_of`` the
+    abbreviation goes in front of ``title`` on one line ("Q. TRƯỞNG PHÒNG").
+    """
+
+    authority: str | None
+    authority_of: str | None
+    title: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A body paragraph; a newline inside ``text`` is a line break within the paragraph."""
+
+    text: str
+    bold: bool = False
+    italic: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    """A data table. ``numeric[i]`` right-aligns column i; empty ``numeric`` means all text."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    numeric: tuple[bool, ...] = ()
+    total_row: tuple[str, ...] | None = None
+    caption: str | None = None
+
+    def __post_init__(self) -> None:
+        width = len(self.columns)
+        if width == 0:
+            raise ValueError("a table needs at least one column")
+        if self.numeric and len(self.numeric) != width:
+            raise ValueError(f"numeric has {len(self.numeric)} flags for {width} columns")
+        if self.total_row is not None and len(self.total_row) != width:
+            raise ValueError(f"total row has {len(self.total_row)} cells for {width} columns")
+        for i, row in enumerate(self.rows):
+            if len(row) != width:
+                raise ValueError(f"row {i} has {len(row)} cells for {width} columns")
+
+    def is_numeric(self, column: int) -> bool:
+        return bool(self.numeric) and self.numeric[column]
+
+
+@dataclass(frozen=True)
+class Section:
+    """A numbered part of the content. ``heading`` carries its own number ("I. KẾT QUẢ ...",
+    "1. Công tác tuyên truyền"); top-level headings are printed in capitals (ND 30 PL I, II.6.đ:
+    "Số thứ tự và tiêu đề của mục: in hoa, đứng, đậm")."""
+
+    heading: str
+    blocks: tuple[Block, ...] = ()
+
+
+Block = Paragraph | Table | Section
+
+
+@dataclass(frozen=True)
+class OfficialDocument:
+    parent_body: str | None  # tên cơ quan chủ quản trực tiếp, "UBND HUYỆN ĐÔNG SƠN"
+    issuer: str  # tên cơ quan ban hành, "PHÒNG VĂN HÓA, KHOA HỌC VÀ THÔNG TIN"
+    number: str | None  # None: left blank for the register
+    symbol: str  # "BC-VHKHTT"
+    place: str  # "Đông Sơn"
+    issued_on: datetime.date | None  # None: day and month left blank
+    year: int  # printed when issued_on is None
+    doc_type: str  # "BÁO CÁO"
+    subject: str  # trích yếu
+    addressees: tuple[str, ...]  # after "Kính gửi:"; may be empty
+    sections: tuple[Section, ...]
+    signer: Signer
+    recipients: tuple[str, ...]  # "Như trên", ..., "Lưu: VT, VHKHTT"
+    appendices: tuple[Section, ...] = ()  # heading is the appendix title
+
+
+# XML 1.0 forbids C0 controls except tab/newline/CR; C1 controls, lone surrogates and the
+# non-characters U+FFFE/U+FFFF make python-docx (lxml) raise, so they are dropped, not escaped.
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def clean_text(text: str) -> str:
+    """NFC (TCVN 6909:2001 is Unicode; decomposed input from some keyboards breaks search and
+    fonts), without characters XML cannot carry; CR/CRLF become newlines, tabs spaces."""
+    text = _FORBIDDEN.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return unicodedata.normalize("NFC", text.replace("\t", " "))
+
+
+def column_shares(table: Table) -> tuple[float, ...]:
+    """How a table shares the text width: by the longest cell of each column (capped, so one
+    long name does not starve the figures), a header wrapping onto about three lines but never
+    inside a word; +2 pays for the cell padding of narrow columns like "TT"."""
+    weights = []
+    total_row = (table.total_row,) if table.total_row else ()
+    for i, title in enumerate(table.columns):
+        title = clean_text(title)
+        head = max(max((len(w) for w in title.split()), default=0) + 1, len(title) / 3)
+        longest = max(head, *(len(row[i]) for row in (*table.rows, *total_row)), 3)
+        weights.append(min(float(longest), 40.0) + 2)
+    total = sum(weights)
+    return tuple(w / total for w in weights)
+
+
+def format_date_nd30(d: datetime.date) -> str:
+    """ND 30 PL I, II.4.b: days below 10 and months 1, 2 take a leading zero, others do not:
+    "ngày 05 tháng 5 năm 2025", "ngày 15 tháng 01 năm 2025", "ngày 20 tháng 12 năm 2025"."""
+    month = f"{d.month:02d}" if d.month <= 2 else str(d.month)
+    return f"ngày {d.day:02d} tháng {month} năm {d.year}"
+
+
+def place_date_line(doc: OfficialDocument) -> str:
+    """Ô 4: "Đông Sơn, ngày 05 tháng 5 năm 2025", or blanks for day and month."""
+    place = clean_text(doc.place).strip()
+    return f"{place}, {_date_words(doc)}" if place else _date_words(doc)
+
+
+def _date_words(doc: OfficialDocument) -> str:
+    if doc.issued_on is not None:
+        return format_date_nd30(doc.issued_on)
+    return f"ngày{DATE_BLANK}tháng{DATE_BLANK}năm {doc.year}"
+
+
+def number_line(doc: OfficialDocument) -> str:
+    """Ô 3 (ND 30 PL I, II.3.c): "Số: 05/BC-VHKHTT"; numbers below 10 take a leading zero."""
+    number = clean_text(doc.number or "").strip()
+    if number.isdigit() and int(number) < 10:
+        number = f"{int(number):02d}"
+    return f"Số: {number or NUMBER_BLANK}/{clean_text(doc.symbol).strip()}"
+
+
+def _strip_list_marks(text: str) -> str:
+    text = clean_text(text).strip()
+    text = text.removeprefix("-").strip()
+    return text.rstrip(";.").rstrip()
+
+
+def kinh_gui_lines(addressees: tuple[str, ...]) -> tuple[str, ...]:
+    """ND 30 PL I, II.9.d (ô 9a): one addressee on the "Kính gửi:" line; several go one per
+    line, each "- ...;", the last ending in "."."""
+    names = [n for n in (_strip_list_marks(a) for a in addressees) if n]
+    if len(names) <= 1:
+        return tuple(f"Kính gửi: {n}" for n in names)
+    return ("Kính gửi:", *(f"- {n};" for n in names[:-1]), f"- {names[-1]}.")
+
+
+def recipient_lines(recipients: tuple[str, ...]) -> tuple[str, ...]:
+    """ND 30 PL I, II.9.d (ô 9b): each line "- ...;", the last ("Lưu: VT, ...") ending in "."."""
+    names = [n for n in (_strip_list_marks(r) for r in recipients) if n]
+    if not names:
+        return ()
+    return (*(f"- {n};" for n in names[:-1]), f"- {names[-1]}.")
+
+
+def signer_lines(signer: Signer) -> tuple[str, ...]:
+    """Ô 7a/7b in capitals: ("KT. TRƯỞNG PHÒNG", "PHÓ TRƯỞNG PHÒNG") or ("Q. TRƯỞNG PHÒNG",)."""
+    title = clean_text(signer.title).strip().upper()
+    authority = clean_text(signer.authority or "").strip().upper()
+    of = clean_text(signer.authority_of or "").strip().upper()
+    if authority and of:
+        return (f"{authority} {of}", title)
+    if authority:
+        return (f"{authority} {title}",)
+    return (title,)
+
+
+_ROMAN = (
+    (1000, "M"),
+    (900, "CM"),
+    (500, "D"),
+    (400, "CD"),
+    (100, "C"),
+    (90, "XC"),
+    (50, "L"),
+    (40, "XL"),
+    (10, "X"),
+    (9, "IX"),
+    (5, "V"),
+    (4, "IV"),
+    (1, "I"),
+)
+
+
+def _roman(n: int) -> str:
+    out = []
+    for value, letters in _ROMAN:
+        count, n = divmod(n, value)
+        out.append(letters * count)
+    return "".join(out)
+
+
+def appendix_label(index: int, count: int) -> str:
+    """ND 30 PL I, III.1.a: with two or more appendices they are numbered in Roman numerals."""
+    return f"Phụ lục {_roman(index + 1)}" if count > 1 else "Phụ lục"
+
+
+_APPENDIX_PREFIX = re.compile(r"^\s*phụ lục(\s+[IVXLC\d]+)?\s*[:.\-–]\s*", re.IGNORECASE)
+
+
+def appendix_title(appendix: Section) -> str:
+    """The appendix title in capitals (III.1.b), without a "Phụ lục:" the caller may have put in
+    front: the renderer prints the "Phụ lục I" line itself."""
+    title = _APPENDIX_PREFIX.sub("", clean_text(appendix.heading).strip())
+    return title.upper()
+
+
+def appendix_reference_line(doc: OfficialDocument) -> str:
+    """ND 30 PL I, III.1.c: "(Kèm theo Báo cáo số .../BC-... ngày ... tháng ... năm ...)"."""
+    kind = clean_text(doc.doc_type).strip().lower().capitalize()
+    number = number_line(doc).removeprefix("Số: ")
+    return f"(Kèm theo {kind} số {number} {_date_words(doc)})"

@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import docx
+from django.urls import reverse
+
+from tests.conftest import World
+from tonghop.cli import main as cli_main
+from tonghop.compilation.models import Compilation, CompilationStatus
+from tonghop.compilation.totals import IndicatorInfo, UnitRow, compute_totals, format_number
+from tonghop.reports import actions
+
+
+def _text(data: bytes) -> str:
+    document = docx.Document(io.BytesIO(data))
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            parts.append(" | ".join(cell.text for cell in row.cells))
+    return "\n".join(parts)
+
+
+def _fill(world: World) -> None:
+    actions.save_report(world.hoa, world.a_an_phu.pk,
+                        {"pano": "3", "luot_nguoi": "1.200", "ty_le": "90",
+                         "khau_hieu": "Sáng tạo hôm nay"},
+                        "An Phú đã treo 3 pano", expected_version=0, submit=True)
+    actions.save_report(world.nam, world.a_binh_minh.pk,
+                        {"pano": "4", "luot_nguoi": "300", "ty_le": "95,5"}, "",
+                        expected_version=0, submit=True)
+
+
+def test_it_totals_exactly() -> None:
+    infos = [IndicatorInfo("a", "A", "integer", "sum"), IndicatorInfo("r", "R", "decimal",
+                                                                         "average"),
+             IndicatorInfo("k", "K", "text", "list"), IndicatorInfo("c", "C", "integer",
+                                                                      "count")]
+    rows = [UnitRow("X", "g1", {"a": 1, "r": "0.1", "k": "x", "c": 0}),
+            UnitRow("Y", "g1", {"a": 2, "r": "0.2", "c": None}),
+            UnitRow("Z", "g2", {"a": None, "r": None, "k": "z"})]
+    totals = compute_totals(infos, rows)
+    by_code = {t.indicator.code: t for t in totals.totals}
+    assert by_code["a"].value == 3
+    assert str(by_code["r"].value) == "0.15"
+    assert by_code["k"].items == (("X", "x"), ("Z", "z"))
+    assert by_code["c"].value == 1
+    assert [t.value for t in totals.by_group["g2"]] == [None, None, 0]
+    assert format_number(1234567) == "1.234.567"
+
+
+def test_it_compiles_the_totals_and_the_missing_units(world: World) -> None:
+    _fill(world)
+    from tonghop.compilation.actions import render_campaign_docx
+
+    text = _text(render_campaign_docx(world.campaign))
+    assert "BÁO CÁO" in text
+    assert "BC-VHKHTT" in text
+    assert "Sở Khoa học và Công nghệ" in text
+    assert "Pano đã treo | cái | 7 | 2" in text
+    assert "Lượt người tham gia | lượt | 1.500 | 2" in text
+    assert "92,75" in text
+    assert "Sáng tạo hôm nay" in text
+    assert "Các đơn vị chưa báo cáo (1): Trường THCS An Phú" in text
+    assert "Tổng cộng | 7 | 1.500" in text
+    assert "Phạm Viết Thạch" in text
+
+
+def test_it_compiles_a_campaign_with_no_reports(world: World) -> None:
+    from tonghop.compilation.actions import render_campaign_docx
+
+    text = _text(render_campaign_docx(world.campaign))
+    assert "số đơn vị đã báo cáo: 0/3" in text
+    assert "Các đơn vị chưa báo cáo (3)" in text
+
+
+def test_it_compiles_from_the_page_through_the_task(
+    world: World, django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    _fill(world)
+    client = world.client_for(world.lan)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("compilation:start", args=[world.campaign.slug]))
+    assert response.status_code == 302
+    compilation = Compilation.objects.get()
+    assert compilation.status == CompilationStatus.DONE
+    assert (compilation.units_reported, compilation.units_expected) == (2, 3)
+    page = client.get(response["Location"]).content.decode()
+    assert "2/3 đơn vị đã báo cáo." in page
+    download = client.get(reverse("compilation:download",
+                                  args=[world.campaign.slug, compilation.uid]))
+    assert download.status_code == 200
+    assert "attachment" in download["Content-Disposition"]
+    assert "Pano đã treo | cái | 7 | 2" in _text(b"".join(download.streaming_content))
+
+
+def test_it_keeps_compilations_from_other_people(world: World) -> None:
+    _fill(world)
+    for intruder in (world.hoa, world.nam, world.tu):
+        client = world.client_for(intruder)
+        response = client.post(reverse("compilation:start", args=[world.campaign.slug]))
+        assert response.status_code == 404
+    assert not Compilation.objects.exists()
+    compilation = Compilation.objects.create(campaign=world.campaign, created_by=world.lan)
+    for intruder in (world.hoa, world.tu):
+        client = world.client_for(intruder)
+        url = reverse("compilation:detail", args=[world.campaign.slug, compilation.uid])
+        assert client.get(url).status_code == 404
+
+
+def test_the_command_writes_the_same_report(world: World, tmp_path: Path) -> None:
+    _fill(world)
+    assert cli_main(["compile", world.campaign.slug, "--out", str(tmp_path / "out")]) == 0
+    text = _text((tmp_path / "out" / "report.docx").read_bytes())
+    assert "Pano đã treo | cái | 7 | 2" in text
+
+
+def test_the_command_explains_an_unknown_campaign(world: World, tmp_path: Path,
+                                                  capsys: Any) -> None:
+    assert cli_main(["compile", "khong-co", "--out", str(tmp_path)]) == 2
+    assert "không có đợt báo cáo" in capsys.readouterr().err

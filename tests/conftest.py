@@ -1,0 +1,104 @@
+"""Named people and a small campaign, shared by the tests of every app.
+
+The people: Lan, the office specialist; Thạch, the head; Hoa, the reporter of An Phú commune;
+Nam, the reporter of Bình Minh commune, who must never see An Phú's report; and Tú, a
+specialist of another office, who must see nothing of this one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.test import Client
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+PASSWORD = "s3cret-pass-phrase"
+
+
+@pytest.fixture(autouse=True)
+def _isolated(settings: Any, tmp_path: Path) -> Iterator[None]:
+    settings.MEDIA_ROOT = tmp_path / "files"
+    settings.TASKS = {
+        "default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}
+    }
+    settings.LANGUAGE_CODE = "vi"
+    # Hashing with the default hasher makes every login take 0.3 s; tests only need it to work.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    yield
+
+
+class World:
+    """The office, its units, its people and one open campaign."""
+
+    def __init__(self) -> None:
+        from tonghop.campaigns.actions import CampaignSpec, IndicatorSpec, create_campaign
+        from tonghop.orgs.models import Membership, Role, Unit, UnitKind, User
+
+        self.office = Unit.objects.create(
+            code="phong-vhkhtt", name="Phòng Văn hóa, Khoa học và Thông tin",
+            kind=UnitKind.OFFICE, parent_body="UBND HUYỆN MINH HÒA", place="Minh Hòa",
+        )
+        self.other_office = Unit.objects.create(
+            code="phong-gd", name="Phòng Giáo dục huyện khác", kind=UnitKind.OFFICE
+        )
+        self.an_phu = Unit.objects.create(
+            code="xa-an-phu", name="UBND xã An Phú", kind=UnitKind.COMMUNE, parent=self.office
+        )
+        self.binh_minh = Unit.objects.create(
+            code="xa-binh-minh", name="UBND xã Bình Minh", kind=UnitKind.COMMUNE,
+            parent=self.office,
+        )
+        self.school = Unit.objects.create(
+            code="thcs-an-phu", name="Trường THCS An Phú", kind=UnitKind.SCHOOL,
+            parent=self.office,
+        )
+
+        def person(username: str, name: str, unit: Unit, role: Role) -> User:
+            user = User.objects.create_user(username=username, password=PASSWORD,
+                                            full_name=name)
+            Membership.objects.create(user=user, unit=unit, role=role)
+            return user
+
+        self.lan = person("lan", "Nguyễn Thị Lan", self.office, Role.SPECIALIST)
+        self.thach = person("thach", "Phạm Viết Thạch", self.office, Role.HEAD)
+        self.hoa = person("hoa", "Trần Thị Hoa", self.an_phu, Role.REPORTER)
+        self.nam = person("nam", "Lê Văn Nam", self.binh_minh, Role.REPORTER)
+        self.tu = person("tu", "Đỗ Minh Tú", self.other_office, Role.SPECIALIST)
+        self.campaign = create_campaign(
+            self.office,
+            CampaignSpec(
+                slug="sang-tao-test",
+                title="Hưởng ứng Ngày Sáng tạo",
+                due_at=dt.datetime(2030, 5, 5, 23, 59, 59, tzinfo=VN),
+                report_to="Sở Khoa học và Công nghệ",
+                report_symbol="BC-VHKHTT",
+                indicators=(
+                    IndicatorSpec("pano", "Pano đã treo", "integer", "sum", "Trực quan", "cái",
+                                  required=True),
+                    IndicatorSpec("luot_nguoi", "Lượt người tham gia", "integer", "sum", "",
+                                  "lượt"),
+                    IndicatorSpec("ty_le", "Tỷ lệ", "decimal", "average", "", "%"),
+                    IndicatorSpec("khau_hieu", "Khẩu hiệu", "text", "list"),
+                ),
+            ),
+            [self.an_phu, self.binh_minh, self.school],
+            by=self.lan,
+        )
+        self.a_an_phu = self.campaign.assignments.get(unit=self.an_phu)
+        self.a_binh_minh = self.campaign.assignments.get(unit=self.binh_minh)
+        self.a_school = self.campaign.assignments.get(unit=self.school)
+
+    def client_for(self, user: Any) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    return World()
