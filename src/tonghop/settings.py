@@ -93,7 +93,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "tonghop.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -124,7 +124,10 @@ TEMPLATES = [
 def _databases() -> dict[str, Any]:
     url = os.environ.get("DATABASE_URL")
     if url:
-        db: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60))
+        # Django's default of one connection per request, unless the deployment asks for
+        # persistent connections (seconds) behind a pool-less server.
+        max_age = env_int("TONGHOP_DB_CONN_MAX_AGE", 0)
+        db: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=max_age))
         return {"default": db}
     return {
         "default": {
