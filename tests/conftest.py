@@ -23,9 +23,7 @@ PASSWORD = "s3cret-pass-phrase"
 @pytest.fixture(autouse=True)
 def _isolated(settings: Any, tmp_path: Path) -> Iterator[None]:
     settings.MEDIA_ROOT = tmp_path / "files"
-    settings.TASKS = {
-        "default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}
-    }
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     settings.LANGUAGE_CODE = "vi"
     # Hashing with the default hasher makes every login take 0.3 s; tests only need it to work.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -40,8 +38,11 @@ class World:
         from tonghop.orgs.models import Membership, Role, Unit, UnitKind, User
 
         self.office = Unit.objects.create(
-            code="phong-vhkhtt", name="Phòng Văn hóa, Khoa học và Thông tin",
-            kind=UnitKind.OFFICE, parent_body="UBND HUYỆN MINH HÒA", place="Minh Hòa",
+            code="phong-vhkhtt",
+            name="Phòng Văn hóa, Khoa học và Thông tin",
+            kind=UnitKind.OFFICE,
+            parent_body="UBND HUYỆN MINH HÒA",
+            place="Minh Hòa",
         )
         self.other_office = Unit.objects.create(
             code="phong-gd", name="Phòng Giáo dục huyện khác", kind=UnitKind.OFFICE
@@ -50,17 +51,20 @@ class World:
             code="xa-an-phu", name="UBND xã An Phú", kind=UnitKind.COMMUNE, parent=self.office
         )
         self.binh_minh = Unit.objects.create(
-            code="xa-binh-minh", name="UBND xã Bình Minh", kind=UnitKind.COMMUNE,
+            code="xa-binh-minh",
+            name="UBND xã Bình Minh",
+            kind=UnitKind.COMMUNE,
             parent=self.office,
         )
         self.school = Unit.objects.create(
-            code="thcs-an-phu", name="Trường THCS An Phú", kind=UnitKind.SCHOOL,
+            code="thcs-an-phu",
+            name="Trường THCS An Phú",
+            kind=UnitKind.SCHOOL,
             parent=self.office,
         )
 
         def person(username: str, name: str, unit: Unit, role: Role) -> User:
-            user = User.objects.create_user(username=username, password=PASSWORD,
-                                            full_name=name)
+            user = User.objects.create_user(username=username, password=PASSWORD, full_name=name)
             Membership.objects.create(user=user, unit=unit, role=role)
             return user
 
@@ -78,10 +82,12 @@ class World:
                 report_to="Sở Khoa học và Công nghệ",
                 report_symbol="BC-VHKHTT",
                 indicators=(
-                    IndicatorSpec("pano", "Pano đã treo", "integer", "sum", "Trực quan", "cái",
-                                  required=True),
-                    IndicatorSpec("luot_nguoi", "Lượt người tham gia", "integer", "sum", "",
-                                  "lượt"),
+                    IndicatorSpec(
+                        "pano", "Pano đã treo", "integer", "sum", "Trực quan", "cái", required=True
+                    ),
+                    IndicatorSpec(
+                        "luot_nguoi", "Lượt người tham gia", "integer", "sum", "", "lượt"
+                    ),
                     IndicatorSpec("ty_le", "Tỷ lệ", "decimal", "average", "", "%"),
                     IndicatorSpec("khau_hieu", "Khẩu hiệu", "text", "list"),
                 ),

@@ -29,7 +29,9 @@ def login(request: HttpRequest) -> HttpResponse:
     view = auth_views.LoginView.as_view(
         redirect_authenticated_user=True, extra_context={"session_expired": expired}
     )
-    return view(request)
+    response = view(request)
+    assert isinstance(response, HttpResponse)
+    return response
 
 
 def health(request: HttpRequest) -> JsonResponse:

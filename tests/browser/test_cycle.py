@@ -9,6 +9,7 @@ import io
 import os
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import docx
@@ -19,8 +20,14 @@ from tests.conftest import PASSWORD, World
 pytestmark = pytest.mark.browser
 
 CHROMIUM_FLAGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     "--disable-dev-shm-usage",
 ]
 
@@ -103,12 +110,8 @@ def test_it_walks_the_cycle_from_report_to_compiled_docx(
         page.locator("#download").click()
     download = caught.value
     assert download.suggested_filename.endswith(".docx")
-    document = docx.Document(io.BytesIO(open(download.path(), "rb").read()))
-    cells = [
-        [cell.text for cell in row.cells]
-        for table in document.tables
-        for row in table.rows
-    ]
+    document = docx.Document(io.BytesIO(Path(download.path()).read_bytes()))
+    cells = [[cell.text for cell in row.cells] for table in document.tables for row in table.rows]
     assert ["1", "Pano đã treo", "cái", "17", "1"] in cells
     assert any(r[:2] == ["", "Tổng cộng"] and r[2] == "17" for r in cells)
     context.close()

@@ -8,16 +8,24 @@ from tonghop.reports import actions
 
 
 def _submit(world: World, a: Assignment, pano: str = "3") -> None:
-    actions.save_report(world.hoa if a.unit == world.an_phu else world.nam, a.pk,
-                        {"pano": pano}, "Đã tổ chức", expected_version=a.version, submit=True)
+    actions.save_report(
+        world.hoa if a.unit == world.an_phu else world.nam,
+        a.pk,
+        {"pano": pano},
+        "Đã tổ chức",
+        expected_version=a.version,
+        submit=True,
+    )
 
 
 def test_it_shows_the_campaign_with_every_units_status(world: World) -> None:
     _submit(world, world.a_an_phu)
-    actions.save_report(world.nam, world.a_binh_minh.pk, {"pano": "1"}, "", expected_version=0,
-                        submit=False)
+    actions.save_report(
+        world.nam, world.a_binh_minh.pk, {"pano": "1"}, "", expected_version=0, submit=False
+    )
     response = world.client_for(world.lan).get(
-        reverse("campaigns:detail", args=[world.campaign.slug]))
+        reverse("campaigns:detail", args=[world.campaign.slug])
+    )
     assert response.status_code == 200
     body = response.content.decode()
     for name in ("UBND xã An Phú", "UBND xã Bình Minh", "Trường THCS An Phú"):
@@ -30,9 +38,11 @@ def test_it_shows_the_campaign_with_every_units_status(world: World) -> None:
 
 def test_it_filters_the_table_by_status(world: World) -> None:
     _submit(world, world.a_an_phu)
-    body = world.client_for(world.lan).get(
-        reverse("campaigns:detail", args=[world.campaign.slug]) + "?status=on_time"
-    ).content.decode()
+    body = (
+        world.client_for(world.lan)
+        .get(reverse("campaigns:detail", args=[world.campaign.slug]) + "?status=on_time")
+        .content.decode()
+    )
     assert 'data-unit="xa-an-phu"' in body
     assert 'data-unit="xa-binh-minh"' not in body
 
@@ -40,8 +50,7 @@ def test_it_filters_the_table_by_status(world: World) -> None:
 def test_it_lets_the_specialist_accept(world: World) -> None:
     _submit(world, world.a_an_phu)
     client = world.client_for(world.lan)
-    url = reverse("campaigns:review-step", args=[world.campaign.slug, world.a_an_phu.pk,
-                                                  "accept"])
+    url = reverse("campaigns:review-step", args=[world.campaign.slug, world.a_an_phu.pk, "accept"])
     response = client.post(url, {"version": 1})
     assert response.status_code == 302
     assert Assignment.objects.get(pk=world.a_an_phu.pk).state == State.ACCEPTED
@@ -51,15 +60,16 @@ def test_it_lets_the_specialist_accept(world: World) -> None:
 def test_it_lets_the_specialist_return_with_a_comment(world: World) -> None:
     _submit(world, world.a_an_phu)
     client = world.client_for(world.lan)
-    url = reverse("campaigns:review-step", args=[world.campaign.slug, world.a_an_phu.pk,
-                                                  "return"])
+    url = reverse("campaigns:review-step", args=[world.campaign.slug, world.a_an_phu.pk, "return"])
     empty = client.post(url, {"version": 1, "comment": ""})
     assert Assignment.objects.get(pk=world.a_an_phu.pk).state == State.SUBMITTED
     assert "này là bắt buộc" in client.get(empty["Location"]).content.decode().lower()
     client.post(url, {"version": 1, "comment": "Bổ sung số liệu"})
     a = Assignment.objects.get(pk=world.a_an_phu.pk)
     assert a.state == State.RETURNED
-    assert a.events.last().comment == "Bổ sung số liệu"  # type: ignore[union-attr]
+    last = a.events.last()
+    assert last is not None
+    assert last.comment == "Bổ sung số liệu"
     review = client.get(reverse("campaigns:review", args=[world.campaign.slug, a.pk]))
     assert "Bổ sung số liệu" in review.content.decode()
 

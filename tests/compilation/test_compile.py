@@ -25,23 +25,36 @@ def _text(data: bytes) -> str:
 
 
 def _fill(world: World) -> None:
-    actions.save_report(world.hoa, world.a_an_phu.pk,
-                        {"pano": "3", "luot_nguoi": "1.200", "ty_le": "90",
-                         "khau_hieu": "Sáng tạo hôm nay"},
-                        "An Phú đã treo 3 pano", expected_version=0, submit=True)
-    actions.save_report(world.nam, world.a_binh_minh.pk,
-                        {"pano": "4", "luot_nguoi": "300", "ty_le": "95,5"}, "",
-                        expected_version=0, submit=True)
+    actions.save_report(
+        world.hoa,
+        world.a_an_phu.pk,
+        {"pano": "3", "luot_nguoi": "1.200", "ty_le": "90", "khau_hieu": "Sáng tạo hôm nay"},
+        "An Phú đã treo 3 pano",
+        expected_version=0,
+        submit=True,
+    )
+    actions.save_report(
+        world.nam,
+        world.a_binh_minh.pk,
+        {"pano": "4", "luot_nguoi": "300", "ty_le": "95,5"},
+        "",
+        expected_version=0,
+        submit=True,
+    )
 
 
 def test_it_totals_exactly() -> None:
-    infos = [IndicatorInfo("a", "A", "integer", "sum"), IndicatorInfo("r", "R", "decimal",
-                                                                         "average"),
-             IndicatorInfo("k", "K", "text", "list"), IndicatorInfo("c", "C", "integer",
-                                                                      "count")]
-    rows = [UnitRow("X", "g1", {"a": 1, "r": "0.1", "k": "x", "c": 0}),
-            UnitRow("Y", "g1", {"a": 2, "r": "0.2", "c": None}),
-            UnitRow("Z", "g2", {"a": None, "r": None, "k": "z"})]
+    infos = [
+        IndicatorInfo("a", "A", "integer", "sum"),
+        IndicatorInfo("r", "R", "decimal", "average"),
+        IndicatorInfo("k", "K", "text", "list"),
+        IndicatorInfo("c", "C", "integer", "count"),
+    ]
+    rows = [
+        UnitRow("X", "g1", {"a": 1, "r": "0.1", "k": "x", "c": 0}),
+        UnitRow("Y", "g1", {"a": 2, "r": "0.2", "c": None}),
+        UnitRow("Z", "g2", {"a": None, "r": None, "k": "z"}),
+    ]
     totals = compute_totals(infos, rows)
     by_code = {t.indicator.code: t for t in totals.totals}
     assert by_code["a"].value == 3
@@ -90,11 +103,12 @@ def test_it_compiles_from_the_page_through_the_task(
     assert (compilation.units_reported, compilation.units_expected) == (2, 3)
     page = client.get(response["Location"]).content.decode()
     assert "2/3 đơn vị đã báo cáo." in page
-    download = client.get(reverse("compilation:download",
-                                  args=[world.campaign.slug, compilation.uid]))
+    download = client.get(
+        reverse("compilation:download", args=[world.campaign.slug, compilation.uid])
+    )
     assert download.status_code == 200
     assert "attachment" in download["Content-Disposition"]
-    assert "Pano đã treo | cái | 7 | 2" in _text(b"".join(download.streaming_content))
+    assert "Pano đã treo | cái | 7 | 2" in _text(b"".join(download.streaming_content))  # type: ignore[attr-defined]
 
 
 def test_it_keeps_compilations_from_other_people(world: World) -> None:
@@ -118,7 +132,8 @@ def test_the_command_writes_the_same_report(world: World, tmp_path: Path) -> Non
     assert "Pano đã treo | cái | 7 | 2" in text
 
 
-def test_the_command_explains_an_unknown_campaign(world: World, tmp_path: Path,
-                                                  capsys: Any) -> None:
+def test_the_command_explains_an_unknown_campaign(
+    world: World, tmp_path: Path, capsys: Any
+) -> None:
     assert cli_main(["compile", "khong-co", "--out", str(tmp_path)]) == 2
     assert "không có đợt báo cáo" in capsys.readouterr().err

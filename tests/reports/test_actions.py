@@ -27,7 +27,12 @@ def test_it_saves_a_draft_then_submits(world: World) -> None:
     assert a.state == State.SUBMITTED
     assert a.submitted_at is not None
     report = Report.objects.get(assignment=a)
-    assert report.values == {"pano": 3, "luot_nguoi": 1250, "ty_le": "92.5", "khau_hieu": "Sáng tạo"}
+    assert report.values == {
+        "pano": 3,
+        "luot_nguoi": 1250,
+        "ty_le": "92.5",
+        "khau_hieu": "Sáng tạo",
+    }
     assert [e.step for e in a.events.all()] == [Step.SAVE, Step.SUBMIT]
     assert all(e.actor == world.hoa for e in a.events.all())
     assert ReportVersion.objects.filter(report=report).count() == 1
@@ -37,11 +42,14 @@ def test_it_keeps_every_submitted_version(world: World) -> None:
     a = world.a_an_phu
     actions.save_report(world.hoa, a.pk, GOOD, "v1", expected_version=0, submit=True)
     actions.return_report(world.lan, a.pk, "Sai số liệu", expected_version=1)
-    actions.save_report(world.hoa, a.pk, {**GOOD, "pano": "5"}, "v2", expected_version=2,
-                        submit=True)
+    actions.save_report(
+        world.hoa, a.pk, {**GOOD, "pano": "5"}, "v2", expected_version=2, submit=True
+    )
     versions = list(ReportVersion.objects.filter(report__assignment=a).order_by("number"))
     assert [(v.number, v.values["pano"], v.narrative) for v in versions] == [
-        (1, 3, "v1"), (2, 5, "v2")]
+        (1, 3, "v1"),
+        (2, 5, "v2"),
+    ]
     assert _fresh(a).state == State.SUBMITTED
 
 
@@ -60,8 +68,7 @@ def test_it_refuses_a_stale_form_after_the_report_was_returned(world: World) -> 
     actions.return_report(world.lan, a.pk, "Bổ sung", expected_version=1)
     # A second tab still holds the form drawn at version 0.
     with pytest.raises(actions.StaleForm, match="đã thay đổi"):
-        actions.save_report(world.hoa, a.pk, {"pano": "9"}, "cũ", expected_version=0,
-                            submit=False)
+        actions.save_report(world.hoa, a.pk, {"pano": "9"}, "cũ", expected_version=0, submit=False)
     report = Report.objects.get(assignment=a)
     assert report.values["pano"] == 3
     assert report.narrative == "gốc"
@@ -85,8 +92,9 @@ def test_it_refuses_bad_values_and_keeps_what_was_saved(
     a = world.a_an_phu
     actions.save_report(world.hoa, a.pk, GOOD, "đã lưu", expected_version=0, submit=False)
     with pytest.raises(actions.InvalidValues) as caught:
-        actions.save_report(world.hoa, a.pk, {**GOOD, field: raw}, "mới",
-                            expected_version=1, submit=True)
+        actions.save_report(
+            world.hoa, a.pk, {**GOOD, field: raw}, "mới", expected_version=1, submit=True
+        )
     assert field in caught.value.errors
     assert message in " ".join(caught.value.errors[field]).lower()
     a = _fresh(a)
@@ -103,8 +111,7 @@ def test_it_lets_a_draft_leave_required_figures_empty(world: World) -> None:
 
 def test_it_refuses_a_reporter_of_another_unit(world: World) -> None:
     with pytest.raises(actions.NotAllowed):
-        actions.save_report(world.nam, world.a_an_phu.pk, GOOD, "", expected_version=0,
-                            submit=True)
+        actions.save_report(world.nam, world.a_an_phu.pk, GOOD, "", expected_version=0, submit=True)
     assert not Report.objects.filter(assignment=world.a_an_phu).exists()
     assert _fresh(world.a_an_phu).state == State.NOT_STARTED
 
@@ -122,8 +129,7 @@ def test_it_refuses_review_by_a_reporter_or_another_office(world: World) -> None
 
 def test_it_refuses_office_staff_writing_a_units_report(world: World) -> None:
     with pytest.raises(actions.NotAllowed):
-        actions.save_report(world.lan, world.a_an_phu.pk, GOOD, "", expected_version=0,
-                            submit=True)
+        actions.save_report(world.lan, world.a_an_phu.pk, GOOD, "", expected_version=0, submit=True)
 
 
 def test_it_accepts_only_submitted_reports(world: World) -> None:
@@ -162,8 +168,7 @@ def test_it_closes_the_campaign_to_changes(world: World) -> None:
     world.campaign.status = "closed"
     world.campaign.save()
     with pytest.raises(actions.NotAllowed, match="đã đóng"):
-        actions.save_report(world.hoa, world.a_an_phu.pk, GOOD, "", expected_version=0,
-                            submit=True)
+        actions.save_report(world.hoa, world.a_an_phu.pk, GOOD, "", expected_version=0, submit=True)
 
 
 def test_the_transition_table_never_leaves_accepted() -> None:
@@ -173,10 +178,24 @@ def test_the_transition_table_never_leaves_accepted() -> None:
 
 def test_it_counts_the_figures(world: World) -> None:
     when = dt.datetime(2030, 5, 1, 9, 0, tzinfo=VN)
-    actions.save_report(world.hoa, world.a_an_phu.pk, GOOD, "", expected_version=0,
-                        submit=True, now=when)
-    actions.save_report(world.nam, world.a_binh_minh.pk, {"pano": "1"}, "",
-                        expected_version=0, submit=False, now=when)
+    actions.save_report(
+        world.hoa, world.a_an_phu.pk, GOOD, "", expected_version=0, submit=True, now=when
+    )
+    actions.save_report(
+        world.nam,
+        world.a_binh_minh.pk,
+        {"pano": "1"},
+        "",
+        expected_version=0,
+        submit=False,
+        now=when,
+    )
     f = world.campaign.figures()
     assert (f.expected, f.submitted, f.on_time, f.draft, f.not_started, f.missing) == (
-        3, 1, 1, 1, 1, 2)
+        3,
+        1,
+        1,
+        1,
+        1,
+        2,
+    )

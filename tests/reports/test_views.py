@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.test import Client
 from django.urls import reverse
 
@@ -12,10 +14,15 @@ def _form_url(a: Assignment) -> str:
     return reverse("reports:form", args=[a.pk])
 
 
-def _post(client: Client, a: Assignment, action: str, version: int | None = None,
-          **values: str) -> object:
-    data = {"version": a.version if version is None else version, "action": action,
-            "narrative": values.pop("narrative", ""), **values}
+def _post(
+    client: Client, a: Assignment, action: str, version: int | None = None, **values: str
+) -> Any:
+    data = {
+        "version": a.version if version is None else version,
+        "action": action,
+        "narrative": values.pop("narrative", ""),
+        **values,
+    }
     return client.post(_form_url(a), data)
 
 
@@ -38,8 +45,9 @@ def test_it_shows_the_form_in_vietnamese(world: World) -> None:
 
 def test_it_submits_a_report_through_the_page(world: World) -> None:
     client = world.client_for(world.hoa)
-    response = _post(client, world.a_an_phu, "submit", pano="4", luot_nguoi="120",
-                     narrative="Đã treo pano")
+    response = _post(
+        client, world.a_an_phu, "submit", pano="4", luot_nguoi="120", narrative="Đã treo pano"
+    )
     assert response.status_code == 302
     page = client.get(_form_url(world.a_an_phu)).content.decode()
     assert "Đã gửi báo cáo" in page
@@ -58,8 +66,9 @@ def test_it_refuses_another_units_reporter_on_read_and_write(world: World) -> No
 
 
 def test_it_refuses_anonymous_visitors(world: World) -> None:
-    response = Client().post(_form_url(world.a_an_phu), {"version": 0, "action": "submit",
-                                                         "pano": "1"})
+    response = Client().post(
+        _form_url(world.a_an_phu), {"version": 0, "action": "submit", "pano": "1"}
+    )
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
     assert not Report.objects.filter(assignment=world.a_an_phu).exists()
@@ -127,8 +136,9 @@ def test_it_tells_an_expired_session_to_sign_in_again(world: World) -> None:
 def test_it_shows_the_offices_comment_on_a_returned_report(world: World) -> None:
     from tonghop.reports import actions
 
-    actions.save_report(world.hoa, world.a_an_phu.pk, {"pano": "1"}, "", expected_version=0,
-                        submit=True)
+    actions.save_report(
+        world.hoa, world.a_an_phu.pk, {"pano": "1"}, "", expected_version=0, submit=True
+    )
     actions.return_report(world.lan, world.a_an_phu.pk, "Thiếu ảnh pano", expected_version=1)
     body = world.client_for(world.hoa).get(_form_url(world.a_an_phu)).content.decode()
     assert "Thiếu ảnh pano" in body

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -17,11 +17,6 @@ from django.utils.translation import gettext_lazy as _
 
 from tonghop.documents.models import Document
 from tonghop.orgs.models import Role, Unit, User
-
-if TYPE_CHECKING:
-    from django.db.models.manager import RelatedManager
-
-    from tonghop.reports.models import Report
 
 
 class CampaignStatus(models.TextChoices):
@@ -64,10 +59,6 @@ class Campaign(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects: ClassVar[CampaignQuerySet] = CampaignQuerySet.as_manager()  # type: ignore[assignment]
-
-    if TYPE_CHECKING:
-        indicators: RelatedManager[Indicator]
-        assignments: RelatedManager[Assignment]
 
     class Meta:
         ordering = ["-due_at"]
@@ -344,12 +335,6 @@ class Assignment(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects: ClassVar[AssignmentQuerySet] = AssignmentQuerySet.as_manager()  # type: ignore[assignment]
-
-    if TYPE_CHECKING:
-        events: RelatedManager[AssignmentEvent]
-        report: Report
-        campaign_id: int
-        unit_id: int
 
     class Meta:
         ordering = ["unit__name"]

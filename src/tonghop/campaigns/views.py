@@ -48,9 +48,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
     campaign = _get_campaign_for_staff(request, slug)
     wanted = request.GET.get("status", "")
-    assignments = list(
-        campaign.assignments.active().select_related("unit").order_by("unit__name")
-    )
+    assignments = list(campaign.assignments.active().select_related("unit").order_by("unit__name"))
     counts: dict[str, int] = {status.value: 0 for status in DisplayStatus}
     for assignment in assignments:
         counts[assignment.display_status.value] += 1
@@ -96,9 +94,8 @@ def review_step(request: HttpRequest, slug: str, pk: int, step: str) -> HttpResp
     # The URL admits only "accept" and "return"; anything else never reaches this view.
     form = ReturnForm(request.POST) if step == "return" else VersionForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        for message in form.errors.get("comment", []) or [_("The form is incomplete.")]:
+            messages.error(request, str(message))
         return redirect("campaigns:review", slug=slug, pk=pk)
     try:
         if step == "return":
@@ -115,9 +112,9 @@ def review_step(request: HttpRequest, slug: str, pk: int, step: str) -> HttpResp
             )
             messages.success(request, _("The report was accepted."))
     except actions.InvalidValues as exc:
-        for errors in exc.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        for field_errors in exc.errors.values():
+            for message in field_errors:
+                messages.error(request, message)
     except actions.ActionError as exc:
         messages.error(request, str(exc))
     return redirect("campaigns:review", slug=slug, pk=pk)

@@ -69,9 +69,7 @@ def collect(campaign: Campaign) -> tuple[Totals, list[UnitRow], list[str], list[
 
 
 def _signer(campaign: Campaign) -> Signer:
-    head = (
-        campaign.office.memberships.filter(role=Role.HEAD).select_related("user").first()
-    )
+    head = campaign.office.memberships.filter(role=Role.HEAD).select_related("user").first()
     name = head.user.display_name() if head else ""
     return Signer(authority=None, authority_of=None, title="TRƯỞNG PHÒNG", name=name)
 
@@ -89,9 +87,7 @@ def build_document(campaign: Campaign, *, today: dt.date | None = None) -> Offic
         intro_parts.append(f"Thực hiện Văn bản số {ref}{when} của {source.issuer}")
         intro_parts.append(f"về việc {source.subject}" if source.subject else "")
     intro = " ".join(p for p in intro_parts if p)
-    intro = (intro + "; " if intro else "") + (
-        f"{office.name} báo cáo kết quả thực hiện như sau:"
-    )
+    intro = (intro + "; " if intro else "") + (f"{office.name} báo cáo kết quả thực hiện như sau:")
 
     figure_rows = []
     list_sections: list[Paragraph | Table | Section] = []

@@ -24,9 +24,7 @@ def _compilation_path(instance: Compilation, filename: str) -> str:
 
 class Compilation(models.Model):
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    campaign = models.ForeignKey(
-        Campaign, on_delete=models.CASCADE, related_name="compilations"
-    )
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="compilations")
     status = models.CharField(
         max_length=10, choices=CompilationStatus.choices, default=CompilationStatus.QUEUED
     )

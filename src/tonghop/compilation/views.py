@@ -25,17 +25,17 @@ def _user(request: HttpRequest) -> User:
 def _get_compilation_for_staff(request: HttpRequest, slug: str, uid: str) -> Compilation:
     campaigns = Campaign.objects.for_office_staff(_user(request))
     return get_object_or_404(
-        Compilation.objects.select_related("campaign"), campaign__in=campaigns,
-        campaign__slug=slug, uid=uid,
+        Compilation.objects.select_related("campaign"),
+        campaign__in=campaigns,
+        campaign__slug=slug,
+        uid=uid,
     )
 
 
 @login_required
 @require_POST
 def start(request: HttpRequest, slug: str) -> HttpResponse:
-    campaign = get_object_or_404(
-        Campaign.objects.for_office_staff(_user(request)), slug=slug
-    )
+    campaign = get_object_or_404(Campaign.objects.for_office_staff(_user(request)), slug=slug)
     try:
         compilation = actions.request_compilation(_user(request), campaign)
     except actions.CompileNotAllowed as exc:

@@ -23,7 +23,7 @@ from tonghop.orgs.models import Membership, Role, Unit, UnitKind, User
 from tonghop.reports import actions
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
-DEMO_PASSWORD = "demo-tonghop-2025"
+DEMO_PASSWORD = "demo-tonghop-2025"  # noqa: S105 - printed for the demo by design
 SEED_SLUG = "sang-tao-2025"
 
 OFFICE = {
@@ -36,12 +36,29 @@ OFFICE = {
 }
 
 COMMUNES = [
-    "An Phú", "Bình Minh", "Cẩm Hà", "Đại Đồng", "Đông Xuân", "Hòa Lạc", "Hưng Thịnh",
-    "Kim Sơn", "Lạc Thủy", "Mỹ Lộc", "Phú Nhuận", "Tân Lập", "Thanh Bình", "Vĩnh Hòa",
+    "An Phú",
+    "Bình Minh",
+    "Cẩm Hà",
+    "Đại Đồng",
+    "Đông Xuân",
+    "Hòa Lạc",
+    "Hưng Thịnh",
+    "Kim Sơn",
+    "Lạc Thủy",
+    "Mỹ Lộc",
+    "Phú Nhuận",
+    "Tân Lập",
+    "Thanh Bình",
+    "Vĩnh Hòa",
 ]
 SCHOOLS = [
-    "Trường THPT Minh Hòa", "Trường THPT Lê Lợi", "Trường THCS An Phú", "Trường THCS Bình Minh",
-    "Trường THCS thị trấn Minh Hòa", "Trường Tiểu học Kim Sơn", "Trường Tiểu học Tân Lập",
+    "Trường THPT Minh Hòa",
+    "Trường THPT Lê Lợi",
+    "Trường THCS An Phú",
+    "Trường THCS Bình Minh",
+    "Trường THCS thị trấn Minh Hòa",
+    "Trường Tiểu học Kim Sơn",
+    "Trường Tiểu học Tân Lập",
     "Trường Mầm non Hoa Sen",
 ]
 AGENCIES = [
@@ -53,8 +70,20 @@ AGENCIES = [
     "Trung tâm Y tế huyện",
 ]
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô"]
-GIVEN = ["Thị Hoa", "Văn Nam", "Thị Thu", "Minh Tuấn", "Thị Hạnh", "Quốc Bảo", "Thu Trang",
-         "Văn Hùng", "Thị Mai", "Đức Anh", "Ngọc Lan", "Văn Sơn"]
+GIVEN = [
+    "Thị Hoa",
+    "Văn Nam",
+    "Thị Thu",
+    "Minh Tuấn",
+    "Thị Hạnh",
+    "Quốc Bảo",
+    "Thu Trang",
+    "Văn Hùng",
+    "Thị Mai",
+    "Đức Anh",
+    "Ngọc Lan",
+    "Văn Sơn",
+]
 
 SLOGANS = [
     "Sáng tạo hôm nay - Phát triển ngày mai",
@@ -64,35 +93,117 @@ SLOGANS = [
 ]
 
 SEED_INDICATORS = (
-    IndicatorSpec("pano", "Pano tuyên truyền đã treo", "integer", "sum",
-                  "1. Tuyên truyền trực quan", "cái", required=True),
-    IndicatorSpec("bang_ron", "Băng rôn đã treo", "integer", "sum",
-                  "1. Tuyên truyền trực quan", "cái", required=True),
-    IndicatorSpec("ap_phich", "Áp phích khẩu hiệu đã treo", "integer", "sum",
-                  "1. Tuyên truyền trực quan", "tờ", required=True),
-    IndicatorSpec("bai_viet", "Bài viết, tin bài đã đăng tải (phối hợp Trung tâm VH-TT-DL)",
-                  "integer", "sum", "2. Thông tin, truyền thông", "bài", required=True),
-    IndicatorSpec("hoat_dong", "Hoạt động hưởng ứng đã tổ chức", "integer", "sum",
-                  "3. Hoạt động hưởng ứng", "hoạt động", required=True),
-    IndicatorSpec("luot_nguoi", "Số lượt người tham gia, được tiếp cận", "integer", "sum",
-                  "3. Hoạt động hưởng ứng", "lượt người", required=True),
-    IndicatorSpec("khau_hieu", "Khẩu hiệu tuyên truyền đã lựa chọn", "text", "list",
-                  "3. Hoạt động hưởng ứng"),
-    IndicatorSpec("tap_the_khen", "Tập thể đề nghị khen thưởng", "integer", "sum",
-                  "4. Biểu dương, khen thưởng", "tập thể"),
-    IndicatorSpec("ca_nhan_khen", "Cá nhân đề nghị khen thưởng", "integer", "sum",
-                  "4. Biểu dương, khen thưởng", "cá nhân"),
-    IndicatorSpec("danh_sach_khen", "Tên tập thể, cá nhân đề nghị khen thưởng", "long_text",
-                  "list", "4. Biểu dương, khen thưởng"),
+    IndicatorSpec(
+        "pano",
+        "Pano tuyên truyền đã treo",
+        "integer",
+        "sum",
+        "1. Tuyên truyền trực quan",
+        "cái",
+        required=True,
+    ),
+    IndicatorSpec(
+        "bang_ron",
+        "Băng rôn đã treo",
+        "integer",
+        "sum",
+        "1. Tuyên truyền trực quan",
+        "cái",
+        required=True,
+    ),
+    IndicatorSpec(
+        "ap_phich",
+        "Áp phích khẩu hiệu đã treo",
+        "integer",
+        "sum",
+        "1. Tuyên truyền trực quan",
+        "tờ",
+        required=True,
+    ),
+    IndicatorSpec(
+        "bai_viet",
+        "Bài viết, tin bài đã đăng tải (phối hợp Trung tâm VH-TT-DL)",
+        "integer",
+        "sum",
+        "2. Thông tin, truyền thông",
+        "bài",
+        required=True,
+    ),
+    IndicatorSpec(
+        "hoat_dong",
+        "Hoạt động hưởng ứng đã tổ chức",
+        "integer",
+        "sum",
+        "3. Hoạt động hưởng ứng",
+        "hoạt động",
+        required=True,
+    ),
+    IndicatorSpec(
+        "luot_nguoi",
+        "Số lượt người tham gia, được tiếp cận",
+        "integer",
+        "sum",
+        "3. Hoạt động hưởng ứng",
+        "lượt người",
+        required=True,
+    ),
+    IndicatorSpec(
+        "khau_hieu", "Khẩu hiệu tuyên truyền đã lựa chọn", "text", "list", "3. Hoạt động hưởng ứng"
+    ),
+    IndicatorSpec(
+        "tap_the_khen",
+        "Tập thể đề nghị khen thưởng",
+        "integer",
+        "sum",
+        "4. Biểu dương, khen thưởng",
+        "tập thể",
+    ),
+    IndicatorSpec(
+        "ca_nhan_khen",
+        "Cá nhân đề nghị khen thưởng",
+        "integer",
+        "sum",
+        "4. Biểu dương, khen thưởng",
+        "cá nhân",
+    ),
+    IndicatorSpec(
+        "danh_sach_khen",
+        "Tên tập thể, cá nhân đề nghị khen thưởng",
+        "long_text",
+        "list",
+        "4. Biểu dương, khen thưởng",
+    ),
 )
 
 CURRENT_INDICATORS = (
-    IndicatorSpec("tthc_truc_tuyen", "Thủ tục hành chính cung cấp trực tuyến toàn trình",
-                  "integer", "sum", "", "thủ tục", required=True),
-    IndicatorSpec("ho_so_truc_tuyen", "Hồ sơ tiếp nhận trực tuyến trong tháng", "integer",
-                  "sum", "", "hồ sơ", required=True),
-    IndicatorSpec("ty_le_ky_so", "Tỷ lệ văn bản đi được ký số", "decimal", "average", "", "%",
-                  required=True, max_value=None),
+    IndicatorSpec(
+        "tthc_truc_tuyen",
+        "Thủ tục hành chính cung cấp trực tuyến toàn trình",
+        "integer",
+        "sum",
+        "",
+        "thủ tục",
+        required=True,
+    ),
+    IndicatorSpec(
+        "ho_so_truc_tuyen",
+        "Hồ sơ tiếp nhận trực tuyến trong tháng",
+        "integer",
+        "sum",
+        "",
+        "hồ sơ",
+        required=True,
+    ),
+    IndicatorSpec(
+        "ty_le_ky_so",
+        "Tỷ lệ văn bản đi được ký số",
+        "decimal",
+        "average",
+        "",
+        "%",
+        required=True,
+        max_value=None,
+    ),
     IndicatorSpec("kho_khan", "Khó khăn, vướng mắc", "long_text", "list", ""),
 )
 
@@ -202,13 +313,24 @@ def _enter(
 ) -> Assignment:
     assignment.refresh_from_db()
     return actions.save_report(
-        reporter, assignment.pk, values, narrative,
-        expected_version=assignment.version, submit=submit, now=at,
+        reporter,
+        assignment.pk,
+        values,
+        narrative,
+        expected_version=assignment.version,
+        submit=submit,
+        now=at,
     )
 
 
-def _seed_campaign(office: Unit, units: list[Unit], reporters: dict[int, User],
-                   specialist: User, head: User, rng: random.Random) -> Campaign:
+def _seed_campaign(
+    office: Unit,
+    units: list[Unit],
+    reporters: dict[int, User],
+    specialist: User,
+    head: User,
+    rng: random.Random,
+) -> Campaign:
     document = _seed_document(office, head)
     spec = CampaignSpec(
         slug=SEED_SLUG,
@@ -238,21 +360,33 @@ def _seed_campaign(office: Unit, units: list[Unit], reporters: dict[int, User],
         assignment = assignments[index]
         reporter = reporters[assignment.unit_id]
         values, narrative = _seed_values(rng, assignment.unit)
-        day = (dt.date(2025, 4, 28) + dt.timedelta(days=rng.randint(0, 7))
-               if index not in late else dt.date(2025, 5, 6) + dt.timedelta(days=rng.randint(0, 3)))
-        _enter(reporter, assignment, values, narrative, submit=False, at=_at(day, rng)
-               - dt.timedelta(days=1))
-        assignment = _enter(reporter, assignment, values, narrative, submit=True,
-                            at=_at(day, rng))
+        day = (
+            dt.date(2025, 4, 28) + dt.timedelta(days=rng.randint(0, 7))
+            if index not in late
+            else dt.date(2025, 5, 6) + dt.timedelta(days=rng.randint(0, 3))
+        )
+        _enter(
+            reporter,
+            assignment,
+            values,
+            narrative,
+            submit=False,
+            at=_at(day, rng) - dt.timedelta(days=1),
+        )
+        assignment = _enter(reporter, assignment, values, narrative, submit=True, at=_at(day, rng))
     for index in on_time[:9]:
         assignment = Assignment.objects.get(pk=assignments[index].pk)
-        actions.accept_report(specialist, assignment.pk, expected_version=assignment.version,
-                              now=(assignment.submitted_at or timezone.now())
-                              + dt.timedelta(hours=20))
+        actions.accept_report(
+            specialist,
+            assignment.pk,
+            expected_version=assignment.version,
+            now=(assignment.submitted_at or timezone.now()) + dt.timedelta(hours=20),
+        )
     for index in returned:
         assignment = Assignment.objects.get(pk=assignments[index].pk)
         actions.return_report(
-            specialist, assignment.pk,
+            specialist,
+            assignment.pk,
             "Số lượt người tham gia chưa khớp với số hoạt động; đề nghị đơn vị rà soát, "
             "bổ sung danh sách đề nghị khen thưởng.",
             expected_version=assignment.version,
@@ -262,13 +396,24 @@ def _seed_campaign(office: Unit, units: list[Unit], reporters: dict[int, User],
         assignment = assignments[index]
         values, narrative = _seed_values(rng, assignment.unit)
         partial = {k: v for k, v in values.items() if k in ("pano", "bang_ron")}
-        _enter(reporters[assignment.unit_id], assignment, partial, "", submit=False,
-               at=_at(dt.date(2025, 5, 2), rng))
+        _enter(
+            reporters[assignment.unit_id],
+            assignment,
+            partial,
+            "",
+            submit=False,
+            at=_at(dt.date(2025, 5, 2), rng),
+        )
     return campaign
 
 
-def _current_campaign(office: Unit, units: list[Unit], reporters: dict[int, User],
-                      specialist: User, rng: random.Random) -> Campaign:
+def _current_campaign(
+    office: Unit,
+    units: list[Unit],
+    reporters: dict[int, User],
+    specialist: User,
+    rng: random.Random,
+) -> Campaign:
     today = timezone.localdate()
     due_day = today + dt.timedelta(days=4)
     spec = CampaignSpec(
@@ -292,8 +437,14 @@ def _current_campaign(office: Unit, units: list[Unit], reporters: dict[int, User
             "ho_so_truc_tuyen": rng.randint(10, 400),
             "ty_le_ky_so": f"{rng.randint(800, 1000) / 10}",
         }
-        _enter(reporters[assignment.unit_id], assignment, values, "", submit=position < 6,
-               at=now - dt.timedelta(hours=rng.randint(1, 48)))
+        _enter(
+            reporters[assignment.unit_id],
+            assignment,
+            values,
+            "",
+            submit=position < 6,
+            at=now - dt.timedelta(hours=rng.randint(1, 48)),
+        )
     return campaign
 
 
@@ -305,20 +456,20 @@ def demo_logins() -> list[tuple[str, str]]:
     ]
     seed = Campaign.objects.filter(slug=SEED_SLUG).first()
     if seed is not None:
-        pending = (
-            seed.assignments.filter(state="not_started").select_related("unit").order_by("pk")
-        )
+        pending = seed.assignments.filter(state="not_started").select_related("unit").order_by("pk")
         for assignment in pending[:1]:
             reporter = assignment.unit.memberships.filter(role=Role.REPORTER).first()
             if reporter:
-                logins.append((reporter.user.username,
-                               f"báo cáo viên {assignment.unit.name} (chưa báo cáo)"))
+                logins.append(
+                    (reporter.user.username, f"báo cáo viên {assignment.unit.name} (chưa báo cáo)")
+                )
         returned = seed.assignments.filter(state="returned").select_related("unit").first()
         if returned:
             reporter = returned.unit.memberships.filter(role=Role.REPORTER).first()
             if reporter:
-                logins.append((reporter.user.username,
-                               f"báo cáo viên {returned.unit.name} (bị trả lại)"))
+                logins.append(
+                    (reporter.user.username, f"báo cáo viên {returned.unit.name} (bị trả lại)")
+                )
     return logins
 
 
@@ -327,7 +478,7 @@ def load_scenario(seed: int = 2025) -> bool:
     """Create the seed scenario once; returns False when it is already there."""
     if Unit.objects.filter(code=OFFICE["code"]).exists():
         return False
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - invented demo figures, not secrets
     office = Unit.objects.create(kind=UnitKind.OFFICE, **OFFICE)
     specialist = _user("chuyenvien", "Nguyễn Thị Lan")
     head = _user("truongphong", "Phạm Viết Thạch")

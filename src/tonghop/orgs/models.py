@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-
-if TYPE_CHECKING:
-    from django.db.models.manager import RelatedManager
 
 
 class User(AbstractUser):
@@ -17,9 +14,6 @@ class User(AbstractUser):
 
     full_name = models.CharField(_("full name"), max_length=200, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
-
-    if TYPE_CHECKING:
-        memberships: RelatedManager[Membership]
 
     def __str__(self) -> str:
         return self.full_name or self.username
@@ -81,10 +75,6 @@ class Unit(models.Model):
 
     objects: ClassVar[UnitQuerySet] = UnitQuerySet.as_manager()  # type: ignore[assignment]
 
-    if TYPE_CHECKING:
-        children: RelatedManager[Unit]
-        memberships: RelatedManager[Membership]
-
     class Meta:
         ordering = ["kind", "name"]
         verbose_name = _("unit")
@@ -123,9 +113,7 @@ class Membership(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["user", "unit", "role"], name="membership_unique_role"
-            )
+            models.UniqueConstraint(fields=["user", "unit", "role"], name="membership_unique_role")
         ]
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")

@@ -177,8 +177,11 @@ def save_report(
         values = clean_values(indicators, data, for_submit=submit)
         if len(narrative) > MAX_NARRATIVE:
             raise InvalidValues(
-                {"narrative": [_("Too long: at most %(limit)s characters.") % {
-                    "limit": MAX_NARRATIVE}]}
+                {
+                    "narrative": [
+                        _("Too long: at most %(limit)s characters.") % {"limit": MAX_NARRATIVE}
+                    ]
+                }
             )
         _transition(user, assignment, step, expected_version=expected_version, now=now)
         report, _created = Report.objects.get_or_create(assignment=assignment)
@@ -217,8 +220,9 @@ def return_report(
     if not comment:
         raise InvalidValues({"comment": [_("Say what the unit must correct.")]})
     if len(comment) > 5000:
-        raise InvalidValues({"comment": [_("Too long: at most %(limit)s characters.") % {
-            "limit": 5000}]})
+        raise InvalidValues(
+            {"comment": [_("Too long: at most %(limit)s characters.") % {"limit": 5000}]}
+        )
     with transaction.atomic():
         assignment = _lock(assignment_id)
         _transition(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -11,16 +11,11 @@ from django.utils.translation import gettext_lazy as _
 
 from tonghop.campaigns.models import Assignment
 
-if TYPE_CHECKING:
-    from django.db.models.manager import RelatedManager
-
 
 class Report(models.Model):
     """The current values of one assignment's report. Submissions are copied to versions."""
 
-    assignment = models.OneToOneField(
-        Assignment, on_delete=models.CASCADE, related_name="report"
-    )
+    assignment = models.OneToOneField(Assignment, on_delete=models.CASCADE, related_name="report")
     # Indicator code -> value (int, decimal string or text). Kept as JSON so a form can gain
     # indicators without a schema change; totals are computed exactly from these values.
     values: models.JSONField[dict[str, Any]] = models.JSONField(default=dict, blank=True)
@@ -29,9 +24,6 @@ class Report(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     updated_at = models.DateTimeField(default=timezone.now)
-
-    if TYPE_CHECKING:
-        versions: RelatedManager[ReportVersion]
 
     class Meta:
         verbose_name = _("report")
