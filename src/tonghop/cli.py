@@ -37,7 +37,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--addr", default="127.0.0.1:8000", help="địa chỉ HOST:PORT")
     serve.add_argument("--threads", type=int, default=8, help="số luồng xử lý")
 
-    sub.add_parser("worker", help="chạy tiến trình nền (tổng hợp, nhắc việc)")
+    worker = sub.add_parser("worker", help="chạy tiến trình nền (tổng hợp, nhắc việc)")
+    worker.add_argument(
+        "--batch", action="store_true", help="xử lý hết việc đang chờ rồi dừng (dùng cho cron)"
+    )
+    worker.add_argument("--interval", type=float, default=1.0, help="giây giữa hai lần kiểm tra")
     sub.add_parser("migrate", help="tạo hoặc nâng cấp cơ sở dữ liệu")
 
     compile_ = sub.add_parser("compile", help="tổng hợp báo cáo của một đợt ra tệp DOCX")
@@ -150,7 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "worker":
         from django.core.management import call_command
 
-        call_command("db_worker")
+        options = ["--interval", str(args.interval), "--no-startup-delay"]
+        call_command("db_worker", *options, *(["--batch"] if args.batch else []))
         return 0
     if args.command == "compile":
         return _compile(args)

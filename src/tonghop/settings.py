@@ -167,6 +167,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 # Only a deployment that runs collectstatic behind a web server sets this.
 STATIC_ROOT = os.environ.get("TONGHOP_STATIC_ROOT") or None
 # Serve straight from the apps' static folders: a laptop install needs no collectstatic step.

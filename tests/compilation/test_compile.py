@@ -137,3 +137,22 @@ def test_the_command_explains_an_unknown_campaign(
 ) -> None:
     assert cli_main(["compile", "khong-co", "--out", str(tmp_path)]) == 2
     assert "không có đợt báo cáo" in capsys.readouterr().err
+
+
+def test_the_worker_command_runs_a_queued_compilation(
+    world: World, settings: Any, django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    _fill(world)
+    client = world.client_for(world.lan)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("compilation:start", args=[world.campaign.slug]))
+    compilation = Compilation.objects.get()
+    assert compilation.status == CompilationStatus.QUEUED
+    pending = client.get(response["Location"], headers={"HX-Request": "true"}).content.decode()
+    assert 'hx-trigger="every 2s"' in pending
+    assert "<html" not in pending
+    assert cli_main(["worker", "--batch"]) == 0
+    compilation.refresh_from_db()
+    assert compilation.status == CompilationStatus.DONE
+    assert compilation.docx.name.endswith(".docx")

@@ -1,0 +1,106 @@
+"""Benchmark of the dispatch parser.
+
+    python bench/parse.py [--quick] [--corpus DIR]
+
+1. Text documents parsed per second on one core: `parse_text` on the corpus text documents
+   (`*.txt`), repeated (goal ≥ 200).
+2. For the corpus PDFs, the time of a full `parse_file` (read, parse, signatures) over the time
+   of the plain text extraction `read_document` of the same files (goal ≤ 1.25). Both run
+   without OCR, so the ratio measures what parsing and signature checks add to reading rather
+   than tesseract's time.
+
+Medians of several runs. The last line printed is one JSON object with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+
+from tonghop.dispatch import parse_file, parse_text  # noqa: E402
+from tonghop.dispatch.read import read_document  # noqa: E402
+
+DEFAULT_CORPUS = Path(os.environ.get("TONGHOP_CORPUS", "/work/shared/corpus"))
+
+
+def _one_core() -> None:
+    # Pin to one CPU where the OS allows it, so the figure is per core.
+    if hasattr(os, "sched_setaffinity"):
+        try:
+            os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+        except OSError:
+            pass
+
+
+def text_rate(texts: list[str], runs: int, seconds: float) -> float:
+    rates: list[float] = []
+    for _ in range(runs):
+        done = 0
+        started = time.perf_counter()
+        while time.perf_counter() - started < seconds:
+            for text in texts:
+                parse_text(text)
+            done += len(texts)
+        rates.append(done / (time.perf_counter() - started))
+    return statistics.median(rates)
+
+
+def pdf_ratio(pdfs: list[Path], runs: int) -> tuple[float, float, float]:
+    reads: list[float] = []
+    fulls: list[float] = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        for pdf in pdfs:
+            read_document(pdf, ocr=False)
+        reads.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        for pdf in pdfs:
+            parse_file(pdf, ocr=False)
+        fulls.append(time.perf_counter() - started)
+    read, full = statistics.median(reads), statistics.median(fulls)
+    return read, full, full / read if read else float("inf")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    ap.add_argument("--quick", action="store_true", help="fewer, shorter runs (under a minute)")
+    ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    args = ap.parse_args(argv)
+    _one_core()
+
+    texts = [p.read_text("utf-8") for p in sorted(args.corpus.glob("*.txt"))]
+    pdfs = sorted(args.corpus.glob("*.pdf"))
+    if args.quick:
+        pdfs = pdfs[:8]
+    runs, seconds = (3, 2.0) if args.quick else (5, 5.0)
+
+    result: dict[str, object] = {"text_documents": len(texts), "pdfs": len(pdfs)}
+    if texts:
+        parse_text(texts[0])  # warm the regex cache
+        rate = text_rate(texts, runs, seconds)
+        result["text_docs_per_second"] = round(rate, 1)
+        print(f"parse_text: {rate:.1f} văn bản/giây trên một lõi (mục tiêu ≥ 200)")
+    if pdfs:
+        read, full, ratio = pdf_ratio(pdfs, runs)
+        result.update(
+            pdf_read_seconds=round(read, 3),
+            pdf_parse_file_seconds=round(full, 3),
+            pdf_parse_to_read_ratio=round(ratio, 3),
+        )
+        print(
+            f"PDF: đọc {read:.2f} s, parse_file {full:.2f} s cho {len(pdfs)} tệp; "
+            f"tỉ lệ {ratio:.3f} (mục tiêu ≤ 1.25)"
+        )
+    print(json.dumps(result, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

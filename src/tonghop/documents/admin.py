@@ -1,0 +1,10 @@
+from django.contrib import admin
+
+from tonghop.documents.models import Document
+
+
+@admin.register(Document)
+class DocumentAdmin(admin.ModelAdmin[Document]):
+    list_display = ("reference", "doc_type", "issuer", "issued_on", "direction", "subject")
+    list_filter = ("direction", "doc_type")
+    search_fields = ("number", "symbol", "subject", "issuer")

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.test import Client
+
+from tonghop.campaigns.models import Campaign, Indicator, State
+from tonghop.demo.scenario import DEMO_PASSWORD, SEED_SLUG, demo_logins, load_scenario
+from tonghop.documents.models import Direction, Document
+from tonghop.orgs.models import Role, Unit, UnitKind
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def test_it_loads_the_seed_scenario_once(db: None) -> None:
+    assert load_scenario() is True
+    assert load_scenario() is False
+    assert Campaign.objects.filter(slug=SEED_SLUG).count() == 1
+
+
+def test_the_seed_campaign_keeps_the_documents_dates_and_asks_what_it_asks(db: None) -> None:
+    load_scenario()
+    office = Unit.objects.get(kind=UnitKind.OFFICE)
+    assert office.name == "Phòng Văn hóa, Khoa học và Thông tin"
+    units = Unit.objects.filter(parent=office)
+    assert units.count() >= 25
+    assert {u.kind for u in units} == {UnitKind.COMMUNE, UnitKind.SCHOOL, UnitKind.AGENCY}
+    campaign = Campaign.objects.get(slug=SEED_SLUG)
+    assert campaign.title == "Hưởng ứng Ngày Sáng tạo và Đổi mới sáng tạo thế giới năm 2025"
+    assert (campaign.period_start, campaign.period_end) == (
+        dt.date(2025, 4, 15),
+        dt.date(2025, 4, 26),
+    )
+    assert campaign.due_at == dt.datetime(2025, 5, 5, 23, 59, 59, tzinfo=VN)
+    assert campaign.assignments.count() == units.count()
+    labels = " ".join(Indicator.objects.filter(campaign=campaign).values_list("label", flat=True))
+    for word in (
+        "Pano",
+        "Băng rôn",
+        "Áp phích",
+        "Bài viết",
+        "Hoạt động",
+        "lượt người",
+        "Khẩu hiệu",
+        "Tập thể",
+        "Cá nhân",
+    ):
+        assert word.lower() in labels.lower(), word
+    document = campaign.source_document
+    assert isinstance(document, Document)
+    assert document.direction == Direction.OUTGOING
+    assert document.signer_name == "Phạm Viết Thạch"
+    assert "Việt Năm" in document.text
+
+
+def test_the_seed_campaign_has_two_thirds_in_some_late_one_returned(db: None) -> None:
+    load_scenario()
+    campaign = Campaign.objects.get(slug=SEED_SLUG)
+    figures = campaign.figures()
+    assert 0.6 <= (figures.submitted + figures.returned) / figures.expected <= 0.75
+    assert figures.late >= 2
+    assert figures.returned == 1
+    assert figures.accepted >= 1
+    assert campaign.assignments.filter(state=State.DRAFT).exists()
+    assert campaign.assignments.filter(state=State.NOT_STARTED).exists()
+    # Every submission went through the actions, so each has its history.
+    for assignment in campaign.assignments.exclude(state=State.NOT_STARTED):
+        assert assignment.events.exists()
+
+
+def test_the_current_campaign_is_due_in_a_few_days(db: None) -> None:
+    load_scenario()
+    current = Campaign.objects.exclude(slug=SEED_SLUG).get()
+    from django.utils import timezone
+
+    days = (current.due_at - timezone.now()).days
+    assert 2 <= days <= 5
+    assert current.figures().submitted > 0
+
+
+def test_the_printed_logins_work(db: None) -> None:
+    load_scenario()
+    logins = demo_logins()
+    assert {"chuyenvien", "truongphong", "quantri"} <= {name for name, _ in logins}
+    reporter = next(name for name, role in logins if "chưa báo cáo" in role)
+    client = Client()
+    assert client.login(username=reporter, password=DEMO_PASSWORD)
+    page = client.get("/reports/").content.decode()
+    assert "Hưởng ứng Ngày Sáng tạo" in page
+    unit = Unit.objects.get(memberships__user__username=reporter, memberships__role=Role.REPORTER)
+    assert unit.name in page
