@@ -155,4 +155,4 @@ def test_the_worker_command_runs_a_queued_compilation(
     assert cli_main(["worker", "--batch"]) == 0
     compilation.refresh_from_db()
     assert compilation.status == CompilationStatus.DONE
-    assert compilation.docx.name.endswith(".docx")
+    assert str(compilation.docx.name).endswith(".docx")
