@@ -108,3 +108,9 @@ class World:
 @pytest.fixture
 def world(db: None) -> World:
     return World()
+
+
+@pytest.fixture
+def world_tx(transactional_db: None) -> World:
+    """For tests whose code closes database connections (the worker) or runs a live server."""
+    return World()

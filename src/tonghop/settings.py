@@ -179,6 +179,15 @@ SESSION_COOKIE_SECURE = env_bool("TONGHOP_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 CSRF_FAILURE_VIEW = "tonghop.views.csrf_failure"
 
+# Incoming documents: the largest file taken, and the limits of the child process reading it.
+TONGHOP_MAX_UPLOAD_BYTES = env_int("TONGHOP_MAX_UPLOAD_MB", 50) * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+TONGHOP_INTAKE_TIMEOUT = env_int("TONGHOP_INTAKE_TIMEOUT", 900)
+TONGHOP_INTAKE_MEMORY_MB = env_int("TONGHOP_INTAKE_MEMORY_MB", 2048)
+# PEM or DER certificates of the roots that make a signature "trusted" (e.g. the Government
+# CA's root), comma separated.
+TONGHOP_TRUST_ROOTS = env_list("TONGHOP_TRUST_ROOTS", "")
+
 _TASK_BACKENDS = {
     "database": "django_tasks_db.DatabaseBackend",
     "immediate": "django.tasks.backends.immediate.ImmediateBackend",

@@ -7,6 +7,7 @@ from django.urls import include, path, re_path
 from tonghop import views
 from tonghop.campaigns import views as campaign_views
 from tonghop.compilation import views as compilation_views
+from tonghop.documents import views as document_views
 from tonghop.reports import views as report_views
 
 reports_patterns = (
@@ -20,6 +21,7 @@ reports_patterns = (
 campaign_patterns = (
     [
         path("", campaign_views.campaign_list, name="list"),
+        path("new/", campaign_views.campaign_new, name="new"),
         path("<slug:slug>/", campaign_views.campaign_detail, name="detail"),
         path("<slug:slug>/units/<int:pk>/", campaign_views.review, name="review"),
         re_path(
@@ -40,6 +42,16 @@ compilation_patterns = (
     "compilation",
 )
 
+document_patterns = (
+    [
+        path("", document_views.register_list, name="list"),
+        path("receive/", document_views.upload, name="upload"),
+        path("<uuid:uid>/", document_views.detail, name="detail"),
+        path("<uuid:uid>/original/", document_views.original, name="original"),
+    ],
+    "documents",
+)
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/login/", views.login, name="login"),
@@ -49,5 +61,6 @@ urlpatterns = [
     path("reports/", include(reports_patterns)),
     path("campaigns/", include(campaign_patterns)),
     path("compile/", include(compilation_patterns)),
+    path("documents/", include(document_patterns)),
     path("admin/", admin.site.urls),
 ]

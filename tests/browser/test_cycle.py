@@ -58,11 +58,6 @@ def browser() -> Iterator[Any]:
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
-@pytest.fixture
-def browser_world(transactional_db: None) -> World:
-    return World()
-
-
 def _login(page: Any, base: str, username: str) -> None:
     page.goto(f"{base}/accounts/login/")
     page.fill("#id_username", username)
@@ -71,9 +66,9 @@ def _login(page: Any, base: str, username: str) -> None:
 
 
 def test_it_walks_the_cycle_from_report_to_compiled_docx(
-    browser: Any, browser_world: World, live_server: Any
+    browser: Any, world_tx: World, live_server: Any
 ) -> None:
-    world = browser_world
+    world = world_tx
     base = live_server.url
     context = browser.new_context(viewport={"width": 390, "height": 844}, accept_downloads=True)
     page = context.new_page()

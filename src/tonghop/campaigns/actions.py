@@ -87,3 +87,24 @@ def create_campaign(
         Assignment(campaign=campaign, unit=unit, due_at=spec.due_at) for unit in units
     )
     return campaign
+
+
+def spec_from_form(data: dict[str, object], indicators: Sequence[IndicatorSpec]) -> CampaignSpec:
+    def text(name: str) -> str:
+        value = data.get(name)
+        return value if isinstance(value, str) else ""
+
+    due = data["due_at"]
+    assert isinstance(due, dt.datetime)
+    start, end = data.get("period_start"), data.get("period_end")
+    return CampaignSpec(
+        slug=text("slug"),
+        title=text("title"),
+        due_at=due,
+        description=text("description"),
+        period_start=start if isinstance(start, dt.date) else None,
+        period_end=end if isinstance(end, dt.date) else None,
+        report_to=text("report_to"),
+        report_symbol=text("report_symbol"),
+        indicators=tuple(indicators),
+    )

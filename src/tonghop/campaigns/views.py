@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
+from tonghop.campaigns.actions import create_campaign, spec_from_form
+from tonghop.campaigns.forms import CampaignForm, initial_from_document
 from tonghop.campaigns.models import Assignment, Campaign, DisplayStatus
+from tonghop.campaigns.presets import PRESETS
+from tonghop.documents.models import Document
 from tonghop.orgs.models import User
 from tonghop.reports import actions
 from tonghop.reports.forms import ReturnForm, VersionForm
@@ -118,3 +123,49 @@ def review_step(request: HttpRequest, slug: str, pk: int, step: str) -> HttpResp
     except actions.ActionError as exc:
         messages.error(request, str(exc))
     return redirect("campaigns:review", slug=slug, pk=pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def campaign_new(request: HttpRequest) -> HttpResponse:
+    """A campaign from scratch, or pre-filled from a registered document (?document=UID)."""
+    user = _user(request)
+    offices = user.office_units()
+    if not offices.exists():
+        raise Http404
+    document: Document | None = None
+    uid = request.GET.get("document") or request.POST.get("document") or ""
+    if uid:
+        try:
+            document = Document.objects.for_office_staff(user).get(uid=uid)
+        except (Document.DoesNotExist, ValidationError):
+            raise Http404 from None
+    initial: dict[str, object] = {}
+    notes: list[str] = []
+    if document is not None:
+        initial, notes = initial_from_document(document)
+    form = CampaignForm(offices, request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            _name, indicators = PRESETS[form.cleaned_data["preset"]]
+            units = form.units()
+            if not units:
+                form.add_error("unit_kinds", _("No unit of these kinds in the office's tree."))
+            else:
+                campaign = create_campaign(
+                    form.cleaned_data["office"],
+                    spec_from_form(form.cleaned_data, indicators),
+                    units,
+                    by=user,
+                    source_document=document,
+                )
+                messages.success(
+                    request,
+                    _("The campaign was created and handed to %(count)s units.")
+                    % {"count": len(units)},
+                )
+                return redirect("campaigns:detail", slug=campaign.slug)
+        status = 400
+    context = {"form": form, "document": document, "notes": notes}
+    return TemplateResponse(request, "campaigns/campaign_new.html", context, status=status)

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from tonghop.campaigns.actions import CampaignSpec, IndicatorSpec, create_campaign
 from tonghop.campaigns.models import Assignment, Campaign
+from tonghop.campaigns.presets import SEED_INDICATORS
 from tonghop.documents.models import Direction, Document
 from tonghop.orgs.models import Membership, Role, Unit, UnitKind, User
 from tonghop.reports import actions
@@ -91,89 +92,6 @@ SLOGANS = [
     "Khoa học, công nghệ và đổi mới sáng tạo là động lực chính của tăng trưởng",
     "Chung tay xây dựng văn hóa đổi mới sáng tạo",
 ]
-
-SEED_INDICATORS = (
-    IndicatorSpec(
-        "pano",
-        "Pano tuyên truyền đã treo",
-        "integer",
-        "sum",
-        "1. Tuyên truyền trực quan",
-        "cái",
-        required=True,
-    ),
-    IndicatorSpec(
-        "bang_ron",
-        "Băng rôn đã treo",
-        "integer",
-        "sum",
-        "1. Tuyên truyền trực quan",
-        "cái",
-        required=True,
-    ),
-    IndicatorSpec(
-        "ap_phich",
-        "Áp phích khẩu hiệu đã treo",
-        "integer",
-        "sum",
-        "1. Tuyên truyền trực quan",
-        "tờ",
-        required=True,
-    ),
-    IndicatorSpec(
-        "bai_viet",
-        "Bài viết, tin bài đã đăng tải (phối hợp Trung tâm VH-TT-DL)",
-        "integer",
-        "sum",
-        "2. Thông tin, truyền thông",
-        "bài",
-        required=True,
-    ),
-    IndicatorSpec(
-        "hoat_dong",
-        "Hoạt động hưởng ứng đã tổ chức",
-        "integer",
-        "sum",
-        "3. Hoạt động hưởng ứng",
-        "hoạt động",
-        required=True,
-    ),
-    IndicatorSpec(
-        "luot_nguoi",
-        "Số lượt người tham gia, được tiếp cận",
-        "integer",
-        "sum",
-        "3. Hoạt động hưởng ứng",
-        "lượt người",
-        required=True,
-    ),
-    IndicatorSpec(
-        "khau_hieu", "Khẩu hiệu tuyên truyền đã lựa chọn", "text", "list", "3. Hoạt động hưởng ứng"
-    ),
-    IndicatorSpec(
-        "tap_the_khen",
-        "Tập thể đề nghị khen thưởng",
-        "integer",
-        "sum",
-        "4. Biểu dương, khen thưởng",
-        "tập thể",
-    ),
-    IndicatorSpec(
-        "ca_nhan_khen",
-        "Cá nhân đề nghị khen thưởng",
-        "integer",
-        "sum",
-        "4. Biểu dương, khen thưởng",
-        "cá nhân",
-    ),
-    IndicatorSpec(
-        "danh_sach_khen",
-        "Tên tập thể, cá nhân đề nghị khen thưởng",
-        "long_text",
-        "list",
-        "4. Biểu dương, khen thưởng",
-    ),
-)
 
 CURRENT_INDICATORS = (
     IndicatorSpec(

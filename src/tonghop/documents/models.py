@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from tonghop.orgs.models import Unit
+from tonghop.orgs.models import Unit, User
 
 
 class Direction(models.TextChoices):
@@ -22,6 +22,19 @@ def _document_path(instance: Document, filename: str) -> str:
     suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
     suffix = "".join(ch for ch in suffix if ch.isalnum())[:8] or "bin"
     return f"documents/{instance.office_id}/{instance.direction}/{instance.uid}.{suffix}"
+
+
+class IntakeStatus(models.TextChoices):
+    READING = "reading", _("Being read")
+    READ = "read", _("Read, to be confirmed")
+    FAILED = "failed", _("Could not be read")
+    REGISTERED = "registered", _("Registered")
+
+
+class DocumentQuerySet(models.QuerySet["Document"]):
+    def for_office_staff(self, user: User) -> DocumentQuerySet:
+        """Documents of the offices where the user holds an office role."""
+        return self.filter(office__in=user.office_units())
 
 
 class Document(models.Model):
@@ -41,13 +54,32 @@ class Document(models.Model):
     original_name = models.CharField(max_length=255, blank=True)
     text = models.TextField(blank=True)
     parsed: models.JSONField[dict[str, Any]] = models.JSONField(default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=IntakeStatus.choices, default=IntakeStatus.REGISTERED
+    )
+    error = models.TextField(blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    # The incoming register's own numbering (số đến), one sequence per office and year.
+    register_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    register_number = models.PositiveIntegerField(_("register number"), null=True, blank=True)
+    received_on = models.DateField(_("received on"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects: ClassVar[DocumentQuerySet] = DocumentQuerySet.as_manager()  # type: ignore[assignment]
+
     class Meta:
-        ordering = ["-issued_on", "-created_at"]
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["office", "direction", "register_year", "register_number"],
+                condition=models.Q(register_number__isnull=False),
+                name="document_register_number_unique",
+            )
+        ]
         verbose_name = _("document")
         verbose_name_plural = _("documents")
 
@@ -59,3 +91,13 @@ class Document(models.Model):
         if self.symbol:
             return f"{self.number or '    '}/{self.symbol}"
         return self.number
+
+    @property
+    def findings(self) -> list[dict[str, Any]]:
+        found = self.parsed.get("findings") or []
+        return [f for f in found if isinstance(f, dict)]
+
+    @property
+    def signatures(self) -> list[dict[str, Any]]:
+        found = self.parsed.get("signatures") or []
+        return [s for s in found if isinstance(s, dict)]

@@ -1,0 +1,117 @@
+"""Reading an uploaded document without putting the server at risk.
+
+The readers run in a fresh interpreter with a memory ceiling and a time limit: a PDF bomb, a
+200-page scan or a file that sends a library into a loop costs that child, never the worker or
+the web server, and the clerk gets a sentence saying what happened.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+MB = 1024 * 1024
+MEMORY_MESSAGE = (
+    "Việc đọc văn bản bị dừng vì dùng quá nhiều bộ nhớ; tệp có thể bị hỏng hoặc được tạo để "
+    "phá hoại. Vui lòng nhập thông tin bằng tay."
+)
+
+
+_MEMORY_SIGNS = ("memoryerror", "out of memory", "cannot allocate", "failed to map")
+
+
+class IntakeError(Exception):
+    """The document could not be read; str() is a Vietnamese sentence for the clerk."""
+
+
+@dataclass(frozen=True)
+class Analysis:
+    fields: dict[str, Any]
+    text: str
+
+
+def _limit_memory(memory_mb: int) -> Callable[[], None] | None:
+    try:
+        import resource
+    except ImportError:  # not every platform lets us cap memory
+        return None
+
+    def apply() -> None:
+        limit = memory_mb * MB
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    return apply
+
+
+def analyse_in_child(
+    path: Path,
+    *,
+    trust_roots: Sequence[str | os.PathLike[str]] = (),
+    timeout: float = 600.0,
+    memory_mb: int = 2048,
+) -> Analysis:
+    """Read and parse `path` in a child process; raise IntakeError with the reason on failure."""
+    command = [sys.executable, "-m", "tonghop.documents.intake", os.fspath(path)]
+    for root in trust_roots:
+        command += ["--trust-root", os.fspath(root)]
+    try:
+        done = subprocess.run(  # noqa: S603 - our own interpreter and module, no shell
+            command,
+            capture_output=True,
+            timeout=max(timeout, 0.001),
+            preexec_fn=_limit_memory(memory_mb),
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise IntakeError(
+            f"Đọc văn bản quá {int(timeout)} giây nên đã dừng; văn bản quá lớn hoặc quá phức "
+            "tạp. Vui lòng nhập thông tin bằng tay."
+        ) from None
+    try:
+        outcome = json.loads(done.stdout.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        errors = done.stderr.decode("utf-8", "replace").lower()
+        # Out of address space shows as a MemoryError, a loader that cannot map a library, or
+        # a kill by signal: all of them mean the ceiling was hit.
+        if done.returncode < 0 or any(sign in errors for sign in _MEMORY_SIGNS):
+            raise IntakeError(MEMORY_MESSAGE) from None
+        raise IntakeError("Không đọc được văn bản (trình đọc dừng bất thường).") from None
+    if "error" in outcome:
+        raise IntakeError(str(outcome["error"]))
+    return Analysis(fields=outcome["fields"], text=outcome["text"])
+
+
+def _main(argv: list[str]) -> int:
+    """The child: print one JSON object, the analysis or the clerk's error message."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="tonghop-intake")
+    parser.add_argument("path")
+    parser.add_argument("--trust-root", action="append", default=[])
+    args = parser.parse_args(argv)
+    outcome: dict[str, Any]
+    try:
+        from tonghop.dispatch import DispatchError
+        from tonghop.dispatch.analyse import analyse_file
+
+        try:
+            fields, text = analyse_file(args.path, trust_roots=args.trust_root)
+            outcome = {"fields": fields, "text": text}
+        except DispatchError as exc:
+            outcome = {"error": str(exc)}
+    except MemoryError:
+        outcome = {"error": MEMORY_MESSAGE}
+    except Exception as exc:  # the clerk must get an answer whatever broke
+        outcome = {"error": f"Không đọc được văn bản ({type(exc).__name__})."}
+    sys.stdout.write(json.dumps(outcome, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))

@@ -1,0 +1,126 @@
+"""The office's registers: upload an incoming document, confirm what was read, register it."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from tonghop.documents import actions
+from tonghop.documents.forms import ConfirmForm, UploadForm
+from tonghop.documents.models import Direction, Document, IntakeStatus
+from tonghop.orgs.models import User
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _get_document_for_staff(request: HttpRequest, uid: str) -> Document:
+    """The only way a register view reaches a document: through the user's own offices."""
+    queryset = Document.objects.for_office_staff(_user(request)).select_related("office")
+    return get_object_or_404(queryset, uid=uid)
+
+
+def _require_staff(request: HttpRequest) -> None:
+    if not _user(request).office_units().exists():
+        raise Http404
+
+
+@login_required
+def register_list(request: HttpRequest) -> HttpResponse:
+    _require_staff(request)
+    direction = request.GET.get("direction", Direction.INCOMING)
+    if direction not in Direction.values:
+        direction = Direction.INCOMING
+    query = request.GET.get("q", "").strip()[:200]
+    documents = Document.objects.for_office_staff(_user(request)).filter(direction=direction)
+    if query:
+        documents = documents.filter(
+            Q(subject__icontains=query)
+            | Q(number__icontains=query)
+            | Q(symbol__icontains=query)
+            | Q(issuer__icontains=query)
+            | Q(original_name__icontains=query)
+        )
+    context = {
+        "documents": documents[:200],
+        "direction": direction,
+        "directions": Direction.choices,
+        "query": query,
+    }
+    return TemplateResponse(request, "documents/register.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def upload(request: HttpRequest) -> HttpResponse:
+    _require_staff(request)
+    offices = _user(request).office_units()
+    form = UploadForm(offices, request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                document = actions.receive_upload(
+                    _user(request), form.cleaned_data["office"], form.cleaned_data["file"]
+                )
+            except actions.IntakeRefused as exc:
+                form.add_error("file", str(exc))
+            else:
+                return redirect("documents:detail", uid=document.uid)
+        status = 400
+    return TemplateResponse(request, "documents/upload.html", {"form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def detail(request: HttpRequest, uid: str) -> HttpResponse:
+    document = _get_document_for_staff(request, uid)
+    form = ConfirmForm(request.POST or None, instance=document)
+    status = 200
+    if request.method == "POST":
+        if document.status == IntakeStatus.READING:
+            messages.error(request, _("The document is still being read; wait a moment."))
+            return redirect("documents:detail", uid=document.uid)
+        if form.is_valid():
+            changes = {name: form.cleaned_data[name] for name in form.Meta.fields}
+            document = actions.register(_user(request), document.pk, changes)
+            messages.success(
+                request,
+                _("Registered as incoming document no. %(number)s/%(year)s.")
+                % {"number": document.register_number, "year": document.register_year},
+            )
+            return redirect("documents:detail", uid=document.uid)
+        status = 400
+    template = "documents/detail.html"
+    context = {
+        "document": document,
+        "form": form,
+        "reading": document.status == IntakeStatus.READING,
+        "findings": document.findings,
+        "signatures": document.signatures,
+        "fields": document.parsed,
+    }
+    return TemplateResponse(request, template, context, status=status)
+
+
+@login_required
+def original(request: HttpRequest, uid: str) -> FileResponse:
+    document = _get_document_for_staff(request, uid)
+    if not document.file:
+        raise Http404
+    response = FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=document.original_name or str(document.file.name).rsplit("/", 1)[-1],
+        content_type="application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
