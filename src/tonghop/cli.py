@@ -48,8 +48,11 @@ def _parser() -> argparse.ArgumentParser:
     compile_.add_argument("campaign", help="mã đợt báo cáo, ví dụ sang-tao-2025")
     compile_.add_argument("--out", required=True, type=Path, help="thư mục ghi tệp")
 
-    parse = sub.add_parser("parse", help="đọc văn bản (PDF, DOCX, DOC, TXT) và in các trường")
-    parse.add_argument("args", nargs=argparse.REMAINDER, help="tệp và tùy chọn (--jsonl)")
+    parse = sub.add_parser(
+        "parse",
+        help="đọc văn bản (PDF, DOCX, DOC, TXT) và in các trường; tonghop parse --help",
+        add_help=False,
+    )
 
     manage = sub.add_parser("manage", help="lệnh quản trị Django (createsuperuser, shell…)")
     manage.add_argument("args", nargs=argparse.REMAINDER)
@@ -137,11 +140,13 @@ def _compile(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    if args.command == "parse":
+    argv = sys.argv[1:] if argv is None else argv
+    # `parse` needs neither Django nor a data folder, and its options are its own.
+    if argv[:1] == ["parse"]:
         from tonghop.dispatch.cli import main as parse_main
 
-        return parse_main(list(args.args))
+        return parse_main(argv[1:])
+    args = _parser().parse_args(argv)
     data_dir = _setup(args.data)
     if args.command == "demo":
         return _demo(args, data_dir)

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from tonghop.cli import main
+
+SEED = Path(str(resources.files("tonghop.demo").joinpath("seed.txt")))
+
+
+def test_tonghop_parse_prints_the_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["parse", "--jsonl", str(SEED)]) == 0
+    fields = json.loads(capsys.readouterr().out.splitlines()[0])
+    assert fields["schema"] == "tonghop.dispatch/1"
+    assert fields["signer"]["name"] == "Phạm Viết Thạch"
+
+
+def test_tonghop_parse_goes_on_after_a_bad_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    junk = tmp_path / "hong.pdf"
+    junk.write_bytes(b"%PDF-1.7 not really")
+    code = main(["parse", "--jsonl", str(junk), str(SEED)])
+    captured = capsys.readouterr()
+    assert code != 0
+    assert "hong.pdf" in captured.err
+    assert len(captured.out.splitlines()) == 1
+
+
+def test_every_command_takes_a_data_folder(tmp_path: Path) -> None:
+    data = tmp_path / "du-lieu"
+    done = subprocess.run(
+        [sys.executable, "-m", "tonghop", "migrate", "--data", str(data)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert (data / "tonghop.sqlite3").exists()
+    assert (data / "secret_key").exists()
+
+
+def test_a_bad_setting_stops_the_start_with_its_name(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "tonghop", "--data", str(tmp_path), "migrate"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "TONGHOP_DEBUG": "maybe"},
+    )
+    assert done.returncode != 0
+    assert "TONGHOP_DEBUG" in done.stderr
