@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "tonghop.campaigns",
     "tonghop.reports",
     "tonghop.compilation",
+    "tonghop.reminders",
 ]
 
 MIDDLEWARE = [
@@ -115,6 +116,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "tonghop.reminders.context_processors.notifications",
             ],
         },
     },

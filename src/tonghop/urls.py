@@ -62,5 +62,6 @@ urlpatterns = [
     path("campaigns/", include(campaign_patterns)),
     path("compile/", include(compilation_patterns)),
     path("documents/", include(document_patterns)),
+    path("reminders/", include("tonghop.reminders.urls")),
     path("admin/", admin.site.urls),
 ]
