@@ -23,6 +23,7 @@ campaign_patterns = (
         path("", campaign_views.campaign_list, name="list"),
         path("new/", campaign_views.campaign_new, name="new"),
         path("<slug:slug>/", campaign_views.campaign_detail, name="detail"),
+        path("<slug:slug>/missing/", campaign_views.missing_units, name="missing"),
         path("<slug:slug>/units/<int:pk>/", campaign_views.review, name="review"),
         re_path(
             r"^(?P<slug>[-\w]+)/units/(?P<pk>\d+)/(?P<step>accept|return)/$",
@@ -62,6 +63,7 @@ urlpatterns = [
     path("campaigns/", include(campaign_patterns)),
     path("compile/", include(compilation_patterns)),
     path("documents/", include(document_patterns)),
+    path("units/<slug:code>/", campaign_views.unit_duties, name="unit-duties"),
     path("reminders/", include("tonghop.reminders.urls")),
     path("admin/", admin.site.urls),
 ]

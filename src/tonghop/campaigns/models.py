@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
@@ -70,24 +71,7 @@ class Campaign(models.Model):
 
     def figures(self) -> CampaignFigures:
         """Completeness figures, live from the assignments, in one query."""
-        now = timezone.now()
-        submitted_states = [State.SUBMITTED, State.ACCEPTED]
-        row = self.assignments.active().aggregate(
-            expected=Count("pk"),
-            not_started=Count("pk", filter=Q(state=State.NOT_STARTED)),
-            draft=Count("pk", filter=Q(state=State.DRAFT)),
-            returned=Count("pk", filter=Q(state=State.RETURNED)),
-            accepted=Count("pk", filter=Q(state=State.ACCEPTED)),
-            submitted=Count("pk", filter=Q(state__in=submitted_states)),
-            on_time=Count(
-                "pk",
-                filter=Q(state__in=submitted_states, submitted_at__lte=models.F("due_at")),
-            ),
-            overdue=Count(
-                "pk",
-                filter=~Q(state__in=submitted_states) & Q(due_at__lt=now),
-            ),
-        )
+        row = self.assignments.active().aggregate(**figure_counts(timezone.now()))
         return CampaignFigures(**row)
 
 
@@ -101,6 +85,18 @@ class CampaignFigures:
     submitted: int
     on_time: int
     overdue: int
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> CampaignFigures:
+        return cls(**{name: int(row.get(name) or 0) for name in cls.__dataclass_fields__})
+
+    def __add__(self, other: CampaignFigures) -> CampaignFigures:
+        return CampaignFigures(
+            **{
+                name: getattr(self, name) + getattr(other, name)
+                for name in self.__dataclass_fields__
+            }
+        )
 
     @property
     def late(self) -> int:
@@ -278,6 +274,24 @@ STEP_ROLES: dict[Step, tuple[Role, ...]] = {
     Step.RETURN: Role.office_roles(),
     Step.ACCEPT: Role.office_roles(),
 }
+
+
+SUBMITTED_STATES = (State.SUBMITTED, State.ACCEPTED)
+
+
+def figure_counts(now: dt.datetime) -> dict[str, Count]:
+    """The aggregates behind CampaignFigures, for .aggregate() or .values().annotate()."""
+    submitted = Q(state__in=SUBMITTED_STATES)
+    return {
+        "expected": Count("pk"),
+        "not_started": Count("pk", filter=Q(state=State.NOT_STARTED)),
+        "draft": Count("pk", filter=Q(state=State.DRAFT)),
+        "returned": Count("pk", filter=Q(state=State.RETURNED)),
+        "accepted": Count("pk", filter=Q(state=State.ACCEPTED)),
+        "submitted": Count("pk", filter=submitted),
+        "on_time": Count("pk", filter=submitted & Q(submitted_at__lte=models.F("due_at"))),
+        "overdue": Count("pk", filter=~submitted & Q(due_at__lt=now)),
+    }
 
 
 class DisplayStatus(models.TextChoices):

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import csv
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import F, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -12,9 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from tonghop.campaigns import dashboard
 from tonghop.campaigns.actions import create_campaign, spec_from_form
 from tonghop.campaigns.forms import CampaignForm, initial_from_document
-from tonghop.campaigns.models import Assignment, Campaign, DisplayStatus
+from tonghop.campaigns.models import Assignment, Campaign, DisplayStatus, State
 from tonghop.campaigns.presets import PRESETS
 from tonghop.documents.models import Document
 from tonghop.orgs.models import User
@@ -44,31 +49,119 @@ def _get_assignment_for_staff(request: HttpRequest, slug: str, pk: int) -> Assig
 
 @login_required
 def campaign_list(request: HttpRequest) -> HttpResponse:
-    campaigns = Campaign.objects.for_office_staff(_user(request)).select_related("office")
-    rows = [(campaign, campaign.figures()) for campaign in campaigns]
+    campaigns = list(Campaign.objects.for_office_staff(_user(request)).select_related("office"))
+    figures = dashboard.overview(campaigns)
+    rows = [(campaign, figures[campaign.pk]) for campaign in campaigns]
     return TemplateResponse(request, "campaigns/campaign_list.html", {"rows": rows})
+
+
+UNITS_PER_PAGE = 100
 
 
 @login_required
 def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
     campaign = _get_campaign_for_staff(request, slug)
+    now = timezone.now()
     wanted = request.GET.get("status", "")
-    assignments = list(campaign.assignments.active().select_related("unit").order_by("unit__name"))
-    counts: dict[str, int] = {status.value: 0 for status in DisplayStatus}
-    for assignment in assignments:
-        counts[assignment.display_status.value] += 1
-    if wanted in counts:
-        assignments = [a for a in assignments if a.display_status.value == wanted]
+    assignments: QuerySet[Assignment] = (
+        campaign.assignments.active().select_related("unit").order_by("unit__name")
+    )
+    figures = campaign.figures()
+    counts = dashboard.display_counts(campaign)
+    if wanted in DisplayStatus.values:
+        assignments = _filter_status(assignments, DisplayStatus(wanted))
+    page = Paginator(assignments, UNITS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "campaign": campaign,
-        "figures": campaign.figures(),
-        "assignments": assignments,
+        "figures": figures,
+        "assignments": page,
+        "page": page,
         "status_counts": [(s, counts[s.value]) for s in DisplayStatus],
         "wanted": wanted,
-        "now": timezone.now(),
+        "now": now,
+        "by_group": dashboard.by_group(campaign, now),
+        "by_subtree": dashboard.by_subtree(campaign, now),
+        "timeline": dashboard.timeline(campaign),
         "compilations": campaign.compilations.all()[:5],
     }
     return TemplateResponse(request, "campaigns/campaign_detail.html", context)
+
+
+def _filter_status(
+    assignments: QuerySet[Assignment], status: DisplayStatus
+) -> QuerySet[Assignment]:
+    if status == DisplayStatus.ON_TIME:
+        return assignments.filter(state=State.SUBMITTED, submitted_at__lte=F("due_at"))
+    if status == DisplayStatus.LATE:
+        return assignments.filter(state=State.SUBMITTED, submitted_at__gt=F("due_at"))
+    return assignments.filter(state=status.value)
+
+
+@login_required
+def missing_units(request: HttpRequest, slug: str) -> HttpResponse:
+    """Units still owing their report, with contacts: sortable, and as a CSV file."""
+    campaign = _get_campaign_for_staff(request, slug)
+    order = request.GET.get("sort", "unit")
+    rows = dashboard.missing(campaign, order)
+    if request.GET.get("format") == "csv":
+        return _missing_csv(campaign, rows)
+    context = {"campaign": campaign, "rows": rows, "order": order, "now": timezone.now()}
+    return TemplateResponse(request, "campaigns/missing.html", context)
+
+
+def _missing_csv(campaign: Campaign, rows: list[Assignment]) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="chua-bao-cao-{campaign.slug}.csv"'
+    # The byte-order mark makes Excel open the Vietnamese text as UTF-8.
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "Mã đơn vị",
+            "Đơn vị",
+            "Loại",
+            "Hạn báo cáo",
+            "Trạng thái",
+            "Người liên hệ",
+            "Điện thoại",
+            "Thư điện tử",
+        ]
+    )
+    for a in rows:
+        writer.writerow(
+            [
+                a.unit.code,
+                _safe_cell(a.unit.name),
+                a.unit.get_kind_display(),
+                timezone.localtime(a.due_at).strftime("%H:%M %d/%m/%Y"),
+                a.display_status.label,
+                _safe_cell(a.unit.contact_name),
+                _safe_cell(a.unit.contact_phone),
+                a.unit.email,
+            ]
+        )
+    return response
+
+
+def _safe_cell(text: str) -> str:
+    # A cell starting with = + - @ is a formula to a spreadsheet: neutralise it.
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+@login_required
+def unit_duties(request: HttpRequest, code: str) -> HttpResponse:
+    """What one unit owes across the office's campaigns, and when."""
+    assignments = (
+        Assignment.objects.for_office_staff(_user(request))
+        .filter(unit__code=code)
+        .select_related("campaign", "unit")
+        .order_by("-due_at")
+    )
+    rows = list(assignments)
+    if not rows:
+        raise Http404
+    context = {"unit": rows[0].unit, "assignments": rows, "now": timezone.now()}
+    return TemplateResponse(request, "campaigns/unit_duties.html", context)
 
 
 @login_required

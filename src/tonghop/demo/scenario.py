@@ -145,24 +145,27 @@ def _user(username: str, full_name: str, *, staff: bool = False) -> User:
 
 
 def _units(office: Unit, rng: random.Random) -> list[Unit]:
+    """Communes and agencies under the office; the schools under the education office, so the
+    tree has a real branch to read figures by."""
     units: list[Unit] = []
     specs = [(f"UBND xã {name}", UnitKind.COMMUNE, f"xa-{_slug(name)}") for name in COMMUNES]
+    specs += [(name, UnitKind.AGENCY, _slug(name)) for name in AGENCIES]
     specs += [(name, UnitKind.SCHOOL, _slug(name.replace("Trường ", ""))) for name in SCHOOLS]
-    specs += [(name, UnitKind.AGENCY, _slug(name))[:3] for name in AGENCIES]
+    education: Unit | None = None
     for name, kind, code in specs:
-        contact = _person(rng)
-        units.append(
-            Unit.objects.create(
-                code=code[:40],
-                name=name,
-                kind=kind,
-                parent=office,
-                place=OFFICE["place"],
-                email=f"{code[:30]}@minhhoa.example.vn",
-                contact_name=contact,
-                contact_phone=f"09{rng.randrange(10**7, 10**8)}",
-            )
+        unit = Unit.objects.create(
+            code=code[:40],
+            name=name,
+            kind=kind,
+            parent=education if kind == UnitKind.SCHOOL and education else office,
+            place=OFFICE["place"],
+            email=f"{code[:30]}@minhhoa.example.vn",
+            contact_name=_person(rng),
+            contact_phone=f"09{rng.randrange(10**7, 10**8)}",
         )
+        if name == "Phòng Giáo dục và Đào tạo":
+            education = unit
+        units.append(unit)
     return units
 
 
