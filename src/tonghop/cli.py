@@ -47,6 +47,17 @@ def _parser() -> argparse.ArgumentParser:
     compile_ = sub.add_parser("compile", help="tổng hợp báo cáo của một đợt ra tệp DOCX")
     compile_.add_argument("campaign", help="mã đợt báo cáo, ví dụ sang-tao-2025")
     compile_.add_argument("--out", required=True, type=Path, help="thư mục ghi tệp")
+    compile_.add_argument(
+        "--issue", action="store_true", help="lấy số văn bản đi và ban hành (cần --sign)"
+    )
+    compile_.add_argument("--sign", action="store_true", help="ký số PAdES bản PDF")
+    compile_.add_argument(
+        "--as", dest="signer", help="tên đăng nhập của lãnh đạo ký (mặc định: trưởng phòng)"
+    )
+
+    verify = sub.add_parser(
+        "verify", help="kiểm tra chữ ký số của tệp PDF; tonghop verify --help", add_help=False
+    )
 
     parse = sub.add_parser(
         "parse",
@@ -58,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     manage.add_argument("args", nargs=argparse.REMAINDER)
 
     for action in sub.choices.values():
-        if action is not parse:
+        if action not in (parse, verify):
             _common(action)
     return top
 
@@ -100,15 +111,23 @@ def _serve(addr: str, threads: int = 8) -> None:
 
 
 def _demo(args: argparse.Namespace, data_dir: Path) -> int:
-    from tonghop.demo.scenario import DEMO_PASSWORD, demo_logins, load_scenario
+    from tonghop.demo.scenario import (
+        DEMO_PASSWORD,
+        DEMO_SIGNING_PASSPHRASE,
+        demo_logins,
+        ensure_demo_signing_key,
+        load_scenario,
+    )
 
     _migrate()
     created = load_scenario()
+    key = ensure_demo_signing_key()
     print("Dữ liệu mẫu đã được tạo." if created else "Dữ liệu mẫu đã có sẵn, giữ nguyên.")
     print(f"Thư mục dữ liệu: {data_dir}")
     print(f"Tài khoản thử (mật khẩu chung: {DEMO_PASSWORD}):")
     for username, role in demo_logins():
         print(f"  {username:<22} {role}")
+    print(f"Khóa ký số thử nghiệm: {key} (mật khẩu: {DEMO_SIGNING_PASSPHRASE})")
     if args.no_serve:
         return 0
     # The demo runs its own worker, so compiling from the page works with one command.
@@ -123,19 +142,85 @@ def _demo(args: argparse.Namespace, data_dir: Path) -> int:
     return 0
 
 
+def _verify(argv: list[str]) -> int:
+    """Verification needs the demo root of the data folder when there is one, so it sets up
+    Django only to learn the trust roots; the check itself is pure."""
+    from tonghop.compilation.verify_cli import main as verify_main
+
+    extra: list[str] = []
+    try:
+        _setup(os.environ.get("TONGHOP_DATA_DIR"))
+        from tonghop.pki import trust_roots
+
+        for root in trust_roots():
+            extra += ["--trust-root", str(root)]
+    except Exception:  # a broken data folder must not stop a plain verification
+        extra = []
+    return verify_main([*argv, *extra])
+
+
 def _compile(args: argparse.Namespace) -> int:
     from tonghop.campaigns.models import Campaign
-    from tonghop.compilation.actions import render_campaign_docx
+    from tonghop.compilation import actions
+    from tonghop.compilation.models import Compilation
+    from tonghop.orgs.models import Role, User
 
-    campaign = Campaign.objects.filter(slug=args.campaign).first()
+    campaign = Campaign.objects.select_related("office").filter(slug=args.campaign).first()
     if campaign is None:
         print(f"tonghop compile: không có đợt báo cáo “{args.campaign}”", file=sys.stderr)
         return 2
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
-    target = out / "report.docx"
-    target.write_bytes(render_campaign_docx(campaign))
-    print(target)
+    if args.issue != args.sign:
+        print(
+            "tonghop compile: --issue và --sign đi cùng nhau (ban hành là ký số)", file=sys.stderr
+        )
+        return 2
+    if not args.issue:
+        rendered = actions.render(campaign)
+        (out / "report.docx").write_bytes(rendered.docx)
+        (out / "report.pdf").write_bytes(rendered.pdf)
+        print(out / "report.docx")
+        print(out / "report.pdf")
+        return 0
+    heads = User.objects.filter(memberships__unit=campaign.office, memberships__role=Role.HEAD)
+    signer = heads.filter(username=args.signer).first() if args.signer else heads.first()
+    if signer is None:
+        print("tonghop compile: không tìm thấy lãnh đạo ký của cơ quan", file=sys.stderr)
+        return 2
+    passphrase = os.environ.get("TONGHOP_SIGNING_PASSPHRASE") or ""
+    if not passphrase and sys.stdin.isatty():
+        import getpass
+
+        passphrase = getpass.getpass("Mật khẩu khóa ký số: ")
+    draft = campaign.compilations.filter(document__isnull=True).first()
+    compilation = Compilation.objects.create(
+        campaign=campaign,
+        created_by=signer,
+        assessment=draft.assessment if draft else "",
+        proposals=draft.proposals if draft else "",
+    )
+    actions.run(compilation)
+    try:
+        issued = actions.issue(signer, compilation.pk, passphrase=passphrase)
+    except actions.IssueRefused as exc:
+        compilation.delete()
+        print(f"tonghop compile: {exc}", file=sys.stderr)
+        return 1
+    for field, name in (
+        ("docx", "report.docx"),
+        ("pdf", "report.pdf"),
+        ("signed_pdf", "report.signed.pdf"),
+        ("edxml", "report.edxml"),
+    ):
+        if not getattr(issued, field):
+            print(f"tonghop compile: không có {name}: {issued.error}", file=sys.stderr)
+            continue
+        with getattr(issued, field).open("rb") as handle:
+            (out / name).write_bytes(handle.read())
+        print(out / name)
+    assert issued.document is not None
+    print(f"Số văn bản đi: {issued.document.reference()}")
     return 0
 
 
@@ -146,6 +231,8 @@ def main(argv: list[str] | None = None) -> int:
         from tonghop.dispatch.cli import main as parse_main
 
         return parse_main(argv[1:])
+    if argv[:1] == ["verify"]:
+        return _verify(argv[1:])
     args = _parser().parse_args(argv)
     data_dir = _setup(args.data)
     if args.command == "demo":
@@ -159,8 +246,21 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "worker":
         from django.core.management import call_command
 
+        from tonghop.reminders.worker import Ticker, interval_from_env, tick
+
         options = ["--interval", str(args.interval), "--no-startup-delay"]
-        call_command("db_worker", *options, *(["--batch"] if args.batch else []))
+        if args.batch:
+            # One reminder tick, then the queue (which holds what the tick queued) to the end.
+            tick()
+            call_command("db_worker", *options, "--batch")
+            return 0
+        # Reminders tick in a thread beside the task queue; several workers may run at once.
+        ticker = Ticker(interval_from_env())
+        ticker.start()
+        try:
+            call_command("db_worker", *options)
+        finally:
+            ticker.stop()
         return 0
     if args.command == "compile":
         return _compile(args)

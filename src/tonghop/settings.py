@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -142,6 +143,10 @@ def _databases() -> dict[str, Any]:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
             },
+            # Tests use a file too, not shared-cache memory: its table locks would make the
+            # concurrency tests fail where a real install waits its turn.
+            # One file per test process, so parallel runs never share (and delete) it.
+            "TEST": {"NAME": Path(tempfile.gettempdir()) / f"tonghop-test-{os.getpid()}.sqlite3"},
         }
     }
 
@@ -190,6 +195,11 @@ TONGHOP_INTAKE_MEMORY_MB = env_int("TONGHOP_INTAKE_MEMORY_MB", 2048)
 # CA's root), comma separated.
 TONGHOP_TRUST_ROOTS = env_list("TONGHOP_TRUST_ROOTS", "")
 
+# The office's signing key (PKCS#12); the passphrase is typed by the head when signing, or
+# given to the command line. `tonghop demo` makes a demo authority and key in the data folder.
+TONGHOP_SIGNING_P12 = env_str("TONGHOP_SIGNING_P12", str(DATA_DIR / "pki" / "office-signing.p12"))
+TONGHOP_DEMO_ROOT = DATA_DIR / "pki" / "tonghop-demo-ca.pem"
+
 _TASK_BACKENDS = {
     "database": "django_tasks_db.DatabaseBackend",
     "immediate": "django.tasks.backends.immediate.ImmediateBackend",
@@ -221,5 +231,9 @@ LOGGING: dict[str, Any] = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("TONGHOP_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # Font subsetting while signing reports every table it prunes.
+        "fontTools": {"level": "WARNING"},
+    },
 }

@@ -39,6 +39,15 @@ compilation_patterns = (
         path("<slug:slug>/", compilation_views.start, name="start"),
         path("<slug:slug>/<uuid:uid>/", compilation_views.detail, name="detail"),
         path("<slug:slug>/<uuid:uid>/download/", compilation_views.download, name="download"),
+        path(
+            "<slug:slug>/<uuid:uid>/download/<str:kind>/",
+            compilation_views.download,
+            name="download-kind",
+        ),
+        path("<slug:slug>/<uuid:uid>/words/", compilation_views.words, name="words"),
+        path("<slug:slug>/<uuid:uid>/issue/", compilation_views.issue, name="issue"),
+        path("<slug:slug>/<uuid:uid>/email/", compilation_views.email, name="email"),
+        path("<slug:slug>/<uuid:uid>/news/", compilation_views.news, name="news"),
     ],
     "compilation",
 )
@@ -47,10 +56,20 @@ document_patterns = (
     [
         path("", document_views.register_list, name="list"),
         path("receive/", document_views.upload, name="upload"),
+        path("receive/edxml/", document_views.import_edxml, name="import-edxml"),
         path("<uuid:uid>/", document_views.detail, name="detail"),
         path("<uuid:uid>/original/", document_views.original, name="original"),
     ],
     "documents",
+)
+
+news_patterns = (
+    [
+        path("", compilation_views.news_list, name="list"),
+        path("feed/", compilation_views.NewsFeed(), name="feed"),
+        path("<uuid:uid>/", compilation_views.news_item, name="item"),
+    ],
+    "news",
 )
 
 urlpatterns = [
@@ -65,5 +84,7 @@ urlpatterns = [
     path("documents/", include(document_patterns)),
     path("units/<slug:code>/", campaign_views.unit_duties, name="unit-duties"),
     path("reminders/", include("tonghop.reminders.urls")),
+    path("news/", include(news_patterns)),
+    path("verify/", compilation_views.verify, name="verify"),
     path("admin/", admin.site.urls),
 ]

@@ -37,6 +37,8 @@ class CampaignSpec:
     period_start: dt.date | None = None
     period_end: dt.date | None = None
     report_to: str = ""
+    report_to_email: str = ""
+    report_to_organ_id: str = ""
     report_symbol: str = ""
     indicators: Sequence[IndicatorSpec] = field(default_factory=tuple)
 
@@ -63,6 +65,8 @@ def create_campaign(
         due_at=spec.due_at,
         status=status,
         report_to=spec.report_to,
+        report_to_email=spec.report_to_email,
+        report_to_organ_id=spec.report_to_organ_id,
         report_symbol=spec.report_symbol,
         created_by=by,
     )

@@ -53,6 +53,10 @@ class Campaign(models.Model):
     )
     # What the consolidated report needs: to whom it goes and the symbol it will carry.
     report_to = models.CharField(_("report to"), max_length=255, blank=True)
+    report_to_email = models.EmailField(_("email of the body reported to"), blank=True)
+    report_to_organ_id = models.CharField(
+        _("organ code of the body reported to"), max_length=40, blank=True
+    )
     report_symbol = models.CharField(_("report symbol"), max_length=60, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL

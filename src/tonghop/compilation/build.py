@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.utils import timezone
 
 from tonghop.campaigns.models import Campaign, State
-from tonghop.compilation.layout import OfficialDocument, Paragraph, Section, Signer, Table
+from tonghop.compilation.layout import (
+    Block,
+    OfficialDocument,
+    Paragraph,
+    Section,
+    Signer,
+    Table,
+)
 from tonghop.compilation.totals import (
     IndicatorInfo,
     Totals,
@@ -74,23 +82,70 @@ def _signer(campaign: Campaign) -> Signer:
     return Signer(authority=None, authority_of=None, title="TRƯỞNG PHÒNG", name=name)
 
 
-def build_document(campaign: Campaign, *, today: dt.date | None = None) -> OfficialDocument:
+@dataclass(frozen=True)
+class Issue:
+    """What issuing adds to a draft: the register's number and the day of signing."""
+
+    number: str
+    issued_on: dt.date
+
+
+DEFAULT_ASSESSMENT = (
+    "Các đơn vị đã quan tâm triển khai thực hiện, bảo đảm nội dung và thời gian theo yêu cầu."
+)
+DEFAULT_PROPOSALS = "Đề nghị các đơn vị chưa báo cáo khẩn trương gửi báo cáo để tổng hợp."
+HIGHLIGHTS = 6
+COLUMNS_PER_TABLE = 4
+
+
+def _intro(campaign: Campaign) -> str:
+    source = campaign.source_document
+    parts = []
+    if source is not None:
+        reference = source.reference()
+        text = f"Thực hiện Văn bản số {reference}" if reference else "Thực hiện văn bản"
+        if source.issued_on:
+            text += f" ngày {_date_vi(source.issued_on)}"
+        if source.issuer:
+            text += f" của {source.issuer}"
+        if source.subject:
+            text += f" về việc {source.subject[:1].lower()}{source.subject[1:]}"
+        parts.append(text)
+    lead = "; ".join(parts)
+    return (lead + "; " if lead else "") + (
+        f"{campaign.office.name} báo cáo kết quả thực hiện như sau:"
+    )
+
+
+def _first_sentence(text: str, limit: int = 300) -> str:
+    sentence = text.strip().split("\n")[0]
+    for mark in (". ", "; "):
+        if mark in sentence[:limit]:
+            sentence = sentence[: sentence.index(mark) + 1]
+            break
+    return sentence[:limit].rstrip(" ;,") + ("" if sentence[:limit].endswith(".") else ".")
+
+
+def _paragraphs(text: str) -> tuple[Paragraph, ...]:
+    return tuple(Paragraph(line.strip()) for line in text.splitlines() if line.strip())
+
+
+def build_document(
+    campaign: Campaign,
+    *,
+    assessment: str = "",
+    proposals: str = "",
+    issue: Issue | None = None,
+    today: dt.date | None = None,
+) -> OfficialDocument:
+    """The consolidated report as an experienced clerk lays it out (ND 30, Mẫu 1.4)."""
     totals, rows, missing, late = collect(campaign)
-    today = today or timezone.localdate()
+    today = issue.issued_on if issue else (today or timezone.localdate())
     office = campaign.office
     expected = len(rows) + len(missing)
-    source = campaign.source_document
-    intro_parts = []
-    if source is not None:
-        ref = source.reference()
-        when = f" ngày {_date_vi(source.issued_on)}" if source.issued_on else ""
-        intro_parts.append(f"Thực hiện Văn bản số {ref}{when} của {source.issuer}")
-        intro_parts.append(f"về việc {source.subject}" if source.subject else "")
-    intro = " ".join(p for p in intro_parts if p)
-    intro = (intro + "; " if intro else "") + (f"{office.name} báo cáo kết quả thực hiện như sau:")
 
     figure_rows = []
-    list_sections: list[Paragraph | Table | Section] = []
+    list_blocks: list[Block] = []
     for position, total in enumerate(totals.totals, start=1):
         info = total.indicator
         if info.is_numeric or info.aggregation == "count":
@@ -104,84 +159,109 @@ def build_document(campaign: Campaign, *, today: dt.date | None = None) -> Offic
                 )
             )
         elif total.items:
-            list_sections.append(Paragraph(f"{info.label}:", bold=True))
+            list_blocks.append(Paragraph(f"{info.label}:", bold=True))
             for unit_name, text in total.items:
-                list_sections.append(Paragraph(f"- {unit_name}: {text}"))
+                list_blocks.append(Paragraph(f"- {unit_name}: {text}"))
     summary = Table(
         columns=("TT", "Chỉ tiêu", "Đơn vị tính", "Tổng số", "Số đơn vị báo cáo"),
         rows=tuple(figure_rows),
         numeric=(False, False, False, True, True),
-        total_row=None,
-        caption=None,
     )
     numeric = [t.indicator for t in totals.totals if t.indicator.is_numeric]
-    unit_table = Table(
-        columns=("TT", "Đơn vị", *[i.label for i in numeric]),
-        rows=tuple(
-            (
-                str(n),
-                row.unit_name + (" (chậm)" if row.late else ""),
-                *[format_value(row.values.get(i.code)) for i in numeric],
-            )
-            for n, row in enumerate(rows, start=1)
-        ),
-        numeric=(False, False, *[True for _ in numeric]),
-        total_row=(
-            "",
-            "Tổng cộng",
-            *[format_number(t.value) for t in totals.totals if t.indicator.is_numeric],
-        ),
-        caption=None,
-    )
-    rate = f"{len(rows)}/{expected}"
-    status_paragraphs: list[Paragraph | Table | Section] = [
+    grand = {t.indicator.code: t for t in totals.totals}
+    # A page holds about six figures side by side: wider forms are split into several tables,
+    # the way a clerk continues a table on the next sheet.
+    chunks = [numeric[i : i + COLUMNS_PER_TABLE] for i in range(0, len(numeric), COLUMNS_PER_TABLE)]
+    by_group_tables = [
+        Table(
+            columns=("Nhóm đơn vị", *[i.label for i in chunk]),
+            rows=tuple(
+                (
+                    group,
+                    *[
+                        format_number(t.value)
+                        for t in group_totals
+                        if t.indicator.code in {i.code for i in chunk}
+                    ],
+                )
+                for group, group_totals in totals.by_group.items()
+            ),
+            numeric=(False, *[True for _ in chunk]),
+            total_row=("Tổng cộng", *[format_number(grand[i.code].value) for i in chunk]),
+        )
+        for chunk in chunks
+    ]
+    unit_tables = [
+        Table(
+            columns=("TT", "Đơn vị", *[i.label for i in chunk]),
+            rows=tuple(
+                (
+                    str(n),
+                    row.unit_name + (" (chậm)" if row.late else ""),
+                    *[format_value(row.values.get(i.code)) for i in chunk],
+                )
+                for n, row in enumerate(rows, start=1)
+            ),
+            numeric=(False, False, *[True for _ in chunk]),
+            total_row=("", "Tổng cộng", *[format_number(grand[i.code].value) for i in chunk]),
+        )
+        for chunk in chunks
+    ] or [
+        Table(
+            columns=("TT", "Đơn vị"),
+            rows=tuple((str(n), row.unit_name) for n, row in enumerate(rows, start=1)),
+        )
+    ]
+    status_blocks: list[Block] = [
         Paragraph(
-            f"Tổng số đơn vị được giao: {expected}; số đơn vị đã báo cáo: {rate}"
+            f"Tổng số đơn vị được giao: {expected}; số đơn vị đã báo cáo: {len(rows)}/{expected}"
             f"{f', trong đó {len(late)} đơn vị báo cáo chậm' if late else ''}."
         )
     ]
     if missing:
-        status_paragraphs.append(
+        status_blocks.append(
             Paragraph(f"Các đơn vị chưa báo cáo ({len(missing)}): {', '.join(missing)}.")
         )
     else:
-        status_paragraphs.append(Paragraph("Tất cả các đơn vị đã gửi báo cáo."))
+        status_blocks.append(Paragraph("Tất cả các đơn vị đã gửi báo cáo."))
     if late:
-        status_paragraphs.append(Paragraph(f"Các đơn vị báo cáo chậm: {', '.join(late)}."))
+        status_blocks.append(Paragraph(f"Các đơn vị báo cáo chậm: {', '.join(late)}."))
+
+    results: list[Block] = [Paragraph("1. Tổng hợp các chỉ tiêu", bold=True), summary]
+    number = 2
+    if numeric and len(totals.by_group) > 1:
+        results += [Paragraph(f"{number}. Tổng hợp theo nhóm đơn vị", bold=True), *by_group_tables]
+        number += 1
+    highlights = [row for row in rows if row.narrative.strip()][:HIGHLIGHTS]
+    if highlights:
+        results.append(Paragraph(f"{number}. Một số kết quả nổi bật", bold=True))
+        results += [Paragraph(f"- {_first_sentence(row.narrative)}") for row in highlights]
+        number += 1
+    if list_blocks:
+        results += [Paragraph(f"{number}. Nội dung cụ thể", bold=True), *list_blocks]
 
     sections = (
-        Section("I. TÌNH HÌNH TRIỂN KHAI VÀ BÁO CÁO CỦA CÁC ĐƠN VỊ", tuple(status_paragraphs)),
+        Section("", (Paragraph(_intro(campaign)),)),
+        Section("I. TÌNH HÌNH TRIỂN KHAI VÀ BÁO CÁO CỦA CÁC ĐƠN VỊ", tuple(status_blocks)),
+        Section("II. KẾT QUẢ THỰC HIỆN", tuple(results)),
         Section(
-            "II. KẾT QUẢ THỰC HIỆN",
-            (
-                Paragraph("1. Tổng hợp các chỉ tiêu", bold=True),
-                summary,
-                *(
-                    [Paragraph("2. Nội dung cụ thể", bold=True), *list_sections]
-                    if list_sections
-                    else []
-                ),
-            ),
+            "III. ĐÁNH GIÁ CHUNG",
+            _paragraphs(assessment) or (Paragraph(DEFAULT_ASSESSMENT),),
         ),
         Section(
-            "III. ĐÁNH GIÁ, ĐỀ XUẤT",
-            (
-                Paragraph(
-                    "Các đơn vị đã quan tâm triển khai thực hiện; đề nghị các đơn vị chưa báo "
-                    "cáo khẩn trương gửi báo cáo để tổng hợp."
-                ),
-            ),
+            "IV. KIẾN NGHỊ, ĐỀ XUẤT",
+            _paragraphs(proposals) or (Paragraph(DEFAULT_PROPOSALS),),
         ),
     )
-    appendix = Section("PHỤ LỤC: KẾT QUẢ THEO ĐƠN VỊ", (unit_table,))
+    appendices = [Section("PHỤ LỤC: KẾT QUẢ THEO ĐƠN VỊ", tuple(unit_tables))]
     symbol = campaign.report_symbol or "BC"
     return OfficialDocument(
         parent_body=office.parent_body or None,
         issuer=office.name.upper(),
-        number=None,
+        number=issue.number if issue else None,
         symbol=symbol,
         place=office.place or "",
-        issued_on=None,
+        issued_on=issue.issued_on if issue else None,
         year=today.year,
         doc_type="BÁO CÁO",
         subject=f"Kết quả {campaign.title[0].lower()}{campaign.title[1:]}",
@@ -192,9 +272,9 @@ def build_document(campaign: Campaign, *, today: dt.date | None = None) -> Offic
             r
             for r in (
                 f"{campaign.report_to} (b/c)" if campaign.report_to else "",
-                "Lưu: VT",
+                f"Lưu: VT, {office.short_name}" if office.short_name else "Lưu: VT",
             )
             if r
         ),
-        appendices=(appendix,),
+        appendices=tuple(appendices),
     )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "Block",
+    "Chart",
     "OfficialDocument",
     "Paragraph",
     "Section",
@@ -90,6 +91,23 @@ class Table:
 
 
 @dataclass(frozen=True)
+class Chart:
+    """A horizontal bar chart of the main figures, one bar per label (usually in an appendix).
+
+    The figures are the same numbers a table prints; the chart only shows them, so renderers
+    draw it from :mod:`tonghop.compilation.charts` and both formats show one picture."""
+
+    title: str
+    labels: tuple[str, ...]
+    values: tuple[float, ...]
+    unit: str = ""
+
+    def __post_init__(self) -> None:
+        if len(self.labels) != len(self.values):
+            raise ValueError(f"{len(self.values)} values for {len(self.labels)} labels")
+
+
+@dataclass(frozen=True)
 class Section:
     """A numbered part of the content. ``heading`` carries its own number ("I. KẾT QUẢ ...",
     "1. Công tác tuyên truyền"); top-level headings are printed in capitals (ND 30 PL I, II.6.đ:
@@ -99,7 +117,7 @@ class Section:
     blocks: tuple[Block, ...] = ()
 
 
-Block = Paragraph | Table | Section
+Block = Paragraph | Table | Chart | Section
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 from .layout import (
+    Chart,
     OfficialDocument,
     Paragraph,
     Section,
@@ -402,6 +403,9 @@ def _blocks(container: Any, blocks: tuple[Any, ...], level: int) -> Any:
         elif isinstance(block, Table):
             _table(container, block)
             last = None
+        elif isinstance(block, Chart):
+            _chart(container, block)
+            last = None
         else:
             raise TypeError(f"unknown block {type(block).__name__}")
     return last
@@ -436,6 +440,18 @@ def _table(container: Any, table: Table) -> None:
     if table.total_row is not None:
         tbl.append(_row(table.total_row, twips, aligns, bold=True, header=False))
     _spacer(container, 6)
+
+
+def _chart(container: Any, chart: Chart) -> None:
+    """The chart the PDF draws, as a picture (its PNG carries its dpi, so it keeps its size)."""
+    from .charts import chart_png  # reportlab and PDFium only when a chart is drawn
+
+    paragraph = _para(container, "", before=6)
+    paragraph.add_run().add_picture(io.BytesIO(chart_png(chart)))
+    paragraph.paragraph_format.space_after = Pt(6)
+    inline = paragraph._p.find(f".//{qn('wp:docPr')}")
+    if inline is not None:  # alt text for screen readers: the chart's title
+        inline.set("descr", clean_text(chart.title).strip())
 
 
 def _row(cells: tuple[str, ...], twips: list[str], aligns: list[str], *, bold: bool,

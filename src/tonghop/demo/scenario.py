@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from importlib import resources
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -24,6 +25,7 @@ from tonghop.orgs.models import Membership, Role, Unit, UnitKind, User
 from tonghop.reports import actions
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
+DEMO_SIGNING_PASSPHRASE = "ky-so-thu-nghiem"  # noqa: S105 - printed for the demo by design
 DEMO_PASSWORD = "demo-tonghop-2025"  # noqa: S105 - printed for the demo by design
 SEED_SLUG = "sang-tao-2025"
 
@@ -34,6 +36,7 @@ OFFICE = {
     "parent_body": "UBND HUYỆN MINH HÒA",
     "place": "Minh Hòa",
     "email": "vhkhtt@minhhoa.example.vn",
+    "organ_id": "000.30.25.H99",
 }
 
 COMMUNES = [
@@ -268,6 +271,8 @@ def _seed_campaign(
         # "trước ngày 06/5/2025": due at the end of 05/5/2025, Vietnam time.
         due_at=dt.datetime(2025, 5, 5, 23, 59, 59, tzinfo=VN),
         report_to="Sở Khoa học và Công nghệ",
+        report_to_email="skhcn@tinh.example.vn",
+        report_to_organ_id="000.00.21.H99",
         report_symbol="BC-VHKHTT",
         indicators=SEED_INDICATORS,
     )
@@ -418,3 +423,19 @@ def load_scenario(seed: int = 2025) -> bool:
     _seed_campaign(office, units, reporters, specialist, head, rng)
     _current_campaign(office, units, reporters, specialist, rng)
     return True
+
+
+def ensure_demo_signing_key() -> Path:
+    """A demo certificate authority and the head's signing key, in the data folder."""
+    from django.conf import settings
+
+    from tonghop.compilation.signing import create_demo_authority
+
+    head = User.objects.filter(username="truongphong").first()
+    authority = create_demo_authority(
+        Path(settings.TONGHOP_SIGNING_P12).parent,
+        office_name=str(OFFICE["name"]),
+        signer_name=head.display_name() if head else "Lãnh đạo",
+        passphrase=DEMO_SIGNING_PASSPHRASE,
+    )
+    return authority.signing_p12

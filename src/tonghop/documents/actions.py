@@ -10,13 +10,13 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tonghop.documents.intake import IntakeError, analyse_in_child
 from tonghop.documents.models import Direction, Document, IntakeStatus
 from tonghop.orgs.models import Unit, User
+from tonghop.pki import trust_roots
 
 
 class IntakeRefused(Exception):
@@ -63,7 +63,7 @@ def read(document: Document) -> Document:
     try:
         analysis = analyse_in_child(
             Path(document.file.path),
-            trust_roots=settings.TONGHOP_TRUST_ROOTS,
+            trust_roots=trust_roots(),
             timeout=settings.TONGHOP_INTAKE_TIMEOUT,
             memory_mb=settings.TONGHOP_INTAKE_MEMORY_MB,
         )
@@ -114,11 +114,10 @@ def register(user: User, document_id: int, changes: dict[str, Any]) -> Document:
         setattr(document, name, value)
     if document.register_number is None:
         year = (document.received_on or timezone.localdate()).year
-        last = Document.objects.filter(
-            office=office, direction=document.direction, register_year=year
-        ).aggregate(last=Max("register_number"))["last"]
         document.register_year = year
-        document.register_number = (last or 0) + 1
+        document.register_number = Document.objects.next_register_number(
+            office, document.direction, year
+        )
     document.status = IntakeStatus.REGISTERED
     document.save()
     return document

@@ -36,6 +36,17 @@ class DocumentQuerySet(models.QuerySet["Document"]):
         """Documents of the offices where the user holds an office role."""
         return self.filter(office__in=user.office_units())
 
+    def next_register_number(self, office: Unit, direction: str, year: int) -> int:
+        """The next number of a register (one sequence per office, direction and year).
+
+        The caller must hold the office row locked (select_for_update) in its transaction:
+        that lock is what makes two clerks at the same moment get consecutive numbers.
+        """
+        last = self.filter(office=office, direction=direction, register_year=year).aggregate(
+            last=models.Max("register_number")
+        )["last"]
+        return int(last or 0) + 1
+
 
 class Document(models.Model):
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

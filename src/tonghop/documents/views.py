@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
@@ -124,3 +125,39 @@ def original(request: HttpRequest, uid: str) -> FileResponse:
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_edxml(request: HttpRequest) -> HttpResponse:
+    """Take an edXML package (QCVN 102:2016) into the incoming register."""
+    from tonghop.compilation.exchange import ImportRefused, import_package
+
+    _require_staff(request)
+    offices = _user(request).office_units()
+    form = UploadForm(offices, request.POST or None, request.FILES or None)
+    form.fields["file"].widget.attrs["accept"] = ".edxml,.xml"
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            if upload.size > settings.TONGHOP_MAX_UPLOAD_BYTES:
+                form.add_error(
+                    "file",
+                    _("The file is too large: at most %(mb)s MB.")
+                    % {"mb": settings.TONGHOP_MAX_UPLOAD_BYTES // (1024 * 1024)},
+                )
+            else:
+                try:
+                    document = import_package(
+                        _user(request), form.cleaned_data["office"], upload.read()
+                    )
+                except ImportRefused as exc:
+                    form.add_error("file", str(exc))
+                else:
+                    messages.success(request, _("The edXML package was received."))
+                    return redirect("documents:detail", uid=document.uid)
+        status = 400
+    return TemplateResponse(
+        request, "documents/upload.html", {"form": form, "edxml": True}, status=status
+    )

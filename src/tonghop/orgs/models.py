@@ -69,6 +69,8 @@ class Unit(models.Model):
     parent_body = models.CharField(_("parent body"), max_length=255, blank=True)
     place = models.CharField(_("place name"), max_length=100, blank=True)
     email = models.EmailField(_("email"), blank=True)
+    # Mã định danh of the body for document exchange (edXML), e.g. 000.00.11.H53.
+    organ_id = models.CharField(_("organ code"), max_length=40, blank=True)
     contact_name = models.CharField(_("contact person"), max_length=200, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
     is_active = models.BooleanField(_("active"), default=True)

@@ -1,0 +1,130 @@
+"""From the registers to edXML packages (QCVN 102:2016) and back."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tonghop.campaigns.models import Campaign
+from tonghop.compilation.edxml import (
+    Attachment,
+    DocumentType,
+    EdxmlDocument,
+    EdxmlError,
+    Organ,
+    SignerInfo,
+    build_package,
+    parse_package,
+)
+from tonghop.documents.models import Direction, Document, IntakeStatus
+from tonghop.orgs.models import Unit, User
+
+
+class ImportRefused(Exception):
+    """The package was not taken; str() is for the clerk."""
+
+
+def package_for(document: Document, signed_pdf: bytes, campaign: Campaign | None) -> bytes:
+    """The outgoing document as an edXML package, the signed PDF attached, addressed to the
+    body the campaign reports to."""
+    office = document.office
+    receivers: tuple[Organ, ...] = ()
+    if campaign is not None and campaign.report_to_organ_id:
+        receivers = (
+            Organ(
+                organ_id=campaign.report_to_organ_id,
+                organ_name=campaign.report_to,
+                email=campaign.report_to_email,
+            ),
+        )
+    assert document.issued_on is not None
+    package = EdxmlDocument(
+        sender=Organ(
+            organ_id=office.organ_id,
+            organization_in_charge=office.parent_body,
+            organ_name=office.name,
+            email=office.email,
+        ),
+        receivers=receivers,
+        code_number=document.number,
+        code_notation=document.symbol,
+        promulgation_date=document.issued_on,
+        place=office.place,
+        subject=document.subject,
+        # The reference packages only show the code of a công văn (1, detail 0); the type is
+        # carried by its name until the other codes are confirmed against QCVN 102:2016.
+        document_type=DocumentType(type_name=document.doc_type),
+        signer=SignerInfo(position=document.signer_title, full_name=document.signer_name),
+        to_places=tuple(document.recipients),
+        attachments=(
+            Attachment(
+                name=document.original_name or "van-ban.pdf",
+                content_type="application/pdf",
+                data=signed_pdf,
+            ),
+        ),
+    )
+    return build_package(package)
+
+
+def _safe_name(name: str) -> str:
+    # The sender chooses attachment names: keep letters, digits and a few marks, never a path.
+    cleaned = re.sub(r"[^\w.\-]+", "-", name.rsplit("/", 1)[-1].rsplit("\\", 1)[-1])
+    return cleaned.strip(".-")[:120] or "tep-dinh-kem"
+
+
+@transaction.atomic
+def import_package(user: User, office: Unit, data: bytes) -> Document:
+    """Take an edXML package into the incoming register, its main attachment as the file."""
+    if not user.has_office_role(office):
+        raise ImportRefused(_("Only the office's staff can register documents."))
+    try:
+        package = parse_package(data)
+    except EdxmlError as exc:
+        raise ImportRefused(str(exc)) from exc
+    attachment = next(
+        (a for a in package.attachments if a.content_type == "application/pdf"),
+        package.attachments[0] if package.attachments else None,
+    )
+    parsed: dict[str, object] = {
+        "schema": "tonghop.edxml",
+        "document_id": package.document_id,
+        "sender_organ_id": package.sender.organ_id,
+        "attachments": [a.name for a in package.attachments],
+        "findings": [],
+        "signatures": [],
+    }
+    if attachment is not None and attachment.content_type == "application/pdf":
+        from tonghop.dispatch.signatures import pdf_signatures
+        from tonghop.pki import trust_roots
+
+        parsed["signatures"] = pdf_signatures(attachment.data, trust_roots())
+    document = Document(
+        office=office,
+        direction=Direction.INCOMING,
+        status=IntakeStatus.READ,
+        doc_type=package.document_type.type_name,
+        number=package.code_number[:20],
+        symbol=package.code_notation[:60],
+        issuer=(package.sender.organ_name or package.sender.organ_id)[:255],
+        issued_on=package.promulgation_date,
+        subject=package.subject,
+        signer_title=package.signer.position[:120],
+        signer_name=package.signer.full_name[:120],
+        recipients=list(package.to_places),
+        received_on=timezone.localdate(),
+        parsed=parsed,
+        created_by=user,
+    )
+    if attachment is not None:
+        document.original_name = _safe_name(attachment.name)
+        document.sha256 = hashlib.sha256(attachment.data).hexdigest()
+        document.size = len(attachment.data)
+        document.file.save(document.original_name, ContentFile(attachment.data), save=False)
+    document.save()
+    return document

@@ -1,0 +1,454 @@
+"""Sign the consolidated report with a PAdES signature and report the signatures of a PDF.
+
+ND 30/2020 Phụ lục I asks the visible signature to show who signed, for which body, and the
+signing time as ISO 8601 in Vietnam time (2025-04-25T08:35:57+07:00). Everything here is pure
+Python (pyHanko, cryptography): no Django, so the CLI and the views share it.
+
+The certificate is checked *before* anything is written, so a caller can sign first and only
+then take a register number: a wrong passphrase or an expired certificate leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import importlib
+import io
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import NameOID
+
+from tonghop.dispatch.signatures import PROBLEM_MODIFIED, VIETNAM, pdf_signatures
+
+FONT_IN_PACKAGE = Path(__file__).parent / "fonts" / "LiberationSerif-Regular.ttf"
+FONT_ON_SYSTEM = Path("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf")
+DEMO_CA_NAME = "tonghop demo CA"
+# Said in the certificate itself, so nobody mistakes a demo signature for a real one.
+DEMO_MARK = "CHỈ DÙNG THỬ (DEMO) - không phải Ban Cơ yếu Chính phủ"
+STAMP_TEXT = "Ký bởi: %(signer)s\nCơ quan: %(body)s\nThời gian ký: %(signed_at)s"
+STAMP_SIZE = (250.0, 62.0)  # points: room for the three stamp lines at 10 pt
+STAMP_MARGIN = 36.0
+
+
+# fontTools warns about each table it drops while subsetting the stamp font (FFTM of the
+# Liberation fonts); the stamp does not need them, so the warning is only noise in the log.
+logging.getLogger("fontTools.subset").addFilter(lambda record: "NOT subset" not in record.msg)
+
+
+class SigningError(Exception):
+    """The report could not be signed; the message is for the person who tried."""
+
+    message = "Không ký được tài liệu."
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or self.message)
+
+
+class WrongPassphrase(SigningError):
+    message = "Mật khẩu của tệp chứng thư số không đúng."
+
+
+class CertificateExpired(SigningError):
+    message = "Chứng thư số đã hết hạn hoặc chưa đến thời gian có hiệu lực."
+
+
+class CertificateUnusable(SigningError):
+    message = "Chứng thư số không dùng được để ký số."
+
+
+class InvalidPdf(SigningError):
+    message = "Tệp không phải là PDF hợp lệ, không ký được."
+
+
+@dataclass(frozen=True)
+class DemoAuthority:
+    root_certificate: Path  # PEM of the demo root: the trust root to configure
+    signing_p12: Path  # the office signer's key and certificate chain
+    passphrase: str
+
+
+def create_demo_authority(
+    folder: Path,
+    *,
+    office_name: str,
+    signer_name: str,
+    passphrase: str,
+    now: datetime | None = None,
+) -> DemoAuthority:
+    """A demo root CA and a signing certificate for ``signer_name`` of ``office_name``.
+
+    Files already in ``folder`` are reused, so ``tonghop demo`` can run again without
+    invalidating what was signed before.
+    """
+    if not passphrase:
+        raise CertificateUnusable("Cần một mật khẩu để bảo vệ khóa ký số.")
+    folder.mkdir(parents=True, exist_ok=True)
+    authority = DemoAuthority(
+        folder / "tonghop-demo-ca.pem", folder / "office-signing.p12", passphrase
+    )
+    if authority.root_certificate.exists() and authority.signing_p12.exists():
+        return authority
+    # The root's key is not kept: a demo CA issues this one certificate and nothing else.
+    start = (now or datetime.now(UTC)).astimezone(UTC)
+    root_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    root_name = _name("tonghop", DEMO_CA_NAME, DEMO_MARK)
+    root_cert = _certificate(root_name, root_key, None, root_key, start, days=3650)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = _name(office_name, signer_name)
+    cert = _certificate(name, key, root_cert, root_key, start, days=3 * 365)
+    authority.signing_p12.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            signer_name.encode(),
+            key,
+            cert,
+            [root_cert],  # the chain travels with the key, so signatures embed it
+            serialization.BestAvailableEncryption(passphrase.encode()),
+        )
+    )
+    authority.root_certificate.write_bytes(root_cert.public_bytes(serialization.Encoding.PEM))
+    return authority
+
+
+def _name(organisation: str, common_name: str, unit: str | None = None) -> x509.Name:
+    attributes = [
+        x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
+        x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+    ]
+    if unit:
+        attributes.insert(2, x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, unit))
+    return x509.Name(attributes)
+
+
+def _certificate(
+    subject: x509.Name,
+    key: rsa.RSAPrivateKey,
+    issuer: x509.Certificate | None,
+    issuer_key: rsa.RSAPrivateKey,
+    start: datetime,
+    *,
+    days: int,
+) -> x509.Certificate:
+    """A root CA certificate when ``issuer`` is None, else a signer's certificate."""
+    is_ca = issuer is None
+    usage = x509.KeyUsage(
+        digital_signature=not is_ca, content_commitment=not is_ca, key_encipherment=False,
+        data_encipherment=False, key_agreement=False, key_cert_sign=is_ca, crl_sign=is_ca,
+        encipher_only=False, decipher_only=False,
+    )  # fmt: skip
+    issuer_ski = x509.SubjectKeyIdentifier.from_public_key(issuer_key.public_key())
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject if issuer is None else issuer.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start - timedelta(hours=1))
+        .not_valid_after(start + timedelta(days=days))
+        .add_extension(x509.BasicConstraints(ca=is_ca, path_length=0 if is_ca else None), True)
+        .add_extension(usage, critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(issuer_ski), False
+        )
+        .sign(issuer_key, hashes.SHA256())
+    )
+
+
+def sign_pdf(
+    pdf: bytes,
+    *,
+    p12_path: Path,
+    passphrase: str,
+    signer_name: str,
+    body: str,
+    reason: str = "Ký ban hành",
+    location: str = "",
+    when: datetime | None = None,
+    page: int = -1,
+    box: tuple[float, float, float, float] | None = None,
+) -> bytes:
+    """``pdf`` with one more PAdES signature and a visible ND 30 stamp on ``page``.
+
+    Raises a :class:`SigningError` subclass, having written nothing, when the certificate or
+    the PDF is not usable.
+    """
+    moment = (when or datetime.now(UTC)).astimezone(VIETNAM).replace(microsecond=0)
+    signer = load_signer(p12_path, passphrase, moment)
+    writer = _open_pdf(pdf)
+
+    from pyhanko.pdf_utils.text import TextBoxStyle
+    from pyhanko.sign import fields, signers
+    from pyhanko.stamp import TextStampStyle
+
+    field_name, page_index, default_box = _placement(writer, page)
+    rect = box or default_box
+    style = TextStampStyle(
+        stamp_text=STAMP_TEXT,
+        # pyHanko's built-in Courier is Latin-1 only: Vietnamese needs an embedded TrueType.
+        text_box_style=TextBoxStyle(font=_font_engine_factory(10), font_size=10),
+        border_width=1,
+    )
+    meta = signers.PdfSignatureMetadata(
+        field_name=field_name,
+        subfilter=fields.SigSeedSubFilter.PADES,
+        reason=reason,
+        location=location or None,
+        name=signer_name,
+    )
+    pdf_signer = signers.PdfSigner(
+        meta,
+        signer,
+        stamp_style=style,
+        new_field_spec=fields.SigFieldSpec(
+            sig_field_name=field_name,
+            on_page=page_index,
+            box=(round(rect[0]), round(rect[1]), round(rect[2]), round(rect[3])),
+        ),
+    )
+    params = {"signer": signer_name, "body": body, "signed_at": moment.isoformat()}
+    from pyhanko.pdf_utils.metadata.xmp_xml import XmpXmlProcessingError
+
+    try:
+        try:
+            return asyncio.run(_sign(pdf_signer, writer, moment, params))
+        except XmpXmlProcessingError:
+            # Some office tools write XMP that pyHanko cannot parse to update; the signature
+            # does not need the metadata touched, so sign a fresh copy leaving it as it is.
+            writer = _open_pdf(pdf)
+            writer._update_meta = lambda: None
+            return asyncio.run(_sign(pdf_signer, writer, moment, params))
+    except SigningError:
+        raise
+    except Exception as error:
+        raise SigningError(f"Không ký được tài liệu: {error}") from error
+
+
+def load_signer(p12_path: Path, passphrase: str, moment: datetime | None = None) -> Any:
+    """The pyHanko signer of ``p12_path``, checked usable at ``moment`` (now by default).
+
+    Public so that a caller can check the office certificate before doing anything else.
+    """
+    moment = moment or datetime.now(UTC)
+    try:
+        data = Path(p12_path).read_bytes()
+    except OSError as error:
+        raise CertificateUnusable(
+            f"Không đọc được tệp chứng thư số {p12_path}: {error.strerror or error}."
+        ) from error
+    try:
+        key, cert, _others = pkcs12.load_key_and_certificates(data, passphrase.encode())
+    except ValueError as error:
+        # cryptography says the same for a bad password and a broken file; the outer
+        # PKCS#12 structure is not encrypted, so it tells the two apart.
+        if _is_pkcs12(data):
+            raise WrongPassphrase() from error
+        raise CertificateUnusable(
+            f"Tệp {p12_path} không phải tệp chứng thư số PKCS#12 (.p12/.pfx) đọc được."
+        ) from error
+    if key is None or cert is None:
+        raise CertificateUnusable("Tệp chứng thư số không chứa khóa ký và chứng thư của người ký.")
+    start, end = cert.not_valid_before_utc, cert.not_valid_after_utc
+    if not start <= moment <= end:
+        raise CertificateExpired(
+            "Chứng thư số chỉ có hiệu lực từ "
+            f"{start.astimezone(VIETNAM).isoformat()} đến {end.astimezone(VIETNAM).isoformat()}; "
+            f"thời điểm ký {moment.astimezone(VIETNAM).isoformat()} nằm ngoài khoảng này."
+        )
+    try:
+        usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+        allowed = usage.content_commitment
+    except x509.ExtensionNotFound:
+        allowed = False
+    if not allowed:
+        # pyHanko's validators require nonRepudiation of a signer certificate by default;
+        # a signature that our own verifier would reject must not be issued.
+        raise CertificateUnusable(
+            "Chứng thư số không có mục đích sử dụng chống chối bỏ (nonRepudiation) để ký văn bản."
+        )
+    from pyhanko.sign import signers
+
+    try:
+        return signers.SimpleSigner.load_pkcs12_data(data, (), passphrase=passphrase.encode())
+    except ValueError as error:
+        raise CertificateUnusable() from error
+
+
+def _is_pkcs12(data: bytes) -> bool:
+    # asn1crypto and fontTools ship no type information: imported by name, they are Any.
+    asn1_pkcs12 = importlib.import_module("asn1crypto.pkcs12")
+    try:
+        pfx = asn1_pkcs12.Pfx.load(data)
+        version = pfx["version"].native
+        content = pfx["auth_safe"]["content_type"].native
+        return version == "v3" and content in ("data", "signed_data")
+    except Exception:
+        return False
+
+
+def stamp_font() -> Path:
+    """The packaged Liberation Serif (metric-compatible with Times New Roman, as ND 30 asks)."""
+    return FONT_IN_PACKAGE if FONT_IN_PACKAGE.exists() else FONT_ON_SYSTEM
+
+
+@functools.cache
+def _font_in_thousandths(path: Path) -> bytes:
+    """The font rescaled to 1000 units per em, without hinting.
+
+    pyHanko writes glyph widths and kerning in font units, but PDF counts them in 1/1000 em:
+    with Liberation Serif's 2048 units a stamp came out letter-spaced and cut off. Rescaling
+    the font makes the two agree; hinting programs do not survive rescaling, so they go.
+    """
+    tt_lib = importlib.import_module("fontTools.ttLib")
+    scale_upem = importlib.import_module("fontTools.ttLib.scaleUpem").scale_upem
+    font = tt_lib.TTFont(str(path))
+    scale_upem(font, 1000)
+    for table in ("fpgm", "prep", "cvt ", "hdmx", "LTSH", "VDMX"):
+        if table in font:
+            del font[table]
+    if "glyf" in font:
+        for name in font.getGlyphOrder():
+            font["glyf"][name].removeHinting()
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
+def _font_engine_factory(size: int) -> Any:
+    from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
+
+    class Factory(GlyphAccumulatorFactory):
+        def create_font_engine(self, writer: Any, obj_stream: Any = None) -> GlyphAccumulator:
+            if obj_stream is None and writer.stream_xrefs and self.create_objstream_if_needed:
+                obj_stream = writer.prepare_object_stream()
+            return GlyphAccumulator(
+                writer=writer,
+                font_handle=io.BytesIO(_font_in_thousandths(Path(self.font_file))),
+                font_size=self.font_size,
+                bcp47_lang_code="vi",
+                obj_stream=obj_stream,
+            )
+
+    return Factory(str(stamp_font()), font_size=size)
+
+
+def _open_pdf(pdf: bytes) -> Any:
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    if b"%PDF-" not in pdf[:1024]:  # readers allow junk before the header, up to 1 KiB
+        raise InvalidPdf()
+    try:
+        writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    except Exception as error:
+        raise InvalidPdf(f"Tệp PDF bị hỏng, không ký được: {error}") from error
+    if writer.prev.encrypted:
+        raise InvalidPdf("Tệp PDF được mã hóa, không ký được.")
+    return writer
+
+
+def _placement(writer: Any, page: int) -> tuple[str, int, tuple[float, float, float, float]]:
+    """(new field name, page index, default stamp box) for one more signature.
+
+    The default box is at the bottom right, where a report's signature block ends; each
+    further signature on the page goes above the previous one instead of covering it.
+    """
+    from pyhanko.sign.fields import enumerate_sig_fields
+
+    try:
+        count = int(writer.root["/Pages"]["/Count"])
+        index = page if page >= 0 else count + page
+        if not 0 <= index < count:
+            asked = page + 1 if page >= 0 else page
+            raise InvalidPdf(f"Tài liệu có {count} trang, không có trang {asked}.")
+        page_ref, _ = writer.find_page_for_modification(index)
+        x0, y0, x1, _y1 = (float(v) for v in _media_box(page_ref.get_object()))
+        names = [name for name, _sig, _ref in enumerate_sig_fields(writer.prev)]
+    except SigningError:
+        raise
+    except Exception as error:
+        raise InvalidPdf(f"Không đọc được cấu trúc trang của tệp PDF: {error}") from error
+    number = len(names) + 1
+    while f"Signature{number}" in names:
+        number += 1
+    width, height = STAMP_SIZE
+    right = x1 - STAMP_MARGIN
+    bottom = y0 + STAMP_MARGIN + (len(names) * (height + 6))
+    return f"Signature{number}", index, (max(x0, right - width), bottom, right, bottom + height)
+
+
+def _media_box(page: Any) -> Any:
+    node = page
+    while node is not None:  # /MediaBox is inheritable from the page tree
+        if "/MediaBox" in node:
+            return node["/MediaBox"]
+        node = node.get("/Parent")
+        node = node.get_object() if node is not None else None
+    return (0, 0, 595, 842)  # A4, what an office PDF is when it does not say
+
+
+async def _sign(pdf_signer: Any, writer: Any, moment: datetime, params: dict[str, str]) -> bytes:
+    """pyHanko's ``PdfSigner.async_sign_pdf`` with the signing time fixed to ``moment``.
+
+    pyHanko takes the time from the server's zone; ND 30 wants Vietnam time in /M and in the
+    stamp, whatever zone the server runs in, and both must be the same instant.
+    """
+    from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
+
+    session = pdf_signer.init_signing_session(writer)
+    session.system_time = moment
+    info = await session.perform_presign_validation(writer)
+    reserved = await session.estimate_signature_container_size(info, tight=False)
+    tbs = session.prepare_tbs_document(
+        validation_info=info, bytes_reserved=reserved, appearance_text_params=params
+    )
+    digest, output = tbs.digest_tbs_document(in_place=False, chunk_size=4096, output=None)
+    signed = await tbs.perform_signature(
+        document_digest=digest.document_digest,
+        pdf_cms_signed_attrs=PdfCMSSignedAttributes(signing_time=moment),
+    )
+    await signed.post_signature_processing(output, chunk_size=4096)
+    output.seek(0)
+    return bytes(output.read())
+
+
+def verify_pdf(
+    source: str | os.PathLike[str] | bytes,
+    trust_roots: Sequence[str | os.PathLike[str]] = (),
+) -> list[dict[str, object]]:
+    """Each signature of ``source``: see :func:`tonghop.dispatch.signatures.pdf_signatures`."""
+    return pdf_signatures(source, trust_roots)
+
+
+def verification_lines(results: Sequence[dict[str, object]]) -> list[str]:
+    """One Vietnamese line per signature, for a person to read."""
+    if not results:
+        return ["Không có chữ ký số."]
+    lines = []
+    for number, facts in enumerate(results, 1):
+        signer = facts.get("signer") or "không rõ người ký"
+        signed_at = facts.get("signed_at") or "không rõ thời gian"
+        problem = str(facts.get("problem") or "")
+        if facts.get("intact"):
+            state = "nguyên vẹn"
+        elif PROBLEM_MODIFIED in problem:
+            state = "đã bị sửa đổi sau khi ký"
+        else:
+            state = "không nguyên vẹn"
+        # Said once in the state already; the trust part gives the remaining reasons.
+        rest = problem.replace(PROBLEM_MODIFIED, "").strip()
+        if facts.get("trusted"):
+            trust = f"tin cậy ({rest})" if rest else "tin cậy"
+        else:
+            trust = f"không tin cậy: {rest}" if rest else "không tin cậy"
+        lines.append(f"Chữ ký {number}: {signer} — ký lúc {signed_at} — {state} — {trust}")
+    return lines

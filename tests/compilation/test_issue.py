@@ -1,0 +1,306 @@
+"""Issuing the consolidated report: number, signature, register, exchange, mail, portal."""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from email import message_from_bytes
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.urls import reverse
+
+from tests.conftest import World
+from tonghop.compilation import actions
+from tonghop.compilation.edxml import parse_package
+from tonghop.compilation.models import Compilation, NewsItem
+from tonghop.compilation.signing import create_demo_authority, verify_pdf
+from tonghop.documents.models import Direction, Document
+from tonghop.reports import actions as report_actions
+
+PASS = "mat-khau-ky"
+
+
+@pytest.fixture
+def key(settings: Any, tmp_path: Path) -> Path:
+    authority = create_demo_authority(
+        tmp_path / "pki",
+        office_name="Phòng Văn hóa, Khoa học và Thông tin",
+        signer_name="Phạm Viết Thạch",
+        passphrase=PASS,
+    )
+    settings.TONGHOP_SIGNING_P12 = str(authority.signing_p12)
+    settings.TONGHOP_DEMO_ROOT = authority.root_certificate
+    return authority.root_certificate
+
+
+def _draft(world: World) -> Compilation:
+    report_actions.save_report(
+        world.hoa,
+        world.a_an_phu.pk,
+        {"pano": "3"},
+        "Đã treo pano.",
+        expected_version=0,
+        submit=True,
+    )
+    world.campaign.report_to_organ_id = "000.00.21.H99"
+    world.campaign.report_to_email = "so@example.vn"
+    world.campaign.save()
+    world.office.organ_id = "000.30.25.H99"
+    world.office.save()
+    compilation = Compilation.objects.create(
+        campaign=world.campaign, created_by=world.lan, assessment="Các xã làm tốt."
+    )
+    return actions.run(compilation)
+
+
+def test_the_head_issues_signs_and_registers(world: World, key: Path) -> None:
+    compilation = _draft(world)
+    issued = actions.issue(
+        world.thach, compilation.pk, passphrase=PASS, today=dt.date(2026, 11, 26)
+    )
+    document = issued.document
+    assert document is not None
+    assert (document.direction, document.number, document.register_number) == (
+        Direction.OUTGOING,
+        "01",
+        1,
+    )
+    assert document.reference() == "01/BC-VHKHTT"
+    signed = issued.signed_pdf.read()
+    [signature] = verify_pdf(signed, [key])
+    assert signature["intact"] and signature["trusted"]
+    assert str(signature["signed_at"]).endswith("+07:00")
+    package = parse_package(issued.edxml.read())
+    assert (package.code_number, package.code_notation) == ("01", "BC-VHKHTT")
+    assert package.attachments[0].data == signed
+    second = actions.issue(
+        world.thach, _draft_again(world).pk, passphrase=PASS, today=dt.date(2026, 11, 27)
+    )
+    assert second.document is not None and second.document.number == "02"
+
+
+def _draft_again(world: World) -> Compilation:
+    return actions.run(Compilation.objects.create(campaign=world.campaign, created_by=world.lan))
+
+
+def test_a_wrong_passphrase_uses_up_no_number(world: World, key: Path) -> None:
+    compilation = _draft(world)
+    with pytest.raises(actions.IssueRefused, match="Mật khẩu"):
+        actions.issue(world.thach, compilation.pk, passphrase="sai")
+    assert not Document.objects.filter(direction=Direction.OUTGOING).exists()
+    compilation.refresh_from_db()
+    assert compilation.document is None and not compilation.signed_pdf
+    issued = actions.issue(world.thach, compilation.pk, passphrase=PASS)
+    assert issued.document is not None and issued.document.number == "01"
+
+
+def test_an_expired_certificate_is_refused(world: World, settings: Any, tmp_path: Path) -> None:
+    old = create_demo_authority(
+        tmp_path / "old",
+        office_name="Phòng",
+        signer_name="Phạm Viết Thạch",
+        passphrase=PASS,
+        now=dt.datetime(2015, 1, 1, tzinfo=dt.UTC),
+    )
+    settings.TONGHOP_SIGNING_P12 = str(old.signing_p12)
+    compilation = _draft(world)
+    with pytest.raises(actions.IssueRefused, match=r"hết hạn|hiệu lực"):
+        actions.issue(world.thach, compilation.pk, passphrase=PASS)
+    assert not Document.objects.filter(direction=Direction.OUTGOING).exists()
+
+
+def test_only_the_head_issues(world: World, key: Path) -> None:
+    compilation = _draft(world)
+    for person in (world.lan, world.hoa, world.tu):
+        with pytest.raises(actions.IssueRefused):
+            actions.issue(person, compilation.pk, passphrase=PASS)
+    url = reverse("compilation:issue", args=[world.campaign.slug, compilation.uid])
+    for intruder in (world.hoa, world.nam, world.tu):
+        assert world.client_for(intruder).post(url, {"passphrase": PASS}).status_code == 404
+    assert not Document.objects.filter(direction=Direction.OUTGOING).exists()
+
+
+def test_it_issues_from_the_page(world: World, key: Path) -> None:
+    compilation = _draft(world)
+    client = world.client_for(world.thach)
+    url = reverse("compilation:issue", args=[world.campaign.slug, compilation.uid])
+    page = client.get(client.post(url, {"passphrase": "sai"})["Location"]).content.decode()
+    assert "Mật khẩu" in page
+    page = client.get(client.post(url, {"passphrase": PASS})["Location"]).content.decode()
+    assert "01/BC-VHKHTT" in page
+    for kind in ("signed", "edxml", "pdf", "docx"):
+        response = client.get(
+            reverse("compilation:download-kind", args=[world.campaign.slug, compilation.uid, kind])
+        )
+        assert response.status_code == 200, kind
+
+
+def test_the_assessment_goes_into_the_report(
+    world: World, django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    import io
+
+    import docx
+
+    compilation = _draft(world)
+    client = world.client_for(world.lan)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("compilation:words", args=[world.campaign.slug, compilation.uid]),
+            {
+                "assessment": "Phong trào lan tỏa mạnh ở các xã.",
+                "proposals": "Đề nghị Sở khen thưởng.",
+            },
+        )
+    compilation.refresh_from_db()
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(compilation.docx.read())).paragraphs)
+    assert "Phong trào lan tỏa mạnh ở các xã." in text
+    assert "Đề nghị Sở khen thưởng." in text
+
+
+def test_two_heads_at_the_same_moment_get_two_numbers(
+    world_tx: World, settings: Any, tmp_path: Path
+) -> None:
+    world = world_tx
+    authority = create_demo_authority(
+        tmp_path / "pki", office_name="Phòng", signer_name="Phạm Viết Thạch", passphrase=PASS
+    )
+    settings.TONGHOP_SIGNING_P12 = str(authority.signing_p12)
+    first, second = _draft(world), _draft_again(world)
+    errors: list[BaseException] = []
+
+    def sign(pk: int) -> None:
+        try:
+            actions.issue(world.thach, pk, passphrase=PASS)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sign, args=(c.pk,)) for c in (first, second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    numbers = sorted(  # type: ignore[type-var]
+        Document.objects.filter(direction=Direction.OUTGOING).values_list(
+            "register_number", flat=True
+        )
+    )
+    assert numbers == [1, 2]
+
+
+@pytest.fixture
+def smtp(settings: Any) -> Iterator[list[bytes]]:
+    received: list[bytes] = []
+
+    class Handler:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            received.append(envelope.content)
+            return "250 OK"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 5},
+        }
+    }
+    try:
+        yield received
+    finally:
+        controller.stop()
+
+
+def test_it_emails_the_signed_report(world: World, key: Path, smtp: list[bytes]) -> None:
+    issued = actions.issue(world.thach, _draft(world).pk, passphrase=PASS)
+    client = world.client_for(world.lan)
+    url = reverse("compilation:email", args=[world.campaign.slug, issued.uid])
+    assert client.post(url, {"to": "khong-phai-email"}).status_code == 302
+    assert smtp == []
+    client.post(url, {"to": "so@example.vn"})
+    [raw] = smtp
+    message = message_from_bytes(raw)
+    names = [part.get_filename() for part in message.walk() if part.get_filename()]
+    assert "01-BC-VHKHTT.pdf" in names and "report.edxml" in names
+    issued.refresh_from_db()
+    assert issued.emailed_to == "so@example.vn"
+
+
+def test_it_refuses_to_email_a_draft(world: World) -> None:
+    with pytest.raises(actions.IssueRefused):
+        actions.email_report(world.lan, _draft(world), "so@example.vn")
+
+
+def test_it_publishes_only_what_the_office_chose(world: World) -> None:
+    compilation = _draft(world)
+    client = world.client_for(world.lan)
+    url = reverse("compilation:news", args=[world.campaign.slug, compilation.uid])
+    client.post(url, {"title": "Bản nháp tin", "summary": "Chưa đăng", "body": ""})
+    assert "Bản nháp tin" not in client.get(reverse("news:list")).content.decode()
+    assert "Bản nháp tin" not in client.get(reverse("news:feed")).content.decode()
+    client.post(
+        url,
+        {
+            "title": "Kết quả Ngày Sáng tạo",
+            "summary": "18 đơn vị đã báo cáo",
+            "body": "Chi tiết",
+            "publish": "on",
+        },
+    )
+    item = NewsItem.objects.get()
+    assert item.published_at is not None
+    from django.test import Client
+
+    public = Client()
+    assert "Kết quả Ngày Sáng tạo" in public.get(reverse("news:list")).content.decode()
+    feed = public.get(reverse("news:feed"))
+    assert feed["Content-Type"].startswith("application/atom+xml")
+    assert "Kết quả Ngày Sáng tạo" in feed.content.decode()
+    assert public.get(reverse("news:item", args=[item.uid])).status_code == 200
+    assert world.client_for(world.tu).post(url, {"title": "x", "summary": "y"}).status_code == 404
+
+
+def test_the_verify_page_reports_each_signature(world: World, key: Path) -> None:
+    issued = actions.issue(world.thach, _draft(world).pk, passphrase=PASS)
+    signed = issued.signed_pdf.read()
+    client = world.client_for(world.hoa)
+    page = client.post(reverse("verify"), {"file": SimpleUploadedFile("a.pdf", signed)})
+    body = page.content.decode()
+    assert "Phạm Viết Thạch" in body and "✔" in body
+    tampered = signed + b"\n1 0 obj\n<< >>\nendobj\n"
+    changed = client.post(reverse("verify"), {"file": SimpleUploadedFile("b.pdf", tampered)})
+    assert changed.status_code == 200
+    junk = client.post(reverse("verify"), {"file": SimpleUploadedFile("c.pdf", b"not a pdf")})
+    assert junk.status_code == 400
+    assert "không phải" in junk.content.decode().lower()
+
+
+def test_an_edxml_package_comes_in_as_an_incoming_document(world: World, key: Path) -> None:
+    issued = actions.issue(world.thach, _draft(world).pk, passphrase=PASS)
+    client = world.client_for(world.lan)
+    url = reverse("documents:import-edxml")
+    bad = client.post(
+        url, {"office": world.office.pk, "file": SimpleUploadedFile("x.edxml", b"<foo/>")}
+    )
+    assert bad.status_code == 400
+    assert "edXML" in bad.content.decode()
+    response = client.post(
+        url, {"office": world.office.pk, "file": SimpleUploadedFile("r.edxml", issued.edxml.read())}
+    )
+    assert response.status_code == 302
+    incoming = Document.objects.get(direction=Direction.INCOMING)
+    assert (incoming.number, incoming.symbol) == ("01", "BC-VHKHTT")
+    assert incoming.signatures and incoming.signatures[0]["intact"]
