@@ -304,3 +304,19 @@ def test_an_edxml_package_comes_in_as_an_incoming_document(world: World, key: Pa
     incoming = Document.objects.get(direction=Direction.INCOMING)
     assert (incoming.number, incoming.symbol) == ("01", "BC-VHKHTT")
     assert incoming.signatures and incoming.signatures[0]["intact"]
+
+
+def test_the_issued_report_stays_in_the_outgoing_register(world: World, key: Path) -> None:
+    issued = actions.issue(world.thach, _draft(world).pk, passphrase=PASS)
+    document = issued.document
+    assert document is not None
+    client = world.client_for(world.lan)
+    listing = client.get(reverse("documents:list") + "?direction=out&q=BC-VHKHTT")
+    assert "01/BC-VHKHTT" in listing.content.decode()
+    page = client.get(reverse("documents:detail", args=[document.uid])).content.decode()
+    assert 'id="signatures"' in page
+    client.post(reverse("documents:detail", args=[document.uid]), {"subject": "Sửa trộm"})
+    document.refresh_from_db()
+    assert document.subject != "Sửa trộm"
+    original = client.get(reverse("documents:original", args=[document.uid]))
+    assert b"".join(original.streaming_content) == issued.signed_pdf.read()  # type: ignore[attr-defined]

@@ -26,6 +26,7 @@ from tonghop.compilation.models import Compilation, CompilationStatus, NewsItem
 from tonghop.compilation.render_docx import render_docx
 from tonghop.documents.models import Direction, Document, IntakeStatus
 from tonghop.orgs.models import Role, Unit, User
+from tonghop.pki import trust_roots
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +144,7 @@ def issue(
     If anything fails (wrong passphrase, expired certificate…) the transaction rolls back: no
     number is used up and nothing is half issued.
     """
-    from tonghop.compilation.signing import SigningError, sign_pdf
+    from tonghop.compilation.signing import SigningError, sign_pdf, verify_pdf
 
     today = today or timezone.localdate()
     with transaction.atomic():
@@ -196,6 +197,8 @@ def issue(
             sha256=hashlib.sha256(signed).hexdigest(),
             size=len(signed),
             created_by=user,
+            # The register shows the signature like any document's: read back from the file.
+            parsed={"findings": [], "signatures": verify_pdf(signed, trust_roots())},
         )
         outgoing.file.save(outgoing.original_name, ContentFile(signed), save=False)
         outgoing.save()

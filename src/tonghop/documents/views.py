@@ -87,6 +87,10 @@ def detail(request: HttpRequest, uid: str) -> HttpResponse:
     form = ConfirmForm(request.POST or None, instance=document)
     status = 200
     if request.method == "POST":
+        if document.direction == Direction.OUTGOING:
+            # Outgoing documents are numbered and signed by the issuing action, never edited.
+            messages.error(request, _("An issued document cannot be changed."))
+            return redirect("documents:detail", uid=document.uid)
         if document.status == IntakeStatus.READING:
             messages.error(request, _("The document is still being read; wait a moment."))
             return redirect("documents:detail", uid=document.uid)
