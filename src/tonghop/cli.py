@@ -128,6 +128,8 @@ def _demo(args: argparse.Namespace, data_dir: Path) -> int:
     for username, role in demo_logins():
         print(f"  {username:<22} {role}")
     print(f"Khóa ký số thử nghiệm: {key} (mật khẩu: {DEMO_SIGNING_PASSPHRASE})")
+    if os.environ.get("TONGHOP_EMAIL") == "file":
+        print(f"Thư gửi đi (nhắc việc, báo cáo) được lưu tại: {data_dir / 'outbox'}")
     if args.no_serve:
         return 0
     # The demo runs its own worker, so compiling from the page works with one command.
@@ -234,6 +236,11 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["verify"]:
         return _verify(argv[1:])
     args = _parser().parse_args(argv)
+    if args.command == "demo":
+        # Without a mail server configured, the demo keeps its mail in DATA/outbox.
+        os.environ.setdefault(
+            "TONGHOP_EMAIL", "smtp" if "TONGHOP_SMTP_HOST" in os.environ else "file"
+        )
     data_dir = _setup(args.data)
     if args.command == "demo":
         return _demo(args, data_dir)

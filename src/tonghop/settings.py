@@ -211,8 +211,11 @@ if _task_backend not in _TASK_BACKENDS:
     )
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[_task_backend], "QUEUES": ["default"]}}
 
-MAILERS = {
-    "default": {
+# Mail: SMTP in production; the demo writes messages as files into DATA/outbox, so reminders
+# and reports can be read without a mail server.
+_EMAIL = env_str("TONGHOP_EMAIL", "smtp")
+if _EMAIL == "smtp":
+    _MAILER: dict[str, Any] = {
         "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "OPTIONS": {
             "host": env_str("TONGHOP_SMTP_HOST", "localhost"),
@@ -223,7 +226,14 @@ MAILERS = {
             "timeout": env_int("TONGHOP_SMTP_TIMEOUT", 20),
         },
     }
-}
+elif _EMAIL == "file":
+    _MAILER = {
+        "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "OPTIONS": {"file_path": str(DATA_DIR / "outbox")},
+    }
+else:
+    raise ImproperlyConfigured(f"TONGHOP_EMAIL must be smtp or file, not {_EMAIL!r}")
+MAILERS = {"default": _MAILER}
 DEFAULT_FROM_EMAIL = env_str("TONGHOP_FROM_EMAIL", "tonghop@localhost")
 
 LOGGING: dict[str, Any] = {

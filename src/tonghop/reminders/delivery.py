@@ -1,0 +1,180 @@
+"""Phase 2 of reminders: send the queued emails, each taken by exactly one worker.
+
+A queued row is taken with a conditional UPDATE (queued → sending) that only one worker can
+win, then sent over SMTP outside any transaction. A failure puts it back in the queue with a
+growing delay; after MAX_ATTEMPTS it is marked failed and the office is told in the app.
+
+A worker that dies in the middle of an SMTP exchange leaves a row in "sending". When its
+lease runs out it is marked failed, not sent again: nobody can know whether the server took
+it, and the office would rather phone one unit than have every unit receive doubles.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import smtplib
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.mail import EmailMessage
+from django.db.models import F
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from tonghop.campaigns.models import CampaignStatus
+from tonghop.reminders.models import Channel, Message, MessageKind, MessageStatus
+from tonghop.reminders.texts import notify, office_page, policy_for, staff_of
+
+logger = logging.getLogger(__name__)
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "")
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from exc
+
+
+MAX_ATTEMPTS = _env_int("TONGHOP_REMINDER_ATTEMPTS", 3)
+RETRY_DELAY = dt.timedelta(minutes=5)  # doubled after each failed attempt
+LEASE = dt.timedelta(minutes=10)  # far longer than any SMTP timeout
+BATCH = 500
+# Errors about this one message; anything else (timeout, refused connection, dropped
+# connection) means the server is unreachable, and the rest of the queue waits for next tick.
+PER_MESSAGE_ERRORS = (
+    smtplib.SMTPRecipientsRefused,
+    smtplib.SMTPSenderRefused,
+    smtplib.SMTPDataError,
+)
+
+
+@dataclass
+class TickReport:
+    """What one run did, for the worker's log and the tests."""
+
+    claimed: int = 0
+    digests: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    cancelled: int = 0
+
+    def __bool__(self) -> bool:
+        return any(vars(self).values())
+
+
+def _why_not_send(message: Message) -> str:
+    """Empty if the message is still wanted; else why it is cancelled."""
+    campaign = message.campaign
+    if campaign.status != CampaignStatus.OPEN:
+        return "campaign closed"
+    if message.kind == MessageKind.REMINDER and policy_for(campaign).is_stopped:
+        return "reminders stopped by the office"
+    assignment = message.assignment
+    if assignment is not None and (assignment.is_submitted or not assignment.is_active):
+        return "the unit has reported"
+    return ""
+
+
+def _send_email(message: Message) -> None:
+    email = EmailMessage(
+        subject=message.subject,
+        body=message.body,
+        to=[address.strip() for address in message.recipient.split(",") if address.strip()],
+        headers={"Auto-Submitted": "auto-generated", "X-Tonghop-Message": str(message.pk)},
+    )
+    email.send(using="default")
+
+
+def _error_text(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:2000] or type(exc).__name__
+
+
+def _fail(message: Message, error: str, now: dt.datetime) -> None:
+    """Mark failed for good and tell the office in the app."""
+    updated = Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
+        status=MessageStatus.FAILED, last_error=error, next_attempt_at=None, lease_until=None
+    )
+    if not updated:
+        return
+    campaign = message.campaign
+    target = message.assignment.unit.name if message.assignment else campaign.office.name
+    with translation.override(settings.LANGUAGE_CODE):
+        text = _(
+            "The email for “%(title)s” to %(unit)s (%(address)s) could not be sent after "
+            "%(attempts)s attempt(s): %(error)s"
+        ) % {
+            "title": campaign.title,
+            "unit": target,
+            "address": message.recipient,
+            "attempts": message.attempts,
+            "error": error,
+        }
+    notify(staff_of(campaign.office), text, office_page(campaign, "failed"), now, message)
+
+
+def _expire_leases(now: dt.datetime, report: TickReport) -> None:
+    stale = Message.objects.filter(status=MessageStatus.SENDING, lease_until__lt=now)
+    for message in stale.select_related("campaign", "campaign__office", "assignment__unit"):
+        _fail(message, "the worker stopped while sending; not sent again to avoid a double", now)
+        report.failed += 1
+
+
+def deliver_queued(now: dt.datetime | None = None, report: TickReport | None = None) -> TickReport:
+    """Send the queued emails that are due, each taken by exactly one worker."""
+    now = now or timezone.now()
+    report = report if report is not None else TickReport()
+    _expire_leases(now, report)
+    due = (
+        Message.objects.filter(
+            channel=Channel.EMAIL, status=MessageStatus.QUEUED, next_attempt_at__lte=now
+        )
+        .select_related(
+            "campaign", "campaign__office", "campaign__reminder_policy", "assignment__unit"
+        )
+        .order_by("next_attempt_at", "pk")
+    )
+    for message in due[:BATCH]:
+        reason = _why_not_send(message)
+        if reason:
+            report.cancelled += Message.objects.filter(
+                pk=message.pk, status=MessageStatus.QUEUED
+            ).update(status=MessageStatus.CANCELLED, last_error=reason, next_attempt_at=None)
+            continue
+        taken = Message.objects.filter(pk=message.pk, status=MessageStatus.QUEUED).update(
+            status=MessageStatus.SENDING, lease_until=now + LEASE, attempts=F("attempts") + 1
+        )
+        if not taken:
+            continue  # another worker is sending it
+        message.attempts += 1
+        try:
+            _send_email(message)
+        except (smtplib.SMTPException, OSError) as exc:
+            error = _error_text(exc)
+            logger.warning("reminder %s to %s failed: %s", message.pk, message.recipient, error)
+            if message.attempts >= MAX_ATTEMPTS:
+                _fail(message, error, now)
+                report.failed += 1
+            else:
+                delay = RETRY_DELAY * 2 ** (message.attempts - 1)
+                Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
+                    status=MessageStatus.QUEUED,
+                    last_error=error,
+                    next_attempt_at=now + delay,
+                    lease_until=None,
+                )
+                report.retried += 1
+            if not isinstance(exc, PER_MESSAGE_ERRORS):
+                break  # the server is unreachable: do not wait out a timeout per message
+            continue
+        Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
+            status=MessageStatus.SENT, sent_at=now, lease_until=None
+        )
+        report.sent += 1
+    return report

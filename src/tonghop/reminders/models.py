@@ -1,0 +1,192 @@
+"""Reminders: each campaign's schedule, the log of every message, and in-app notifications."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tonghop.campaigns.models import Assignment, Campaign
+from tonghop.reminders.schedule import (
+    DEFAULT_OFFSETS,
+    DEFAULT_REPEAT_DAYS,
+    DEFAULT_SEND_HOUR,
+    Schedule,
+)
+
+
+def _default_offsets() -> list[int]:
+    return list(DEFAULT_OFFSETS)
+
+
+class ReminderPolicy(models.Model):
+    """A campaign's reminder schedule. A campaign without one uses the defaults."""
+
+    campaign = models.OneToOneField(
+        Campaign, on_delete=models.CASCADE, related_name="reminder_policy"
+    )
+    offsets_days: models.JSONField[list[int]] = models.JSONField(
+        _("days relative to the due date"), default=_default_offsets
+    )
+    repeat_every_days = models.PositiveSmallIntegerField(
+        _("then repeat every (days)"), default=DEFAULT_REPEAT_DAYS
+    )
+    send_hour = models.PositiveSmallIntegerField(_("hour of sending"), default=DEFAULT_SEND_HOUR)
+    digest_enabled = models.BooleanField(_("send the office a digest of late units"), default=True)
+    is_stopped = models.BooleanField(_("stopped"), default=False)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    # Slots that fell while the schedule was stopped are not owed when it resumes.
+    resumed_at = models.DateTimeField(null=True, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("reminder schedule")
+        verbose_name_plural = _("reminder schedules")
+
+    def __str__(self) -> str:
+        return f"{self.campaign} · {self.offsets_days} / {self.repeat_every_days}"
+
+    def schedule(self) -> Schedule:
+        return Schedule(
+            offsets_days=tuple(int(day) for day in self.offsets_days),
+            repeat_every_days=self.repeat_every_days,
+            send_hour=self.send_hour,
+        )
+
+
+class MessageKind(models.TextChoices):
+    REMINDER = "reminder", _("Scheduled reminder")
+    MANUAL = "manual", _("Reminder sent by hand")
+    DIGEST = "digest", _("Digest to the office")
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    APP = "app", _("In the app")
+
+
+class MessageStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting to be sent")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    NO_ADDRESS = "no_address", _("No address")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Message(models.Model):
+    """One message of the log: one channel of one reminder (or digest) to one unit (or office).
+
+    The row is written *before* anything is sent, and the database's unique constraint on
+    (assignment, slot, channel) decides which worker sends it: a second worker's insert fails
+    and it moves on. The channel is part of the key because one slot reaches a unit twice,
+    by email and in the app, each logged on its own.
+    """
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="reminder_messages"
+    )
+    # Empty for a digest, which concerns the whole campaign.
+    assignment = models.ForeignKey(
+        Assignment,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reminder_messages",
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=MessageKind.choices)
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    # "auto:2030-05-02" (a scheduled day), "manual:2030-05-02T09:15" (a minute),
+    # "digest:2030-05-06": what makes a second send of the same thing impossible.
+    slot = models.CharField(max_length=40)
+    slot_at = models.DateTimeField(_("scheduled for"))
+    recipient = models.CharField(_("recipient"), max_length=1000, blank=True)
+    subject = models.CharField(_("email subject"), max_length=300, blank=True)
+    body = models.TextField(_("text"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=MessageStatus.choices, default=MessageStatus.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # A worker that claimed the row for sending owns it until then.
+    lease_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "slot", "channel"],
+                condition=Q(assignment__isnull=False),
+                name="reminder_message_once_per_slot",
+            ),
+            models.UniqueConstraint(
+                fields=["campaign", "slot", "channel"],
+                condition=Q(assignment__isnull=True),
+                name="reminder_digest_once_per_slot",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="reminder_msg_due")]
+        verbose_name = _("reminder message")
+        verbose_name_plural = _("reminder messages")
+
+    def __str__(self) -> str:
+        return f"{self.slot} {self.channel} → {self.recipient} ({self.status})"
+
+    @property
+    def badge(self) -> str:
+        """The class of the status badge, reusing the colours of site.css."""
+        return STATUS_BADGES.get(MessageStatus(self.status), "")
+
+
+STATUS_BADGES = {
+    MessageStatus.QUEUED: "draft",
+    MessageStatus.SENDING: "draft",
+    MessageStatus.SENT: "on_time",
+    MessageStatus.FAILED: "returned",
+    MessageStatus.NO_ADDRESS: "late",
+    MessageStatus.CANCELLED: "not_started",
+}
+
+
+class NotificationQuerySet(models.QuerySet["Notification"]):
+    def unread(self) -> NotificationQuerySet:
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """A line in a person's in-app notifications: text, a link, read or not."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    text = models.CharField(_("text"), max_length=1000)
+    link = models.CharField(_("link"), max_length=300, blank=True)
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    objects: ClassVar[NotificationQuerySet] = NotificationQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread")]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+
+    def __str__(self) -> str:
+        return self.text[:60]

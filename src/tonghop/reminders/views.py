@@ -1,0 +1,211 @@
+"""Reminder pages: the office's page per campaign, and everyone's notifications."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Max
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tonghop.campaigns.models import Campaign, CampaignStatus
+from tonghop.orgs.models import User
+from tonghop.reminders import actions
+from tonghop.reminders.forms import PolicyForm
+from tonghop.reminders.models import Channel, MessageStatus, Notification, ReminderPolicy
+from tonghop.reminders.schedule import format_offsets, next_slot
+from tonghop.reminders.texts import SUBMITTED_STATES, local_tz, policy_for
+
+LOG_ROWS = 200
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _get_campaign_for_staff(request: HttpRequest, slug: str) -> Campaign:
+    """The only way a reminders view reaches a campaign: through the user's own offices."""
+    queryset = Campaign.objects.for_office_staff(_user(request)).select_related(
+        "office", "reminder_policy"
+    )
+    return get_object_or_404(queryset, slug=slug)
+
+
+def _get_notification_for_user(request: HttpRequest, pk: int) -> Notification:
+    return get_object_or_404(Notification.objects.filter(user=_user(request)), pk=pk)
+
+
+def _policy_initial(policy: ReminderPolicy) -> dict[str, object]:
+    return {
+        "offsets": format_offsets(policy.schedule().offsets_days),
+        "repeat_every_days": policy.repeat_every_days,
+        "send_hour": policy.send_hour,
+        "digest_enabled": policy.digest_enabled,
+    }
+
+
+def _campaign_page(
+    request: HttpRequest, campaign: Campaign, form: PolicyForm | None = None, status: int = 200
+) -> HttpResponse:
+    now = timezone.now()
+    policy = policy_for(campaign)
+    running = campaign.status == CampaignStatus.OPEN and not policy.is_stopped
+    owed = list(
+        campaign.assignments.active()
+        .exclude(state__in=SUBMITTED_STATES)
+        .select_related("unit")
+        .order_by("unit__name")
+    )
+    last_sent = dict(
+        campaign.reminder_messages.filter(channel=Channel.EMAIL, status=MessageStatus.SENT)
+        .exclude(assignment=None)
+        .values("assignment")
+        .annotate(last=Max("sent_at"))
+        .values_list("assignment", "last")
+    )
+    schedule, tz = policy.schedule(), local_tz()
+    rows = [
+        (
+            assignment,
+            last_sent.get(assignment.pk),
+            next_slot(assignment.due_at, schedule, tz, now) if running else None,
+        )
+        for assignment in owed
+    ]
+    wanted = request.GET.get("status", "")
+    log = campaign.reminder_messages.select_related("assignment__unit", "created_by")
+    if wanted in MessageStatus.values:
+        log = log.filter(status=wanted)
+    counts = dict(
+        campaign.reminder_messages.values("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    context = {
+        "campaign": campaign,
+        "policy": policy,
+        "offsets": format_offsets(schedule.offsets_days),
+        "running": running,
+        "form": form or PolicyForm(initial=_policy_initial(policy)),
+        "rows": rows,
+        "no_address": [a for a in owed if not a.unit.email],
+        "log": log[:LOG_ROWS],
+        "log_limit": LOG_ROWS,
+        "wanted": wanted,
+        "status_counts": [(s, counts.get(s.value, 0)) for s in MessageStatus],
+        "total": sum(counts.values()),
+    }
+    return TemplateResponse(request, "reminders/campaign.html", context, status=status)
+
+
+@login_required
+def campaign(request: HttpRequest, slug: str) -> HttpResponse:
+    return _campaign_page(request, _get_campaign_for_staff(request, slug))
+
+
+@login_required
+@require_POST
+def policy_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = _get_campaign_for_staff(request, slug)
+    form = PolicyForm(request.POST)
+    if not form.is_valid():
+        return _campaign_page(request, campaign, form, status=400)
+    change = actions.PolicyChange(
+        offsets_days=form.cleaned_data["offsets"],
+        repeat_every_days=form.cleaned_data["repeat_every_days"],
+        send_hour=form.cleaned_data["send_hour"],
+        digest_enabled=form.cleaned_data["digest_enabled"],
+    )
+    actions.update_policy(_user(request), campaign, change)
+    messages.success(request, _("The reminder schedule was saved."))
+    return redirect("reminders:campaign", slug=slug)
+
+
+@login_required
+@require_POST
+def policy_state(request: HttpRequest, slug: str, action: str) -> HttpResponse:
+    campaign = _get_campaign_for_staff(request, slug)
+    stopped = action == "stop"
+    actions.set_stopped(_user(request), campaign, stopped)
+    if stopped:
+        messages.success(request, _("Scheduled reminders are stopped for this campaign."))
+    else:
+        messages.success(request, _("Scheduled reminders are running again."))
+    return redirect("reminders:campaign", slug=slug)
+
+
+@login_required
+@require_POST
+def remind(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = _get_campaign_for_staff(request, slug)
+    ids = [int(value) for value in request.POST.getlist("assignment") if value.isdigit()]
+    if not ids:
+        messages.error(request, _("Choose at least one unit."))
+        return redirect("reminders:campaign", slug=slug)
+    try:
+        result = actions.remind_now(_user(request), campaign, ids)
+    except actions.ReminderError as exc:
+        messages.error(request, str(exc))
+        return redirect("reminders:campaign", slug=slug)
+    if result.reminded:
+        messages.success(
+            request,
+            _("Reminder sent to %(count)s unit(s).") % {"count": len(result.reminded)},
+        )
+    if result.already:
+        messages.error(
+            request,
+            _("%(count)s unit(s) were already reminded this minute.")
+            % {"count": len(result.already)},
+        )
+    if result.submitted:
+        messages.error(
+            request,
+            _("%(count)s unit(s) have already reported; no reminder was sent to them.")
+            % {"count": len(result.submitted)},
+        )
+    return redirect("reminders:campaign", slug=slug)
+
+
+@login_required
+@require_POST
+def digest(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = _get_campaign_for_staff(request, slug)
+    try:
+        sent = actions.send_digest(campaign, by=_user(request))
+    except actions.ReminderError as exc:
+        messages.error(request, str(exc))
+        return redirect("reminders:campaign", slug=slug)
+    if sent:
+        messages.success(request, _("The digest of late units was sent to the office."))
+    else:
+        messages.error(request, _("The digest was already sent this minute."))
+    return redirect("reminders:campaign", slug=slug)
+
+
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    items = Notification.objects.filter(user=_user(request))[:LOG_ROWS]
+    return TemplateResponse(request, "reminders/notifications.html", {"items": items})
+
+
+@login_required
+@require_POST
+def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _get_notification_for_user(request, pk)
+    if item.read_at is None:
+        item.read_at = timezone.now()
+        item.save(update_fields=["read_at"])
+    return redirect("reminders:notifications")
+
+
+@login_required
+@require_POST
+def notifications_read_all(request: HttpRequest) -> HttpResponse:
+    Notification.objects.filter(user=_user(request)).unread().update(read_at=timezone.now())
+    return redirect("reminders:notifications")

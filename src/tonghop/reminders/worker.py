@@ -1,0 +1,61 @@
+"""The reminder ticker that runs beside the task queue in `tonghop worker`.
+
+Every TONGHOP_REMINDER_INTERVAL seconds (default 60) it claims and sends the reminders that are
+due. Any number of workers may tick at once: the claims in actions.py make that safe.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import close_old_connections, connection
+
+logger = logging.getLogger(__name__)
+
+
+def interval_from_env() -> float:
+    raw = os.environ.get("TONGHOP_REMINDER_INTERVAL", "") or "60"
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if not seconds > 0:
+        raise ImproperlyConfigured(
+            f"TONGHOP_REMINDER_INTERVAL must be a number of seconds above 0, not {raw!r}"
+        )
+    return seconds
+
+
+def tick() -> None:
+    """One run; an error is logged and the next tick tries again, the worker goes on."""
+    from tonghop.reminders.actions import run_due_reminders
+
+    close_old_connections()
+    try:
+        report = run_due_reminders()
+        if report:
+            logger.info("reminders: %s", report)
+    except Exception:
+        logger.exception("reminders: the run failed; trying again at the next tick")
+    finally:
+        # This thread's connection is its own: do not keep it open between ticks.
+        connection.close()
+
+
+class Ticker(threading.Thread):
+    def __init__(self, interval: float) -> None:
+        # A daemon: when db_worker exits on SIGTERM, the process ends without waiting for us.
+        super().__init__(name="tonghop-reminders", daemon=True)
+        self.interval = interval
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            tick()
+            self._stop_event.wait(self.interval)
+
+    def stop(self) -> None:
+        self._stop_event.set()
