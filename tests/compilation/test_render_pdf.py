@@ -11,6 +11,7 @@ from typing import Any
 
 import docx
 import pypdf
+from docx.shared import Mm
 
 from tests.compilation.test_render_docx import _report
 from tonghop.compilation.charts import VIETNAMESE_LETTERS
@@ -181,6 +182,13 @@ def test_it_closes_the_content_with_the_end_mark() -> None:
     assert "./." in _text(_read(table_last))
 
 
+def test_it_never_leaves_the_signature_alone_on_a_page() -> None:
+    pages = _pages(_read(_full()))
+    signed = next(p for p in pages if "Nguyễn Văn An" in p)
+    assert pages.index(signed) > 0  # this content pushes the block over
+    assert "Dòng một Dòng hai./." in signed
+
+
 def test_it_draws_charts_as_vector_graphics() -> None:
     chart = Chart("Số băng rôn theo đơn vị", ("UBND xã Đông Hòa", "UBND xã Đông Khê"), (3, 1e12))
     reader = _read(_report(appendices=(Section("Biểu đồ", (chart,)),)))
@@ -191,6 +199,7 @@ def test_it_draws_charts_as_vector_graphics() -> None:
     assert not last.images  # drawn, not pasted
     document = docx.Document(io.BytesIO(render_docx(_report(sections=(Section("I", (chart,)),)))))
     assert len(document.inline_shapes) == 1
+    assert abs(document.inline_shapes[0].width - Mm(165)) < Mm(1)  # the PDF's width, from dpi
 
 
 # --- never disagree ------------------------------------------------------------------------------
@@ -279,6 +288,17 @@ def test_it_breaks_very_long_words_in_narrow_cells() -> None:
     table = Table(tuple(f"Cột {i}" for i in range(8)), ((word, *(str(i) for i in range(7))),))
     text = _text(_read(_report(sections=(Section("I. Hẹp", (table,)),), subject=word)))
     assert text.replace(" ", "").count(word) == 2
+
+
+def test_it_survives_letters_the_font_lacks() -> None:
+    odd = "😀 中文 עברית \u200b\u00ad x " * 3
+    doc = _report(
+        subject=odd,
+        sections=(Section(odd, (Paragraph(odd * 300), Table(("A", "B"), ((odd, "1\n2"),)))),),
+        appendices=(Section(odd, (Chart(odd, (odd,), (1,)), Table(("A",), ()))),),
+    )
+    reader = _read(doc)
+    assert len(reader.pages) >= 3 and "Nguyễn Văn An" in _text(reader)
 
 
 def test_it_renders_empty_sections_and_an_empty_document() -> None:

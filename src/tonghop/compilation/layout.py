@@ -1,6 +1,6 @@
 """The one description of an outgoing document (Báo cáo, Mẫu 1.4 of ND 30/2020 Phụ lục III).
 
-Content and structure only: every renderer (DOCX now, PDF later) draws from these frozen
+Content and structure only: both renderers (render_docx, render_pdf) draw from these frozen
 dataclasses, and the wording rules of ND 30 Phụ lục I that are about *text* (how "Số:" and the
 place-date line are written, how "Nơi nhận" lines end) live here so both renderers agree.
 Fonts, sizes and positions belong to the renderers.

@@ -21,6 +21,7 @@ from reportlab.platypus import (
     CondPageBreak,
     Flowable,
     Frame,
+    KeepTogether,
     PageBreak,
     PageTemplate,
     Spacer,
@@ -91,6 +92,7 @@ HEADER_DISTANCE = 10.0  # mm from the top edge to the page number, as the DOCX h
 # A heading or caption starts a new page unless this much room is left under it: it stays with
 # the first lines of what follows (Word's "keep with next"), yet a long table still starts here.
 KEEP_WITH_NEXT = 5 * SIZE_BODY * LEADING
+KEEP_WITH_SIGNATURE = 8 * SIZE_BODY * LEADING
 _FACES = {
     (False, False): FONT_REGULAR,
     (True, False): FONT_BOLD,
@@ -108,7 +110,16 @@ def render_pdf(doc: OfficialDocument) -> bytes:
     for section in doc.sections:
         last = _blocks(story, (section,), level=1)
     _end_mark(story, last)
-    story.append(_signature_block(doc))
+    signature = _signature_block(doc)
+    last_flowable = story[-1]
+    # The signature never stands alone on a page: it takes a short last paragraph with it
+    # (a long one splits across pages anyway, and its last lines lead to the block).
+    if isinstance(last_flowable, RLParagraph) and (
+        last_flowable.wrap(TEXT_W * MM, PAGE_H * MM)[1] <= KEEP_WITH_SIGNATURE
+    ):
+        story[-1] = KeepTogether([last_flowable, signature])
+    else:
+        story.append(signature)
     for index, appendix in enumerate(doc.appendices):
         _appendix(story, doc, appendix, index)
     template.build(story)
@@ -315,9 +326,8 @@ _Last = tuple[int, str, bool, bool]
 
 def _body_style(*, bold: bool = False, italic: bool = False) -> ParagraphStyle:
     # PL I, II.6.e: justified, first line indented 1-1.27 cm, at least 6 pt between paragraphs.
-    style = _style(SIZE_BODY, bold=bold, italic=italic, align=TA_JUSTIFY, before=PARAGRAPH_GAP,
-                   indent=FIRST_LINE_INDENT)  # fmt: skip
-    return style
+    return _style(SIZE_BODY, bold=bold, italic=italic, align=TA_JUSTIFY, before=PARAGRAPH_GAP,
+                  indent=FIRST_LINE_INDENT)  # fmt: skip
 
 
 def _blocks(story: list[Flowable], blocks: tuple[Any, ...], level: int) -> _Last | None:
