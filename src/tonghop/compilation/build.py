@@ -10,6 +10,7 @@ from django.utils import timezone
 from tonghop.campaigns.models import Campaign, State
 from tonghop.compilation.layout import (
     Block,
+    Chart,
     OfficialDocument,
     Paragraph,
     Section,
@@ -128,6 +129,42 @@ def _first_sentence(text: str, limit: int = 300) -> str:
 
 def _paragraphs(text: str) -> tuple[Paragraph, ...]:
     return tuple(Paragraph(line.strip()) for line in text.splitlines() if line.strip())
+
+
+def _charts(campaign: Campaign, totals: Totals) -> list[Block]:
+    """The main figures as bars, and how many units of each group reported."""
+    charts: list[Block] = []
+    summed = [
+        t
+        for t in totals.totals
+        if t.indicator.is_numeric and t.indicator.aggregation == "sum" and t.value is not None
+    ]
+    if summed:
+        charts.append(
+            Chart(
+                title="Tổng số theo chỉ tiêu",
+                labels=tuple(
+                    f"{t.indicator.label} ({t.indicator.unit_of_measure})"
+                    if t.indicator.unit_of_measure
+                    else t.indicator.label
+                    for t in summed
+                ),
+                values=tuple(float(t.value or 0) for t in summed),
+            )
+        )
+    from tonghop.campaigns.dashboard import by_group
+
+    groups = by_group(campaign)
+    if groups:
+        charts.append(
+            Chart(
+                title="Tỷ lệ đơn vị đã báo cáo theo nhóm",
+                labels=tuple(g.label for g in groups),
+                values=tuple(float(g.figures.reporting_percent) for g in groups),
+                unit="%",
+            )
+        )
+    return charts
 
 
 def build_document(
@@ -254,6 +291,9 @@ def build_document(
         ),
     )
     appendices = [Section("PHỤ LỤC: KẾT QUẢ THEO ĐƠN VỊ", tuple(unit_tables))]
+    charts = _charts(campaign, totals)
+    if charts:
+        appendices.append(Section("PHỤ LỤC: BIỂU ĐỒ CÁC CHỈ TIÊU CHÍNH", tuple(charts)))
     symbol = campaign.report_symbol or "BC"
     return OfficialDocument(
         parent_body=office.parent_body or None,
