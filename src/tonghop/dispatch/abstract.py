@@ -1,0 +1,171 @@
+"""The trích yếu (subject) and the `Kính gửi` list under the header (ND 30, Phụ lục I, parts
+5 and 9b), in layout, reading-order, Word and OCR text."""
+
+from __future__ import annotations
+
+import re
+
+from .patterns import (
+    BODY_START_RE,
+    DATE_LINE_RE,
+    INDEPENDENCE_RE,
+    KINH_GUI_RE,
+    MOTTO_RE,
+    RULE_RE,
+    VV_OCR_RE,
+    VV_RE,
+    left_cell,
+)
+from .textutil import cells, clean_value, collapse, is_upper_line, letters
+
+
+def read_subject(lines: list[str], start: int, after_type: int | None) -> tuple[str | None, int]:
+    """The trích yếu: the line(s) under the type heading, or the `V/v` block of a công văn;
+    and the index of the line after it."""
+    begin: int | None = None
+    first = ""
+    if after_type is not None:
+        begin = after_type + 1
+        while begin < len(lines) and not lines[begin].strip():
+            begin += 1
+        if begin < len(lines):
+            first = collapse(lines[begin])
+    else:
+        for i in range(max(0, start - 8), min(len(lines), start + 15)):
+            left = left_cell(lines[i])
+            if VV_RE.match(left):
+                begin, first = i, left
+                break
+    if begin is None or not first:
+        return None, 0
+    if after_type is not None and (
+        KINH_GUI_RE.match(first) or first.startswith("Căn cứ") or is_upper_line(first)
+    ):
+        return None, 0
+    parts = [first]
+    i = begin + 1
+    while i < min(len(lines), begin + 10):
+        left = left_cell(lines[i]) if after_type is None else collapse(lines[i])
+        if not left:
+            if after_type is None:
+                break
+            # A blank line ends the subject unless one short line follows that is not a
+            # paragraph of the body (Word drafts put blank lines inside the trích yếu).
+            j = i
+            while j < len(lines) and not lines[j].strip():
+                j += 1
+            nxt = collapse(lines[j]) if j < len(lines) else ""
+            after = lines[j + 1].strip() if j + 1 < len(lines) else ""
+            if (
+                not nxt
+                or j - i > 3
+                or (after and not is_upper_line(after))
+                or _stops_subject(nxt)
+                or nxt.endswith((".", ":", ";"))
+                or len(nxt) > 120
+                or parts[-1].endswith((".", ":", ";"))
+            ):
+                break
+            parts.append(nxt)
+            break
+        if len(letters(left)) <= 4 and not re.search(r"\d", left) and not left.islower():
+            i += 1  # a fleck of OCR noise between the lines of the trích yếu
+            continue
+        if _stops_subject(left):
+            break
+        parts.append(_cut_noise(left))
+        i += 1
+    subject = collapse(" ".join(parts))
+    subject = VV_RE.sub("", subject, count=1)
+    if after_type is not None:
+        subject = VV_OCR_RE.sub("", subject, count=1)
+    return clean_value(subject) or None, begin + len(parts)
+
+
+_NOISE_TOKEN_RE = re.compile(r"\s\S*[^\w\s.,;:()/&%“”\"'\-–—]\S*.*$")
+
+
+def _cut_noise(line: str) -> str:
+    """A line without the OCR noise at its end (`đến năm 2030 l- ¿ „Sez404,.`)."""
+    return _NOISE_TOKEN_RE.sub("", line)
+
+
+def _stops_subject(text: str) -> bool:
+    return bool(
+        KINH_GUI_RE.match(text)
+        or _SUBJECT_STOP_RE.match(text)
+        or RULE_RE.match(text)
+        or is_upper_line(text)
+        or DATE_LINE_RE.search(text)
+        or MOTTO_RE.search(text)
+        or INDEPENDENCE_RE.search(text)
+    )
+
+
+_SUBJECT_STOP_RE = re.compile(
+    r"^(?:Căn cứ|Thực hiện|Theo|Để|Ngày \d|Nhằm|Xét|Thừa|Tiếp theo|Kính|Hiện nay|Vừa qua|"
+    r"Trên cơ sở|Sau khi|Nơi nhận|[IVX]+\.\s|\d+\.\s|[a-zđ]\)\s|Điều \d|"
+    r"(?:Phần|Chương|Mục|PHẦN|CHƯƠNG)\s+[IVX\d]+\b)"
+)
+
+
+def read_addressees(lines: list[str], start: int) -> tuple[list[str], int]:
+    """The `Kính gửi` entries, one a dashed line or one inline entry; and the index of the
+    line after the heading (0 when there is none)."""
+    for i in range(max(0, start - 2), min(len(lines), start + 40)):
+        m = KINH_GUI_RE.search(lines[i])
+        if m is None:
+            continue
+        items: list[str] = []
+        rest = lines[i][m.end() :]
+        rest_cells = cells(rest)
+        current = _drop_lead_noise(rest_cells[0] if rest_cells else "", lines, i)
+        blank = 0
+        for j in range(i + 1, min(len(lines), i + 30)):
+            text = collapse(lines[j])
+            if not text:
+                blank += 1
+                if current or items:
+                    # A blank line closes an inline entry but not a dashed list that
+                    # continues right after it.
+                    nxt = _next_nonblank(lines, j)
+                    if not nxt.startswith(("-", "+", "•")):
+                        break
+                continue
+            blank = 0
+            if text.startswith(("-", "+", "•")):
+                if current:
+                    items.append(current)
+                current = text
+            elif BODY_START_RE.match(text) or (is_upper_line(text) and len(text) > 3):
+                break
+            elif current and not current.rstrip().endswith((";", ".")):
+                current = f"{current} {text}"
+            elif not current and not items:
+                current = _drop_lead_noise(text, lines, j)
+            else:
+                break
+        if current:
+            items.append(current)
+        return [v for v in (clean_value(x) for x in items) if v], i + 1
+    return [], 0
+
+
+def _drop_lead_noise(text: str, lines: list[str], index: int) -> str:
+    """`D QiẦU Ôi Ô - Bộ trưởng, …` → `- Bộ trưởng, …` when a dashed list follows: OCR noise
+    (an incoming stamp over `Kính gửi`) before the first entry."""
+    dash = re.search(r"\s[-–]\s(?=[A-ZĐÀ-Ỹ])", text)
+    if (
+        dash
+        and not text.lstrip().startswith(("-", "–"))
+        and _next_nonblank(lines, index).startswith(("-", "–"))
+    ):
+        return text[dash.start() :].strip()
+    return text
+
+
+def _next_nonblank(lines: list[str], index: int) -> str:
+    for line in lines[index + 1 : index + 4]:
+        if line.strip():
+            return line.strip()
+    return ""

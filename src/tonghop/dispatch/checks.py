@@ -1,0 +1,120 @@
+"""Problems in the document itself (SCHEMA.md, finding codes), with Vietnamese messages."""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from datetime import date
+
+Finding = dict[str, object]
+
+# Misspellings met in administrative texts, with the right form. Whole words, case as written.
+KNOWN_MISSPELLINGS: dict[str, str] = {
+    "Việt Năm": "Việt Nam",
+    "Plieku": "Pleiku",
+    "đia bàn": "địa bàn",
+    "lảnh đạo": "lãnh đạo",
+    "tuyên tuyền": "tuyên truyền",
+    "Thường tực": "Thường trực",
+    "thường tực": "thường trực",
+    "chị trách nhiệm": "chịu trách nhiệm",
+    "TRUYỂN THÔNG": "TRUYỀN THÔNG",
+    "Truyển thông": "Truyền thông",
+    "Viatamin": "Vitamin",
+    "sử lý": "xử lý",
+    "bổ xung": "bổ sung",
+    "xát nhập": "sáp nhập",
+    "sát nhập": "sáp nhập",
+    "chuẩn đoán": "chẩn đoán",
+    "giành cho": "dành cho",
+    "trách nhiệm nhiệm": "trách nhiệm",
+    "kiểm tra kiểm tra": "kiểm tra",
+    "xây xựng": "xây dựng",
+    "danh giới": "ranh giới",
+    "chia xẻ": "chia sẻ",
+    "thăm quan": "tham quan",
+    "xuất sứ": "xuất xứ",
+    "sơ xuất": "sơ suất",
+    "suất sắc": "xuất sắc",
+    "sắp sếp": "sắp xếp",
+    "dữ gìn": "giữ gìn",
+    "xuất xắc": "xuất sắc",
+    "năng xuất": "năng suất",
+}
+_KNOWN_RE = re.compile(
+    r"(?<!\w)(?:"
+    + "|".join(re.escape(k) for k in sorted(KNOWN_MISSPELLINGS, key=len, reverse=True))
+    + r")(?!\w)"
+)
+# Vietnamese spelling rules that hold for every word: `ngh`/`gh` before i, e, ê, and never
+# elsewhere (`Ngiệp`, `ngị`, `nghành`); and a syllable closed by c, ch, p, t carries the sắc
+# or nặng tone (`văc`). Only words with Vietnamese letters are checked, so English names pass.
+_NG_RE = re.compile(
+    r"(?<!\w)(?:[Nn]g(?=[iíìỉĩịeéèẻẽẹêếềểễệ])|[Gg](?=[eéèẻẽẹêếềểễệ])"
+    r"|[Nn]?gh(?=[aàáảãạăằắẳẵặâầấẩẫậoòóỏõọôồốổỗộơờớởỡợuùúủũụưừứửữự]))\w*"
+)
+_WORD_RE = re.compile(r"(?<![\w-])[a-zđăâêôơư\u00e0-\u1ef9]+(?:c|ch|p|t)(?![\w])")
+_VIET_ONLY = set("ăâêôơưđ")
+_GRAVE, _HOOK, _TILDE = "\u0300", "\u0309", "\u0303"
+_MAX_SPELLING = 20
+
+
+def spelling(text: str, *, ocr: bool = False) -> list[Finding]:
+    """Misspelt words: the known ones, and words that break Vietnamese spelling rules. In OCR
+    text the latter are often misreadings, so they are reported as `info` and say so."""
+    out: list[Finding] = []
+    seen: set[str] = set()
+
+    def add(word: str, right: str | None) -> None:
+        if word in seen or len(out) >= _MAX_SPELLING:
+            return
+        seen.add(word)
+        hint = f" (đúng là “{right}”)" if right else ""
+        severity, note = "warning", ""
+        if ocr and right is None:
+            severity, note = "info", " Có thể do nhận dạng chữ (OCR) đọc sai."
+        message = f"Có thể viết sai chính tả: “{word}”{hint}.{note}"
+        out.append(finding("spelling", severity, message, word))
+
+    for m in _KNOWN_RE.finditer(text):
+        add(m.group(0), KNOWN_MISSPELLINGS[m.group(0)])
+    for m in _NG_RE.finditer(text):
+        word = m.group(0)
+        if (word[:1].islower() or word[1:].islower()) and _vietnamese(word):
+            add(word, None)
+    for word in set(_WORD_RE.findall(text)):
+        if _bad_stop_syllable(word):
+            add(word, None)
+    return out
+
+
+@functools.lru_cache(maxsize=4096)
+def _bad_stop_syllable(word: str) -> bool:
+    return _vietnamese(word) and not _stop_tone_ok(word)
+
+
+def _vietnamese(word: str) -> bool:
+    decomposed = unicodedata.normalize("NFD", word.lower())
+    return any(ch in _VIET_ONLY for ch in word.lower()) or any(
+        unicodedata.combining(ch) for ch in decomposed
+    )
+
+
+def _stop_tone_ok(word: str) -> bool:
+    marks = unicodedata.normalize("NFD", word.lower())
+    return not (
+        _GRAVE in marks
+        or _HOOK in marks
+        or _TILDE in marks
+        or not any(ch in marks for ch in ("\u0301", "\u0323"))
+    )
+
+
+def finding(code: str, severity: str, message: str, text: str | None = None) -> Finding:
+    return {"code": code, "severity": severity, "message": message, "text": text}
+
+
+def vn(day: date | str) -> str:
+    d = date.fromisoformat(day) if isinstance(day, str) else day
+    return f"{d.day:02d}/{d.month:02d}/{d.year}"

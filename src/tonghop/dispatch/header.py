@@ -1,0 +1,318 @@
+"""The header of a document (ND 30, Phụ lục I, parts 1-6): issuer, number, place and date,
+type heading, subject (trích yếu) and the `Kính gửi` list.
+
+Text reaches us in several shapes: layout text with both header columns on one line, reading
+order text with the columns one after the other, Word tables as tab or `|` separated cells, and
+OCR with small misreadings. Each rule looks at cells of lines so that all shapes work.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .abstract import read_addressees, read_subject
+from .dates import make_date
+from .patterns import (
+    CLEAN_NUM_RE,
+    DATE_LINE_RE,
+    HEADER_LINES,
+    INDEPENDENCE_RE,
+    KINH_GUI_RE,
+    MOTTO_RE,
+    NUMBER_NO_SLASH_RE,
+    NUMBER_ONLY_RE,
+    NUMBER_RE,
+    ORG_HEAD_FOLDED_RE,
+    ORG_HEAD_RE,
+    PARTY_NUMBER_RE,
+    RULE_RE,
+    SO_RE,
+    SYMBOL_LINE_RE,
+    THANG_RE,
+    TYPE_ABBREVIATIONS,
+    TYPE_BY_FOLD,
+    TYPE_BY_UPPER,
+    TYPE_HEAD_RE,
+    left_cell,
+)
+from .textutil import cells, clean_value, collapse, fold, is_upper_line, letters
+
+
+@dataclass(slots=True)
+class Header:
+    number: str | None = None
+    symbol: str | None = None
+    number_raw: str | None = None
+    number_problems: list[str] = field(default_factory=list)
+    issuer: str | None = None
+    issuer_parent: str | None = None
+    place: str | None = None
+    issued_on: str | None = None
+    year: int | None = None
+    month: int | None = None
+    doc_type: str | None = None
+    subject: str | None = None
+    addressees: list[str] = field(default_factory=list)
+    body_start: int = 0
+
+
+def parse_header(lines: list[str]) -> Header:
+    head = Header()
+    top = lines[:HEADER_LINES]
+    number_line = _number(top, head)
+    date_line = _place_date(top, head, number_line)
+    motto = next((i for i, ln in enumerate(top) if MOTTO_RE.search(ln)), None)
+    marks = [i for i in (number_line, date_line, motto) if i is not None]
+    if marks:
+        # The header block ends with the last of its marks, if they are close together.
+        first = min(marks)
+        end = max(i for i in marks if i - first <= 12)
+        _issuer(top, end, head)
+    start = max(marks, default=-1) + 1
+    after_type = _type_heading(lines, start, head)
+    head.subject, subject_end = read_subject(lines, start, after_type)
+    head.addressees, addressees_end = read_addressees(lines, start)
+    head.body_start = max(subject_end, addressees_end)
+    fill_from_overlay(lines, head)
+    if head.doc_type is None and head.symbol:
+        head.doc_type = type_from_symbol(head.symbol)
+    return head
+
+
+def _number(top: list[str], head: Header) -> int | None:
+    for i, line in enumerate(top):
+        party = PARTY_NUMBER_RE.search(line)
+        if party:
+            head.number, head.number_raw = party.group("num"), collapse(party.group(0))
+            head.symbol = party.group("sym").rstrip(".,;")
+            return i
+        m = NUMBER_RE.search(line)
+        if m is None:
+            ns = NUMBER_NO_SLASH_RE.search(line)
+            if ns:
+                head.number, head.number_raw = ns.group("num"), collapse(ns.group(0))
+                head.symbol = _clean_symbol(ns.group("sym"), head)
+                head.number_problems.append("thiếu dấu gạch chéo (/) giữa số và ký hiệu")
+                return i
+            only = NUMBER_ONLY_RE.search(line)
+            if only is None:
+                continue
+            # Reading-order text may put `/TB-UBND` a few lines below `Số: 542`.
+            for follow in top[i + 1 : i + 8]:
+                sm = SYMBOL_LINE_RE.match(follow)
+                if sm:
+                    head.number = only.group("num")
+                    head.number_raw = f"{only.group(0).strip()}/{sm.group('sym')}"
+                    head.symbol = _clean_symbol(sm.group("sym"), head)
+                    return i
+            continue
+        raw_num = m.group("num").strip(" .,:;-_")
+        head.number_raw = collapse(m.group(0))
+        if raw_num.isdigit() and raw_num.strip("0"):  # numbering starts at 1 each year
+            head.number = raw_num
+            if len(raw_num) == 1:
+                head.number_problems.append("số nhỏ hơn 10 không có số 0 phía trước")
+        if not m.group("colon") and raw_num.isdigit():
+            head.number_problems.append("thiếu dấu hai chấm sau chữ “Số”")
+        head.symbol = _clean_symbol(m.group("sym"), head)
+        return i
+    return None
+
+
+def _clean_symbol(sym: str, head: Header) -> str:
+    sym = sym.rstrip(".,;")
+    if re.search(r"\s", sym):
+        head.number_problems.append("ký hiệu có dấu cách thừa")
+        sym = re.sub(r"\s+", "", sym)
+    return sym
+
+
+def _place_date(top: list[str], head: Header, number_line: int | None) -> int | None:
+    found = _date_line(top, head)
+    if found is None:
+        # OCR may lose the year: `Hà Nội, ngày ( tháng {j năm 20`; the place still reads.
+        for i, line in enumerate(top):
+            m = _PLACE_ONLY_RE.search(line)
+            if m and not NUMBER_RE.search(line):
+                head.place = _place(line[: m.start()]) or None
+                return i if head.place else None
+    return found
+
+
+_PLACE_ONLY_RE = re.compile(r"(?<=\w),\s*ngày\b")
+
+
+def _place(before: str) -> str:
+    nm = NUMBER_RE.search(before)
+    if nm:
+        before = before[nm.end() :]
+    parts = cells(before)
+    place = parts[-1] if parts else ""
+    if re.search(r"S[ốôó]\s*:|/|\d", place):
+        # A garbled number line in front of the place: keep the place's own words.
+        kept: list[str] = []
+        for word in reversed(place.split()):
+            if (word[:1].isupper() and word.isalpha()) or word in ("phố", "TP.", "Tp."):
+                kept.insert(0, word)
+            else:
+                break
+        place = " ".join(kept)
+    return clean_value(re.sub(r"^[^\wĐ]+", "", place))
+
+
+def _date_line(top: list[str], head: Header) -> int | None:
+    for i, line in enumerate(top):
+        m = DATE_LINE_RE.search(line)
+        if m is None:
+            continue
+        head.place = _place(line[: m.start()]) or None
+        head.year = int(m.group("y"))
+        rest = m.group("rest")
+        th = THANG_RE.search(rest)
+        if th:
+            day_text, month_text = rest[: th.start()], rest[th.end() :]
+        else:  # OCR lost the word `tháng`: `ngày 23 tung 6 năm 2026`
+            words = rest.split()
+            day_text = words[0] if len(words) >= 3 else ""
+            month_text = words[-1] if len(words) >= 2 else ""
+        d, mo = CLEAN_NUM_RE.match(day_text), CLEAN_NUM_RE.match(month_text)
+        if mo:
+            head.month = int(mo.group(1))
+        if d and mo:
+            day = make_date(int(m.group("y")), int(mo.group(1)), int(d.group(1)))
+            head.issued_on = day.isoformat() if day else None
+        return i
+    # Not ND 30's form, but met: `Hà Nội, 05/5/2025` or `Hà Nội, ngày 05/5/2025`.
+    for i, line in enumerate(top):
+        nd = _NUMERIC_DATE_LINE_RE.search(line)
+        if nd is None:
+            continue
+        words = (cells(nd.group("place")) or [""])[-1].split()
+        if not 1 <= len(words) <= 6 or not all(w[:1].isupper() or w == "phố" for w in words):
+            continue  # a sentence of the body, not a place name
+        day = make_date(int(nd.group("y")), int(nd.group("m")), int(nd.group("d")))
+        if day is None:
+            continue
+        head.place = _place(line[: nd.start("sep")]) or None
+        head.year, head.month, head.issued_on = day.year, day.month, day.isoformat()
+        return i
+    return None
+
+
+_NUMERIC_DATE_LINE_RE = re.compile(
+    r"(?P<place>[^\W\d_][^,\n\d/]{1,40})(?P<sep>,)\s*(?:ngày\s*)?(?P<d>\d{1,2})\s?([/.-])\s?"
+    r"(?P<m>\d{1,2})\s?\4\s?(?P<y>\d{4})\s*$"
+)
+
+
+def _issuer(top: list[str], end: int, head: Header) -> None:
+    """The capitalised left-column lines just above the end of the header block (motto,
+    number or date line, whichever is last), read upwards until another kind of line."""
+    found: list[str] = []
+    skipped = 0
+    for line in reversed(top[: end + 1]):
+        text = line
+        for regex in (MOTTO_RE, INDEPENDENCE_RE, NUMBER_RE, SO_RE, DATE_LINE_RE):
+            m = regex.search(text)
+            if m:
+                text = text[: m.start()]
+        left = _caps_part(left_cell(text))
+        if not left or RULE_RE.match(left) or len(letters(left)) <= 1:
+            skipped += 1
+            if skipped > 12:
+                break
+            continue
+        if is_upper_line(left) and not TYPE_HEAD_RE.match(collapse(left)):
+            found.insert(0, left)
+        elif found:
+            break
+        else:
+            skipped += 1
+            if skipped > 12:
+                break
+    groups: list[str] = []
+    for part in found:
+        part = collapse(part.strip("|_ —–-"))
+        if len(letters(part)) < 2:
+            continue
+        if groups and not ORG_HEAD_RE.match(part) and not ORG_HEAD_FOLDED_RE.match(fold(part)):
+            groups[-1] = f"{groups[-1]} {part}"
+        else:
+            groups.append(part)
+    if groups:
+        head.issuer = groups[-1]
+        head.issuer_parent = groups[-2] if len(groups) > 1 else None
+
+
+def _caps_part(cell: str) -> str:
+    """A header cell, or its leading capitals when OCR left noise after them
+    (`TRƯỜNG ĐẠI HỌC CÔNG THƯƠNG mm.`)."""
+    if not cell or is_upper_line(cell):
+        return cell
+    words = cell.split()
+    lead: list[str] = []
+    for word in words:
+        if not (letters(word) and letters(word).isupper()):
+            break
+        lead.append(word)
+    if len(lead) >= 2 and len(letters("".join(lead))) >= 0.7 * len(letters(cell)):
+        return " ".join(lead)
+    return cell
+
+
+def _type_heading(lines: list[str], start: int, head: Header) -> int | None:
+    limit = min(len(lines), start + 25)
+    for i in range(max(0, start - 3), limit):
+        for part in cells(lines[i]):
+            m = TYPE_HEAD_RE.match(collapse(part))
+            found = TYPE_BY_UPPER[m.group("t")] if m else None
+            if found is None and is_upper_line(part) and len(part) < 40:
+                found = TYPE_BY_FOLD.get(fold(part.strip(" .:;,")))  # OCR: `QUYÉT ĐỊNH`, `CHÍ THỊ`
+            if found:
+                head.doc_type = found
+                if head.doc_type == "Kết luận":
+                    head.doc_type = "Thông báo"
+                return i
+        if KINH_GUI_RE.search(lines[i]):
+            break
+    return None
+
+
+def type_from_symbol(symbol: str) -> str | None:
+    """The type named by a symbol's first group (`KH-UBND` → Kế hoạch); None for a công văn,
+    whose symbol starts with the issuer's abbreviation."""
+    part = symbol.split("/")[-1] if re.match(r"^\d{4}/", symbol) else symbol
+    first = re.split(r"[-/]", part, maxsplit=1)[0]
+    return TYPE_ABBREVIATIONS.get(first)
+
+
+def fill_from_overlay(lines: list[str], head: Header) -> None:
+    """Fill a blank number or day from the text a signing tool stamps over the blanks.
+
+    In the VGCA workflow the văn thư types the number and day at signing time; readers give
+    that text apart from the header, as `/UBND-KGVX` then ` 507`, and `tháng` then ` 24`."""
+    if head.symbol is None or (head.number and head.issued_on):
+        return
+    tail = lines[HEADER_LINES // 4 :]
+    for i, line in enumerate(tail[:-1]):
+        if (
+            head.number is None
+            and f"/{head.symbol}" in line
+            and _BARE_NUMBER_RE.match(tail[i + 1])
+            and not re.search(r"\d\s*/" + re.escape(head.symbol), line)
+        ):
+            head.number = tail[i + 1].strip()
+        if (
+            head.issued_on is None
+            and head.year
+            and head.month
+            and line.rstrip().endswith("tháng")
+            and _BARE_NUMBER_RE.match(tail[i + 1])
+        ):
+            day = make_date(head.year, head.month, int(tail[i + 1].strip()))
+            if day:
+                head.issued_on = day.isoformat()
+
+
+_BARE_NUMBER_RE = re.compile(r"^\s*\d{1,5}\s*$")

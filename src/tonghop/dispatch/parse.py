@@ -1,0 +1,281 @@
+"""Text of an administrative document → the fields of `tonghop.dispatch/1` (corpus/SCHEMA.md).
+
+`parse_text` runs the header, body and foot readers and then the checks. It never raises on bad
+input: empty, binary or enormous text gives a dict with every key, null or empty.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+
+from .body import (
+    Dated,
+    Reference,
+    find_deadlines,
+    find_periods,
+    find_references,
+    flatten,
+    is_reporting_window,
+)
+from .checks import Finding, finding, spelling, vn
+from .footer import looks_like_name, parse_footer
+from .header import Header, parse_header
+from .ocrfix import fix_ocr
+from .patterns import MOTTO_RE, NUMBER_RE
+from .stamps import VIETNAM, signature_times
+from .textutil import cells, clean_value, fold, is_upper_line, prepare
+
+SCHEMA = "tonghop.dispatch/1"
+MAX_CHARS = 600_000
+
+# The body names the issuer when the header is lost: `Phòng Văn hóa, Khoa học và Thông tin
+# đề nghị các đơn vị ...`.
+_ISSUER_IN_BODY_RE = re.compile(
+    r"(?:^|[.;:]\s+|,\s+)(?P<org>(?:Phòng|Sở|Ủy ban nhân dân|Uỷ ban nhân dân|UBND|Bộ|Cục|Chi cục|"
+    r"Ban|Văn phòng|Trung tâm|Trường|Công an|Thanh tra|Viện|Tổng cục)\s[^.;:]{2,90}?)\s+"
+    r"(?:trân trọng\s+|kính\s+)?(?:đề nghị|thông báo|yêu cầu|hướng dẫn|đề xuất|mời|báo cáo)\b"
+)
+
+
+def parse_text(
+    text: str,
+    *,
+    source: str = "",
+    signatures: list[dict[str, object]] | None = None,
+    ocr: bool = False,
+) -> dict[str, object]:
+    """The fields of one document, every schema key present.
+
+    `signatures` are the PDF's embedded signatures (SCHEMA `signatures`); `ocr` says the text
+    came from OCR, so that the usual misreadings of names are repaired in the values."""
+    full = prepare(text or "")
+    # An administrative document is rarely over 200 kB of text; beyond MAX_CHARS the rest is
+    # searched for signature stamps only, so that any input returns within seconds.
+    text = full[:MAX_CHARS]
+    lines = text.split("\n")
+    head = parse_header(lines)
+    main = lines[: _main_document_end(lines, head)]
+    foot = parse_footer(main, head.body_start)
+    flat = flatten(main)
+    times = signature_times(flatten(lines) if len(full) <= MAX_CHARS else full)
+    sigs = list(signatures or [])
+    findings: list[Finding] = []
+
+    issued = date.fromisoformat(head.issued_on) if head.issued_on else None
+    inferred = False
+    if issued is None:
+        first = _earliest([*times, *(str(s.get("signed_at")) for s in sigs if s.get("signed_at"))])
+        if first is not None:
+            issued, inferred = first, True
+    year = issued.year if issued else head.year or _year_of(times)
+
+    own = (head.number, head.symbol) if head.number and head.symbol else None
+    references = find_references(flat, own, year)
+    # Windows and deadlines are the body's; what follows `Nơi nhận` is the signer block,
+    # footnotes and annexes, whose schedules are not this document's requests.
+    body = flat if foot.heading_line is None else flatten(main[: foot.heading_line])
+    periods, spans = find_periods(body, year)
+    deadlines = find_deadlines(body, year, spans)
+
+    issuer, parent = head.issuer, head.issuer_parent
+    if issuer is None:
+        m = _ISSUER_IN_BODY_RE.search(flat[:5000])
+        if m:
+            issuer = clean_value(m.group("org"))
+    doc_type = head.doc_type
+    if doc_type is None and any(ch.isalpha() for ch in flat[:5000]):
+        # ND 30: a document without a type name is a công văn.
+        doc_type = "Công văn"
+
+    fix = fix_ocr if ocr else _same
+    name = foot.name or _person_who_signed(sigs)
+
+    # Findings about the number, the date, the dates in the body, and the words.
+    if head.number is None and any(ch.isalpha() for ch in flat[:2000]):
+        message = "Không tìm thấy số, ký hiệu của văn bản."
+        if head.symbol:
+            message = f"Văn bản chưa có số hoặc số không đọc được (trước “/{head.symbol}”)."
+        findings.append(finding("missing-number", "error", message, head.number_raw))
+    for problem in dict.fromkeys(head.number_problems):
+        findings.append(
+            finding(
+                "bad-number-format",
+                "warning",
+                f"Số, ký hiệu không đúng thể thức Nghị định 30/2020/NĐ-CP: {problem}.",
+                head.number_raw,
+            )
+        )
+    if issued is None and any(ch.isalpha() for ch in flat[:2000]):
+        message = "Không tìm thấy ngày ban hành của văn bản."
+        if head.year:
+            known = f"tháng {head.month} năm {head.year}" if head.month else f"năm {head.year}"
+            message = f"Ngày ban hành chưa ghi ngày (chỉ có {known})."
+        findings.append(finding("missing-issue-date", "error", message, None))
+    elif inferred and issued is not None:
+        findings.append(
+            finding(
+                "issue-date-inferred",
+                "info",
+                f"Ngày ban hành {vn(issued)} được suy ra từ thời gian ký số sớm nhất.",
+                None,
+            )
+        )
+    if issued is not None:
+        findings.extend(_date_findings(issued, periods, deadlines, references))
+    findings.extend(spelling(text, ocr=ocr))
+    if len(full) > MAX_CHARS:
+        findings.append(
+            finding(
+                "text-truncated",
+                "info",
+                f"Văn bản dài {len(full):,} ký tự; chỉ {MAX_CHARS:,} ký tự đầu được phân tích.",
+                None,
+            )
+        )
+
+    return {
+        "schema": SCHEMA,
+        "source": source,
+        "doc_type": doc_type,
+        "number": head.number,
+        "symbol": fix(head.symbol),
+        "issuer": fix(issuer),
+        "issuer_parent": fix(parent),
+        "place": head.place,
+        "issued_on": issued.isoformat() if issued else None,
+        "subject": fix(head.subject),
+        "addressees": [fix(a) or a for a in head.addressees],
+        "references": [r.as_dict() for r in references],
+        "deadlines": [
+            {"date": d.isoformat(), "inclusive": inc, "text": phrase}
+            for d, inc, phrase, _ in deadlines
+        ],
+        "periods": [
+            {"start": p.start.isoformat(), "end": p.end.isoformat(), "text": p.text}
+            for p in periods
+        ],
+        "recipients": [fix(r) or r for r in foot.recipients],
+        "signer": {"authority": foot.authority, "title": fix(foot.title), "name": name},
+        "signature_times": times,
+        "signatures": sigs,
+        "findings": findings,
+    }
+
+
+def _same(value: str | None) -> str | None:
+    return value
+
+
+def _person_who_signed(sigs: list[dict[str, object]]) -> str | None:
+    """The signer's name from the first PDF signature whose certificate names a person (the
+    seal of a body and the publisher sign with the body's name)."""
+    for sig in sigs:
+        name = sig.get("signer")
+        if isinstance(name, str) and looks_like_name(name):
+            return name
+    return None
+
+
+def _earliest(stamps: list[str]) -> date | None:
+    moments: list[datetime] = []
+    for stamp in stamps:
+        try:
+            moment = datetime.fromisoformat(stamp)
+        except ValueError:
+            continue
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=VIETNAM)
+        moments.append(moment.astimezone(VIETNAM))
+    return min(moments).date() if moments else None
+
+
+def _year_of(times: list[str]) -> int | None:
+    first = _earliest(times)
+    return first.year if first else None
+
+
+def _date_findings(
+    issued: date,
+    periods: list[Dated],
+    deadlines: list[tuple[date, bool, str, str]],
+    references: list[Reference],
+) -> list[Finding]:
+    out: list[Finding] = []
+    for p in periods:
+        reporting = is_reporting_window(p.context)
+        if p.start.year != issued.year and p.end.year != issued.year and not reporting:
+            out.append(
+                finding(
+                    "period-year-mismatch",
+                    "warning",
+                    f"Khoảng thời gian {vn(p.start)} – {vn(p.end)} không cùng năm với ngày "
+                    f"ban hành {vn(issued)}; có thể gõ nhầm năm.",
+                    p.text,
+                )
+            )
+        if p.end < issued and not reporting:
+            out.append(
+                finding(
+                    "period-before-issue",
+                    "warning",
+                    f"Khoảng thời gian kết thúc ngày {vn(p.end)}, trước ngày ban hành "
+                    f"{vn(issued)}.",
+                    p.text,
+                )
+            )
+    for when, _inclusive, phrase, _ in deadlines:
+        if when < issued:
+            out.append(
+                finding(
+                    "deadline-before-issue",
+                    "warning",
+                    f"Thời hạn {vn(when)} đã qua so với ngày ban hành {vn(issued)}.",
+                    phrase,
+                )
+            )
+        if when.year != issued.year and (when < issued or when - issued > timedelta(days=366)):
+            out.append(
+                finding(
+                    "period-year-mismatch",
+                    "warning",
+                    f"Thời hạn {vn(when)} không cùng năm với ngày ban hành {vn(issued)}; "
+                    "có thể gõ nhầm năm.",
+                    phrase,
+                )
+            )
+    for ref in references:
+        if ref.date and ref.date > issued.isoformat():
+            out.append(
+                finding(
+                    "reference-after-issue",
+                    "warning",
+                    f"Văn bản số {ref.number}/{ref.symbol} được dẫn với ngày {vn(ref.date)}, "
+                    f"sau ngày ban hành {vn(issued)}.",
+                    f"{ref.number}/{ref.symbol}",
+                )
+            )
+    return out
+
+
+def _main_document_end(lines: list[str], head: Header) -> int:
+    """Where an attached document of another body starts (its own header with the national
+    motto and a `Số:` line, or another issuer); an annex of the same issuer (a Quy chế issued
+    with a Quyết định) stays part of the document."""
+    issuer = fold(head.issuer or "")
+    for i in range(head.body_start + 5, len(lines)):
+        motto = MOTTO_RE.search(lines[i])
+        if motto is None:
+            continue
+        if any(NUMBER_RE.search(ln) for ln in lines[i : i + 6]):
+            return i
+        own = lines[i][: motto.start()].strip(" |_\t")
+        if not own:
+            for back in range(i - 1, max(i - 4, 0), -1):
+                parts = cells(lines[back])
+                if parts and is_upper_line(parts[0]) and len(parts[0].strip("_ ")) > 2:
+                    own = parts[0]
+                    break
+        if own and issuer and fold(own) not in issuer:
+            return i
+    return len(lines)

@@ -1,0 +1,285 @@
+"""PDF text: the text layer with pypdfium2, OCR for scanned pages, signature stamps kept.
+
+A document an office receives is either born digital (a text layer in reading order) or a
+scan whose text layer holds at most the visible signature stamps, which signing tools add as
+annotations. We read the page content and every annotation separately so that a stamp never
+interleaves with body lines, and OCR a page whose content has no real text.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
+from . import ocr as ocr_mod
+from .errors import OcrUnavailable, UnreadableDocument
+from .legacy import fix_legacy, vietnamese_score
+
+OCR_DPI = 300
+# OCR costs about a second a page a core: past this, an upload would hold a worker too long.
+MAX_OCR_PAGES = 60
+# A scanner that declares 72 dpi gives huge pages; cap the bitmap so OCR stays fast.
+MAX_RENDER_SIDE_PX = 3600
+# Below this many letters (stamp lines removed) a page is treated as a scan.
+MIN_PAGE_LETTERS = 40
+# A text layer whose words mostly are not Vietnamese syllables is a bad OCR layer
+# (e.g. Adobe Scan's mojibake): read the image instead.
+MIN_LAYER_SCORE = 0.7
+
+_STAMP_LINE = re.compile(
+    r"^\s*(?:ký bởi|người ký|cơ quan|thời gian ký|chức vụ|email|e-mail|signed by|date)\b"
+    r"|@|^\s*[+-]\d{2}:?\d{2}\s*$|\d{1,2}[./-]\d{1,2}[./-]\d{4}\s+\d{1,2}:\d{2}",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class PdfText:
+    pages: list[str] = field(default_factory=list)
+    ocr_pages: int = 0
+    warnings: list[str] = field(default_factory=list)
+    legacy: str | None = None
+
+
+@dataclass
+class _Page:
+    content: str
+    stamps: list[str]
+    needs_ocr: bool
+    garbled: bool
+
+
+def read_pdf(data: bytes, *, ocr: bool) -> PdfText:
+    try:
+        doc = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        raise _open_error(exc) from exc
+    # Stamps are read from a second copy that we flatten, so OCR renders pages without them.
+    stamp_doc = _Lazy(data)
+    try:
+        return _read(doc, stamp_doc, ocr=ocr)
+    finally:
+        stamp_doc.close()
+        doc.close()
+
+
+class _Lazy:
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self._doc: pdfium.PdfDocument | None = None
+
+    def get(self) -> pdfium.PdfDocument:
+        if self._doc is None:
+            self._doc = pdfium.PdfDocument(self._data)
+        return self._doc
+
+    def close(self) -> None:
+        if self._doc is not None:
+            self._doc.close()
+
+
+def _open_error(exc: Exception) -> UnreadableDocument:
+    if "password" in str(exc).lower():
+        return UnreadableDocument(
+            "Không đọc được tệp PDF: tệp được bảo vệ bằng mật khẩu. Đề nghị gửi bản không đặt "
+            "mật khẩu."
+        )
+    return UnreadableDocument("Không đọc được tệp PDF: tệp bị hỏng hoặc không phải PDF.")
+
+
+def _read(doc: pdfium.PdfDocument, stamp_doc: _Lazy, *, ocr: bool) -> PdfText:
+    result = PdfText()
+    try:
+        count = len(doc)
+    except pdfium.PdfiumError as exc:
+        raise _open_error(exc) from exc
+    if count == 0:
+        raise UnreadableDocument("Không đọc được tệp PDF: tệp không có trang nào.")
+    pages: list[_Page] = []
+    for index in range(count):
+        try:
+            pages.append(_read_page(doc, stamp_doc, index, result))
+        except pdfium.PdfiumError:
+            pages.append(_Page("", [], needs_ocr=True, garbled=False))
+            result.warnings.append(f"Không đọc được lớp chữ của trang {index + 1}.")
+
+    scans = [i for i, page in enumerate(pages) if page.needs_ocr]
+    ocr_text: dict[int, str | None] = {}
+    if scans and ocr:
+        usable = any(not p.needs_ocr for p in pages)
+        try:
+            command = ocr_mod.require_ocr()
+        except OcrUnavailable as exc:
+            if not usable:
+                raise
+            result.warnings.append(f"{exc} Chỉ lấy được chữ của các trang không phải bản quét.")
+        else:
+            if len(scans) > MAX_OCR_PAGES:
+                result.warnings.append(
+                    f"Văn bản có {len(scans)} trang bản quét; chỉ nhận dạng chữ "
+                    f"{MAX_OCR_PAGES} trang đầu."
+                )
+                scans = scans[:MAX_OCR_PAGES]
+            ocr_text = dict(ocr_mod.ocr_pages(command, _render(doc, scans)))
+            result.ocr_pages = len(scans)
+            failed = [i + 1 for i in scans if ocr_text.get(i) is None]
+            result.warnings.append(
+                f"Đã nhận dạng chữ (OCR) {len(scans)}/{count} trang bản quét; số, ngày và chữ "
+                "viết tay có thể bị đọc sai, cần đối chiếu với bản gốc."
+            )
+            if failed:
+                result.warnings.append(
+                    "Không nhận dạng được chữ ở trang " + ", ".join(map(str, failed)) + "."
+                )
+    elif scans:
+        result.warnings.append(
+            f"Có {len(scans)}/{count} trang là bản quét chưa được nhận dạng chữ (OCR)."
+        )
+
+    for index, page in enumerate(pages):
+        parts = [page.content.strip()]
+        recognised = ocr_text.get(index)
+        if recognised and recognised.strip():
+            # The scan's own text layer holds at most stamps drawn into the page (kept, after
+            # the OCR text), or a broken OCR layer (dropped); a bad layer stays only when
+            # nothing better came out: it may still hold digits.
+            parts = [recognised.strip()] + ([] if page.garbled else parts)
+        parts += [s.strip() for s in page.stamps if s.strip()]
+        result.pages.append("\n".join(p for p in parts if p))
+    if any(p.garbled for p in pages):
+        result.warnings.append(
+            "Lớp chữ sẵn có trong PDF bị lỗi mã (không đọc được) nên đã được bỏ qua."
+            if ocr_text
+            else "Lớp chữ sẵn có trong PDF bị lỗi mã, nội dung có thể không đọc được."
+        )
+    return result
+
+
+def _read_page(doc: pdfium.PdfDocument, stamp_doc: _Lazy, index: int, result: PdfText) -> _Page:
+    page = doc[index]
+    try:
+        content = _clean(page.get_textpage().get_text_range())
+        rects = _annotation_rects(page)
+    finally:
+        page.close()
+    stamps: list[str] = []
+    if rects:
+        stamps = _annotation_texts(stamp_doc.get(), index, rects)
+    fixed = fix_legacy(content)
+    if fixed.encoding:
+        content = fixed.text
+        result.legacy = fixed.encoding
+    body_letters = sum(
+        ch.isalpha() for line in content.splitlines() if not _STAMP_LINE.search(line) for ch in line
+    )
+    garbled = body_letters >= MIN_PAGE_LETTERS and vietnamese_score(content) < MIN_LAYER_SCORE
+    needs_ocr = body_letters < MIN_PAGE_LETTERS or garbled
+    return _Page(content, stamps, needs_ocr=needs_ocr, garbled=garbled)
+
+
+def _annotation_rects(page: pdfium.PdfPage) -> list[tuple[float, float, float, float]]:
+    rects: list[tuple[float, float, float, float]] = []
+    for i in range(pdfium_c.FPDFPage_GetAnnotCount(page.raw)):
+        annot = pdfium_c.FPDFPage_GetAnnot(page.raw, i)
+        if not annot:
+            continue
+        try:
+            if pdfium_c.FPDFAnnot_GetSubtype(annot) not in (
+                pdfium_c.FPDF_ANNOT_WIDGET,
+                pdfium_c.FPDF_ANNOT_STAMP,
+                pdfium_c.FPDF_ANNOT_FREETEXT,
+            ):
+                continue
+            rect = pdfium_c.FS_RECTF()
+            if pdfium_c.FPDFAnnot_GetRect(annot, ctypes.byref(rect)):
+                left, right = sorted((rect.left, rect.right))
+                bottom, top = sorted((rect.bottom, rect.top))
+                if right - left > 1 and top - bottom > 1:
+                    rects.append((left, bottom, right, top))
+        finally:
+            pdfium_c.FPDFPage_CloseAnnot(annot)
+    return rects
+
+
+def _annotation_texts(
+    doc: pdfium.PdfDocument, index: int, rects: list[tuple[float, float, float, float]]
+) -> list[str]:
+    """Text drawn by annotations (signature stamps), one string per annotation.
+
+    pdfium only extracts annotation text once it is flattened into the page content; the
+    document is our in-memory copy, so flattening it harms nothing. We then read the text
+    inside each annotation's box, minus what the page content already had there.
+    """
+    page = doc[index]
+    try:
+        before = [_clean(page.get_textpage().get_text_bounded(*r)) for r in rects]
+        flattened = pdfium_c.FPDFPage_Flatten(page.raw, pdfium_c.FLAT_NORMALDISPLAY)
+    finally:
+        page.close()
+    if flattened != pdfium_c.FLATTEN_SUCCESS:
+        return []
+    page = doc[index]
+    try:
+        textpage = page.get_textpage()
+        after = [_clean(textpage.get_text_bounded(*r)) for r in rects]
+    finally:
+        page.close()
+    texts = []
+    for old, new in zip(before, after, strict=True):
+        # A lone character is a glyph of a neighbouring stamp clipped by this box.
+        lines = [line for line in new.split("\n") if len(line.strip()) > 1]
+        if lines and new.strip() != old.strip():
+            texts.append("\n".join(lines))
+    return texts
+
+
+def _render(doc: pdfium.PdfDocument, indices: list[int]) -> Iterator[tuple[int, ocr_mod.PageImage]]:
+    for index in indices:
+        page = doc[index]
+        try:
+            width, height = page.get_size()
+            scale = min(OCR_DPI / 72, MAX_RENDER_SIDE_PX / max(width, height, 1))
+            bitmap = page.render(scale=scale, draw_annots=False, rev_byteorder=False)
+            try:
+                image = _red_channel(bitmap)
+            finally:
+                bitmap.close()
+        finally:
+            page.close()
+        yield index, image
+
+
+def _red_channel(bitmap: pdfium.PdfBitmap) -> ocr_mod.PageImage:
+    """The page as the red channel of its colour rendering.
+
+    Seals of Vietnamese offices are red and usually sit on the signer's title and name: in
+    the red channel red ink turns white and drops out, while black print and blue
+    handwriting (numbers, days, signatures) stay dark. Tesseract then reads the name under
+    the seal ("Trần Hoàng Tuấn") that a grayscale rendering loses.
+    """
+    raw = bytes(bitmap.buffer)
+    channels = bitmap.n_channels
+    if channels == 1:
+        return ocr_mod.PageImage(bitmap.width, bitmap.height, bitmap.stride, raw)
+    # pdfium renders BGR(x/A): red is the third byte of each pixel.
+    row_bytes = bitmap.width * channels
+    if bitmap.stride == row_bytes:
+        red = raw[2::channels]
+    else:
+        red = b"".join(
+            raw[y * bitmap.stride : y * bitmap.stride + row_bytes][2::channels]
+            for y in range(bitmap.height)
+        )
+    return ocr_mod.PageImage(bitmap.width, bitmap.height, bitmap.width, red)
+
+
+def _clean(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # pdfium marks soft hyphens and unknown glyphs with control characters.
+    text = text.replace("\x02", "-").replace("\ufffe", "").replace("\x00", "")
+    return "\n".join(line.rstrip() for line in text.split("\n"))
