@@ -95,14 +95,15 @@ def _blank_pdf() -> bytes:
 @pytest.fixture(scope="module")
 def signed_pdf(signing_material: tuple[Path, Path]) -> bytes:
     cert_file, key_file = signing_material
-    signer = signers.SimpleSigner.load(str(key_file), str(cert_file))
+    signer = signers.SimpleSigner.load(str(key_file), str(cert_file))  # type: ignore[no-untyped-call]
     assert signer is not None
     out = signers.sign_pdf(
         IncrementalPdfFileWriter(io.BytesIO(_blank_pdf())),
         signers.PdfSignatureMetadata(field_name="Signature1", md_algorithm="sha256"),
         signer=signer,
     )
-    return out.getvalue()
+    data: bytes = out.getvalue()
+    return data
 
 
 def test_it_reports_a_fresh_signature_as_intact_and_untrusted(signed_pdf: bytes) -> None:
@@ -142,7 +143,7 @@ def test_it_sees_content_changed_after_signing(signed_pdf: bytes) -> None:
     page["/Contents"] = writer.add_object(forged)
     writer.update_container(page)
     out = io.BytesIO()
-    writer.write(out)
+    writer.write(out)  # type: ignore[no-untyped-call]
     [facts] = pdf_signatures(out.getvalue())
     assert facts["intact"] is False
     assert facts["trusted"] is False
@@ -176,7 +177,9 @@ def test_it_returns_nothing_for_unsigned_or_unreadable_files() -> None:
 
 def test_it_reads_a_signing_time_without_zone_as_vietnam_time() -> None:
     value = _pdf_date(
-        generic.DictionaryObject({"/M": generic.TextStringObject("D:20250107100957")})
+        generic.DictionaryObject(  # type: ignore[no-untyped-call]
+            {"/M": generic.TextStringObject("D:20250107100957")}
+        )
     )
     assert value is not None and value.tzinfo is None  # the caller then applies +07:00
     with_zone = _pdf_date({"/M": "D:20250107100957+07'00'"})
