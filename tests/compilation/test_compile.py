@@ -153,6 +153,8 @@ def test_the_worker_command_runs_a_queued_compilation(world_tx: World, settings:
     assert 'hx-trigger="every 2s"' in pending
     assert "<html" not in pending
     assert cli_main(["worker", "--batch"]) == 0
+    done = client.get(response["Location"], headers={"HX-Request": "true"})
+    assert done["HX-Refresh"] == "true"
     compilation.refresh_from_db()
     assert compilation.status == CompilationStatus.DONE
     assert str(compilation.docx.name).endswith(".docx")

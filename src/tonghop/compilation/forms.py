@@ -32,12 +32,15 @@ class EmailForm(forms.Form):
 
 
 class NewsForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=300)
+    title = forms.CharField(label=_("Headline"), max_length=300)
     summary = forms.CharField(
         label=_("Summary"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
     body = forms.CharField(
-        label=_("Text"), required=False, max_length=50000, widget=forms.Textarea(attrs={"rows": 8})
+        label=_("Body of the news item"),
+        required=False,
+        max_length=50000,
+        widget=forms.Textarea(attrs={"rows": 8}),
     )
     publish = forms.BooleanField(label=_("Publish on the portal"), required=False)
 

@@ -91,6 +91,11 @@ def detail(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
     }
     template = "compilation/detail.html"
     if request.headers.get("HX-Request"):
+        if not context["pending"]:
+            # Finished: the whole page changes (files, signing, news), so reload it.
+            response = HttpResponse(status=204)
+            response["HX-Refresh"] = "true"
+            return response
         template += "#status"
     return TemplateResponse(request, template, context)
 
