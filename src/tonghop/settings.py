@@ -14,6 +14,7 @@ from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -45,6 +46,13 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from exc
 
 
+def env_positive(name: str, default: int) -> int:
+    value = env_int(name, default)
+    if value < 1:
+        raise ImproperlyConfigured(f"{name} must be 1 or more, not {value}")
+    return value
+
+
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
 
@@ -53,11 +61,22 @@ def env_list(name: str, default: str) -> list[str]:
 # one data folder, so that a laptop install is one folder to back up.
 DATA_DIR = Path(env_str("TONGHOP_DATA_DIR", "var")).resolve()
 
+# A deployment on a server, behind TLS. Off, the defaults suit a laptop: http://127.0.0.1, no TLS.
+PRODUCTION = env_bool("TONGHOP_PRODUCTION", False)
+
 
 def _secret_key() -> str:
     key = os.environ.get("TONGHOP_SECRET_KEY")
     if key:
+        if PRODUCTION and (len(key) < 50 or len(set(key)) < 5):
+            raise ImproperlyConfigured(
+                "TONGHOP_SECRET_KEY must be a long random value (50 characters or more)"
+            )
         return key
+    if PRODUCTION:
+        # Secrets come from the environment only: a key file in the data folder would be
+        # copied with every backup of it, and each app server would make its own.
+        raise ImproperlyConfigured("TONGHOP_SECRET_KEY must be set when TONGHOP_PRODUCTION=true")
     # A laptop install has no secret manager: keep a generated key inside the data folder.
     key_file = DATA_DIR / "secret_key"
     if key_file.exists():
@@ -71,12 +90,17 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 DEBUG = env_bool("TONGHOP_DEBUG", False)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("TONGHOP_DEBUG must be false when TONGHOP_PRODUCTION=true")
+if PRODUCTION and not os.environ.get("TONGHOP_ALLOWED_HOSTS"):
+    raise ImproperlyConfigured("TONGHOP_ALLOWED_HOSTS must be set when TONGHOP_PRODUCTION=true")
 ALLOWED_HOSTS = env_list("TONGHOP_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("TONGHOP_CSRF_TRUSTED_ORIGINS", "")
 SITE_URL = env_str("TONGHOP_SITE_URL", "http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, with a site that copies every admin change into the audit log.
+    "tonghop.audit.admin_config.AuditedAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -89,10 +113,12 @@ INSTALLED_APPS = [
     "tonghop.reports",
     "tonghop.compilation",
     "tonghop.reminders",
+    "tonghop.audit",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "tonghop.middleware.LanguageMiddleware",
@@ -157,10 +183,22 @@ AUTH_USER_MODEL = "orgs.User"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Sign-in throttling (tonghop.audit.throttle): after this many failed sign-ins for one user name,
+# or from one address, within the lock time, further attempts are refused for the lock time.
+# Counted in the database, so every app server sees the same count. Offices behind one shared
+# address (NAT) may raise the per-address limit.
+AUTHENTICATION_BACKENDS = ["tonghop.audit.backends.ThrottledModelBackend"]
+TONGHOP_LOGIN_ATTEMPTS = env_positive("TONGHOP_LOGIN_ATTEMPTS", 5)
+TONGHOP_LOGIN_IP_ATTEMPTS = env_positive("TONGHOP_LOGIN_IP_ATTEMPTS", TONGHOP_LOGIN_ATTEMPTS)
+TONGHOP_LOGIN_LOCK_MINUTES = env_positive("TONGHOP_LOGIN_LOCK_MINUTES", 15)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -182,9 +220,50 @@ WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = DATA_DIR / "files"
 
 SESSION_COOKIE_AGE = env_int("TONGHOP_SESSION_SECONDS", 60 * 60 * 12)
-SESSION_COOKIE_SECURE = env_bool("TONGHOP_SECURE_COOKIES", False)
+
+# Security headers and cookies. TONGHOP_PRODUCTION turns on what `manage.py check --deploy` asks
+# for; each piece can still be set on its own.
+SESSION_COOKIE_SECURE = env_bool("TONGHOP_SECURE_COOKIES", PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_HTTPONLY = True
+# Pages hand the CSRF token to htmx in `hx-headers` from the template; no script reads the cookie.
+CSRF_COOKIE_HTTPONLY = True
 CSRF_FAILURE_VIEW = "tonghop.views.csrf_failure"
+SECURE_SSL_REDIRECT = env_bool("TONGHOP_SSL_REDIRECT", PRODUCTION)
+# A load balancer's health check may come over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+SECURE_HSTS_SECONDS = env_int("TONGHOP_HSTS_SECONDS", 60 * 60 * 24 * 365 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("TONGHOP_HSTS_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("TONGHOP_HSTS_PRELOAD", False)
+# The TLS proxy in front (nginx, a load balancer) says the request came over HTTPS, and whose
+# address it came from (X-Forwarded-For, see tonghop.audit.throttle.client_ip). Only trust this
+# when every request goes through that proxy.
+TONGHOP_BEHIND_PROXY = env_bool("TONGHOP_BEHIND_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TONGHOP_BEHIND_PROXY else None
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# A strict Content Security Policy, always on: scripts and styles from the site's own files only
+# (no inline script or style attribute, no eval), images also as data: URLs (the favicon).
+SECURE_CSP: dict[str, Any] = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+if SECURE_SSL_REDIRECT:
+    SECURE_CSP["upgrade-insecure-requests"] = True
+# Submitting a site to the browsers' HSTS preload list is a separate, lasting commitment for the
+# whole domain (often a shared .gov.vn one): it is a choice (TONGHOP_HSTS_PRELOAD), so its
+# reminder is silenced while the choice is "no".
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
 # Incoming documents: the largest file taken, and the limits of the child process reading it.
 TONGHOP_MAX_UPLOAD_BYTES = env_int("TONGHOP_MAX_UPLOAD_MB", 50) * 1024 * 1024

@@ -86,5 +86,6 @@ urlpatterns = [
     path("reminders/", include("tonghop.reminders.urls")),
     path("news/", include(news_patterns)),
     path("verify/", compilation_views.verify, name="verify"),
+    path("audit/", include("tonghop.audit.urls")),
     path("admin/", admin.site.urls),
 ]

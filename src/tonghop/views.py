@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
+from tonghop.audit import throttle
+from tonghop.audit.backends import LOCK_ATTRIBUTE
 from tonghop.orgs.models import User
 
 
@@ -31,7 +36,26 @@ def login(request: HttpRequest) -> HttpResponse:
     )
     response = view(request)
     assert isinstance(response, HttpResponse)
+    # The sign-in failed: say so plainly when this name or address is now locked, by this attempt
+    # or before it (then the password was not even checked; tonghop.audit.backends).
+    lock = getattr(request, LOCK_ATTRIBUTE, None)
+    if request.method == "POST" and response.status_code == 200 and lock is not None:
+        return _locked(request, lock)
     return response
+
+
+def _locked(request: HttpRequest, lock: throttle.Lock) -> HttpResponse:
+    until = formats.time_format(timezone.localtime(lock.until), "H:i")
+    message = _(
+        "Too many failed sign-in attempts. Sign-in is locked until %(time)s; "
+        "please try again after that time."
+    ) % {"time": until}
+    context = {
+        "form": AuthenticationForm(request),
+        "locked_message": message,
+        "next": request.POST.get("next", ""),
+    }
+    return TemplateResponse(request, "registration/login.html", context, status=429)
 
 
 def health(request: HttpRequest) -> JsonResponse:

@@ -1,0 +1,52 @@
+"""The authentication backend: Django's, behind the sign-in throttle.
+
+Every sign-in goes through here (the sign-in page, the admin's, `Client.login`), so a lock
+cannot be dodged by using another login form.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+
+from tonghop.audit import throttle
+from tonghop.orgs.models import User
+
+# Set on the request for the audit record and the sign-in page: the Lock in force after this
+# attempt, and whether the attempt was refused because of it (not even checked).
+LOCK_ATTRIBUTE = "tonghop_login_lock"
+REFUSED_ATTRIBUTE = "tonghop_login_refused"
+
+
+class ThrottledModelBackend(ModelBackend):
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> User | None:
+        if username is None:
+            username = kwargs.get("username")
+        if username is None or password is None:
+            return None
+        ip = throttle.client_ip(request)
+        lock = throttle.check(username, ip)
+        if lock is not None:
+            if request is not None:
+                setattr(request, LOCK_ATTRIBUTE, lock)
+                setattr(request, REFUSED_ATTRIBUTE, True)
+            # Refused without looking at the password: a lock gives nothing away. Raising
+            # (not returning None) stops Django from trying any other backend.
+            raise PermissionDenied
+        user = super().authenticate(request, username=username, password=password, **kwargs)
+        if user is None:
+            lock = throttle.record_failure(username, ip)
+            if lock is not None and request is not None:
+                setattr(request, LOCK_ATTRIBUTE, lock)
+        else:
+            throttle.clear(username)
+        return user

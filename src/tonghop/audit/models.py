@@ -1,0 +1,80 @@
+"""The audit log: who signed in, who changed whose permissions, who changed what data."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Action(models.TextChoices):
+    SIGN_IN = "sign_in", _("Signed in")
+    SIGN_IN_FAILED = "sign_in_failed", _("Sign-in failed")
+    SIGN_OUT = "sign_out", _("Signed out")
+    LOCKED = "locked", _("Sign-in refused: locked")
+    PERMISSION = "permission", _("Permission change")
+    DATA = "data", _("Data change")
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def newest_first(self) -> AuditEventQuerySet:
+        return self.order_by("-at", "-pk")
+
+
+class AuditEvent(models.Model):
+    """One line of the audit log. Written once, never changed; people are kept by name too."""
+
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    # Who did it: empty for a failed or refused sign-in (the person is not known then).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # The user name typed (sign-in) or the actor's, kept when the account is deleted.
+    username = models.CharField(_("user name"), max_length=150, blank=True)
+    # The person the event is about: who tried to sign in, whose permissions changed.
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person concerned"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    object_type = models.CharField(_("object type"), max_length=100, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    object_text = models.CharField(_("object"), max_length=255, blank=True)
+    details: models.JSONField[Any] = models.JSONField(
+        _("details"), default=dict, blank=True, encoder=DjangoJSONEncoder
+    )
+    ip = models.GenericIPAddressField(_("address"), null=True, blank=True)
+
+    objects: ClassVar[AuditEventQuerySet] = AuditEventQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        indexes = [models.Index(fields=["action", "at"], name="audit_action_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.username}"
+
+
+class LoginFailure(models.Model):
+    """A failed sign-in, counted by tonghop.audit.throttle; deleted when the person signs in."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    username = models.CharField(max_length=150, db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username} {self.ip}"
