@@ -27,7 +27,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 from tonghop.dispatch import parse_file, parse_text
 from tonghop.dispatch.read import read_document
 
-DEFAULT_CORPUS = Path(os.environ.get("TONGHOP_CORPUS", "/work/shared/corpus"))
+# The corpus lies beside the checkout (../shared/corpus), as in CI and on developers' machines.
+DEFAULT_CORPUS = Path(
+    os.environ.get("TONGHOP_CORPUS") or Path(__file__).resolve().parents[2] / "shared" / "corpus"
+)
 
 
 def _pin(cpus: set[int] | None) -> set[int] | None:
