@@ -65,6 +65,20 @@ def _parser() -> argparse.ArgumentParser:
         add_help=False,
     )
 
+    backup = sub.add_parser(
+        "backup", help="sao lưu cơ sở dữ liệu và tệp vào một tệp .tar.gz (khi máy chủ đang chạy)"
+    )
+    backup.add_argument("file", type=Path, help="tệp sao lưu sẽ ghi, ví dụ sao-luu.tar.gz")
+    restore = sub.add_parser(
+        "restore", help="khôi phục một tệp sao lưu vào thư mục dữ liệu (--data)"
+    )
+    restore.add_argument("file", type=Path, help="tệp sao lưu (.tar.gz) do tonghop backup ghi")
+    restore.add_argument(
+        "--force",
+        action="store_true",
+        help="thay thế cơ sở dữ liệu đang có (dữ liệu cũ được chuyển sang thư mục bên cạnh)",
+    )
+
     manage = sub.add_parser("manage", help="lệnh quản trị Django (createsuperuser, shell…)")
     manage.add_argument("args", nargs=argparse.REMAINDER)
 
@@ -226,6 +240,56 @@ def _compile(args: argparse.Namespace) -> int:
     return 0
 
 
+def _counts_line(counts: dict[str, int]) -> str:
+    labels = {
+        "units": "đơn vị",
+        "users": "người dùng",
+        "campaigns": "đợt báo cáo",
+        "assignments": "phân công",
+        "reports": "báo cáo",
+        "documents": "văn bản",
+        "compilations": "bản tổng hợp",
+    }
+    return ", ".join(f"{counts.get(key, 0)} {label}" for key, label in labels.items())
+
+
+def _backup_restore(args: argparse.Namespace, data_dir: Path) -> int:
+    from tonghop.backup import BackupError, backup, restore
+
+    name = f"tonghop {args.command}"
+    try:
+        if args.command == "backup":
+            info = backup(args.file)
+        else:
+            info = restore(args.file, into=data_dir, force=args.force)
+    except BackupError as exc:
+        print(f"{name}: {exc}", file=sys.stderr)
+        return 1
+    size = f"{info.size / (1024 * 1024):.1f} MB"
+    if args.command == "backup":
+        print(f"Đã sao lưu vào {info.archive} ({size}, {info.vendor}).")
+        print(f"Cơ sở dữ liệu: {_counts_line(info.counts)}; {info.files} tệp.")
+        if info.missing:
+            print(f"Cơ sở dữ liệu nhắc đến {len(info.missing)} tệp không có trong thư mục:")
+            for missing in info.missing:
+                print(f"  {missing}")
+        return 0
+    # A backup of an older version is brought up to this version's tables.
+    _migrate()
+    print(f"Đã khôi phục {info.archive.name} (sao lưu lúc {info.created_at}) vào {data_dir}.")
+    print(f"Cơ sở dữ liệu: {_counts_line(info.restored_counts)}; {info.files} tệp.")
+    if info.moved_aside:
+        print(f"Dữ liệu cũ được chuyển sang: {info.moved_aside}")
+    if info.restored_counts != info.counts:
+        print(f"{name}: số bản ghi khác với bản kê của tệp sao lưu", file=sys.stderr)
+        return 1
+    if info.missing:
+        print(f"Thiếu {len(info.missing)} tệp mà cơ sở dữ liệu nhắc đến:")
+        for missing in info.missing:
+            print(f"  {missing}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     # `parse` needs neither Django nor a data folder, and its options are its own.
@@ -271,6 +335,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "compile":
         return _compile(args)
+    if args.command in ("backup", "restore"):
+        return _backup_restore(args, data_dir)
     if args.command == "manage":
         from django.core.management import execute_from_command_line
 
