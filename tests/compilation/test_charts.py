@@ -137,3 +137,12 @@ def test_it_prefers_times_new_roman_and_falls_back_to_the_shipped_font(
     # A complete candidate with the letters wins (Liberation stands in for Times New Roman).
     monkeypatch.setattr(charts, "TIMES_CANDIDATES", [missing, liberation[::-1]])
     assert font_files() == liberation[::-1]
+
+
+def test_its_fonts_remember_widths_without_changing_them() -> None:
+    charts.register_fonts()
+    regular = TTFont("probe-regular", str(font_files()[0]))
+    for text in ("Đơn vị số 1001 (chậm)", "2.254.673", "", "Đơn vị số 1001 (chậm)"):
+        assert stringWidth(text, charts.FONT_REGULAR, 13) == pytest.approx(
+            regular.stringWidth(text, 13)
+        )

@@ -158,3 +158,20 @@ def test_the_worker_command_runs_a_queued_compilation(world_tx: World, settings:
     compilation.refresh_from_db()
     assert compilation.status == CompilationStatus.DONE
     assert str(compilation.docx.name).endswith(".docx")
+
+
+def test_it_lays_the_units_appendix_on_landscape_pages_in_balanced_tables(world: World) -> None:
+    from tonghop.compilation.build import COLUMNS_PER_LANDSCAPE_TABLE, _chunks, build_document
+    from tonghop.compilation.layout import Table
+
+    _fill(world)
+    units, charts = build_document(world.campaign).appendices
+    assert units.landscape and not charts.landscape
+    (table,) = units.blocks
+    assert isinstance(table, Table)
+    assert table.columns == ("TT", "Đơn vị", "Pano đã treo", "Lượt người tham gia", "Tỷ lệ")
+    # A form of 29 figures: four tables of 8, 7, 7, 7 rather than 8, 8, 8, 5.
+    assert COLUMNS_PER_LANDSCAPE_TABLE == 8
+    assert [len(c) for c in _chunks(list(range(29)), 8)] == [8, 7, 7, 7]
+    assert [len(c) for c in _chunks(list(range(16)), 8)] == [8, 8]
+    assert _chunks([], 8) == [] and _chunks([1], 8) == [[1]]

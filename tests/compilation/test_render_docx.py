@@ -12,6 +12,7 @@ from typing import Any
 
 import docx
 import pytest
+from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
@@ -88,6 +89,10 @@ def _size(paragraph: Any) -> float | None:
 
 def _all(paragraph: Any, attr: str) -> bool:
     return all(getattr(r.font, attr) for r in paragraph.runs if r.text.strip())
+
+
+def _mm(*lengths: Any) -> tuple[int, ...]:
+    return tuple(round(length.mm) for length in lengths)
 
 
 def _header(document: Any) -> Any:
@@ -362,6 +367,24 @@ def test_it_puts_each_appendix_in_its_own_numbered_section() -> None:
     assert "Phụ lục" in one
 
 
+def test_it_turns_a_wide_appendix_to_landscape() -> None:
+    wide = Table(tuple(f"Cột {i}" for i in range(10)), (tuple(str(i) for i in range(10)),))
+    doc = _report(
+        appendices=(Section("Bảng rộng", (wide,), landscape=True), Section("Danh sách", ()))
+    )
+    document = _open(doc)
+    turned, after = document.sections[1], document.sections[2]
+    assert turned.orientation == WD_ORIENT.LANDSCAPE
+    assert _mm(turned.page_width, turned.page_height) == (297, 210)
+    assert _mm(turned.left_margin, turned.right_margin) == (30, 15)
+    assert after.orientation == WD_ORIENT.PORTRAIT
+    assert _mm(after.page_width, after.page_height) == (210, 297)
+    # The table takes the landscape text width: 297 - 30 - 15 mm.
+    grid = document.tables[-1]._tbl.tblGrid
+    width = sum(int(c.get(qn("w:w"))) for c in grid.findall(qn("w:gridCol")))
+    assert abs(width - Mm(252).twips) <= 10
+
+
 # --- hostile content -----------------------------------------------------------------------------
 
 
@@ -402,6 +425,21 @@ def test_it_renders_empty_sections_and_an_empty_document() -> None:
     assert "I. TRỐNG" in texts and "II. CŨNG TRỐNG" in texts and "./." in texts
     assert "Nơi nhận:" not in _footer(_open(doc)).rows[0].cells[0].text
     assert render_docx(_report(sections=(), addressees=(), parent_body=None))
+
+
+def test_it_writes_the_rows_of_a_province_quickly() -> None:
+    # An appendix of 10,000 units: python-docx's element API took a minute for this.
+    rows = tuple((str(i), f"Đơn vị số {i}", *(str(i * k) for k in range(8))) for i in range(10_000))
+    columns = ("TT", "Đơn vị", *(f"Chỉ tiêu {k}" for k in range(8)))
+    total = ("", "Tổng cộng", *("1",) * 8)
+    table = Table(columns, rows, (False, False, *(True,) * 8), total_row=total)
+    start = time.perf_counter()
+    data = render_docx(_report(appendices=(Section("Kết quả", (table,), landscape=True),)))
+    assert time.perf_counter() - start < 5
+    big = docx.Document(io.BytesIO(data)).tables[-1]
+    assert len(big.rows) == 10_002
+    assert [c.text for c in big.rows[10_000].cells][:3] == ["9999", "Đơn vị số 9999", "0"]
+    assert big.rows[-1].cells[1].text == "Tổng cộng"
 
 
 def test_it_renders_two_thousand_rows_quickly() -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 import docx
 import pypdf
+import pypdfium2
 from docx.shared import Mm
 
 from tests.compilation.test_render_docx import _report
@@ -172,6 +173,79 @@ def test_it_puts_each_appendix_on_its_own_pages_numbered_apart() -> None:
     assert _top_margin_texts(reader.pages[first]) == []
     assert _top_margin_texts(reader.pages[first + 1]) == ["2"]
     assert _top_margin_texts(reader.pages[second]) == []
+
+
+def test_it_turns_a_wide_appendix_to_landscape_with_the_header_on_each_page() -> None:
+    columns = ("TT", "Đơn vị", *(f"Chỉ tiêu số {k}" for k in range(8)))
+    rows = tuple((str(i), f"Đơn vị số {i}", *(str(i * k) for k in range(8))) for i in range(1, 101))
+    wide = Table(columns, rows, (False, False, *(True,) * 8))
+    doc = _report(appendices=(Section("Kết quả", (wide,), landscape=True), Section("Biểu đồ", ())))
+    reader = _read(doc)
+    pages = _pages(reader)
+    first = next(i for i, p in enumerate(pages) if p.startswith("Phụ lục I KẾT QUẢ"))
+    last = next(i for i, p in enumerate(pages) if p.startswith("Phụ lục II BIỂU ĐỒ"))
+    assert last - first >= 3
+    sizes = [(round(float(p.mediabox.width) / MM), round(float(p.mediabox.height) / MM))
+             for p in reader.pages]  # fmt: skip
+    assert sizes[:first] == [(210, 297)] * first and sizes[last:] == [(210, 297)]
+    assert sizes[first:last] == [(297, 210)] * (last - first)
+    head = "TT Đơn vị Chỉ tiêu số 0"
+    assert all(head in pages[i] for i in range(first, last))
+    numbers = [int(w.split()[0]) for p in pages[first:last] for w in p.split("Đơn vị số ")[1:]]
+    assert numbers == list(range(1, 101))
+    assert _top_margin_texts(reader.pages[first]) == []
+    assert _top_margin_texts(reader.pages[first + 1]) == ["2"]
+    # Centred over the landscape text width (30 mm + 252 mm / 2 from the left edge).
+    xs: list[float] = []
+    reader.pages[first + 1].extract_text(
+        visitor_text=lambda t, cm, tm, *_: xs.append(cm[4] + tm[4]) if t.strip() == "2" else None
+    )
+    assert xs and abs(xs[0] - (30 + 126) * MM) < 5 * MM
+
+
+def test_it_draws_the_rows_of_a_province_quickly() -> None:
+    # An appendix of 10,000 units: reportlab's Table took more than ten seconds for this.
+    rows = tuple((str(i), f"Đơn vị số {i}", *(str(i * k) for k in range(8))) for i in range(10_000))
+    columns = ("TT", "Đơn vị", *(f"Chỉ tiêu {k}" for k in range(8)))
+    total = ("", "Tổng cộng", *("1",) * 8)
+    table = Table(columns, rows, (False, False, *(True,) * 8), total_row=total)
+    start = time.perf_counter()
+    data = render_pdf(_report(appendices=(Section("Kết quả", (table,), landscape=True),)))
+    assert time.perf_counter() - start < 5
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    last = _norm(reader.pages[-1].extract_text())
+    assert "Đơn vị số 9999" in last and "Tổng cộng" in last
+
+
+def test_it_keeps_a_very_long_paragraph_whole_and_justified() -> None:
+    names = ", ".join(f"Đơn vị số {i}" for i in range(1, 3001))
+    doc = _report(sections=(Section("I. Danh sách", (Paragraph(f"Chưa báo cáo: {names}."),)),))
+    pages = _pages(_read(doc))
+    text = " ".join(p.removesuffix(f" {i + 1}") for i, p in enumerate(pages))  # page numbers
+    assert len(pages) > 5 and f"Chưa báo cáo: {names}./." in text
+    # Justified: on the pages in the middle every line reaches the right margin (195 mm),
+    # also where the pieces it is drawn in meet.
+    document = pypdfium2.PdfDocument(render_pdf(doc))
+    for index in range(1, len(document) - 1):
+        image = document[index].render(scale=4 / MM).to_pil().convert("L")  # 4 px/mm
+        ends = _line_ends(image, top=4 * 17)  # under the page number, above the text
+        assert len(ends) > 40 and all(abs(end / 4 - 195) < 1 for end in ends), (index, ends)
+
+
+def _line_ends(image: Any, top: int) -> list[int]:
+    """The rightmost dark pixel of each band of text below ``top`` (the page number's band)."""
+    ink = image.point(lambda v: 255 if v < 128 else 0)
+    width, height = image.size
+    ends, current = [], -1
+    for y in range(top, height):
+        box = ink.crop((0, y, width, y + 1)).getbbox()
+        right = box[2] if box else -1
+        if right >= 0:
+            current = max(current, right)
+        elif current >= 0:
+            ends.append(current)
+            current = -1
+    return ends
 
 
 def test_it_closes_the_content_with_the_end_mark() -> None:

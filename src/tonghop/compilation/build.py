@@ -96,7 +96,24 @@ DEFAULT_ASSESSMENT = (
 )
 DEFAULT_PROPOSALS = "Đề nghị các đơn vị chưa báo cáo khẩn trương gửi báo cáo để tổng hợp."
 HIGHLIGHTS = 6
+# Figures side by side in one table: about six fit across a portrait page (four keeps the
+# group tables of the report readable), eight across the landscape pages of the appendix
+# (its figure columns then stay wide enough for a total like "447.164,41" in bold 13 pt).
 COLUMNS_PER_TABLE = 4
+COLUMNS_PER_LANDSCAPE_TABLE = 8
+
+
+def _chunks[T](items: list[T], most: int) -> list[list[T]]:
+    """``items`` in as few tables of at most ``most`` as possible, balanced (8, 7, 7, 7 rather
+    than 8, 8, 8, 5), the way a clerk continues a table on the next sheet."""
+    count = -(-len(items) // most)
+    size, extra = divmod(len(items), count) if count else (0, 0)
+    out, start = [], 0
+    for k in range(count):
+        end = start + size + (k < extra)
+        out.append(items[start:end])
+        start = end
+    return out
 
 
 def _intro(campaign: Campaign) -> str:
@@ -206,8 +223,7 @@ def build_document(
     )
     numeric = [t.indicator for t in totals.totals if t.indicator.is_numeric]
     grand = {t.indicator.code: t for t in totals.totals}
-    # A page holds about six figures side by side: wider forms are split into several tables,
-    # the way a clerk continues a table on the next sheet.
+    # Wider forms are split into several tables (see COLUMNS_PER_TABLE).
     chunks = [numeric[i : i + COLUMNS_PER_TABLE] for i in range(0, len(numeric), COLUMNS_PER_TABLE)]
     by_group_tables = [
         Table(
@@ -242,7 +258,7 @@ def build_document(
             numeric=(False, False, *[True for _ in chunk]),
             total_row=("", "Tổng cộng", *[format_number(grand[i.code].value) for i in chunk]),
         )
-        for chunk in chunks
+        for chunk in _chunks(numeric, COLUMNS_PER_LANDSCAPE_TABLE)
     ] or [
         Table(
             columns=("TT", "Đơn vị"),
@@ -290,7 +306,8 @@ def build_document(
             _paragraphs(proposals) or (Paragraph(DEFAULT_PROPOSALS),),
         ),
     )
-    appendices = [Section("PHỤ LỤC: KẾT QUẢ THEO ĐƠN VỊ", tuple(unit_tables))]
+    # Landscape: one row per unit in each table, so half the tables are half the pages.
+    appendices = [Section("PHỤ LỤC: KẾT QUẢ THEO ĐƠN VỊ", tuple(unit_tables), landscape=True)]
     charts = _charts(campaign, totals)
     if charts:
         appendices.append(Section("PHỤ LỤC: BIỂU ĐỒ CÁC CHỈ TIÊU CHÍNH", tuple(charts)))

@@ -97,13 +97,32 @@ def font_files() -> Faces:
     return _LIBERATION
 
 
+class _Font(TTFont):  # type: ignore[misc]
+    """A TrueType face that remembers the widths it measured. reportlab measures every word
+    of every line it breaks, in pure Python without its C accelerator; a province's report
+    measures the same names and figures tens of thousands of times."""
+
+    def __init__(self, name: str, path: str) -> None:
+        super().__init__(name, path)
+        self._widths: dict[tuple[str, float], float] = {}
+
+    def stringWidth(self, text: str, size: float, encoding: str = "utf8") -> float:
+        key = (text, size)
+        width = self._widths.get(key)
+        if width is None:
+            if len(self._widths) > 200_000:  # bounded: a long-running worker renders many
+                self._widths.clear()
+            width = self._widths[key] = float(super().stringWidth(text, size, encoding))
+        return width
+
+
 @functools.cache
 def register_fonts() -> tuple[Path, ...]:
     """Register the four faces once per process (embedded as subsets by reportlab)."""
     files = font_files()
     names = (FONT_REGULAR, FONT_BOLD, FONT_ITALIC, FONT_BOLD_ITALIC)
     for name, path in zip(names, files, strict=True):
-        pdfmetrics.registerFont(TTFont(name, str(path)))
+        pdfmetrics.registerFont(_Font(name, str(path)))
     pdfmetrics.registerFontFamily(
         FONT_REGULAR,
         normal=FONT_REGULAR,

@@ -111,10 +111,14 @@ class Chart:
 class Section:
     """A numbered part of the content. ``heading`` carries its own number ("I. KẾT QUẢ ...",
     "1. Công tác tuyên truyền"); top-level headings are printed in capitals (ND 30 PL I, II.6.đ:
-    "Số thứ tự và tiêu đề của mục: in hoa, đứng, đậm")."""
+    "Số thứ tự và tiêu đề của mục: in hoa, đứng, đậm").
+
+    ``landscape`` turns the pages of an appendix (only appendices read it): a table of units
+    then holds twice the figures side by side, so a wide form takes half the tables."""
 
     heading: str
     blocks: tuple[Block, ...] = ()
+    landscape: bool = False
 
 
 Block = Paragraph | Table | Chart | Section

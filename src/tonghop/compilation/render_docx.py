@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import datetime
 import io
-from copy import deepcopy
+import re
+import zipfile
+from dataclasses import dataclass, field
 from typing import Any
 
 from docx import Document
-from docx.enum.section import WD_SECTION
+from docx.document import Document as DocxDocument
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
+from docx.oxml import OxmlElement, parse_xml
+from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm, Pt
+from docx.text.paragraph import Paragraph as DocxParagraph
 
 from .layout import (
     Chart,
@@ -49,6 +53,8 @@ LANGUAGE = "vi-VN"
 PAGE_W, PAGE_H = 210.0, 297.0
 MARGIN_TOP, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT = 20.0, 20.0, 30.0, 15.0
 TEXT_W = PAGE_W - MARGIN_LEFT - MARGIN_RIGHT  # 165 mm
+# A landscape appendix turns the page and keeps the margins where they are on the sheet.
+TEXT_W_LANDSCAPE = PAGE_H - MARGIN_LEFT - MARGIN_RIGHT  # 252 mm
 CELL_PAD = 1.9  # Word's default left/right cell margin (0.19 cm)
 
 # The two header columns of Mẫu 1.4: the right one must hold the Quốc hiệu on one line
@@ -90,19 +96,20 @@ _AFTER_PBDR = ("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:spacing", "w:ind",
 
 def render_docx(doc: OfficialDocument) -> bytes:
     document = Document()
+    tables = _Tables()
     _setup_document(document, doc)
     _header_block(document, doc)
     _title_block(document, doc)
     last = None
     for section in doc.sections:
-        last = _blocks(document, (section,), level=1)
+        last = _blocks(document, (section,), 1, tables, TEXT_W)
     _end_mark(document, last)
     _signature_block(document, doc)
     for index, appendix in enumerate(doc.appendices):
-        _appendix(document, doc, appendix, index)
+        _appendix(document, doc, appendix, index, tables)
     out = io.BytesIO()
     document.save(out)
-    return out.getvalue()
+    return _splice(out.getvalue(), tables.xml)
 
 
 # --- document, styles, page ------------------------------------------------------------------
@@ -186,8 +193,10 @@ def _el(tag: str, attrs: dict[str, str] | None = None, *children: Any) -> Any:
     return element
 
 
-def _page_setup(section: Any) -> None:
-    section.page_width, section.page_height = Mm(PAGE_W), Mm(PAGE_H)
+def _page_setup(section: Any, *, landscape: bool = False) -> None:
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    width, height = (PAGE_H, PAGE_W) if landscape else (PAGE_W, PAGE_H)
+    section.page_width, section.page_height = Mm(width), Mm(height)
     section.top_margin, section.bottom_margin = Mm(MARGIN_TOP), Mm(MARGIN_BOTTOM)
     section.left_margin, section.right_margin = Mm(MARGIN_LEFT), Mm(MARGIN_RIGHT)
     section.header_distance = section.footer_distance = Mm(10)
@@ -227,10 +236,11 @@ def _para(
     """Add a paragraph (or fill the empty one a new table cell has). Newlines break lines."""
     if reuse and len(container.paragraphs) == 1 and not container.paragraphs[0].text:
         paragraph = container.paragraphs[0]
-        if style:
-            paragraph.style = style
     else:
-        paragraph = container.add_paragraph(style=style)
+        paragraph = _add_p(container)
+    if style:
+        # By id: python-docx's lookup by name walks every style on each call.
+        paragraph._p.get_or_add_pPr().style = style.replace(" ", "")
     if align is not None:
         paragraph.alignment = align
     if before:
@@ -247,10 +257,46 @@ def _para(
     return paragraph
 
 
+def _add_p(container: Any) -> Any:
+    """A new empty paragraph at the end of ``container``. For the body, python-docx looks for
+    the closing w:sectPr from the first child on every call, quadratic on a report listing
+    thousands of units; it is always the last child, so the paragraph goes right before it."""
+    if not isinstance(container, DocxDocument):
+        return container.add_paragraph()
+    p = OxmlElement("w:p")
+    _append_to_body(container, p)
+    return DocxParagraph(p, container._body)
+
+
+def _append_to_body(document: Any, element: Any) -> None:
+    body = document.element.body
+    last = body[-1] if len(body) else None
+    if last is not None and last.tag == qn("w:sectPr"):
+        last.addprevious(element)
+    else:
+        body.append(element)
+
+
+def _body_para(document: Any, text: str, *, bold: bool, italic: bool) -> Any:
+    """A body paragraph, as _para(..., style=STYLE_BODY, align=None) writes it, parsed from
+    text: a province's report lists thousands of units one paragraph each (``text`` is
+    clean)."""
+    props = ("<w:b/>" if bold else "") + ("<w:i/>" if italic else "")
+    runs = []
+    for i, line in enumerate(text.split("\n")):
+        space = ' xml:space="preserve"' if line != line.strip() else ""
+        runs.append(f"<w:r><w:rPr>{props}</w:rPr>{'<w:br/>' if i else ''}"
+                    f"<w:t{space}>{line.translate(_ESCAPE)}</w:t></w:r>")  # fmt: skip
+    p = parse_xml(f'<w:p {nsdecls("w")}><w:pPr><w:pStyle w:val="{STYLE_BODY.replace(" ", "")}"/>'
+                  f"</w:pPr>{''.join(runs)}</w:p>")  # fmt: skip
+    _append_to_body(document, p)
+    return DocxParagraph(p, document._body)
+
+
 def _spacer(container: Any, height: float) -> None:
     """An empty paragraph ``height`` pt high; between two tables it also stops Word from
     merging them into one."""
-    pf = container.add_paragraph().paragraph_format
+    pf = _add_p(container).paragraph_format
     pf.space_before = pf.space_after = Pt(0)
     pf.line_spacing = Pt(height)
 
@@ -258,7 +304,7 @@ def _spacer(container: Any, height: float) -> None:
 def _rule(container: Any, width: float, room: float, *, before: float = 0) -> Any:
     """A centred horizontal rule: the top border of an empty, 1 pt high paragraph whose
     indents leave ``width`` mm of the ``room`` mm available."""
-    paragraph = container.add_paragraph()
+    paragraph = _add_p(container)
     line = {"w:val": "single", "w:sz": "6", "w:space": "1", "w:color": "000000"}
     border = _el("w:pBdr", None, _el("w:top", line))
     paragraph._p.get_or_add_pPr().insert_element_before(border, *_AFTER_PBDR)
@@ -383,8 +429,10 @@ def _title_block(document: Any, doc: OfficialDocument) -> None:
 # --- content: ô 6 ----------------------------------------------------------------------------
 
 
-def _blocks(container: Any, blocks: tuple[Any, ...], level: int) -> Any:
-    """Render blocks; return the docx paragraph of the last block if it is text, else None."""
+def _blocks(container: Any, blocks: tuple[Any, ...], level: int, tables: _Tables,
+            width: float) -> Any:  # fmt: skip
+    """Render blocks ``width`` mm wide; return the docx paragraph of the last block if it is
+    text, else None."""
     last = None
     for block in blocks:
         if isinstance(block, Section):
@@ -393,15 +441,16 @@ def _blocks(container: Any, blocks: tuple[Any, ...], level: int) -> Any:
             text = heading.upper() if level == 1 else heading
             if text:
                 _para(container, text, align=None, style=style)
-            last = _blocks(container, block.blocks, level + 1) if block.blocks else None
+            last = None
+            if block.blocks:
+                last = _blocks(container, block.blocks, level + 1, tables, width)
         elif isinstance(block, Paragraph):
             if not clean_text(block.text).strip():
                 continue
             text = clean_text(block.text).strip()
-            last = _para(container, text, bold=block.bold, italic=block.italic, align=None,
-                         style=STYLE_BODY)  # fmt: skip
+            last = _body_para(container, text, bold=block.bold, italic=block.italic)
         elif isinstance(block, Table):
-            _table(container, block)
+            _table(container, block, tables, width)
             last = None
         elif isinstance(block, Chart):
             _chart(container, block)
@@ -422,23 +471,16 @@ def _end_mark(document: Any, last: Any) -> None:
         _para(document, "./.", align=RIGHT, style=STYLE_BODY)
 
 
-def _table(container: Any, table: Table) -> None:
+def _table(container: Any, table: Table, tables: _Tables, width: float) -> None:
     if table.caption and clean_text(table.caption).strip():
         caption = _para(container, table.caption, size=SIZE_TABLE, bold=True, before=6)
         caption.paragraph_format.keep_with_next = True
-    widths = [TEXT_W * share for share in column_shares(table)]
-    docx_table = container.add_table(rows=0, cols=len(table.columns))
-    tbl = docx_table._tbl
-    _layout_table(tbl, widths, borders=True)
-    twips = [str(_twips(w)) for w in widths]
-    columns = len(table.columns)
-    # The header row repeats on every page (w:tblHeader), is bold and centred.
-    tbl.append(_row(table.columns, twips, ["center"] * columns, bold=True, header=True))
-    aligns = ["right" if table.is_numeric(i) else "left" for i in range(columns)]
-    for row in table.rows:
-        tbl.append(_row(row, twips, aligns, bold=False, header=False))
-    if table.total_row is not None:
-        tbl.append(_row(table.total_row, twips, aligns, bold=True, header=False))
+    # The table goes in as XML text once the document is saved (see _splice); in the tree it
+    # is a comment holding its place.
+    # (python-docx makes no comments: one is parsed out of a paragraph.)
+    holder = parse_xml(f"<w:p {nsdecls('w')}><!--{_PLACEHOLDER}{len(tables.xml)}--></w:p>")
+    _append_to_body(container, holder[0])
+    tables.xml.append(tables.table_xml(table, width))
     _spacer(container, 6)
 
 
@@ -454,27 +496,105 @@ def _chart(container: Any, chart: Chart) -> None:
         inline.set("descr", clean_text(chart.title).strip())
 
 
-def _row(cells: tuple[str, ...], twips: list[str], aligns: list[str], *, bold: bool,
-         header: bool) -> Any:  # fmt: skip
-    """One <w:tr>, built directly: python-docx's cell API is quadratic on large tables."""
-    tr_pr = _el("w:trPr", None, _el("w:cantSplit"), *([_el("w:tblHeader")] if header else []))
-    tr = _el("w:tr", None, tr_pr)
-    style = _el("w:pStyle", {"w:val": STYLE_TABLE.replace(" ", "")})
-    for text, width, align in zip(cells, twips, aligns, strict=True):
-        p = _el("w:p", None, _el("w:pPr", None, deepcopy(style), _el("w:jc", {"w:val": align})))
-        for i, line in enumerate(clean_text(text).strip().split("\n")):
-            t = _el("w:t", {"xml:space": "preserve"})
-            t.text = line
-            r_pr = [_el("w:rPr", None, _el("w:b"))] if bold else []
-            p.append(_el("w:r", None, *r_pr, *([_el("w:br")] if i else []), t))
-        tc_pr = _el(
-            "w:tcPr",
-            None,
-            _el("w:tcW", {"w:w": width, "w:type": "dxa"}),
-            _el("w:vAlign", {"w:val": "center"}),
-        )
-        tr.append(_el("w:tc", None, tc_pr, p))
-    return tr
+# --- data tables as XML text ----------------------------------------------------------------
+# A province's appendix has hundreds of thousands of cells: built as lxml elements they took
+# a minute and a gigabyte, parsed from text still seconds. Written as text and spliced into
+# word/document.xml they cost what the text costs. The markup is what python-docx writes for
+# a table with the layout of _layout_table; every cell text passes clean_text and is escaped.
+
+_PLACEHOLDER = "tonghop-table-"
+_PLACEHOLDER_RE = re.compile(rb"<!--" + _PLACEHOLDER.encode() + rb"(\d+)-->")
+_ESCAPE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_LINE = 'w:val="single" w:sz="4" w:space="0" w:color="000000"'
+_TBL_PR = (
+    '<w:jc w:val="center"/><w:tblBorders>'
+    + "".join(f"<w:{e} {_LINE}/>" for e in ("top", "left", "bottom", "right", "insideH", "insideV"))
+    + '</w:tblBorders><w:tblLayout w:type="fixed"/><w:tblLook w:firstColumn="1" w:firstRow="1"'
+    ' w:lastColumn="0" w:lastRow="0" w:noHBand="0" w:noVBand="1" w:val="04A0"/></w:tblPr>'
+)
+_STYLE_ID = STYLE_TABLE.replace(" ", "")
+
+
+@dataclass
+class _Tables:
+    """The XML of each data table, in document order, and the runs of each cell text seen
+    (unit names and figures repeat across the tables of one form)."""
+
+    xml: list[bytes] = field(default_factory=list)
+    runs: dict[tuple[str, bool], str] = field(default_factory=dict)
+
+    def table_xml(self, table: Table, width: float) -> bytes:
+        widths = [width * share for share in column_shares(table)]
+        twips = [_twips(w) for w in widths]
+        aligns = ["right" if table.is_numeric(i) else "left" for i in range(len(widths))]
+        # The header row repeats on every page (w:tblHeader), is bold and centred; no row
+        # splits across pages (w:cantSplit).
+        grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in twips)
+        out = [
+            f'<w:tbl><w:tblPr><w:tblW w:w="{_twips(sum(widths))}" w:type="dxa"/>{_TBL_PR}'
+            f"<w:tblGrid>{grid}</w:tblGrid>",
+            self._row(table.columns, _cell_starts(twips, ["center"] * len(twips)), True, True),
+        ]
+        starts = _cell_starts(twips, aligns)
+        row = self._row
+        out.extend(row(cells, starts, False, False) for cells in table.rows)
+        if table.total_row is not None:
+            out.append(row(table.total_row, starts, True, False))
+        out.append("</w:tbl>")
+        return "".join(out).encode()  # bytes: half the memory of Vietnamese text in a str
+
+    def _row(self, cells: tuple[str, ...], starts: list[str], bold: bool, header: bool) -> str:
+        runs, known = self.runs, self.runs.get
+        parts = ["<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>" if header
+                 else "<w:tr><w:trPr><w:cantSplit/></w:trPr>"]  # fmt: skip
+        for text, start in zip(cells, starts, strict=True):
+            run = known((text, bold))
+            if run is None:
+                run = runs[text, bold] = _runs(text, bold)
+            parts.append(start + run + "</w:p></w:tc>")
+        parts.append("</w:tr>")
+        return "".join(parts)
+
+
+def _cell_starts(twips: list[int], aligns: list[str]) -> list[str]:
+    """Each column's cell markup up to its runs: width, centred vertically, its alignment."""
+    return [
+        f'<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/><w:vAlign w:val="center"/></w:tcPr>'
+        f'<w:p><w:pPr><w:pStyle w:val="{_STYLE_ID}"/><w:jc w:val="{align}"/></w:pPr>'
+        for w, align in zip(twips, aligns, strict=True)
+    ]
+
+
+def _runs(text: str, bold: bool) -> str:
+    """One run per line of the cell text, a line break before each but the first."""
+    props = "<w:rPr><w:b/></w:rPr>" if bold else ""
+    lines = clean_text(text).strip().translate(_ESCAPE).split("\n")
+    return "".join(
+        f'<w:r>{props}{"<w:br/>" if i else ""}<w:t xml:space="preserve">{line}</w:t></w:r>'
+        for i, line in enumerate(lines)
+    )
+
+
+def _splice(data: bytes, tables: list[bytes]) -> bytes:
+    """The saved package with each table placeholder in word/document.xml replaced by its
+    table; the other parts are copied as they are."""
+    if not tables:
+        return data
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as old, zipfile.ZipFile(out, "w") as new:
+        for info in old.infolist():
+            part = old.read(info)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            if info.filename != "word/document.xml":
+                new.writestr(info, part)
+                continue
+            # split() alternates the text between placeholders and the captured numbers;
+            # written piece by piece, the tables are never copied into one more big string.
+            pieces = _PLACEHOLDER_RE.split(part)
+            with new.open(info, "w") as stream:
+                for i, piece in enumerate(pieces):
+                    stream.write(tables[int(piece)] if i % 2 else piece)
+    return out.getvalue()
 
 
 # --- Nơi nhận and signature: ô 9b, 7a-7c -----------------------------------------------------
@@ -512,11 +632,14 @@ def _signer(cell: Any, signer: Signer) -> None:
 # --- appendices (PL I, III.1) ----------------------------------------------------------------
 
 
-def _appendix(document: Any, doc: OfficialDocument, appendix: Section, index: int) -> None:
+def _appendix(document: Any, doc: OfficialDocument, appendix: Section, index: int,
+              tables: _Tables) -> None:  # fmt: skip
     # III.1.đ: each appendix has its own page numbers, so it opens a section restarting at 1;
-    # the first page hides its number like the document's (I.7).
+    # the first page hides its number like the document's (I.7). A wide appendix turns its
+    # pages to landscape.
     section = document.add_section(WD_SECTION.NEW_PAGE)
-    _page_setup(section)
+    _page_setup(section, landscape=appendix.landscape)
+    width = TEXT_W_LANDSCAPE if appendix.landscape else TEXT_W
     numbering = _el("w:pgNumType", {"w:start": "1"})
     section._sectPr.insert_element_before(
         numbering, "w:cols", "w:formProt", "w:vAlign", "w:noEndnote", "w:titlePg",
@@ -528,6 +651,6 @@ def _appendix(document: Any, doc: OfficialDocument, appendix: Section, index: in
     _para(document, label, size=14, bold=True)
     _para(document, appendix_title(appendix), size=SIZE_BODY, bold=True)
     _para(document, appendix_reference_line(doc), size=SIZE_BODY, italic=True)
-    _rule(document, 30.0, TEXT_W, before=6)
+    _rule(document, 30.0, width, before=6)
     _spacer(document, 6)
-    _blocks(document, appendix.blocks, level=1)
+    _blocks(document, appendix.blocks, 1, tables, width)

@@ -8,20 +8,27 @@ Phụ lục I, mục II, khoản 1, điểm a). Fonts are TrueType, embedded as 
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import io
 import re
+import weakref
+from bisect import bisect_right
 from typing import Any
 from xml.sax.saxutils import escape
 
+from reportlab import rl_config
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
+from reportlab.lib.rl_accel import escapePDF
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfbase.pdfmetrics import getFont, stringWidth
 from reportlab.platypus import (
     BaseDocTemplate,
     CondPageBreak,
     Flowable,
     Frame,
     KeepTogether,
+    NextPageTemplate,
     PageBreak,
     PageTemplate,
     Spacer,
@@ -81,6 +88,7 @@ from .render_docx import (
     SIZE_TABLE,
     SIZE_TIEU_NGU,
     TEXT_W,
+    TEXT_W_LANDSCAPE,
     TIEU_NGU,
 )
 
@@ -108,7 +116,7 @@ def render_pdf(doc: OfficialDocument) -> bytes:
     story: list[Flowable] = [*_header_block(doc), *_title_block(doc)]
     last: _Last | None = None
     for section in doc.sections:
-        last = _blocks(story, (section,), level=1)
+        last = _blocks(story, (section,), 1, TEXT_W)
     _end_mark(story, last)
     signature = _signature_block(doc)
     last_flowable = story[-1]
@@ -122,7 +130,13 @@ def render_pdf(doc: OfficialDocument) -> bytes:
         story.append(signature)
     for index, appendix in enumerate(doc.appendices):
         _appendix(story, doc, appendix, index)
-    template.build(story)
+    # Page streams are compressed either way; ASCII85 on top only makes them a quarter larger
+    # and, without reportlab's C accelerator, costs seconds on a long report.
+    a85, rl_config.useA85 = rl_config.useA85, 0
+    try:
+        template.build(story)
+    finally:
+        rl_config.useA85 = a85
     return out.getvalue()
 
 
@@ -162,7 +176,15 @@ class _Template(BaseDocTemplate):  # type: ignore[misc]
         )
         frame = Frame(self.leftMargin, self.bottomMargin, self.width, self.height,
                       leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)  # fmt: skip
-        self.addPageTemplates([PageTemplate("page", [frame], onPageEnd=self._number)])
+        # A landscape appendix turns the sheet; the margins stay where they are on it.
+        turned = Frame(self.leftMargin, self.bottomMargin, TEXT_W_LANDSCAPE * MM,
+                       (PAGE_W - MARGIN_TOP - MARGIN_BOTTOM) * MM,
+                       leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)  # fmt: skip
+        self.addPageTemplates([
+            PageTemplate("page", [frame], onPageEnd=self._number),
+            PageTemplate("landscape", [turned], onPageEnd=self._number,
+                         pagesize=(PAGE_H * MM, PAGE_W * MM)),
+        ])  # fmt: skip
         self._first_page = 1
 
     def afterFlowable(self, flowable: Flowable) -> None:
@@ -174,9 +196,10 @@ class _Template(BaseDocTemplate):  # type: ignore[misc]
         # first page; drawn at the end of the page so a restart mark on it is already seen.
         number = self.page - self._first_page + 1
         if number > 1:
+            width, height = canvas._pagesize
             canvas.setFont(FONT_REGULAR, SIZE_PAGE_NUMBER)
-            y = (PAGE_H - HEADER_DISTANCE) * MM - SIZE_PAGE_NUMBER * 0.8
-            x = (MARGIN_LEFT + TEXT_W / 2) * MM
+            y = height - HEADER_DISTANCE * MM - SIZE_PAGE_NUMBER * 0.8
+            x = MARGIN_LEFT * MM + (width - (MARGIN_LEFT + MARGIN_RIGHT) * MM) / 2
             canvas.drawCentredString(x, y, str(number))
 
 
@@ -330,7 +353,9 @@ def _body_style(*, bold: bool = False, italic: bool = False) -> ParagraphStyle:
                   indent=FIRST_LINE_INDENT)  # fmt: skip
 
 
-def _blocks(story: list[Flowable], blocks: tuple[Any, ...], level: int) -> _Last | None:
+def _blocks(story: list[Flowable], blocks: tuple[Any, ...], level: int,
+            width: float) -> _Last | None:  # fmt: skip
+    """Render blocks ``width`` mm wide; return where the last text paragraph is, if last."""
     last: _Last | None = None
     for block in blocks:
         if isinstance(block, Section):
@@ -340,15 +365,16 @@ def _blocks(story: list[Flowable], blocks: tuple[Any, ...], level: int) -> _Last
             if text:
                 story.append(CondPageBreak(KEEP_WITH_NEXT))
                 story.append(_para(text, _body_style(bold=True, italic=level >= 3)))
-            last = _blocks(story, block.blocks, level + 1) if block.blocks else None
+            last = _blocks(story, block.blocks, level + 1, width) if block.blocks else None
         elif isinstance(block, Paragraph):
             text = clean_text(block.text).strip()
             if not text:
                 continue
-            story.append(_para(text, _body_style(bold=block.bold, italic=block.italic)))
-            last = (len(story) - 1, text, block.bold, block.italic)
+            style = _body_style(bold=block.bold, italic=block.italic)
+            last = (len(story), text, block.bold, block.italic)
+            story.extend(_pieces(RLParagraph(_markup(text), style), width))
         elif isinstance(block, Table):
-            story.extend(_table(block))
+            story.extend(_table(block, width))
             last = None
         elif isinstance(block, Chart):
             drawing = chart_drawing(block, width=TEXT_W * MM)
@@ -372,48 +398,231 @@ def _end_mark(story: list[Flowable], last: _Last | None) -> None:
     body = _markup(text)
     body = f"<b>{body}</b>" if bold else body
     body = f"<i>{body}</i>" if italic else body
-    style = _body_style()
-    story[index] = RLParagraph(body + mark, style)
+    story[index:] = _pieces(RLParagraph(body + mark, _body_style()), TEXT_W)
 
 
-def _table(table: Table) -> list[Flowable]:
+# Lines of a long paragraph per piece: about a page.
+PIECE_LINES = 40
+
+
+def _pieces(para: RLParagraph, width: float) -> list[Flowable]:
+    """A paragraph; a very long one (the units not reporting, in a province) as pieces of
+    PIECE_LINES lines. reportlab breaks the rest of a paragraph into lines again at each page
+    it splits, which grows with the square of its length. Here the lines are broken once and
+    each piece continues the one before: no indent, no space before, its last line justified,
+    so the page shows one paragraph."""
+    if len(para.text) < 2000:
+        return [para]
+    para.wrap(width * MM, 1e9)
+    lines = para.blPara.lines
+    if para.blPara.kind != 0 or len(lines) <= PIECE_LINES:
+        return [para]
+    cut = para._get_split_blParaFunc()
+    after = ParagraphStyle("nd30-cont", parent=para.style, firstLineIndent=0, spaceBefore=0)
+    out: list[Flowable] = []
+    for start in range(0, len(lines), PIECE_LINES):
+        stop = min(start + PIECE_LINES, len(lines))
+        kind = _Continued if stop < len(lines) else RLParagraph
+        out.append(kind(None, after if start else para.style, frags=cut(para.blPara, start, stop)))
+    return out
+
+
+class _Continued(RLParagraph):  # type: ignore[misc]
+    """A piece of a paragraph that goes on in the next piece: its last line is justified,
+    also in the part left over when it splits across pages (reportlab makes that part of the
+    same class, and only marks the first part)."""
+
+    _JustifyLast = True
+
+
+def _table(table: Table, width: float) -> list[Flowable]:
     out: list[Flowable] = []
     if table.caption and clean_text(table.caption).strip():
         out.append(CondPageBreak(KEEP_WITH_NEXT))
         out.append(_para(table.caption, _style(SIZE_TABLE, bold=True, before=6)))
         out.append(Spacer(1, 2))
-    columns = len(table.columns)
-    head = _style(SIZE_TABLE, bold=True)
-    cell = {
-        (bold, numeric): _style(SIZE_TABLE, bold=bold, align=TA_RIGHT if numeric else TA_LEFT)
-        for bold in (False, True)
-        for numeric in (False, True)
-    }
-    numeric = [table.is_numeric(i) for i in range(columns)]
-
-    def row(cells: tuple[str, ...], bold: bool) -> list[Any]:
-        return [_cell(text, cell[bold, num]) for text, num in zip(cells, numeric, strict=True)]
-
-    data = [[_cell(text, head) for text in table.columns]]
-    data.extend(row(r, False) for r in table.rows)
-    if table.total_row is not None:
-        data.append(row(table.total_row, True))
-    # The header row repeats on every page, bold and centred; rows never split across pages
-    # (reportlab's default splitInRow=0), like w:tblHeader and w:cantSplit in the DOCX.
-    widths = tuple(TEXT_W * share for share in column_shares(table))
-    styles: list[tuple[Any, ...]] = [
-        ("GRID", (0, 0), (-1, -1), 0.5, "black"),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("TOPPADDING", (0, 0), (-1, -1), 2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-    ]
-    out.append(_grid(widths, data, styles, repeatRows=1))
+    grid = _Grid(table, tuple(width * share * MM for share in column_shares(table)))
+    out.append(_GridPart(grid, 0, len(grid.rows)))
     out.append(Spacer(1, 6))
     return out
 
 
-def _cell(text: str, style: ParagraphStyle) -> RLParagraph:
-    return _para(clean_text(text).strip(), style)
+# --- data tables -----------------------------------------------------------------------------
+# A province's appendix has tens of thousands of rows. reportlab's Table measures and draws
+# every cell as a Paragraph and re-measures the rest of the table at each page: minutes. Here
+# the rows are measured once; a cell whose text fits on one line is written straight into the
+# page (its encoding cached, since names and figures repeat), only the others are Paragraphs;
+# a page takes the rows that fit by bisection. It draws what that Table drew: a 0.5 pt grid,
+# 2/3 pt padding above/below, CELL_PAD at the sides, centred vertically, the header row bold,
+# centred and repeated on every page, rows never split across pages (the DOCX's w:tblHeader
+# and w:cantSplit).
+
+_PAD_TOP, _PAD_BOTTOM, _PAD_SIDE = 2.0, 3.0, CELL_PAD * MM
+_Pieces = tuple[tuple[str, str], ...]
+_LEADING = SIZE_TABLE * LEADING
+
+
+# A measured cell: (x as written in the page, text) for one line, (x, Paragraph) otherwise.
+_Cell = tuple[str, str] | tuple[float, RLParagraph]
+
+
+class _Grid:
+    """One table, measured: column widths, each row's cells (see _Cell; empty ones left out)
+    and the running total of row heights, for splitting."""
+
+    def __init__(self, table: Table, widths: tuple[float, ...]) -> None:
+        self.widths, self.width = widths, sum(widths)
+        self.lefts = [sum(widths[:i]) for i in range(len(widths) + 1)]
+        self.right_aligned = [table.is_numeric(i) for i in range(len(widths))]
+        self.room = [w - 2 * _PAD_SIDE for w in widths]
+        self.head = [_cell_para(text, _style(SIZE_TABLE, bold=True), room)
+                     for text, room in zip(table.columns, self.room, strict=True)]  # fmt: skip
+        self.head_h = max(p.height for p in self.head) + _PAD_TOP + _PAD_BOTTOM
+        # Named by what it shows, so the PDF is the same at each run (equal heads share one).
+        key = repr((table.columns, widths)).encode()
+        self.head_form = "tonghop-head-" + hashlib.sha256(key).hexdigest()[:16]
+        styles = {(bold, right): _style(SIZE_TABLE, bold=bold, align=TA_RIGHT if right else TA_LEFT)
+                  for bold in (False, True) for right in (False, True)}  # fmt: skip
+        body = [(row, False) for row in table.rows]
+        if table.total_row is not None:
+            body.append((table.total_row, True))
+        self.rows: list[tuple[tuple[_Cell, ...], bool]] = []
+        self.tops = [0.0]  # tops[i]: height of the rows before row i
+        one_line = _LEADING + _PAD_TOP + _PAD_BOTTOM
+        places: dict[float, str] = {}  # one str per position: a column has few of them
+        for cells, bold in body:
+            height = one_line
+            row: list[_Cell] = []
+            for i, text in enumerate(cells):
+                text, width = _measure(text, bold)
+                left = self.lefts[i] + _PAD_SIDE
+                if not text:
+                    continue
+                if width <= self.room[i]:
+                    x = left + self.room[i] - width if self.right_aligned[i] else left
+                    place = places.get(x)
+                    if place is None:
+                        place = places[x] = f"{x:.2f}"
+                    row.append((place, text))
+                else:
+                    para = _cell_para(text, styles[bold, self.right_aligned[i]], self.room[i])
+                    height = max(height, para.height + _PAD_TOP + _PAD_BOTTOM)
+                    row.append((left, para))
+            self.rows.append((tuple(row), bold))
+            self.tops.append(self.tops[-1] + height)
+
+    def draw(self, canv: Any, start: int, end: int, height: float) -> None:
+        # The header is drawn once per document as a form, and shown on each of its pages.
+        form = self.head_form
+        if not canv.hasForm(form):
+            canv.beginForm(form, 0, 0, self.width, self.head_h)
+            for para, left in zip(self.head, self.lefts, strict=False):
+                y = (_PAD_BOTTOM + self.head_h - _PAD_TOP + para.height) / 2
+                para.drawOn(canv, left + _PAD_SIDE, y - para.height)
+            canv.endForm()
+        canv.saveState()
+        canv.translate(0, height - self.head_h)
+        canv.doForm(form)
+        canv.restoreState()
+        canv.saveState()
+        code = canv._code
+        bottoms = [height - self.head_h - (self.tops[i + 1] - self.tops[start])
+                   for i in range(start, end)]  # fmt: skip
+        # The grid: one path of every line.
+        path = [f"0 G 0.5 w 0 J 0 {height:.2f} m {self.width:.2f} {height:.2f} l"]
+        rules = (height - self.head_h, *bottoms)
+        path += [f"0 {y:.2f} m {self.width:.2f} {y:.2f} l" for y in rules]
+        low = bottoms[-1] if bottoms else height - self.head_h
+        path += [f"{x:.2f} {height:.2f} m {x:.2f} {low:.2f} l" for x in self.lefts]
+        code.append(" ".join(path) + " S")
+        doc, face, in_text, append = canv._doc, "", False, code.append
+        encoded = _ENCODED.setdefault(doc, {})
+        tops, rows = self.tops, self.rows
+        for i, bottom in zip(range(start, end), bottoms, strict=True):
+            cells, bold = rows[i]
+            row_h = tops[i + 1] - tops[i]
+            # Paragraph's first baseline: fontSize under the top of its line.
+            y = f" {bottom + (_PAD_BOTTOM + row_h - _PAD_TOP + _LEADING) / 2 - SIZE_TABLE:.2f} Tm"
+            for x, cell in cells:
+                if isinstance(cell, str):
+                    if not in_text:
+                        append("BT 0 g")
+                        in_text, face = True, ""
+                    append("1 0 0 1 " + str(x) + y)
+                    pieces = encoded.get((cell, bold)) or _encode(cell, bold, doc, encoded)
+                    for name, chunk in pieces:
+                        if name != face:
+                            append(f"{name} {SIZE_TABLE} Tf")
+                            face = name
+                        append(f"({chunk}) Tj")
+                else:
+                    if in_text:
+                        append("ET")
+                        in_text = False
+                    top = bottom + (_PAD_BOTTOM + row_h - _PAD_TOP + cell.height) / 2
+                    cell.drawOn(canv, x, top - cell.height)
+        if in_text:
+            code.append("ET")
+        canv.restoreState()
+
+
+class _GridPart(Flowable):  # type: ignore[misc]
+    """Rows ``start`` to ``end`` of a :class:`_Grid` under its header; splits between rows."""
+
+    def __init__(self, grid: _Grid, start: int, end: int) -> None:
+        super().__init__()
+        self.grid, self.start, self.end = grid, start, end
+        self.hAlign = "CENTER"
+
+    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
+        grid = self.grid
+        self.width = grid.width
+        self.height = grid.head_h + grid.tops[self.end] - grid.tops[self.start]
+        return self.width, self.height
+
+    def split(self, aw: float, ah: float) -> list[Flowable]:
+        tops = self.grid.tops
+        # The last row boundary within reach: tops[end] - tops[start] <= ah - header.
+        reach = tops[self.start] + ah - self.grid.head_h
+        end = bisect_right(tops, reach, self.start, self.end + 1) - 1
+        if end <= self.start:
+            return []
+        if end >= self.end:
+            return [self]
+        return [_GridPart(self.grid, self.start, end), _GridPart(self.grid, end, self.end)]
+
+    def draw(self) -> None:
+        self.grid.draw(self.canv, self.start, self.end, self.height)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _measure(text: str, bold: bool) -> tuple[str, float]:
+    """A cell's text as printed, and its width on one line (infinite if it has several)."""
+    text = clean_text(text).strip()
+    if "\n" in text:
+        return text, float("inf")
+    return text, stringWidth(text, FONT_BOLD if bold else FONT_REGULAR, SIZE_TABLE)
+
+
+# Per document, since font subsets are numbered per document: each one-line cell text as
+# (subset font name, escaped bytes) pieces, what canvas.drawString would write.
+_ENCODED: weakref.WeakKeyDictionary[Any, dict[tuple[str, bool], _Pieces]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _encode(text: str, bold: bool, doc: Any, known: dict[tuple[str, bool], _Pieces]) -> _Pieces:
+    font = getFont(FONT_BOLD if bold else FONT_REGULAR)
+    pieces = tuple((font.getSubsetInternalName(subset, doc), escapePDF(chunk))
+                   for subset, chunk in font.splitString(text, doc))  # fmt: skip
+    known[text, bold] = pieces
+    return pieces
+
+
+def _cell_para(text: str, style: ParagraphStyle, room: float) -> RLParagraph:
+    para = _para(clean_text(text).strip(), style)
+    para.width, para.height = para.wrap(room, 1e9)
+    return para
 
 
 # --- Nơi nhận and signature: ô 9b, 7a-7c -----------------------------------------------------
@@ -449,9 +658,10 @@ def _appendix(story: list[Flowable], doc: OfficialDocument, appendix: Section, i
     # III.1.đ: each appendix on a new page with its own page numbers, the first hidden (I.7);
     # III.1.b: "Phụ lục I" 14 bold, the title in capitals bold; III.1.c: the reference in
     # italics under it.
-    story.extend([PageBreak(), _RestartNumbering()])
+    template = "landscape" if appendix.landscape else "page"
+    story.extend([NextPageTemplate(template), PageBreak(), _RestartNumbering()])
     story.append(_para(appendix_label(index, len(doc.appendices)), _style(14, bold=True)))
     story.append(_para(appendix_title(appendix), _style(SIZE_BODY, bold=True)))
     story.append(_para(appendix_reference_line(doc), _style(SIZE_BODY, italic=True)))
     story.extend([_Rule(30.0, before=6), Spacer(1, 6)])
-    _blocks(story, appendix.blocks, level=1)
+    _blocks(story, appendix.blocks, 1, TEXT_W_LANDSCAPE if appendix.landscape else TEXT_W)
