@@ -175,3 +175,27 @@ def test_it_lays_the_units_appendix_on_landscape_pages_in_balanced_tables(world:
     assert [len(c) for c in _chunks(list(range(29)), 8)] == [8, 7, 7, 7]
     assert [len(c) for c in _chunks(list(range(16)), 8)] == [8, 8]
     assert _chunks([], 8) == [] and _chunks([1], 8) == [[1]]
+
+
+def test_long_lists_of_units_go_to_an_appendix(world: World) -> None:
+    from tonghop.campaigns.models import Assignment
+    from tonghop.compilation.build import NAMES_IN_TEXT, build_document
+    from tonghop.orgs.models import Unit, UnitKind
+
+    for n in range(NAMES_IN_TEXT + 5):
+        unit = Unit.objects.create(
+            code=f"xa-them-{n}",
+            name=f"UBND xã Thêm {n}",
+            kind=UnitKind.COMMUNE,
+            parent=world.office,
+        )
+        Assignment.objects.create(campaign=world.campaign, unit=unit, due_at=world.campaign.due_at)
+    document = build_document(world.campaign)
+    section_one = " ".join(
+        block.text for block in document.sections[1].blocks if hasattr(block, "text")
+    )
+    assert "và 8 đơn vị khác (danh sách tại Phụ lục)" in section_one
+    listed = [a for a in document.appendices if "CHƯA BÁO CÁO" in a.heading]
+    assert listed
+    table = listed[0].blocks[0]
+    assert len(table.rows) == NAMES_IN_TEXT + 5 + 3  # type: ignore[union-attr]

@@ -48,32 +48,40 @@ def collect(campaign: Campaign) -> tuple[Totals, list[UnitRow], list[str], list[
         IndicatorInfo(i.code, i.label, i.kind, i.aggregation, i.unit_of_measure)
         for i in campaign.indicators.all()
     ]
-    assignments = list(
-        campaign.assignments.active().select_related("unit").order_by("unit__kind", "unit__name")
+    # Plain values, not model objects: a province's campaign has 10,000 of each.
+    assignments = (
+        campaign.assignments.active()
+        .order_by("unit__kind", "unit__name")
+        .values_list("pk", "state", "submitted_at", "due_at", "unit__name", "unit__kind")
     )
     reports = {
-        r.assignment_id: r
-        for r in Report.objects.filter(assignment__in=[a.pk for a in assignments])
+        assignment_id: (values, narrative)
+        for assignment_id, values, narrative in Report.objects.filter(
+            assignment__campaign=campaign
+        ).values_list("assignment_id", "values", "narrative")
     }
+    submitted = {State.SUBMITTED, State.ACCEPTED}
+    labels: dict[str, str] = {kind.value: GROUP_LABELS[kind] for kind in GROUP_LABELS}
     rows: list[UnitRow] = []
     missing: list[str] = []
     late: list[str] = []
-    for assignment in assignments:
-        report = reports.get(assignment.pk)
-        if assignment.state in (State.SUBMITTED, State.ACCEPTED) and report is not None:
+    for pk, state, submitted_at, due_at, name, kind in assignments:
+        report = reports.get(pk)
+        if state in submitted and report is not None:
+            is_late = submitted_at is not None and submitted_at > due_at
             rows.append(
                 UnitRow(
-                    unit_name=assignment.unit.name,
-                    group=GROUP_LABELS.get(UnitKind(assignment.unit.kind), "Đơn vị khác"),
-                    values=report.values,
-                    narrative=report.narrative,
-                    late=assignment.is_late,
+                    unit_name=name,
+                    group=labels.get(kind, "Đơn vị khác"),
+                    values=report[0] or {},
+                    narrative=report[1],
+                    late=is_late,
                 )
             )
-            if assignment.is_late:
-                late.append(assignment.unit.name)
+            if is_late:
+                late.append(name)
         else:
-            missing.append(assignment.unit.name)
+            missing.append(name)
     return compute_totals(indicators, rows), rows, missing, late
 
 
@@ -96,6 +104,7 @@ DEFAULT_ASSESSMENT = (
 )
 DEFAULT_PROPOSALS = "Đề nghị các đơn vị chưa báo cáo khẩn trương gửi báo cáo để tổng hợp."
 HIGHLIGHTS = 6
+NAMES_IN_TEXT = 30
 # Figures side by side in one table: about six fit across a portrait page (four keeps the
 # group tables of the report readable), eight across the landscape pages of the appendix
 # (its figure columns then stay wide enough for a total like "447.164,41" in bold 13 pt).
@@ -142,6 +151,13 @@ def _first_sentence(text: str, limit: int = 300) -> str:
             sentence = sentence[: sentence.index(mark) + 1]
             break
     return sentence[:limit].rstrip(" ;,") + ("" if sentence[:limit].endswith(".") else ".")
+
+
+def _names(names: list[str]) -> str:
+    if len(names) <= NAMES_IN_TEXT:
+        return ", ".join(names)
+    shown = ", ".join(names[:NAMES_IN_TEXT])
+    return f"{shown} và {len(names) - NAMES_IN_TEXT} đơn vị khác (danh sách tại Phụ lục)"
 
 
 def _paragraphs(text: str) -> tuple[Paragraph, ...]:
@@ -271,14 +287,15 @@ def build_document(
             f"{f', trong đó {len(late)} đơn vị báo cáo chậm' if late else ''}."
         )
     ]
+    long_lists = len(missing) > NAMES_IN_TEXT or len(late) > NAMES_IN_TEXT
     if missing:
         status_blocks.append(
-            Paragraph(f"Các đơn vị chưa báo cáo ({len(missing)}): {', '.join(missing)}.")
+            Paragraph(f"Các đơn vị chưa báo cáo ({len(missing)}): {_names(missing)}.")
         )
     else:
         status_blocks.append(Paragraph("Tất cả các đơn vị đã gửi báo cáo."))
     if late:
-        status_blocks.append(Paragraph(f"Các đơn vị báo cáo chậm: {', '.join(late)}."))
+        status_blocks.append(Paragraph(f"Các đơn vị báo cáo chậm ({len(late)}): {_names(late)}."))
 
     results: list[Block] = [Paragraph("1. Tổng hợp các chỉ tiêu", bold=True), summary]
     number = 2
@@ -308,6 +325,27 @@ def build_document(
     )
     # Landscape: one row per unit in each table, so half the tables are half the pages.
     appendices = [Section("PHỤ LỤC: KẾT QUẢ THEO ĐƠN VỊ", tuple(unit_tables), landscape=True)]
+    if long_lists:
+        # A province's list of thousands of names would bury section I: the text names the
+        # first ones and the full lists stand in their own appendix.
+        appendices.append(
+            Section(
+                "PHỤ LỤC: CÁC ĐƠN VỊ CHƯA BÁO CÁO, BÁO CÁO CHẬM",
+                (
+                    Table(
+                        columns=("TT", "Đơn vị", "Tình trạng"),
+                        rows=tuple(
+                            (str(n), name, status)
+                            for n, (name, status) in enumerate(
+                                [(m, "Chưa báo cáo") for m in missing]
+                                + [(m, "Báo cáo chậm") for m in late],
+                                start=1,
+                            )
+                        ),
+                    ),
+                ),
+            )
+        )
     charts = _charts(campaign, totals)
     if charts:
         appendices.append(Section("PHỤ LỤC: BIỂU ĐỒ CÁC CHỈ TIÊU CHÍNH", tuple(charts)))
