@@ -205,10 +205,17 @@ ROWS: dict[str, Row] = {
     ),
     "campaigns:detail": Row(_slug, get=OFFICE),
     "campaigns:missing": Row(_slug, get=OFFICE),
+    "campaigns:export": Row(lambda w, e: {**_slug(w, e), "fmt": "xlsx"}, get=OFFICE),
     "campaigns:review": Row(
         lambda w, e: {"slug": w.campaign.slug, "pk": w.a_an_phu.pk}, get=OFFICE
     ),
     "campaigns:review-step": Row(_review_step, post=OFFICE, data=_version, get_only_post=True),
+    "campaigns:extend": Row(
+        lambda w, e: {"slug": w.campaign.slug, "pk": w.a_an_phu.pk},
+        post=OFFICE,
+        get_only_post=True,
+        data=lambda w, e: {**_version(w, e), "due_at": "2031-01-01T17:00", "reason": "Mưa bão"},
+    ),
     "unit-duties": Row(lambda w, e: {"code": w.an_phu.code}, get=OFFICE),
     "compilation:start": Row(_slug, post=OFFICE, get_only_post=True),
     "compilation:detail": Row(_compilation, get=OFFICE),

@@ -18,3 +18,10 @@ def test_it_speaks_vietnamese_to_an_english_browser(db: None) -> None:
 
 def test_it_reports_health(db: None) -> None:
     assert Client().get("/health/").json() == {"ok": True}
+
+
+def test_the_models_and_migrations_agree(db: None) -> None:
+    from django.core.management import call_command
+
+    # Exits non-zero when a model change has no migration.
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)

@@ -55,6 +55,19 @@ def _parser() -> argparse.ArgumentParser:
         "--as", dest="signer", help="tên đăng nhập của lãnh đạo ký (mặc định: trưởng phòng)"
     )
 
+    export = sub.add_parser(
+        "export", help="xuất báo cáo của các đơn vị trong một đợt ra tệp Excel hoặc CSV"
+    )
+    export.add_argument("campaign", help="mã đợt báo cáo, ví dụ sang-tao-2025")
+    export.add_argument(
+        "--format",
+        dest="fmt",
+        choices=("xlsx", "csv"),
+        default="xlsx",
+        help="định dạng tệp: xlsx (Excel, mặc định) hoặc csv",
+    )
+    export.add_argument("--out", required=True, type=Path, help="tệp sẽ ghi, ví dụ bao-cao.xlsx")
+
     verify = sub.add_parser(
         "verify", help="kiểm tra chữ ký số của tệp PDF; tonghop verify --help", add_help=False
     )
@@ -240,6 +253,25 @@ def _compile(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    from tonghop.campaigns.models import Campaign
+    from tonghop.reports import export
+
+    campaign = Campaign.objects.filter(slug=args.campaign).first()
+    if campaign is None:
+        print(f"tonghop export: không có đợt báo cáo “{args.campaign}”", file=sys.stderr)
+        return 2
+    out: Path = args.out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("wb") as handle:
+        if args.fmt == "csv":
+            export.write_csv(campaign, handle)
+        else:
+            export.write_xlsx(campaign, handle)
+    print(out)
+    return 0
+
+
 def _counts_line(counts: dict[str, int]) -> str:
     labels = {
         "units": "đơn vị",
@@ -335,6 +367,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "compile":
         return _compile(args)
+    if args.command == "export":
+        return _export(args)
     if args.command in ("backup", "restore"):
         return _backup_restore(args, data_dir)
     if args.command == "manage":

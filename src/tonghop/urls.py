@@ -24,12 +24,14 @@ campaign_patterns = (
         path("new/", campaign_views.campaign_new, name="new"),
         path("<slug:slug>/", campaign_views.campaign_detail, name="detail"),
         path("<slug:slug>/missing/", campaign_views.missing_units, name="missing"),
+        path("<slug:slug>/export.<str:fmt>", campaign_views.export_reports, name="export"),
         path("<slug:slug>/units/<int:pk>/", campaign_views.review, name="review"),
         re_path(
             r"^(?P<slug>[-\w]+)/units/(?P<pk>\d+)/(?P<step>accept|return)/$",
             campaign_views.review_step,
             name="review-step",
         ),
+        path("<slug:slug>/units/<int:pk>/extend/", campaign_views.extend, name="extend"),
     ],
     "campaigns",
 )

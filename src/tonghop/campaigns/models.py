@@ -255,6 +255,8 @@ class Step(models.TextChoices):
     SUBMIT = "submit", _("Submitted")
     RETURN = "return", _("Returned for correction")
     ACCEPT = "accept", _("Accepted")
+    # Not a change of state: the office moves the assignment's due time (see actions.extend_due).
+    EXTEND = "extend", _("Extended the due time")
 
 
 # The one table of allowed changes: (state before, step) -> state after. Anything not here is
@@ -277,6 +279,7 @@ STEP_ROLES: dict[Step, tuple[Role, ...]] = {
     Step.SUBMIT: (Role.REPORTER,),
     Step.RETURN: Role.office_roles(),
     Step.ACCEPT: Role.office_roles(),
+    Step.EXTEND: Role.office_roles(),
 }
 
 

@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import csv
+import tempfile
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import F, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from tonghop.campaigns import dashboard
 from tonghop.campaigns.actions import create_campaign, spec_from_form
@@ -23,8 +33,9 @@ from tonghop.campaigns.models import Assignment, Campaign, DisplayStatus, State
 from tonghop.campaigns.presets import PRESETS
 from tonghop.documents.models import Document
 from tonghop.orgs.models import User
-from tonghop.reports import actions
+from tonghop.reports import actions, export
 from tonghop.reports.forms import ReturnForm, VersionForm
+from tonghop.reports.history import history
 from tonghop.reports.models import Report
 
 
@@ -180,6 +191,14 @@ def review(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "versions": report.versions.all() if report else [],
         "return_form": ReturnForm(initial={"version": assignment.version}),
         "accept_form": VersionForm(initial={"version": assignment.version}),
+        "history": history(assignment),
+        "extend_form": ExtendForm(
+            initial={
+                "version": assignment.version,
+                "due_at": timezone.localtime(assignment.due_at),
+            },
+            auto_id="extend_%s",
+        ),
     }
     return TemplateResponse(request, "campaigns/review.html", context)
 
@@ -262,3 +281,82 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
         status = 400
     context = {"form": form, "document": document, "notes": notes}
     return TemplateResponse(request, "campaigns/campaign_new.html", context, status=status)
+
+
+EXPORT_FORMATS = ("csv", "xlsx")
+
+
+@login_required
+@require_safe
+def export_reports(request: HttpRequest, slug: str, fmt: str) -> HttpResponseBase:
+    """Every report of a campaign as one table: CSV streamed as it is read, Excel written to a
+    temporary file first (a workbook is a zip, finished only at the end) and sent from it."""
+    if fmt not in EXPORT_FORMATS:
+        raise Http404
+    campaign = _get_campaign_for_staff(request, slug)
+    name = export.filename(campaign, fmt)
+    if fmt == "csv":
+        streamed = StreamingHttpResponse(
+            export.iter_csv(campaign), content_type="text/csv; charset=utf-8"
+        )
+        streamed["Content-Disposition"] = f'attachment; filename="{name}"'
+        return streamed
+    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - FileResponse closes it
+    try:
+        export.write_xlsx(campaign, handle)
+        handle.seek(0)
+    except BaseException:
+        handle.close()
+        raise
+    return FileResponse(
+        handle, as_attachment=True, filename=name, content_type=export.XLSX_CONTENT_TYPE
+    )
+
+
+class ExtendForm(forms.Form):
+    """The office moves one unit's due time, with the reason kept in the history."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    due_at = forms.DateTimeField(
+        label=gettext_lazy("New due time"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Reason for the extension"),
+        max_length=actions.MAX_REASON,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+@login_required
+@require_POST
+def extend(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    assignment = _get_assignment_for_staff(request, slug, pk)
+    form = ExtendForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            for message in errors:
+                label = form.fields[field].label if field in form.fields else None
+                messages.error(request, f"{label}: {message}" if label else str(message))
+        return redirect("campaigns:review", slug=slug, pk=pk)
+    try:
+        changed = actions.extend_due(
+            _user(request),
+            assignment.pk,
+            form.cleaned_data["due_at"],
+            form.cleaned_data["reason"],
+            expected_version=form.cleaned_data["version"],
+        )
+    except actions.InvalidValues as exc:
+        for field_errors in exc.errors.values():
+            for message in field_errors:
+                messages.error(request, message)
+    except actions.ActionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("The due time was extended to %(due)s.")
+            % {"due": timezone.localtime(changed.due_at).strftime("%H:%M %d/%m/%Y")},
+        )
+    return redirect("campaigns:review", slug=slug, pk=pk)

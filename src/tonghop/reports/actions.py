@@ -250,3 +250,67 @@ def accept_report(
         assignment.accepted_at = now
         assignment.save(update_fields=["accepted_at"])
         return assignment
+
+
+MAX_REASON = 2000
+
+
+def extend_due(
+    user: User,
+    assignment_id: int,
+    new_due: dt.datetime,
+    reason: str,
+    *,
+    expected_version: int,
+    now: dt.datetime | None = None,
+) -> Assignment:
+    """Move one unit's due time later, saying why. The state is unchanged; the old and new due
+    times are kept in the event, and a submission is judged against the new one."""
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidValues({"reason": [_("Give the reason for the extension.")]})
+    if len(reason) > MAX_REASON:
+        raise InvalidValues(
+            {"reason": [_("Too long: at most %(limit)s characters.") % {"limit": MAX_REASON}]}
+        )
+    with transaction.atomic():
+        assignment = _lock(assignment_id)
+        if not user.is_active:
+            raise NotAllowed(_("Your account is disabled."))
+        if not user.has_office_role(assignment.campaign.office, *STEP_ROLES[Step.EXTEND]):
+            raise NotAllowed(_("You are not allowed to do this for this unit."))
+        if assignment.version != expected_version:
+            raise StaleForm(
+                _(
+                    "This report changed after you opened it (its state is now “%(state)s”). "
+                    "Nothing was saved; the page shows the current version."
+                )
+                % {"state": assignment.display_status.label}
+            )
+        old_due = assignment.due_at
+        if new_due <= old_due:
+            raise InvalidValues(
+                {
+                    "due_at": [
+                        _("The new due time must be later than the current one (%(due)s).")
+                        % {"due": _local(old_due)}
+                    ]
+                }
+            )
+        if new_due <= now:
+            raise InvalidValues({"due_at": [_("The new due time cannot be in the past.")]})
+        assignment.due_at = new_due
+        assignment.version += 1
+        assignment.save(update_fields=["due_at", "version", "updated_at"])
+        AssignmentEvent.objects.create(
+            assignment=assignment,
+            actor=user,
+            step=Step.EXTEND,
+            from_state=assignment.state,
+            to_state=assignment.state,
+            comment=reason,
+            at=now,
+            details={"old_due": old_due.isoformat(), "new_due": new_due.isoformat()},
+        )
+        return assignment

@@ -14,6 +14,7 @@ from tonghop.campaigns.models import Assignment
 from tonghop.orgs.models import User
 from tonghop.reports import actions
 from tonghop.reports.forms import ReportForm
+from tonghop.reports.history import history
 from tonghop.reports.models import Report
 
 
@@ -95,5 +96,6 @@ def report_form(request: HttpRequest, pk: int) -> HttpResponse:
         "editable": assignment.is_editable_by_unit,
         "report": Report.objects.filter(assignment=assignment).first(),
         "last_return": last_return,
+        "history": history(assignment),
     }
     return TemplateResponse(request, "reports/report_form.html", context, status=status)

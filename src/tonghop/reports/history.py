@@ -1,0 +1,188 @@
+"""The history of a unit's report: every submitted version, who sent it, when, and what changed.
+
+`differences` and `word_diff` are pure (no database): they compare two sets of values and two
+narratives and say what changed in words a person reads (numbers Vietnamese style, text as
+inserted and deleted words). `history` reads the versions of one assignment's report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+from django.utils.translation import gettext as _
+
+from tonghop.campaigns.models import Assignment
+from tonghop.compilation.totals import format_value
+from tonghop.reports.models import ReportVersion
+
+SegmentKind = Literal["same", "ins", "del"]
+
+# Beyond this many words on both sides, difflib's quadratic search gives way to its heuristic
+# (popular words treated as junk): the diff stays correct, only sometimes less tight.
+_EXACT_LIMIT = 2000
+
+
+class IndicatorLike(Protocol):
+    """What differences() reads of an indicator: the model and compilation's IndicatorInfo."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def unit_of_measure(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of words of a text: unchanged, inserted or deleted."""
+
+    text: str
+    kind: SegmentKind
+
+
+@dataclass(frozen=True)
+class Change:
+    """One value that differs between two versions; `segments` for text shown as a word diff."""
+
+    label: str
+    unit: str
+    before: str
+    after: str
+    segments: tuple[Segment, ...] = ()
+    is_narrative: bool = False
+
+
+@dataclass(frozen=True)
+class VersionView:
+    number: int
+    author: str
+    at: dt.datetime
+    changes: tuple[Change, ...]
+    is_first: bool
+
+
+# A word or a run of punctuation, each with the spaces after it; spaces at the very start alone.
+_TOKENS = re.compile(r"\w+\s*|[^\w\s]+\s*|\s+")
+
+
+def _words(text: str) -> list[str]:
+    """The text cut into tokens; joining them gives the text back."""
+    return _TOKENS.findall(text)
+
+
+def word_diff(before: str, after: str) -> tuple[Segment, ...]:
+    """The words of `after` against `before`: runs kept, deleted and inserted, in reading order.
+
+    Words are matched without the spaces after them, so "pano." and "pano và" share "pano";
+    kept runs are shown as `after` writes them.
+    """
+    old, new = _words(before), _words(after)
+    exact = len(old) <= _EXACT_LIMIT or len(new) <= _EXACT_LIMIT
+    matcher = difflib.SequenceMatcher(
+        None, [t.rstrip() for t in old], [t.rstrip() for t in new], autojunk=not exact
+    )
+    segments: list[Segment] = []
+
+    def add(tokens: list[str], kind: SegmentKind) -> None:
+        if not tokens:
+            return
+        text = "".join(tokens)
+        if segments and segments[-1].kind == kind:
+            segments[-1] = Segment(segments[-1].text + text, kind)
+        else:
+            segments.append(Segment(text, kind))
+
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            add(new[j1:j2], "same")
+        else:
+            add(old[i1:i2], "del")
+            add(new[j1:j2], "ins")
+    return tuple(segments)
+
+
+def _shown(value: Any) -> str:
+    return format_value("" if value is None else value)
+
+
+def differences(
+    indicators: Iterable[IndicatorLike],
+    older: Mapping[str, Any],
+    newer: Mapping[str, Any],
+    older_narrative: str,
+    newer_narrative: str,
+) -> list[Change]:
+    """What changed from `older` to `newer`, in the form's order, the narrative last.
+
+    Numbers are compared and shown as the report prints them (1.250; 2,5), so 3 and "3" are
+    the same figure; a blank is "-". Long texts and the narrative also carry a word diff.
+    """
+    changes: list[Change] = []
+    for indicator in indicators:
+        before = _shown(older.get(indicator.code))
+        after = _shown(newer.get(indicator.code))
+        if before == after:
+            continue
+        segments: tuple[Segment, ...] = ()
+        if indicator.kind == "long_text":
+            segments = word_diff(_text(older.get(indicator.code)), _text(newer.get(indicator.code)))
+        changes.append(Change(indicator.label, indicator.unit_of_measure, before, after, segments))
+    old_narrative = (older_narrative or "").strip()
+    new_narrative = (newer_narrative or "").strip()
+    if old_narrative != new_narrative:
+        changes.append(
+            Change(
+                _("Narrative"),
+                "",
+                old_narrative,
+                new_narrative,
+                word_diff(old_narrative, new_narrative),
+                is_narrative=True,
+            )
+        )
+    return changes
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def history(assignment: Assignment) -> list[VersionView]:
+    """Every submitted version of the assignment's report, newest first, each with its author,
+    time and changes against the version before it; the first lists the values it gave."""
+    indicators = list(assignment.campaign.indicators.all())
+    versions = list(
+        ReportVersion.objects.filter(report__assignment=assignment)
+        .select_related("created_by")
+        .order_by("number")
+    )
+    views: list[VersionView] = []
+    previous: ReportVersion | None = None
+    for version in versions:
+        older = previous.values if previous else {}
+        older_narrative = previous.narrative if previous else ""
+        author = version.created_by.display_name() if version.created_by else "-"
+        views.append(
+            VersionView(
+                number=version.number,
+                author=author,
+                at=version.created_at,
+                changes=tuple(
+                    differences(
+                        indicators, older, version.values, older_narrative, version.narrative
+                    )
+                ),
+                is_first=previous is None,
+            )
+        )
+        previous = version
+    views.reverse()
+    return views
