@@ -58,3 +58,42 @@ def test_a_bad_setting_stops_the_start_with_its_name(tmp_path: Path) -> None:
     )
     assert done.returncode != 0
     assert "TONGHOP_DEBUG" in done.stderr
+
+
+def test_tonghop_verify_trusts_the_demo_root_of_the_data_folder(tmp_path: Path) -> None:
+    from tonghop.compilation.signing import create_demo_authority, sign_pdf
+
+    data = tmp_path / "du-lieu"
+    authority = create_demo_authority(
+        data / "pki", office_name="Phòng", signer_name="Phạm Viết Thạch", passphrase="mat-khau"
+    )
+    import pypdfium2 as pdfium
+
+    blank = pdfium.PdfDocument.new()
+    blank.new_page(595, 842).close()
+    pdf_path = tmp_path / "blank.pdf"
+    blank.save(str(pdf_path))
+    signed = sign_pdf(
+        pdf_path.read_bytes(),
+        p12_path=authority.signing_p12,
+        passphrase="mat-khau",
+        signer_name="Phạm Viết Thạch",
+        body="Phòng",
+    )
+    target = tmp_path / "signed.pdf"
+    target.write_bytes(signed)
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    run = [sys.executable, "-m", "tonghop", "verify", str(target)]
+    without = subprocess.run(run, capture_output=True, text=True, timeout=120, check=False, env=env)
+    with_data = subprocess.run(
+        [*run, "--data", str(data)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=env,
+    )
+    # Without the data folder the demo root is unknown: intact, but not trusted.
+    assert "nguyên vẹn — không tin cậy" in without.stdout
+    assert "nguyên vẹn — tin cậy" in with_data.stdout, with_data.stderr
+    assert with_data.returncode == 0

@@ -176,9 +176,17 @@ def _verify(argv: list[str]) -> int:
     Django only to learn the trust roots; the check itself is pure."""
     from tonghop.compilation.verify_cli import main as verify_main
 
+    data = os.environ.get("TONGHOP_DATA_DIR")
+    if "--data" in argv:
+        at = argv.index("--data")
+        if at + 1 >= len(argv):
+            print("tonghop verify: --data cần một thư mục", file=sys.stderr)
+            return 2
+        data = argv[at + 1]
+        argv = argv[:at] + argv[at + 2 :]
     extra: list[str] = []
     try:
-        _setup(os.environ.get("TONGHOP_DATA_DIR"))
+        _setup(data)
         from tonghop.pki import trust_roots
 
         for root in trust_roots():

@@ -26,33 +26,28 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from tonghop.access import signed_in_user
 from tonghop.campaigns import dashboard
 from tonghop.campaigns.actions import create_campaign, spec_from_form
 from tonghop.campaigns.forms import CampaignForm, initial_from_document
 from tonghop.campaigns.models import Assignment, Campaign, DisplayStatus, State
 from tonghop.campaigns.presets import PRESETS
 from tonghop.documents.models import Document
-from tonghop.orgs.models import User
 from tonghop.reports import actions, export
 from tonghop.reports.forms import ReturnForm, VersionForm
 from tonghop.reports.history import history
 from tonghop.reports.models import Report
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
 def _get_campaign_for_staff(request: HttpRequest, slug: str) -> Campaign:
     """The only way an office view reaches a campaign: through the user's own offices."""
-    queryset = Campaign.objects.for_office_staff(_user(request)).select_related("office")
+    queryset = Campaign.objects.for_office_staff(signed_in_user(request)).select_related("office")
     return get_object_or_404(queryset, slug=slug)
 
 
 def _get_assignment_for_staff(request: HttpRequest, slug: str, pk: int) -> Assignment:
     campaign = _get_campaign_for_staff(request, slug)
-    queryset = Assignment.objects.for_office_staff(_user(request)).select_related(
+    queryset = Assignment.objects.for_office_staff(signed_in_user(request)).select_related(
         "campaign", "unit"
     )
     return get_object_or_404(queryset, campaign=campaign, pk=pk)
@@ -60,7 +55,9 @@ def _get_assignment_for_staff(request: HttpRequest, slug: str, pk: int) -> Assig
 
 @login_required
 def campaign_list(request: HttpRequest) -> HttpResponse:
-    campaigns = list(Campaign.objects.for_office_staff(_user(request)).select_related("office"))
+    campaigns = list(
+        Campaign.objects.for_office_staff(signed_in_user(request)).select_related("office")
+    )
     figures = dashboard.overview(campaigns)
     rows = [(campaign, figures[campaign.pk]) for campaign in campaigns]
     return TemplateResponse(request, "campaigns/campaign_list.html", {"rows": rows})
@@ -163,7 +160,7 @@ def _safe_cell(text: str) -> str:
 def unit_duties(request: HttpRequest, code: str) -> HttpResponse:
     """What one unit owes across the office's campaigns, and when."""
     assignments = (
-        Assignment.objects.for_office_staff(_user(request))
+        Assignment.objects.for_office_staff(signed_in_user(request))
         .filter(unit__code=code)
         .select_related("campaign", "unit")
         .order_by("-due_at")
@@ -217,7 +214,7 @@ def review_step(request: HttpRequest, slug: str, pk: int, step: str) -> HttpResp
     try:
         if step == "return":
             actions.return_report(
-                _user(request),
+                signed_in_user(request),
                 assignment.pk,
                 form.cleaned_data["comment"],
                 expected_version=form.cleaned_data["version"],
@@ -225,7 +222,9 @@ def review_step(request: HttpRequest, slug: str, pk: int, step: str) -> HttpResp
             messages.success(request, _("The report was returned to the unit."))
         else:
             actions.accept_report(
-                _user(request), assignment.pk, expected_version=form.cleaned_data["version"]
+                signed_in_user(request),
+                assignment.pk,
+                expected_version=form.cleaned_data["version"],
             )
             messages.success(request, _("The report was accepted."))
     except actions.InvalidValues as exc:
@@ -241,7 +240,7 @@ def review_step(request: HttpRequest, slug: str, pk: int, step: str) -> HttpResp
 @require_http_methods(["GET", "POST"])
 def campaign_new(request: HttpRequest) -> HttpResponse:
     """A campaign from scratch, or pre-filled from a registered document (?document=UID)."""
-    user = _user(request)
+    user = signed_in_user(request)
     offices = user.office_units()
     if not offices.exists():
         raise Http404
@@ -341,7 +340,7 @@ def extend(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         return redirect("campaigns:review", slug=slug, pk=pk)
     try:
         changed = actions.extend_due(
-            _user(request),
+            signed_in_user(request),
             assignment.pk,
             form.cleaned_data["due_at"],
             form.cleaned_data["reason"],

@@ -15,11 +15,12 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from tonghop.access import signed_in_user
 from tonghop.campaigns.models import Campaign
 from tonghop.compilation import actions
 from tonghop.compilation.forms import EmailForm, IssueForm, NewsForm, VerifyForm, WordsForm
 from tonghop.compilation.models import Compilation, CompilationStatus, NewsItem
-from tonghop.orgs.models import Role, User
+from tonghop.orgs.models import Role
 from tonghop.pki import trust_roots
 
 FILES = {
@@ -34,13 +35,8 @@ FILES = {
 }
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
 def _get_compilation_for_staff(request: HttpRequest, slug: str, uid: str) -> Compilation:
-    campaigns = Campaign.objects.for_office_staff(_user(request))
+    campaigns = Campaign.objects.for_office_staff(signed_in_user(request))
     return get_object_or_404(
         Compilation.objects.select_related("campaign", "campaign__office", "document"),
         campaign__in=campaigns,
@@ -52,9 +48,11 @@ def _get_compilation_for_staff(request: HttpRequest, slug: str, uid: str) -> Com
 @login_required
 @require_POST
 def start(request: HttpRequest, slug: str) -> HttpResponse:
-    campaign = get_object_or_404(Campaign.objects.for_office_staff(_user(request)), slug=slug)
+    campaign = get_object_or_404(
+        Campaign.objects.for_office_staff(signed_in_user(request)), slug=slug
+    )
     try:
-        compilation = actions.request_compilation(_user(request), campaign)
+        compilation = actions.request_compilation(signed_in_user(request), campaign)
     except actions.CompileNotAllowed as exc:
         messages.error(request, str(exc))
         return redirect("campaigns:detail", slug=slug)
@@ -64,7 +62,7 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def detail(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
     compilation = _get_compilation_for_staff(request, slug, uid)
-    user = _user(request)
+    user = signed_in_user(request)
     news = compilation.news.first()
     campaign = compilation.campaign
     context: dict[str, Any] = {
@@ -118,7 +116,7 @@ def words(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
     else:
         try:
             actions.update_words(
-                _user(request),
+                signed_in_user(request),
                 compilation,
                 form.cleaned_data["assessment"],
                 form.cleaned_data["proposals"],
@@ -139,7 +137,7 @@ def issue(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
         return redirect("compilation:detail", slug=slug, uid=uid)
     try:
         done = actions.issue(
-            _user(request), compilation.pk, passphrase=form.cleaned_data["passphrase"]
+            signed_in_user(request), compilation.pk, passphrase=form.cleaned_data["passphrase"]
         )
     except actions.IssueRefused as exc:
         messages.error(request, str(exc))
@@ -161,7 +159,7 @@ def email(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
         messages.error(request, _("Enter a valid email address."))
         return redirect("compilation:detail", slug=slug, uid=uid)
     try:
-        actions.email_report(_user(request), compilation, form.cleaned_data["to"])
+        actions.email_report(signed_in_user(request), compilation, form.cleaned_data["to"])
     except (actions.IssueRefused, actions.CompileNotAllowed) as exc:
         messages.error(request, str(exc))
     except OSError as exc:  # SMTP refused, unreachable or timed out
@@ -186,7 +184,7 @@ def news(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
                 messages.error(request, str(message))
         return redirect("compilation:detail", slug=slug, uid=uid)
     item = actions.save_news(
-        _user(request),
+        signed_in_user(request),
         compilation,
         title=form.cleaned_data["title"],
         summary=form.cleaned_data["summary"],

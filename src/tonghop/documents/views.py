@@ -12,25 +12,20 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from tonghop.access import signed_in_user
 from tonghop.documents import actions
 from tonghop.documents.forms import ConfirmForm, UploadForm
 from tonghop.documents.models import Direction, Document, IntakeStatus
-from tonghop.orgs.models import User
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def _get_document_for_staff(request: HttpRequest, uid: str) -> Document:
     """The only way a register view reaches a document: through the user's own offices."""
-    queryset = Document.objects.for_office_staff(_user(request)).select_related("office")
+    queryset = Document.objects.for_office_staff(signed_in_user(request)).select_related("office")
     return get_object_or_404(queryset, uid=uid)
 
 
 def _require_staff(request: HttpRequest) -> None:
-    if not _user(request).office_units().exists():
+    if not signed_in_user(request).office_units().exists():
         raise Http404
 
 
@@ -41,7 +36,9 @@ def register_list(request: HttpRequest) -> HttpResponse:
     if direction not in Direction.values:
         direction = Direction.INCOMING
     query = request.GET.get("q", "").strip()[:200]
-    documents = Document.objects.for_office_staff(_user(request)).filter(direction=direction)
+    documents = Document.objects.for_office_staff(signed_in_user(request)).filter(
+        direction=direction
+    )
     if query:
         documents = documents.filter(
             Q(subject__icontains=query)
@@ -63,14 +60,14 @@ def register_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest) -> HttpResponse:
     _require_staff(request)
-    offices = _user(request).office_units()
+    offices = signed_in_user(request).office_units()
     form = UploadForm(offices, request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
             try:
                 document = actions.receive_upload(
-                    _user(request), form.cleaned_data["office"], form.cleaned_data["file"]
+                    signed_in_user(request), form.cleaned_data["office"], form.cleaned_data["file"]
                 )
             except actions.IntakeRefused as exc:
                 form.add_error("file", str(exc))
@@ -96,7 +93,7 @@ def detail(request: HttpRequest, uid: str) -> HttpResponse:
             return redirect("documents:detail", uid=document.uid)
         if form.is_valid():
             changes = {name: form.cleaned_data[name] for name in form.Meta.fields}
-            document = actions.register(_user(request), document.pk, changes)
+            document = actions.register(signed_in_user(request), document.pk, changes)
             messages.success(
                 request,
                 _("Registered as incoming document no. %(number)s/%(year)s.")
@@ -138,7 +135,7 @@ def import_edxml(request: HttpRequest) -> HttpResponse:
     from tonghop.compilation.exchange import ImportRefused, import_package
 
     _require_staff(request)
-    offices = _user(request).office_units()
+    offices = signed_in_user(request).office_units()
     form = UploadForm(offices, request.POST or None, request.FILES or None)
     form.fields["file"].widget.attrs["accept"] = ".edxml,.xml"
     status = 200
@@ -154,7 +151,7 @@ def import_edxml(request: HttpRequest) -> HttpResponse:
             else:
                 try:
                     document = import_package(
-                        _user(request), form.cleaned_data["office"], upload.read()
+                        signed_in_user(request), form.cleaned_data["office"], upload.read()
                     )
                 except ImportRefused as exc:
                     form.add_error("file", str(exc))

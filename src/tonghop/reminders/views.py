@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from tonghop.access import signed_in_user
 from tonghop.campaigns.models import Campaign, CampaignStatus
-from tonghop.orgs.models import User
 from tonghop.reminders import actions
 from tonghop.reminders.forms import PolicyForm
 from tonghop.reminders.models import Channel, MessageStatus, Notification, ReminderPolicy
@@ -23,21 +23,16 @@ from tonghop.reminders.texts import SUBMITTED_STATES, local_tz, policy_for
 LOG_ROWS = 200
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
 def _get_campaign_for_staff(request: HttpRequest, slug: str) -> Campaign:
     """The only way a reminders view reaches a campaign: through the user's own offices."""
-    queryset = Campaign.objects.for_office_staff(_user(request)).select_related(
+    queryset = Campaign.objects.for_office_staff(signed_in_user(request)).select_related(
         "office", "reminder_policy"
     )
     return get_object_or_404(queryset, slug=slug)
 
 
 def _get_notification_for_user(request: HttpRequest, pk: int) -> Notification:
-    return get_object_or_404(Notification.objects.filter(user=_user(request)), pk=pk)
+    return get_object_or_404(Notification.objects.filter(user=signed_in_user(request)), pk=pk)
 
 
 def _policy_initial(policy: ReminderPolicy) -> dict[str, object]:
@@ -121,7 +116,7 @@ def policy_edit(request: HttpRequest, slug: str) -> HttpResponse:
         send_hour=form.cleaned_data["send_hour"],
         digest_enabled=form.cleaned_data["digest_enabled"],
     )
-    actions.update_policy(_user(request), campaign, change)
+    actions.update_policy(signed_in_user(request), campaign, change)
     messages.success(request, _("The reminder schedule was saved."))
     return redirect("reminders:campaign", slug=slug)
 
@@ -131,7 +126,7 @@ def policy_edit(request: HttpRequest, slug: str) -> HttpResponse:
 def policy_state(request: HttpRequest, slug: str, action: str) -> HttpResponse:
     campaign = _get_campaign_for_staff(request, slug)
     stopped = action == "stop"
-    actions.set_stopped(_user(request), campaign, stopped)
+    actions.set_stopped(signed_in_user(request), campaign, stopped)
     if stopped:
         messages.success(request, _("Scheduled reminders are stopped for this campaign."))
     else:
@@ -148,7 +143,7 @@ def remind(request: HttpRequest, slug: str) -> HttpResponse:
         messages.error(request, _("Choose at least one unit."))
         return redirect("reminders:campaign", slug=slug)
     try:
-        result = actions.remind_now(_user(request), campaign, ids)
+        result = actions.remind_now(signed_in_user(request), campaign, ids)
     except actions.ReminderError as exc:
         messages.error(request, str(exc))
         return redirect("reminders:campaign", slug=slug)
@@ -177,7 +172,7 @@ def remind(request: HttpRequest, slug: str) -> HttpResponse:
 def digest(request: HttpRequest, slug: str) -> HttpResponse:
     campaign = _get_campaign_for_staff(request, slug)
     try:
-        sent = actions.send_digest(campaign, by=_user(request))
+        sent = actions.send_digest(campaign, by=signed_in_user(request))
     except actions.ReminderError as exc:
         messages.error(request, str(exc))
         return redirect("reminders:campaign", slug=slug)
@@ -190,7 +185,7 @@ def digest(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def notifications(request: HttpRequest) -> HttpResponse:
-    items = Notification.objects.filter(user=_user(request))[:LOG_ROWS]
+    items = Notification.objects.filter(user=signed_in_user(request))[:LOG_ROWS]
     return TemplateResponse(request, "reminders/notifications.html", {"items": items})
 
 
@@ -207,5 +202,7 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def notifications_read_all(request: HttpRequest) -> HttpResponse:
-    Notification.objects.filter(user=_user(request)).unread().update(read_at=timezone.now())
+    Notification.objects.filter(user=signed_in_user(request)).unread().update(
+        read_at=timezone.now()
+    )
     return redirect("reminders:notifications")

@@ -10,22 +10,17 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from tonghop.access import signed_in_user
 from tonghop.campaigns.models import Assignment
-from tonghop.orgs.models import User
 from tonghop.reports import actions
 from tonghop.reports.forms import ReportForm
 from tonghop.reports.history import history
 from tonghop.reports.models import Report
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
 def _get_assignment_for_reporter(request: HttpRequest, pk: int) -> Assignment:
     """The only way a reporter's view reaches an assignment: through the user's own units."""
-    queryset = Assignment.objects.for_reporter(_user(request)).select_related(
+    queryset = Assignment.objects.for_reporter(signed_in_user(request)).select_related(
         "campaign", "campaign__office", "unit"
     )
     return get_object_or_404(queryset, pk=pk)
@@ -34,7 +29,7 @@ def _get_assignment_for_reporter(request: HttpRequest, pk: int) -> Assignment:
 @login_required
 def my_assignments(request: HttpRequest) -> HttpResponse:
     assignments = (
-        Assignment.objects.for_reporter(_user(request))
+        Assignment.objects.for_reporter(signed_in_user(request))
         .select_related("campaign", "unit")
         .order_by("due_at", "unit__name")
     )
@@ -63,7 +58,7 @@ def report_form(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             try:
                 actions.save_report(
-                    _user(request),
+                    signed_in_user(request),
                     assignment.pk,
                     {i.code: form.cleaned_data.get(i.code) for i in indicators},
                     form.cleaned_data["narrative"],

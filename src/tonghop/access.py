@@ -1,0 +1,14 @@
+"""The one way a view learns who is asking: views are wrapped in login_required, so the
+person is a signed-in User; every query then starts from that user."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from tonghop.orgs.models import User
+
+
+def signed_in_user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User), "views that call this are wrapped in login_required"
+    return user
