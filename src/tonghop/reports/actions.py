@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -28,6 +28,18 @@ from tonghop.orgs.models import Role, User
 from tonghop.reports.models import Report, ReportVersion
 
 MAX_NARRATIVE = 20000
+
+
+class Grant(Protocol):
+    """Permission to write one assignment's report without an account: a unit's personal link.
+
+    The link's own module decides whether it is still usable (signed, not expired, not revoked);
+    the actions only check that it names the assignment being changed."""
+
+    pk: Any
+    assignment_id: int
+
+    def is_usable(self, now: dt.datetime) -> bool: ...
 
 
 class ActionError(Exception):
@@ -84,22 +96,33 @@ def _lock(assignment_id: int) -> Assignment:
     )
 
 
-def _check_allowed(user: User, assignment: Assignment, step: Step) -> None:
+def _check_allowed(
+    user: User | None, assignment: Assignment, step: Step, grant: Grant | None = None
+) -> None:
     roles = STEP_ROLES[step]
-    if not user.is_active:
+    if grant is not None:
+        # A personal link stands for the unit's reporter on its one assignment, nothing more.
+        if (
+            roles != (Role.REPORTER,)
+            or grant.assignment_id != assignment.pk
+            or not grant.is_usable(timezone.now())
+        ):
+            raise NotAllowed(_("This link is no longer valid. Ask the office for a new one."))
+    elif user is None or not user.is_active:
         raise NotAllowed(_("Your account is disabled."))
-    if roles == (Role.REPORTER,):
-        allowed = user.memberships.filter(unit=assignment.unit, role=Role.REPORTER).exists()
     else:
-        allowed = user.has_office_role(assignment.campaign.office, *roles)
-    if not allowed:
-        raise NotAllowed(_("You are not allowed to do this for this unit."))
+        if roles == (Role.REPORTER,):
+            allowed = user.memberships.filter(unit=assignment.unit, role=Role.REPORTER).exists()
+        else:
+            allowed = user.has_office_role(assignment.campaign.office, *roles)
+        if not allowed:
+            raise NotAllowed(_("You are not allowed to do this for this unit."))
     if step in (Step.SAVE, Step.SUBMIT) and assignment.campaign.status != CampaignStatus.OPEN:
         raise NotAllowed(_("This campaign is closed; reports can no longer be changed."))
 
 
 def _transition(
-    user: User,
+    user: User | None,
     assignment: Assignment,
     step: Step,
     *,
@@ -107,8 +130,9 @@ def _transition(
     now: dt.datetime,
     comment: str = "",
     details: dict[str, Any] | None = None,
+    grant: Grant | None = None,
 ) -> None:
-    _check_allowed(user, assignment, step)
+    _check_allowed(user, assignment, step, grant)
     before = State(assignment.state)
     after = TRANSITIONS.get((before, step))
     if after is None:
@@ -132,7 +156,7 @@ def _transition(
         to_state=after,
         comment=comment,
         at=now,
-        details=details or {},
+        details={**(details or {}), **({"link": grant.pk} if grant is not None else {})},
     )
 
 
@@ -157,7 +181,7 @@ def clean_values(
 
 
 def save_report(
-    user: User,
+    user: User | None,
     assignment_id: int,
     data: Mapping[str, object],
     narrative: str,
@@ -165,14 +189,18 @@ def save_report(
     expected_version: int,
     submit: bool,
     now: dt.datetime | None = None,
+    grant: Grant | None = None,
 ) -> Assignment:
-    """Save a unit's draft, or submit it. Refused values leave the saved report untouched."""
+    """Save a unit's draft, or submit it. Refused values leave the saved report untouched.
+
+    `user` is the signed-in reporter, or None when the unit writes through its personal link
+    (`grant`)."""
     now = now or timezone.now()
     narrative = (narrative or "").strip()
     step = Step.SUBMIT if submit else Step.SAVE
     with transaction.atomic():
         assignment = _lock(assignment_id)
-        _check_allowed(user, assignment, step)
+        _check_allowed(user, assignment, step, grant)
         indicators = list(assignment.campaign.indicators.all())
         values = clean_values(indicators, data, for_submit=submit)
         if len(narrative) > MAX_NARRATIVE:
@@ -183,7 +211,9 @@ def save_report(
                     ]
                 }
             )
-        _transition(user, assignment, step, expected_version=expected_version, now=now)
+        _transition(
+            user, assignment, step, expected_version=expected_version, now=now, grant=grant
+        )
         report, _created = Report.objects.get_or_create(assignment=assignment)
         report.values = values
         report.narrative = narrative
