@@ -7,8 +7,10 @@ methods the view takes, who is let in, and (for POST) whose request may change a
 People: anonymous; `cu`, a former reporter of An Phú whose account was disabled (a revoked
 access); Hoa whose session has expired; Hoa (reporter of An Phú, whose report the URLs name);
 Nam (reporter of Bình Minh); Lan (specialist) and Thạch (head) of the office; Tú (specialist of
-another office). There is no access by link (token) yet: when one comes, add an expired and a
-revoked link here.
+another office). Access by personal link (tonghop.links, no account): the link page is public,
+the token being the credential, so its row lets everyone in with a live link; a parallel matrix
+(`test_who_gets_in_by_link`) tries an expired, a revoked and a forged link as every person, and
+`test_a_link_opens_nothing_else` checks that a visitor who used a live link reaches no other URL.
 
 Refused is 404 for a signed-in person, a redirect to the sign-in page for the signed-out ones,
 405 for a method the view does not take; allowed is any other answer below 500 except 403. A
@@ -87,6 +89,18 @@ class Extra:
         self.notification = Notification.objects.create(user=world.hoa, text="Nhắc báo cáo")
         self.revoked = User.objects.create_user(username="cu", password="x", is_active=False)
         Membership.objects.create(user=self.revoked, unit=world.an_phu, role=Role.REPORTER)
+        # Personal links: a live one to Bình Minh's form; to the school's (not started, so a
+        # save would go through if the link were taken), a revoked one and an expired one.
+        from tonghop.links import actions as links
+        from tonghop.links.models import AccessLink
+
+        _live, self.link_path = links.issue_link(world.a_binh_minh, by=world.lan)
+        revoked, self.revoked_link_path = links.issue_link(world.a_school, by=world.lan)
+        links.revoke_link(revoked, by=world.thach)
+        expired, self.expired_link_path = links.issue_link(world.a_school, by=world.lan)
+        AccessLink.objects.filter(pk=expired.pk).update(
+            expires_at=timezone.now() - dt.timedelta(seconds=1)
+        )
 
 
 Build = Callable[[World, Extra], dict[str, Any]]
@@ -117,6 +131,65 @@ class Row:
     secret: Callable[[World, Extra], str] | None = None
     sees: frozenset[str] = OFFICE
     xfail: str = ""
+
+
+def _token(path: str) -> str:
+    return path.removeprefix("/l/").removesuffix("/")
+
+
+def _link_report(assignment: Any) -> dict[str, Any]:
+    assignment.refresh_from_db()
+    return {
+        "pano": "5",
+        "narrative": "qua đường dẫn",
+        "version": assignment.version,
+        "action": "save",
+    }
+
+
+def _attached(assignment: Any) -> int:
+    """A photo on the assignment's report (made once), for the addresses of files."""
+    from tonghop.reports.models import Attachment, Report
+
+    report, _created = Report.objects.get_or_create(assignment=assignment)
+    found = Attachment.objects.filter(report=report).first()
+    if found is None:
+        found = Attachment(
+            report=report,
+            original_name="pano.png",
+            content_type="image/png",
+            size=8,
+            sha256="0" * 64,
+        )
+        found.file.save("pano.png", ContentFile(b"\x89PNG\r\n\x1a\n"), save=False)
+        found.thumbnail.save("pano.thumb.jpg", ContentFile(b"\xff\xd8\xff"), save=False)
+        found.save()
+    return found.pk
+
+
+def _sent(world: World, extra: Extra, assignment: Any) -> None:
+    """The campaign's directive is the registered document, and the unit was sent it."""
+    from tonghop.reminders.models import DirectiveDelivery
+
+    world.campaign.source_document = extra.document
+    world.campaign.save()
+    DirectiveDelivery.objects.get_or_create(
+        assignment=assignment,
+        defaults={"sent_at": timezone.now(), "attachment_name": "cv.txt"},
+    )
+
+
+def _live_link(world: World, extra: Extra) -> dict[str, Any]:
+    return {"token": _token(extra.link_path)}
+
+
+def _live_file(world: World, extra: Extra) -> dict[str, Any]:
+    return {"token": _token(extra.link_path), "file_pk": _attached(world.a_binh_minh)}
+
+
+def _live_directive(world: World, extra: Extra) -> dict[str, Any]:
+    _sent(world, extra, world.a_binh_minh)
+    return {"token": _token(extra.link_path)}
 
 
 def _review_step(world: World, extra: Extra) -> dict[str, Any]:
@@ -159,6 +232,115 @@ def _policy(world: World, extra: Extra) -> dict[str, Any]:
     return {"offsets": "-1, 0", "repeat_every_days": "1", "send_hour": "9"}
 
 
+def _directive_sent(world: World, extra: Extra) -> dict[str, Any]:
+    """The campaign's directive is the registered document, and An Phú was sent it."""
+    from tonghop.reminders.models import DirectiveDelivery
+
+    world.campaign.source_document = extra.document
+    world.campaign.save()
+    DirectiveDelivery.objects.get_or_create(
+        assignment=world.a_an_phu,
+        defaults={"sent_at": timezone.now(), "attachment_name": "cv.txt"},
+    )
+    return {"pk": world.a_an_phu.pk}
+
+
+def _an_phu_file(world: World, extra: Extra) -> dict[str, Any]:
+    """A photo attached to An Phú's submitted report, with its thumbnail."""
+    from tonghop.reports.models import Attachment, Report
+
+    attachment = Attachment.objects.filter(report__assignment=world.a_an_phu).first()
+    if attachment is None:
+        attachment = Attachment(
+            report=Report.objects.get(assignment=world.a_an_phu),
+            original_name="pano.jpg",
+            content_type="image/jpeg",
+            size=4,
+            sha256="0" * 64,
+        )
+        attachment.file.save("pano.jpg", ContentFile(b"\xff\xd8\xff\xe0"), save=False)
+        attachment.thumbnail.save("pano.thumb.jpg", ContentFile(b"\xff\xd8\xff\xe0"), save=False)
+        attachment.save()
+    return {"pk": world.a_an_phu.pk, "file_pk": attachment.pk}
+
+
+# The campaign's form (campaigns/form_views.py): a field, a rule and a version to name.
+def _form_field(world: World, extra: Extra) -> dict[str, Any]:
+    return {"slug": world.campaign.slug, "pk": world.campaign.indicators.get(code="pano").pk}
+
+
+def _form_rule(world: World, extra: Extra) -> dict[str, Any]:
+    from tonghop.campaigns.models import FormRule
+
+    rule, _created = FormRule.objects.get_or_create(
+        campaign=world.campaign,
+        then_indicator=world.campaign.indicators.get(code="luot_nguoi"),
+        defaults={
+            "if_indicator": world.campaign.indicators.get(code="pano"),
+            "if_op": "gt",
+            "if_value": 0,
+            "then_op": "ge",
+            "then_value": 1,
+            "message": "Có pano thì phải có người tham gia.",
+        },
+    )
+    return {"slug": world.campaign.slug, "pk": rule.pk}
+
+
+def _form_version(world: World, extra: Extra) -> dict[str, Any]:
+    from tonghop.campaigns.models import FormVersion
+
+    FormVersion.objects.get_or_create(campaign=world.campaign, number=1)
+    return {"slug": world.campaign.slug, "number": 1}
+
+
+def _form_field_data(world: World, extra: Extra) -> dict[str, Any]:
+    return {"label": "Số buổi ghi đè", "kind": "integer", "aggregation": "sum", "code": "ghi_de"}
+
+
+def _form_rule_data(world: World, extra: Extra) -> dict[str, Any]:
+    return {
+        "then_indicator": "ty_le",
+        "then_op": "le",
+        "then_value": "100",
+        "message": "Ghi đè",
+    }
+
+
+# Starting campaigns (campaigns/views.py, unit_views.py): a template of the office and a unit
+# list Lan previewed for the campaign (only she may confirm it).
+def _form_template(world: World, extra: Extra) -> dict[str, Any]:
+    from tonghop.campaigns.models import FormTemplate
+
+    template, _created = FormTemplate.objects.get_or_create(
+        office=world.office, name="Mẫu biểu Sáng tạo", defaults={"indicators": []}
+    )
+    return {"pk": template.pk}
+
+
+def _with_template(world: World, extra: Extra) -> dict[str, Any]:
+    _form_template(world, extra)
+    return {}
+
+
+def _unit_list(world: World, extra: Extra) -> dict[str, Any]:
+    from tonghop.campaigns.actions import store_unit_import
+    from tonghop.campaigns.unit_import import read_table
+
+    table = read_table("Mã đơn vị,Tên đơn vị\nxa-moi,Xã Mới\n".encode(), "ds.csv")
+    unit_list, _plan = store_unit_import(
+        world.office, table, "ds.csv", by=world.lan, campaign=world.campaign
+    )
+    return {"slug": world.campaign.slug, "uid": unit_list.uid}
+
+
+def _unit_list_digest(world: World, extra: Extra) -> dict[str, Any]:
+    from tonghop.campaigns.models import UnitImport
+
+    found = UnitImport.objects.filter(campaign=world.campaign).order_by("-pk").first()
+    return {"digest": found.digest if found else ""}
+
+
 ROWS: dict[str, Row] = {
     # Public pages.
     "health": Row(get=EVERYONE, public=True),
@@ -196,6 +378,21 @@ ROWS: dict[str, Row] = {
         post=frozenset({HOA}),
         data=_report,
     ),
+    # The report form's autosave and files (reports.attachments, static/tonghop/report-form.js).
+    # A file is for the unit's reporters and the office; to anyone else, signed in or not, it
+    # does not exist (404, no sign-in page): hence `public`, with only those three let in.
+    "reports:autosave": Row(
+        lambda w, e: {"pk": w.a_an_phu.pk}, post=frozenset({HOA}), get_only_post=True, data=_report
+    ),
+    "reports:upload": Row(
+        lambda w, e: {"pk": w.a_an_phu.pk},
+        post=frozenset({HOA}),
+        get_only_post=True,
+        data=lambda w, e: {"attachments": SimpleUploadedFile("a.pdf", b"%PDF-1.7 not a pdf")},
+    ),
+    "reports:file": Row(_an_phu_file, get=OFFICE | {HOA}, public=True),
+    "reports:thumb": Row(_an_phu_file, get=OFFICE | {HOA}, public=True),
+    "reports:remove-file": Row(_an_phu_file, post=frozenset({HOA}), get_only_post=True),
     # The office's pages; another office's specialist reaches only his own office's.
     "campaigns:new": Row(
         get=OFFICE | {TU},
@@ -267,8 +464,116 @@ ROWS: dict[str, Row] = {
         data=lambda w, e: {"assignment": [w.a_binh_minh.pk]},
     ),
     "reminders:digest": Row(_slug, post=OFFICE, get_only_post=True),
+    # The directive sent to units and their receipt (reminders/directive.py): An Phú has it.
+    "reminders:directive": Row(_slug, get=OFFICE, post=OFFICE),
+    "reminders:receipts": Row(_slug, get=OFFICE, secret=lambda w, e: w.an_phu.name),
+    "reminders:confirm-receipt": Row(_directive_sent, post=frozenset({HOA}), get_only_post=True),
+    "reminders:directive-document": Row(_directive_sent, get=frozenset({HOA})),
+    # The campaign's form: fields, rules, versions; the office's staff only.
+    "campaigns:form": Row(_slug, get=OFFICE),
+    "campaigns:form-indicator-new": Row(_slug, get=OFFICE, post=OFFICE, data=_form_field_data),
+    "campaigns:form-indicator-edit": Row(
+        _form_field, get=OFFICE, post=OFFICE, data=_form_field_data
+    ),
+    "campaigns:form-indicator-move": Row(
+        _form_field, post=OFFICE, get_only_post=True, data=lambda w, e: {"direction": "down"}
+    ),
+    "campaigns:form-indicator-remove": Row(_form_field, post=OFFICE, get_only_post=True),
+    "campaigns:form-rule-new": Row(_slug, get=OFFICE, post=OFFICE, data=_form_rule_data),
+    "campaigns:form-rule-edit": Row(_form_rule, get=OFFICE, post=OFFICE, data=_form_rule_data),
+    "campaigns:form-rule-move": Row(
+        _form_rule, post=OFFICE, get_only_post=True, data=lambda w, e: {"direction": "up"}
+    ),
+    "campaigns:form-rule-remove": Row(_form_rule, post=OFFICE, get_only_post=True),
+    "campaigns:form-version": Row(_form_version, get=OFFICE),
+    # Starting campaigns: form templates, the units of an open campaign, unit lists from a file.
+    "campaigns:templates": Row(
+        _with_template,
+        get=OFFICE | {TU},
+        secret=lambda w, e: "Mẫu biểu Sáng tạo",
+    ),
+    "campaigns:template": Row(
+        _form_template, get=OFFICE, post=OFFICE, data=lambda w, e: {"action": "retire"}
+    ),
+    "campaigns:template-save": Row(
+        _slug, post=OFFICE, get_only_post=True, data=lambda w, e: {"name": "Mẫu ghi đè"}
+    ),
+    "campaigns:units": Row(_slug, get=OFFICE),
+    "campaigns:units-add": Row(
+        _slug,
+        post=OFFICE,
+        get_only_post=True,
+        data=lambda w, e: {"units": [w.an_phu.pk], "unit_kinds": ["commune"]},
+    ),
+    "campaigns:units-remove": Row(
+        lambda w, e: {"slug": w.campaign.slug, "pk": w.a_binh_minh.pk},
+        post=OFFICE,
+        get_only_post=True,
+    ),
+    "campaigns:units-import": Row(
+        _slug,
+        get=OFFICE,
+        post=OFFICE,
+        data=lambda w, e: {
+            "file": SimpleUploadedFile("ds.csv", "Mã đơn vị;Tên đơn vị\nxa-moi;Xã Mới".encode())
+        },
+    ),
+    "campaigns:units-import-confirm": Row(
+        _unit_list, get=frozenset({LAN}), post=frozenset({LAN}), data=_unit_list_digest
+    ),
     # The audit log: administrators only (nobody in this World).
     "audit:events": Row(get=NOBODY),
+    # Personal links (tonghop.links). Whoever holds a live link may read and write that one
+    # form, signed in or not (the expired, revoked and forged ones: test_who_gets_in_by_link);
+    # only the office issues and revokes links.
+    "links:page": Row(
+        _live_link,
+        get=EVERYONE,
+        post=EVERYONE,
+        public=True,
+        data=lambda w, e: _link_report(w.a_binh_minh),
+    ),
+    "links:autosave": Row(
+        _live_link,
+        post=EVERYONE,
+        public=True,
+        get_only_post=True,
+        data=lambda w, e: _link_report(w.a_binh_minh),
+    ),
+    "links:upload": Row(_live_link, post=EVERYONE, public=True, get_only_post=True),
+    "links:file": Row(_live_file, get=EVERYONE, public=True),
+    "links:thumb": Row(_live_file, get=EVERYONE, public=True),
+    "links:remove-file": Row(_live_file, post=EVERYONE, public=True, get_only_post=True),
+    "links:confirm-receipt": Row(_live_directive, post=EVERYONE, public=True, get_only_post=True),
+    "links:directive-document": Row(_live_directive, get=EVERYONE, public=True),
+    "campaigns:link-issue": Row(
+        lambda w, e: {"slug": w.campaign.slug, "pk": w.a_binh_minh.pk},
+        post=OFFICE,
+        get_only_post=True,
+        data=lambda w, e: {"days": "7"},
+    ),
+    "campaigns:link-revoke": Row(
+        lambda w, e: {"slug": w.campaign.slug, "pk": w.a_binh_minh.pk},
+        post=OFFICE,
+        get_only_post=True,
+    ),
+    # Two-step verification: each person's own page and devices (no URL names a device); the
+    # QR code exists only while one's own setup is open (nobody's here); the second step of
+    # sign-in is public and sends anyone without a half-login away.
+    "twofactor:setup": Row(get=SIGNED_IN),
+    "twofactor:enable": Row(post=SIGNED_IN, get_only_post=True),
+    "twofactor:confirm": Row(
+        post=SIGNED_IN, get_only_post=True, data=lambda w, e: {"code": "123456"}
+    ),
+    "twofactor:disable": Row(
+        post=SIGNED_IN,
+        get_only_post=True,
+        data=lambda w, e: {"password": "s3cret-pass-phrase", "code": "123456"},
+    ),
+    "twofactor:qr": Row(get=NOBODY),
+    "twofactor:verify": Row(
+        get=EVERYONE, post=EVERYONE, public=True, data=lambda w, e: {"code": "123456"}
+    ),
 }
 
 
@@ -393,3 +698,79 @@ def test_who_gets_in(world: World, extra: Extra, name: str, method: str) -> None
         if before is not None and _fingerprint() != before:
             wrong.append(f"{person}: changed data")
     assert not wrong, f"POST {url}: " + "; ".join(wrong)
+
+
+# Personal links: an expired, a revoked and a forged link, as every person, at every address
+# under the link: the page (410 or 404), and the form script's JSON addresses, which answer 409
+# (the script's "stop and say why") for a link that is gone.
+LINK_KINDS = ("expired", "revoked", "forged")
+LINK_URLS = (
+    ("links:page", "get", False),
+    ("links:page", "post", False),
+    ("links:autosave", "post", True),
+    ("links:upload", "post", True),
+    ("links:file", "get", False),
+    ("links:thumb", "get", False),
+    ("links:remove-file", "post", True),
+    ("links:confirm-receipt", "post", False),
+    ("links:directive-document", "get", False),
+)
+
+
+def _dead_status(kind: str, json: bool) -> int:
+    if kind == "forged":
+        return 404
+    return 409 if json else 410
+
+
+@pytest.mark.parametrize("kind", LINK_KINDS)
+def test_who_gets_in_by_link(world: World, extra: Extra, kind: str) -> None:
+    """Such a link opens nothing, whoever holds it and whether signed in or not: never the
+    form, a file or the directive, and it changes nothing. The expired and revoked links are
+    the school's, whose report is not started and has a file and a directive, so that a link
+    let through would show or change something."""
+    live = _token(extra.link_path)
+    token = {
+        "expired": _token(extra.expired_link_path),
+        "revoked": _token(extra.revoked_link_path),
+        "forged": live[:5] + ("A" if live[5] != "A" else "B") + live[6:],
+    }[kind]
+    target = world.a_binh_minh if kind == "forged" else world.a_school
+    file_pk = _attached(target)
+    _sent(world, extra, target)
+    wrong: list[str] = []
+    for person in PEOPLE:
+        client = _client(world, extra, person)
+        before = _fingerprint()
+        for name, method, json in LINK_URLS:
+            kwargs: dict[str, Any] = {"token": token}
+            if name in ("links:file", "links:thumb", "links:remove-file"):
+                kwargs["file_pk"] = file_pk
+            url = reverse(name, kwargs=kwargs)
+            if method == "get":
+                response = client.get(url)
+            else:
+                response = client.post(url, _link_report(target))
+            if response.status_code != _dead_status(kind, json):
+                wrong.append(f"{person} {method} {name}: {response.status_code}")
+            if getattr(response, "streaming", False) or b'name="narrative"' in response.content:
+                wrong.append(f"{person} {method} {name}: sees the form or a file")
+        if _fingerprint() != before:
+            wrong.append(f"{person}: changed data")
+    assert not wrong, f"{kind} link: " + "; ".join(wrong)
+
+
+def test_a_link_opens_nothing_else(world: World, extra: Extra) -> None:
+    """A visitor who has just used a live link is still anonymous everywhere else."""
+    client = Client()
+    assert client.get(extra.link_path).status_code == 200
+    assert client.post(extra.link_path, _link_report(world.a_binh_minh)).status_code == 302
+    wrong: list[str] = []
+    for name, row in sorted(ROWS.items()):
+        if row.public:
+            continue
+        url = reverse(name, kwargs=row.kwargs(world, extra))
+        got = _outcome(row, client.get(url))
+        if got != "login":
+            wrong.append(f"{name}: {got}")
+    assert not wrong, "; ".join(wrong)

@@ -7,7 +7,10 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 def _common(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
@@ -33,9 +36,44 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--addr", default="127.0.0.1:8000", help="địa chỉ HOST:PORT")
     demo.add_argument("--no-serve", action="store_true", help="chỉ tạo dữ liệu, không chạy")
 
-    serve = sub.add_parser("serve", help="chạy máy chủ web (waitress)")
+    serve = sub.add_parser(
+        "serve", help="chạy máy chủ web (gunicorn nhiều tiến trình; waitress trên Windows)"
+    )
     serve.add_argument("--addr", default="127.0.0.1:8000", help="địa chỉ HOST:PORT")
-    serve.add_argument("--threads", type=int, default=8, help="số luồng xử lý")
+    serve.add_argument(
+        "--server",
+        choices=SERVERS,
+        default=None,
+        help="gunicorn (mặc định trên Linux, macOS) hoặc waitress (một tiến trình, mọi hệ thống)",
+    )
+    serve.add_argument(
+        "--workers",
+        type=_count(64),
+        default=None,
+        metavar="N",
+        help="số tiến trình (gunicorn); mặc định TONGHOP_WORKERS hoặc 2 × số lõi + 1, tối đa 8",
+    )
+    serve.add_argument(
+        "--threads",
+        type=_count(256),
+        default=None,
+        metavar="N",
+        help="số luồng mỗi tiến trình; mặc định TONGHOP_THREADS hoặc 4 (gunicorn), 8 (waitress)",
+    )
+    serve.add_argument(
+        "--graceful-timeout",
+        type=_count(3600),
+        default=None,
+        metavar="GIÂY",
+        help="thời gian cho các yêu cầu đang xử lý khi dừng; mặc định TONGHOP_GRACEFUL_TIMEOUT "
+        "hoặc 30",
+    )
+    serve.add_argument(
+        "--access-log",
+        action="store_true",
+        default=None,
+        help="ghi mỗi yêu cầu ra màn hình (mặc định TONGHOP_ACCESS_LOG, tắt)",
+    )
 
     worker = sub.add_parser("worker", help="chạy tiến trình nền (tổng hợp, nhắc việc)")
     worker.add_argument(
@@ -122,19 +160,193 @@ def _migrate() -> None:
 
 def _split_addr(addr: str) -> tuple[str, int]:
     host, _, port = addr.rpartition(":")
-    if not host or not port.isdigit():
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
         raise SystemExit(f"tonghop: địa chỉ không hợp lệ: {addr!r} (cần dạng HOST:PORT)")
     return host.strip("[]"), int(port)
 
 
-def _serve(addr: str, threads: int = 8) -> None:
+SERVERS = ("gunicorn", "waitress")
+
+
+def _count(limit: int) -> Callable[[str], int]:
+    """A whole number from 1 to `limit`: a typo such as `--workers 5000` must not fork 5000."""
+
+    def parse(raw: str) -> int:
+        try:
+            value = int(raw)
+        except ValueError:
+            value = 0
+        if not 1 <= value <= limit:
+            raise argparse.ArgumentTypeError(
+                f"cần một số nguyên từ 1 đến {limit}, không phải {raw[:40]!r}"
+            )
+        return value
+
+    return parse
+
+
+def _gunicorn_runs_here() -> bool:
+    """gunicorn forks worker processes: POSIX only. Windows (a laptop install) gets waitress."""
+    import importlib.util
+
+    return os.name == "posix" and importlib.util.find_spec("gunicorn") is not None
+
+
+def default_workers(cores: int) -> int:
+    """gunicorn's advice, twice the cores plus one, keeps every core busy while some workers
+    wait on the database; each worker holds its own Django (about 100 MB), so a large machine
+    stops at 8 unless TONGHOP_WORKERS asks for more."""
+    return max(2, min(2 * cores + 1, 8))
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+@dataclass(frozen=True)
+class ServerPlan:
+    """How `tonghop serve` and `tonghop demo` run the web server."""
+
+    server: str
+    host: str
+    port: int
+    workers: int
+    threads: int
+    graceful_timeout: int
+    access_log: bool
+
+    @property
+    def address(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+    def gunicorn_argv(self) -> list[str]:
+        """gunicorn through our own interpreter, as a list (never a shell string)."""
+        argv = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            self.address,
+            "--workers",
+            str(self.workers),
+            # Threads let one worker wait on the database for one request while serving others.
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(self.threads),
+            "--graceful-timeout",
+            str(self.graceful_timeout),
+            "--name",
+            "tonghop",
+            # The control socket's default path is shared by every gunicorn of the user.
+            "--no-control-socket",
+            "--error-logfile",
+            "-",
+        ]
+        if self.access_log:
+            argv += ["--access-logfile", "-"]
+        return [*argv, "tonghop.wsgi:application"]
+
+
+def _plan(addr: str, args: argparse.Namespace | None = None) -> ServerPlan:
+    from django.conf import settings
+
+    def option(name: str) -> Any:
+        return getattr(args, name, None) if args is not None else None
+
+    server = option("server") or ("gunicorn" if _gunicorn_runs_here() else "waitress")
+    if server == "gunicorn" and not _gunicorn_runs_here():
+        raise SystemExit(
+            "tonghop serve: gunicorn chỉ chạy trên Linux và macOS; dùng --server waitress"
+        )
+    host, port = _split_addr(addr)
+    workers = option("workers") or settings.TONGHOP_WORKERS or default_workers(_cores())
+    threads = option("threads") or settings.TONGHOP_THREADS or (4 if server == "gunicorn" else 8)
+    return ServerPlan(
+        server=server,
+        host=host,
+        port=port,
+        workers=workers if server == "gunicorn" else 1,
+        threads=threads,
+        graceful_timeout=option("graceful_timeout") or settings.TONGHOP_GRACEFUL_TIMEOUT,
+        access_log=bool(option("access_log") or settings.TONGHOP_ACCESS_LOG),
+    )
+
+
+def _announce(plan: ServerPlan) -> None:
+    processes = f"{plan.workers} tiến trình × {plan.threads} luồng"
+    print(
+        f"Đang phục vụ tại http://{plan.address}/  ({plan.server}, {processes}; Ctrl+C để dừng)",
+        flush=True,
+    )
+
+
+def _serve_waitress(plan: ServerPlan) -> None:
     from waitress import serve
 
     from tonghop.wsgi import application
 
-    host, port = _split_addr(addr)
-    print(f"Đang phục vụ tại http://{addr}/  (Ctrl+C để dừng)", flush=True)
-    serve(application, host=host, port=port, threads=threads, ident="tonghop")
+    try:
+        serve(application, host=plan.host, port=plan.port, threads=plan.threads, ident="tonghop")
+    except KeyboardInterrupt:  # Ctrl+C is how a laptop install is stopped, not an error
+        print("Đã dừng máy chủ.", flush=True)
+
+
+def _pin_environment() -> None:
+    """The server's processes read the same settings as this one, whatever their directory."""
+    from django.conf import settings
+
+    os.environ["TONGHOP_DATA_DIR"] = str(settings.DATA_DIR)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tonghop.settings")
+
+
+def _serve(plan: ServerPlan) -> None:
+    """`tonghop serve`: gunicorn replaces this process, so a service manager's signals (SIGTERM
+    to stop gracefully, SIGHUP to reload, SIGTTIN/SIGTTOU for more or fewer workers) reach its
+    master directly, and its workers fork from a clean interpreter, not from this command."""
+    _announce(plan)
+    if plan.server == "waitress":
+        _serve_waitress(plan)
+        return
+    _pin_environment()
+    argv = plan.gunicorn_argv()
+    os.execv(argv[0], argv)  # noqa: S606 - our own interpreter, arguments as a list
+
+
+def _serve_beside(plan: ServerPlan) -> int:
+    """The demo's server: gunicorn as a child, so this process stays to stop the worker after.
+
+    Ctrl+C reaches gunicorn by itself (one process group); SIGTERM sent to this process alone is
+    passed on. Either way gunicorn is waited for, within its graceful timeout."""
+    _announce(plan)
+    if plan.server == "waitress":
+        _serve_waitress(plan)
+        return 0
+    _pin_environment()
+    server = subprocess.Popen(plan.gunicorn_argv())  # noqa: S603 - our interpreter, a list
+
+    def forward(signum: int, _frame: object) -> None:
+        if server.poll() is None:
+            server.send_signal(signum)
+
+    previous = signal.signal(signal.SIGTERM, forward)
+    try:
+        return server.wait()
+    except KeyboardInterrupt:
+        try:
+            if server.poll() is None:
+                server.send_signal(signal.SIGTERM)
+            server.wait(timeout=plan.graceful_timeout + 5)
+        except (subprocess.TimeoutExpired, KeyboardInterrupt):
+            server.kill()
+            server.wait()
+        return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _demo(args: argparse.Namespace, data_dir: Path) -> int:
@@ -164,11 +376,10 @@ def _demo(args: argparse.Namespace, data_dir: Path) -> int:
         [sys.executable, "-m", "tonghop.cli", "--data", str(data_dir), "worker"]
     )
     try:
-        _serve(args.addr)
+        return _serve_beside(_plan(args.addr))
     finally:
         worker.send_signal(signal.SIGTERM)
         worker.wait(timeout=20)
-    return 0
 
 
 def _verify(argv: list[str]) -> int:
@@ -352,12 +563,13 @@ def main(argv: list[str] | None = None) -> int:
         _migrate()
         return 0
     if args.command == "serve":
-        _serve(args.addr, args.threads)
+        _serve(_plan(args.addr, args))
         return 0
     if args.command == "worker":
         from django.core.management import call_command
 
         from tonghop.reminders.worker import Ticker, interval_from_env, tick
+        from tonghop.resilience import run_task_worker
 
         options = ["--interval", str(args.interval), "--no-startup-delay"]
         if args.batch:
@@ -366,10 +578,12 @@ def main(argv: list[str] | None = None) -> int:
             call_command("db_worker", *options, "--batch")
             return 0
         # Reminders tick in a thread beside the task queue; several workers may run at once.
+        # Both outlive the database going away: the ticker logs and tries at its next tick, the
+        # task queue is started again after a pause.
         ticker = Ticker(interval_from_env())
         ticker.start()
         try:
-            call_command("db_worker", *options)
+            run_task_worker(*options)
         finally:
             ticker.stop()
         return 0

@@ -107,6 +107,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_tasks_db",
+    # Two-step verification (tonghop.twofactor): django-otp's devices, with their migrations.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "tonghop.orgs",
     "tonghop.documents",
     "tonghop.campaigns",
@@ -114,17 +118,25 @@ INSTALLED_APPS = [
     "tonghop.compilation",
     "tonghop.reminders",
     "tonghop.audit",
+    # After django-otp's apps: its admin module replaces their device admins.
+    "tonghop.twofactor",
+    "tonghop.links",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before everything that reads the database: a locked or unreachable database gives the
+    # 503 page ("try again in a few minutes, nothing was lost"), not a 500 (tonghop.resilience).
+    "tonghop.resilience.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "tonghop.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "tonghop.twofactor.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -150,6 +162,26 @@ TEMPLATES = [
 ]
 
 
+# SQLite: how long (seconds) a writer waits for another one to finish before giving up (the page
+# then says "busy, try again", see tonghop.resilience). A reporter's submission holds the lock
+# for milliseconds; the longest writers (a campaign created for thousands of units, the
+# worker's compilation) for a few seconds. 20 s covers those with room to spare, and stays
+# below gunicorn's 30 s worker timeout and a proxy's usual 60 s, so a person waiting on a lock
+# always gets an answer from tonghop, not from the proxy.
+TONGHOP_SQLITE_BUSY_TIMEOUT = env_positive("TONGHOP_SQLITE_BUSY_TIMEOUT", 20)
+
+
+def _sqlite_options() -> dict[str, Any]:
+    return {
+        # WAL lets readers go on while a report is written; IMMEDIATE takes the write lock at
+        # the start of a transaction, so two writers queue (up to the busy timeout) instead of
+        # failing; several server processes share one file this way.
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": TONGHOP_SQLITE_BUSY_TIMEOUT,
+    }
+
+
 def _databases() -> dict[str, Any]:
     url = os.environ.get("DATABASE_URL")
     if url:
@@ -157,18 +189,15 @@ def _databases() -> dict[str, Any]:
         # persistent connections (seconds) behind a pool-less server.
         max_age = env_int("TONGHOP_DB_CONN_MAX_AGE", 0)
         db: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=max_age))
+        if db["ENGINE"] == "django.db.backends.sqlite3":
+            # A SQLite file named by URL (sqlite:////path) is run like the data folder's own.
+            db["OPTIONS"] = {**_sqlite_options(), **db.get("OPTIONS", {})}
         return {"default": db}
     return {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": DATA_DIR / "tonghop.sqlite3",
-            "OPTIONS": {
-                # WAL lets readers go on while a report is written; IMMEDIATE takes the write
-                # lock at the start of a transaction, so two writers queue instead of failing.
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-            },
+            "OPTIONS": _sqlite_options(),
             # Tests use a file too, not shared-cache memory: its table locks would make the
             # concurrency tests fail where a real install waits its turn.
             # One file per test process, so parallel runs never share (and delete) it.
@@ -199,6 +228,13 @@ AUTHENTICATION_BACKENDS = ["tonghop.audit.backends.ThrottledModelBackend"]
 TONGHOP_LOGIN_ATTEMPTS = env_positive("TONGHOP_LOGIN_ATTEMPTS", 5)
 TONGHOP_LOGIN_IP_ATTEMPTS = env_positive("TONGHOP_LOGIN_IP_ATTEMPTS", TONGHOP_LOGIN_ATTEMPTS)
 TONGHOP_LOGIN_LOCK_MINUTES = env_positive("TONGHOP_LOGIN_LOCK_MINUTES", 15)
+
+# Two-step verification (tonghop.twofactor) is offered to everyone; this makes it compulsory
+# for office staff (specialists, heads, administrators), who are sent to its page until it is on.
+TONGHOP_REQUIRE_2FA_FOR_STAFF = env_bool("TONGHOP_REQUIRE_2FA_FOR_STAFF", False)
+OTP_TOTP_ISSUER = "tonghop"
+# Administrators may reset a person's devices, never read their secret or backup codes.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -270,6 +306,9 @@ TONGHOP_MAX_UPLOAD_BYTES = env_int("TONGHOP_MAX_UPLOAD_MB", 50) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 TONGHOP_INTAKE_TIMEOUT = env_int("TONGHOP_INTAKE_TIMEOUT", 900)
 TONGHOP_INTAKE_MEMORY_MB = env_int("TONGHOP_INTAKE_MEMORY_MB", 2048)
+# Files a unit attaches to its report (reports.attachments): the largest one, and how many.
+TONGHOP_ATTACHMENT_MAX_BYTES = env_positive("TONGHOP_ATTACHMENT_MAX_MB", 20) * 1024 * 1024
+TONGHOP_ATTACHMENTS_PER_REPORT = env_positive("TONGHOP_ATTACHMENTS_PER_REPORT", 20)
 # PEM or DER certificates of the roots that make a signature "trusted" (e.g. the Government
 # CA's root), comma separated.
 TONGHOP_TRUST_ROOTS = env_list("TONGHOP_TRUST_ROOTS", "")
@@ -289,6 +328,21 @@ if _task_backend not in _TASK_BACKENDS:
         f"TONGHOP_TASKS must be one of {', '.join(_TASK_BACKENDS)}, not {_task_backend!r}"
     )
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[_task_backend], "QUEUES": ["default"]}}
+
+# The web server of `tonghop serve` (gunicorn; waitress on Windows): worker processes (0: twice
+# the cores plus one, at most 8), threads in each (0: 4 per gunicorn worker, 8 for waitress's
+# single process), seconds a stopping worker has to finish the requests it holds, and one line
+# per request on the console (off by default: the proxy in front logs them already).
+TONGHOP_WORKERS = env_int("TONGHOP_WORKERS", 0)
+TONGHOP_THREADS = env_int("TONGHOP_THREADS", 0)
+for _name, _count, _most in (
+    ("TONGHOP_WORKERS", TONGHOP_WORKERS, 64),
+    ("TONGHOP_THREADS", TONGHOP_THREADS, 256),
+):
+    if not 0 <= _count <= _most:
+        raise ImproperlyConfigured(f"{_name} must be 0 (automatic) to {_most}, not {_count}")
+TONGHOP_GRACEFUL_TIMEOUT = env_positive("TONGHOP_GRACEFUL_TIMEOUT", 30)
+TONGHOP_ACCESS_LOG = env_bool("TONGHOP_ACCESS_LOG", False)
 
 # Mail: SMTP in production; the demo writes messages as files into DATA/outbox, so reminders
 # and reports can be read without a mail server.

@@ -5,15 +5,22 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
 from tonghop import views
+from tonghop.campaigns import form_views, unit_views
 from tonghop.campaigns import views as campaign_views
 from tonghop.compilation import views as compilation_views
 from tonghop.documents import views as document_views
+from tonghop.links import views as link_views
 from tonghop.reports import views as report_views
 
 reports_patterns = (
     [
         path("", report_views.my_assignments, name="mine"),
         path("<int:pk>/", report_views.report_form, name="form"),
+        path("<int:pk>/autosave/", report_views.autosave, name="autosave"),
+        path("<int:pk>/files/", report_views.upload, name="upload"),
+        path("<int:pk>/files/<int:file_pk>/", report_views.attachment_file, name="file"),
+        path("<int:pk>/files/<int:file_pk>/thumb/", report_views.attachment_thumb, name="thumb"),
+        path("<int:pk>/files/<int:file_pk>/remove/", report_views.remove_file, name="remove-file"),
     ],
     "reports",
 )
@@ -22,6 +29,20 @@ campaign_patterns = (
     [
         path("", campaign_views.campaign_list, name="list"),
         path("new/", campaign_views.campaign_new, name="new"),
+        # Form templates, and the units of an open campaign (before "<slug>/", which would
+        # otherwise take "templates" as a campaign).
+        path("templates/", campaign_views.template_list, name="templates"),
+        path("templates/<int:pk>/", campaign_views.template_detail, name="template"),
+        path("<slug:slug>/save-template/", campaign_views.template_save, name="template-save"),
+        path("<slug:slug>/units/", unit_views.units, name="units"),
+        path("<slug:slug>/units/add/", unit_views.units_add, name="units-add"),
+        path("<slug:slug>/units/<int:pk>/remove/", unit_views.units_remove, name="units-remove"),
+        path("<slug:slug>/units/import/", unit_views.units_import, name="units-import"),
+        path(
+            "<slug:slug>/units/import/<uuid:uid>/",
+            unit_views.units_import_confirm,
+            name="units-import-confirm",
+        ),
         path("<slug:slug>/", campaign_views.campaign_detail, name="detail"),
         path("<slug:slug>/missing/", campaign_views.missing_units, name="missing"),
         path("<slug:slug>/export.<str:fmt>", campaign_views.export_reports, name="export"),
@@ -32,6 +53,39 @@ campaign_patterns = (
             name="review-step",
         ),
         path("<slug:slug>/units/<int:pk>/extend/", campaign_views.extend, name="extend"),
+        path("<slug:slug>/units/<int:pk>/link/issue/", link_views.issue, name="link-issue"),
+        path("<slug:slug>/units/<int:pk>/link/revoke/", link_views.revoke, name="link-revoke"),
+        # The campaign's form: fields, rules across fields, versions (campaigns/form_views.py).
+        path("<slug:slug>/form/", form_views.form_page, name="form"),
+        path("<slug:slug>/form/fields/new/", form_views.indicator_new, name="form-indicator-new"),
+        path(
+            "<slug:slug>/form/fields/<int:pk>/",
+            form_views.indicator_edit,
+            name="form-indicator-edit",
+        ),
+        path(
+            "<slug:slug>/form/fields/<int:pk>/move/",
+            form_views.indicator_move,
+            name="form-indicator-move",
+        ),
+        path(
+            "<slug:slug>/form/fields/<int:pk>/remove/",
+            form_views.indicator_remove,
+            name="form-indicator-remove",
+        ),
+        path("<slug:slug>/form/rules/new/", form_views.rule_new, name="form-rule-new"),
+        path("<slug:slug>/form/rules/<int:pk>/", form_views.rule_edit, name="form-rule-edit"),
+        path("<slug:slug>/form/rules/<int:pk>/move/", form_views.rule_move, name="form-rule-move"),
+        path(
+            "<slug:slug>/form/rules/<int:pk>/remove/",
+            form_views.rule_remove,
+            name="form-rule-remove",
+        ),
+        path(
+            "<slug:slug>/form/versions/<int:number>/",
+            form_views.version_detail,
+            name="form-version",
+        ),
     ],
     "campaigns",
 )
@@ -78,6 +132,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/login/", views.login, name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/2fa/", include("tonghop.twofactor.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("health/", views.health, name="health"),
     path("reports/", include(reports_patterns)),
@@ -89,5 +144,10 @@ urlpatterns = [
     path("news/", include(news_patterns)),
     path("verify/", compilation_views.verify, name="verify"),
     path("audit/", include("tonghop.audit.urls")),
+    path("l/", include("tonghop.links.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# A database that is locked or away when met outside a view (a middleware saving the session)
+# still gets the 503 page of tonghop.resilience; any other error gets Django's 500.
+handler500 = "tonghop.resilience.server_error"

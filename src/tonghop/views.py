@@ -1,19 +1,22 @@
-"""Pages that belong to no single app: the start page, sign-in, and friendly error pages."""
+"""Pages that belong to no single app: the start page, sign-in (its first step; the second is
+in tonghop.twofactor), and friendly error pages."""
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from tonghop.audit import throttle
 from tonghop.audit.backends import LOCK_ATTRIBUTE
 from tonghop.orgs.models import User
+from tonghop.twofactor import actions as twofactor
+from tonghop.twofactor import pending
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -27,29 +30,51 @@ def home(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(request, "no_role.html", {})
 
 
+class _SignInView(auth_views.LoginView):
+    """Django's sign-in, with a second step for people who turned on two-step verification:
+    their correct password opens only a half-login (tonghop.twofactor.pending); login() happens
+    after the code."""
+
+    redirect_authenticated_user = True
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        user = form.get_user()
+        assert isinstance(user, User)
+        if twofactor.has_second_step(user):
+            backend = getattr(user, "backend", settings.AUTHENTICATION_BACKENDS[0])
+            pending.start(self.request, user, backend, self.get_redirect_url())
+            return redirect("twofactor:verify")
+        response = super().form_valid(form)
+        self.request.session[pending.CHECKED_KEY] = "password"
+        if not twofactor.required_for(user) and user.office_units().exists():
+            messages.info(
+                self.request,
+                _(
+                    "Protect the office's data: turn on two-step verification "
+                    "(Two-step verification, in the top bar)."
+                ),
+            )
+        assert isinstance(response, HttpResponse)
+        return response
+
+
 def login(request: HttpRequest) -> HttpResponse:
     # A "next" on the login page means a signed-out visitor hit a page, most often because the
     # session expired while a form was open: say so, instead of a bare login form.
     expired = bool(request.GET.get("next")) and not request.user.is_authenticated
-    view = auth_views.LoginView.as_view(
-        redirect_authenticated_user=True, extra_context={"session_expired": expired}
-    )
+    view = _SignInView.as_view(extra_context={"session_expired": expired})
     response = view(request)
     assert isinstance(response, HttpResponse)
     # The sign-in failed: say so plainly when this name or address is now locked, by this attempt
     # or before it (then the password was not even checked; tonghop.audit.backends).
     lock = getattr(request, LOCK_ATTRIBUTE, None)
     if request.method == "POST" and response.status_code == 200 and lock is not None:
-        return _locked(request, lock)
+        return locked_page(request, str(twofactor.Locked(lock)))
     return response
 
 
-def _locked(request: HttpRequest, lock: throttle.Lock) -> HttpResponse:
-    until = formats.time_format(timezone.localtime(lock.until), "H:i")
-    message = _(
-        "Too many failed sign-in attempts. Sign-in is locked until %(time)s; "
-        "please try again after that time."
-    ) % {"time": until}
+def locked_page(request: HttpRequest, message: str) -> HttpResponse:
+    """The sign-in page saying until when sign-in is locked (also after too many wrong codes)."""
     context = {
         "form": AuthenticationForm(request),
         "locked_message": message,

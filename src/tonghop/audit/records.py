@@ -63,8 +63,14 @@ def _lock_details(lock: Lock | None) -> dict[str, Any]:
     return {} if lock is None else {"locked_until": lock.until.isoformat(), "locked_by": lock.by}
 
 
+# Set on the request by a sign-in that has more to tell before it calls login() (two-step
+# verification: which second step was used).
+SIGN_IN_DETAILS_ATTRIBUTE = "tonghop_sign_in_details"
+
+
 def signed_in(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
-    record(Action.SIGN_IN, request=request, actor=user, subject=user)
+    details = getattr(request, SIGN_IN_DETAILS_ATTRIBUTE, None)
+    record(Action.SIGN_IN, request=request, actor=user, subject=user, details=details)
 
 
 def signed_out(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:

@@ -1,4 +1,11 @@
-"""Ready-made forms a campaign can start from. The seed directive's form is the first."""
+"""Ready-made forms a campaign can start from. The seed directive's form is the first.
+
+These are the built-in templates: offered to every office beside its own FormTemplate rows, and
+kept here in code rather than seeded as rows, so that they are the same in every deployment,
+their names follow the language of the page, an upgrade improves them everywhere, and no office
+can retire or change them for another. An office that wants its own version starts a campaign
+from one, edits the form, and saves it as a template.
+"""
 
 from __future__ import annotations
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import tempfile
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -27,12 +28,34 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from tonghop.access import signed_in_user
+from tonghop.campaigns import actions as campaign_actions
 from tonghop.campaigns import dashboard
-from tonghop.campaigns.actions import create_campaign, spec_from_form
-from tonghop.campaigns.forms import CampaignForm, initial_from_document
-from tonghop.campaigns.models import Assignment, Campaign, DisplayStatus, State
+from tonghop.campaigns.actions import (
+    ActionError,
+    IndicatorSpec,
+    UnitListChanged,
+    create_campaign,
+    spec_from_form,
+)
+from tonghop.campaigns.forms import (
+    CampaignForm,
+    TemplateForm,
+    form_for,
+    initial_from_campaign,
+    initial_from_document,
+)
+from tonghop.campaigns.models import (
+    Assignment,
+    Campaign,
+    DisplayStatus,
+    FormTemplate,
+    IndicatorKind,
+    State,
+)
 from tonghop.campaigns.presets import PRESETS
+from tonghop.campaigns.unit_import import MAX_BYTES, ImportFileError, Plan, preview_rows, read_table
 from tonghop.documents.models import Document
+from tonghop.orgs.models import Unit
 from tonghop.reports import actions, export
 from tonghop.reports.forms import ReturnForm, VersionForm
 from tonghop.reports.history import history
@@ -178,7 +201,7 @@ def review(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     report = Report.objects.filter(assignment=assignment).first()
     indicators = list(assignment.campaign.indicators.all())
     values = report.values if report else {}
-    rows = [(indicator, values.get(indicator.code)) for indicator in indicators]
+    rows = [(i, i.display_value(values.get(i.code))) for i in indicators]
     context = {
         "assignment": assignment,
         "campaign": assignment.campaign,
@@ -239,47 +262,297 @@ def review_step(request: HttpRequest, slug: str, pk: int, step: str) -> HttpResp
 @login_required
 @require_http_methods(["GET", "POST"])
 def campaign_new(request: HttpRequest) -> HttpResponse:
-    """A campaign from scratch, or pre-filled from a registered document (?document=UID)."""
+    """A campaign from scratch, pre-filled from a registered document (?document=UID), or as a
+    copy of another (?copy=SLUG). Its units come from the picker and, if the office wishes,
+    from a unit list file, previewed on this same page before anything changes."""
     user = signed_in_user(request)
     offices = user.office_units()
     if not offices.exists():
         raise Http404
-    document: Document | None = None
-    uid = request.GET.get("document") or request.POST.get("document") or ""
-    if uid:
-        try:
-            document = Document.objects.for_office_staff(user).get(uid=uid)
-        except (Document.DoesNotExist, ValidationError):
-            raise Http404 from None
+    document = _document_from(request)
+    copy_of = _copy_from(request)
     initial: dict[str, object] = {}
     notes: list[str] = []
     if document is not None:
         initial, notes = initial_from_document(document)
-    form = CampaignForm(offices, request.POST or None, initial=initial)
+    elif copy_of is not None:
+        initial, notes = initial_from_campaign(copy_of)
+    page = _NewPage(request, document, copy_of, notes)
+    if request.method != "POST":
+        return page.render(CampaignForm(user, offices, initial=initial, copy_of=copy_of))
+    action = request.POST.get("action", "create")
+    if action == "discard-list":
+        kept = {**CampaignForm.initial_from(request.POST), "unit_list": "", "unit_list_digest": ""}
+        return page.render(CampaignForm(user, offices, initial=kept, copy_of=copy_of))
+    if action == "preview" or request.FILES.get("unit_file"):
+        return _preview_unit_list(request, page)
+    form = CampaignForm(user, offices, request.POST, request.FILES, copy_of=copy_of)
+    if not form.is_valid():
+        return page.render(form, plan=_posted_plan(request, form), status=400)
+    office = form.cleaned_data["office"]
+    unit_list = None
+    if form.cleaned_data.get("unit_list"):
+        try:
+            unit_list = campaign_actions.usable_unit_import(
+                str(form.cleaned_data["unit_list"]), user, office, None
+            )
+        except ActionError as exc:
+            form.add_error("unit_file", str(exc))
+            return page.render(form, status=400)
+    plan = campaign_actions.plan_unit_import(unit_list) if unit_list else None
+    units = form.chosen_units(office)
+    indicators: tuple[IndicatorSpec, ...] = ()
+    rules: tuple[dict[str, Any], ...] = ()
+    try:
+        indicators, rules = form_for(form.cleaned_data["preset"], user)
+    except ActionError as exc:
+        form.add_error("preset", str(exc))
+    if not units and not (plan and plan.usable):
+        form.add_error("units", _("Choose at least one unit, or import a unit list."))
+    if not form.is_valid():
+        return page.render(form, plan=plan, status=400)
+    if action == "check":
+        return page.render(form, plan=plan, chosen=units)
+    try:
+        campaign = create_campaign(
+            office,
+            spec_from_form(form.cleaned_data, indicators, rules),
+            units,
+            by=user,
+            source_document=document,
+            unit_list=unit_list,
+            expected_digest=form.cleaned_data.get("unit_list_digest") or "",
+        )
+    except UnitListChanged as exc:
+        # Show the list as it would now be applied, with the digest of what is shown.
+        data = request.POST.copy()
+        data["unit_list_digest"] = exc.plan.digest()
+        form = CampaignForm(user, offices, data, copy_of=copy_of)
+        form.is_valid()
+        form.add_error(None, str(exc))
+        return page.render(form, plan=exc.plan, status=409)
+    except ActionError as exc:
+        form.add_error(None, str(exc))
+        return page.render(form, plan=plan, status=400)
+    count = campaign.assignments.count()
+    messages.success(
+        request,
+        _(
+            "The campaign was created and handed to %(count)s units. Check who can be reached, "
+            "then send them the directive."
+        )
+        % {"count": count},
+    )
+    # Starting a campaign means sending the directive (ND 30 Art. 21): the next page shows who
+    # gets it by email, in the app only, or must be phoned, before anything is sent.
+    return redirect("reminders:directive", slug=campaign.slug)
+
+
+class _NewPage:
+    """The new-campaign page, drawn with whatever the step produced."""
+
+    def __init__(
+        self,
+        request: HttpRequest,
+        document: Document | None,
+        copy_of: Campaign | None,
+        notes: list[str],
+    ) -> None:
+        self.request, self.document, self.copy_of, self.notes = request, document, copy_of, notes
+
+    def render(
+        self,
+        form: CampaignForm,
+        *,
+        plan: Plan | None = None,
+        chosen: list[Unit] | None = None,
+        list_error: str = "",
+        status: int = 200,
+    ) -> HttpResponse:
+        context = {
+            "form": form,
+            "document": self.document,
+            "copy_of": self.copy_of,
+            "notes": self.notes,
+            "plan": plan,
+            "rows": preview_rows(plan, _office_name(form)) if plan else [],
+            "chosen": chosen,
+            "chosen_count": _chosen_count(chosen, plan),
+            "list_error": list_error,
+        }
+        return TemplateResponse(self.request, "campaigns/campaign_new.html", context, status=status)
+
+
+def _office_name(form: CampaignForm) -> str:
+    office = form.cleaned_data.get("office") if hasattr(form, "cleaned_data") else None
+    if isinstance(office, Unit):
+        return office.name
+    offices = form.picker_offices
+    wanted = str(form["office"].value() or "")
+    return next((o.name for o in offices if str(o.pk) == wanted), offices[0].name)
+
+
+def _chosen_count(chosen: list[Unit] | None, plan: Plan | None) -> int:
+    codes = {unit.code.lower() for unit in chosen or []}
+    codes.update(row.code for row in (plan.usable if plan else []))
+    return len(codes)
+
+
+def _document_from(request: HttpRequest) -> Document | None:
+    uid = request.GET.get("document") or request.POST.get("document") or ""
+    if not uid:
+        return None
+    try:
+        return Document.objects.for_office_staff(signed_in_user(request)).get(uid=uid)
+    except (Document.DoesNotExist, ValidationError):
+        raise Http404 from None
+
+
+def _copy_from(request: HttpRequest) -> Campaign | None:
+    slug = request.GET.get("copy") or request.POST.get("copy") or ""
+    if not slug:
+        return None
+    return _get_campaign_for_staff(request, slug)
+
+
+def _posted_plan(request: HttpRequest, form: CampaignForm) -> Plan | None:
+    """The preview of the unit list a page carries, to draw it again beside the errors."""
+    uid, office = form.cleaned_data.get("unit_list"), form.cleaned_data.get("office")
+    if not uid or office is None:
+        return None
+    try:
+        found = campaign_actions.usable_unit_import(str(uid), signed_in_user(request), office, None)
+    except ActionError:
+        return None
+    return campaign_actions.plan_unit_import(found)
+
+
+def _preview_unit_list(request: HttpRequest, page: _NewPage) -> HttpResponse:
+    """Read the unit list sent with the page, keep it on the server, show what it would do."""
+    user = signed_in_user(request)
+    offices = user.office_units()
+    kept = CampaignForm.initial_from(request.POST)
+    form = CampaignForm(user, offices, initial=kept, copy_of=page.copy_of)
+    office = offices.filter(pk=_int(request.POST.get("office"))).first()
+    upload = request.FILES.get("unit_file")
+    if office is None:
+        return page.render(form, list_error=_("Choose the office first."), status=400)
+    if upload is None:
+        return page.render(form, list_error=_("Choose a file first."), status=400)
+    if upload.size is not None and upload.size > MAX_BYTES:
+        return page.render(form, list_error=_("The file is too large: at most 2 MB."), status=400)
+    try:
+        table = read_table(upload.read(MAX_BYTES + 1), upload.name or "")
+    except ImportFileError as exc:
+        return page.render(form, list_error=str(exc), status=400)
+    unit_list, plan = campaign_actions.store_unit_import(office, table, upload.name or "", by=user)
+    form.initial.update(unit_list=str(unit_list.uid), unit_list_digest=plan.digest())
+    return page.render(form, plan=plan)
+
+
+def _int(value: object) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        return 0
+
+
+# --- Form templates ---------------------------------------------------------------------------
+
+
+def _get_template_for_staff(request: HttpRequest, pk: int) -> FormTemplate:
+    """The only way a template view reaches a template: through the user's own offices."""
+    queryset = FormTemplate.objects.for_office_staff(signed_in_user(request))
+    return get_object_or_404(queryset.select_related("office", "created_by"), pk=pk)
+
+
+@login_required
+@require_safe
+def template_list(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    if not user.office_units().exists():
+        raise Http404
+    templates = list(
+        FormTemplate.objects.for_office_staff(user).select_related("office", "created_by")
+    )
+    context = {
+        "builtins": [(name, items) for name, items in PRESETS.values()],
+        "templates": [t for t in templates if t.is_active],
+        "retired": [t for t in templates if not t.is_active],
+    }
+    return TemplateResponse(request, "campaigns/template_list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One template: its indicators; rename it, retire it or take it back into use."""
+    template = _get_template_for_staff(request, pk)
+    user = signed_in_user(request)
+    form = TemplateForm(
+        request.POST if request.POST.get("action") == "rename" else None,
+        initial={"name": template.name, "description": template.description},
+    )
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            _name, indicators = PRESETS[form.cleaned_data["preset"]]
-            units = form.units()
-            if not units:
-                form.add_error("unit_kinds", _("No unit of these kinds in the office's tree."))
-            else:
-                campaign = create_campaign(
-                    form.cleaned_data["office"],
-                    spec_from_form(form.cleaned_data, indicators),
-                    units,
-                    by=user,
-                    source_document=document,
-                )
+        action = request.POST.get("action")
+        try:
+            if action in ("retire", "restore"):
+                campaign_actions.set_template_active(template.pk, action == "restore", by=user)
                 messages.success(
                     request,
-                    _("The campaign was created and handed to %(count)s units.")
-                    % {"count": len(units)},
+                    _("The template is back in use.")
+                    if action == "restore"
+                    else _("The template was retired: it is no longer offered."),
                 )
-                return redirect("campaigns:detail", slug=campaign.slug)
+                return redirect("campaigns:template", pk=template.pk)
+            if action == "rename" and form.is_valid():
+                campaign_actions.rename_template(
+                    template.pk,
+                    form.cleaned_data["name"],
+                    form.cleaned_data["description"],
+                    by=user,
+                )
+                messages.success(request, _("The template was saved."))
+                return redirect("campaigns:template", pk=template.pk)
+        except ActionError as exc:
+            messages.error(request, str(exc))
         status = 400
-    context = {"form": form, "document": document, "notes": notes}
-    return TemplateResponse(request, "campaigns/campaign_new.html", context, status=status)
+    kinds = dict(IndicatorKind.choices)
+    try:
+        specs, damaged = campaign_actions.specs_from_template(template), ""
+    except ActionError as exc:
+        specs, damaged = (), str(exc)
+    indicators = [(spec, kinds.get(spec.kind, spec.kind)) for spec in specs]
+    context = {"template": template, "indicators": indicators, "damaged": damaged, "form": form}
+    return TemplateResponse(request, "campaigns/template_detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def template_save(request: HttpRequest, slug: str) -> HttpResponse:
+    """Keep this campaign's form as a template of its office."""
+    campaign = _get_campaign_for_staff(request, slug)
+    form = TemplateForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, str(message))
+        return redirect("campaigns:detail", slug=slug)
+    try:
+        template = campaign_actions.save_template(
+            campaign,
+            form.cleaned_data["name"],
+            form.cleaned_data["description"],
+            by=signed_in_user(request),
+        )
+    except ActionError as exc:
+        messages.error(request, str(exc))
+        return redirect("campaigns:detail", slug=slug)
+    messages.success(
+        request, _("The form was saved as the template “%(name)s”.") % {"name": template.name}
+    )
+    return redirect("campaigns:template", pk=template.pk)
 
 
 EXPORT_FORMATS = ("csv", "xlsx")

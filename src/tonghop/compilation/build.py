@@ -45,7 +45,9 @@ def _date_vi(day: dt.date) -> str:
 def collect(campaign: Campaign) -> tuple[Totals, list[UnitRow], list[str], list[str]]:
     """Totals over submitted and accepted reports; the units missing; the units late."""
     indicators = [
-        IndicatorInfo(i.code, i.label, i.kind, i.aggregation, i.unit_of_measure)
+        IndicatorInfo(
+            i.code, i.label, i.kind, i.aggregation, i.unit_of_measure, tuple(i.choices or ())
+        )
         for i in campaign.indicators.all()
     ]
     # Plain values, not model objects: a province's campaign has 10,000 of each.
@@ -216,17 +218,27 @@ def build_document(
 
     figure_rows = []
     list_blocks: list[Block] = []
-    for position, total in enumerate(totals.totals, start=1):
+    # The table numbers its own rows: indicators listed in words below leave no gap.
+    position = 0
+    for total in totals.totals:
         info = total.indicator
-        if info.is_numeric or info.aggregation == "count":
+        if info.mode == "options":
+            # A choice: the units answering, then one line per option with its units.
+            position += 1
+            figure_rows.append((str(position), info.label, "", "", str(total.answered)))
+            figure_rows.extend(
+                ("", f"- {option}", "đơn vị", format_number(count), "")
+                for option, count in total.counts
+            )
+        elif info.is_numeric or info.mode in ("count", "yes", "files"):
+            label, unit = info.label, info.unit_of_measure
+            if info.mode == "yes":
+                label, unit = f"{label} (số đơn vị trả lời “Có”)", unit or "đơn vị"
+            elif info.mode == "files":
+                unit = unit or "tệp"
+            position += 1
             figure_rows.append(
-                (
-                    str(position),
-                    info.label,
-                    info.unit_of_measure,
-                    format_number(total.value),
-                    str(total.answered),
-                )
+                (str(position), label, unit, format_number(total.value), str(total.answered))
             )
         elif total.items:
             list_blocks.append(Paragraph(f"{info.label}:", bold=True))

@@ -6,6 +6,7 @@ the rounding noise of floats.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -16,13 +17,29 @@ from typing import Any
 class IndicatorInfo:
     code: str
     label: str
-    kind: str  # "integer" | "decimal" | "text" | "long_text"
+    # "integer" | "decimal" | "text" | "long_text" | "yes_no" | "choice" | "date" | "link" |
+    # "file"
+    kind: str
     aggregation: str  # "sum" | "count" | "average" | "list"
     unit_of_measure: str = ""
+    choices: tuple[str, ...] = ()  # the options of a choice, in the form's order
 
     @property
     def is_numeric(self) -> bool:
         return self.kind in ("integer", "decimal")
+
+    @property
+    def mode(self) -> str:
+        """How the indicator is totalled, whatever odd aggregation an old form gave it:
+        "number" (sum, average or count of figures), "yes" (units answering yes), "options"
+        (units per option), "files" (number of files), "count" (units answering) or "list"."""
+        if self.is_numeric:
+            return "list" if self.aggregation == "list" else "number"
+        if self.kind == "file":
+            return "files"
+        if self.kind in ("yes_no", "choice") and self.aggregation != "list":
+            return "yes" if self.kind == "yes_no" else "options"
+        return "count" if self.aggregation == "count" else "list"
 
 
 @dataclass(frozen=True)
@@ -40,6 +57,8 @@ class IndicatorTotal:
     value: Decimal | int | None  # None when no unit answered a numeric indicator
     answered: int  # units that gave a value
     items: tuple[tuple[str, str], ...] = ()  # (unit, text) for list indicators
+    # (option, units that chose it) for a choice counted per option, in the form's order.
+    counts: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass
@@ -94,18 +113,20 @@ class _Sum:
 
 
 def compute_totals(indicators: Iterable[IndicatorInfo], rows: Sequence[UnitRow]) -> Totals:
-    """Totals over all rows, and subtotals by unit group (commune, school, agency…).
+    """Totals over all rows, and subtotals of the figures by unit group (commune, school…).
 
     One pass over the rows: a province's campaign has 10,000 reports of 30 figures, and each
     value is read once for the total and its group's subtotal together.
     """
     infos = tuple(indicators)
     result = Totals(indicators=infos, units=len(rows))
-    numeric = [info for info in infos if info.is_numeric and info.aggregation != "list"]
-    textual = [info for info in infos if info not in numeric]
+    numeric = [info for info in infos if info.mode == "number"]
+    others = [info for info in infos if info.mode != "number"]
     overall = {info.code: _Sum() for info in numeric}
     groups: dict[str, dict[str, _Sum]] = {}
-    items: dict[str, list[tuple[str, str]]] = {info.code: [] for info in textual}
+    items: dict[str, list[tuple[str, str]]] = {info.code: [] for info in others}
+    # For "yes": units answering yes; "options": units per option; "files": files.
+    tallies: dict[str, dict[str, int]] = {info.code: {} for info in others}
     for row in rows:
         values = row.values
         group = groups.get(row.group)
@@ -117,24 +138,64 @@ def compute_totals(indicators: Iterable[IndicatorInfo], rows: Sequence[UnitRow])
                 continue
             overall[info.code].add(value)
             group[info.code].add(value)
-        for info in textual:
+        for info in others:
             value = values.get(info.code)
-            if value is not None and value != "":
-                items[info.code].append((row.unit_name, str(value)))
+            if value is None or value == "" or value == []:
+                continue
+            mode = info.mode
+            if mode == "list" or mode == "count":
+                items[info.code].append((row.unit_name, format_value(value, info.kind)))
+                continue
+            tally = tallies[info.code]
+            if mode == "yes":
+                answer = _yes(value)
+                if answer is None:
+                    continue
+                tally["yes"] = tally.get("yes", 0) + answer
+            elif mode == "options":
+                tally[str(value)] = tally.get(str(value), 0) + 1
+            else:
+                files = len(value) if isinstance(value, list) else 0
+                if not files:
+                    continue
+                tally["files"] = tally.get("files", 0) + files
+            tally[""] = tally.get("", 0) + 1  # units answering
     for info in infos:
         if info.code in overall:
             result.totals.append(overall[info.code].result(info))
+            continue
+        found, tally = items[info.code], tallies[info.code]
+        answered = tally.get("", 0)
+        if info.mode == "count":
+            result.totals.append(IndicatorTotal(info, len(found), len(found)))
+        elif info.mode == "list":
+            result.totals.append(IndicatorTotal(info, None, len(found), tuple(found)))
+        elif info.mode == "yes":
+            result.totals.append(IndicatorTotal(info, tally.get("yes", 0), answered))
+        elif info.mode == "files":
+            result.totals.append(IndicatorTotal(info, tally.get("files", 0), answered))
         else:
-            found = items[info.code]
-            if info.aggregation == "count":
-                result.totals.append(IndicatorTotal(info, len(found), len(found)))
-            else:
-                result.totals.append(IndicatorTotal(info, None, len(found), tuple(found)))
+            # The form's options in its order, then any answer no longer among them.
+            options = list(info.choices) + sorted(set(tally) - set(info.choices) - {""})
+            counts = tuple((option, tally.get(option, 0)) for option in options)
+            result.totals.append(IndicatorTotal(info, answered, answered, counts=counts))
     for name, sums in groups.items():
         result.by_group[name] = [
             sums[info.code].result(info) for info in infos if info.code in sums
         ]
     return result
+
+
+def _yes(value: Any) -> int | None:
+    """1 for a yes, 0 for a no, None for anything else (a yes/no is stored as bool)."""
+    if isinstance(value, bool):
+        return int(value)
+    text = str(value).strip().lower()
+    if text in ("true", "yes", "có", "1"):
+        return 1
+    if text in ("false", "no", "không", "0"):
+        return 0
+    return None
 
 
 def format_number(value: Decimal | int | None) -> str:
@@ -150,9 +211,34 @@ def format_number(value: Decimal | int | None) -> str:
     return f"{sign}{whole},{fraction}" if fraction else f"{sign}{whole}"
 
 
-def format_value(value: Any) -> str:
-    """A stored value as the report prints it: numbers Vietnamese style, blanks as a dash."""
+# Kinds whose answers are text even when they look like numbers ("2025", a choice "1").
+TEXT_KINDS = frozenset({"text", "long_text", "choice", "link"})
+
+
+def format_value(value: Any, kind: str = "") -> str:
+    """A stored value as the report prints it (in Vietnamese, like the whole report): numbers
+    Vietnamese style, yes/no as Có/Không, dates as dd/mm/yyyy, files as their number, blanks
+    as a dash. Without the kind, a value that reads as a number is printed as one."""
+    if value is None or value == "" or value == []:
+        return "-"
+    if isinstance(value, bool):
+        return "Có" if value else "Không"
+    if isinstance(value, list):
+        return f"{len(value)} tệp"
+    if kind == "date":
+        return format_date(str(value))
+    if kind in TEXT_KINDS:
+        return str(value)
     number = to_number(value)
     if number is None:
-        return "-" if value in (None, "") else str(value)
+        return str(value)
     return format_number(int(number) if number == number.to_integral_value() else number)
+
+
+def format_date(iso: str) -> str:
+    """yyyy-mm-dd as dd/mm/yyyy; anything else as it is."""
+    try:
+        day = dt.date.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return f"{day.day:02d}/{day.month:02d}/{day.year}"

@@ -277,6 +277,7 @@ def _seed_campaign(
         indicators=SEED_INDICATORS,
     )
     campaign = create_campaign(office, spec, units, by=specialist, source_document=document)
+    _deliver_directive(campaign, specialist, dt.datetime(2025, 4, 14, 8, 30, tzinfo=VN))
     assignments = list(campaign.assignments.select_related("unit").order_by("pk"))
     order = list(range(len(assignments)))
     rng.shuffle(order)
@@ -354,9 +355,10 @@ def _current_campaign(
         indicators=CURRENT_INDICATORS,
     )
     campaign = create_campaign(office, spec, units, by=specialist)
+    now = timezone.now()
+    _deliver_directive(campaign, specialist, now - dt.timedelta(days=2))
     assignments = list(campaign.assignments.select_related("unit").order_by("pk"))
     rng.shuffle(assignments)
-    now = timezone.now()
     for position, assignment in enumerate(assignments[:9]):
         values: dict[str, object] = {
             "tthc_truc_tuyen": rng.randint(20, 120),
@@ -400,6 +402,26 @@ def demo_logins() -> list[tuple[str, str]]:
 
 
 @transaction.atomic
+def _deliver_directive(campaign: Campaign, specialist: User, sent: dt.datetime) -> None:
+    """The directive as the office sent it; most units confirm the same day, some the next,
+    two never, so the receipts page has something to show."""
+    from django.conf import settings
+
+    from tonghop.reminders.directive import confirm_receipt, send_directive
+
+    send_directive(campaign, by=specialist, base_url=settings.SITE_URL, now=sent)
+    # Its own random source, so the rest of the scenario stays as it was before receipts.
+    rng = random.Random(campaign.slug)  # noqa: S311 - invented demo times, not secrets
+    assignments = list(campaign.assignments.select_related("unit").order_by("pk"))
+    rng.shuffle(assignments)
+    for position, assignment in enumerate(assignments[:-2]):
+        delay = dt.timedelta(hours=rng.randint(1, 6) if position % 5 else rng.randint(20, 30))
+        reporter = assignment.unit.memberships.filter(role=Role.REPORTER).first()
+        confirm_receipt(
+            assignment, user=reporter.user if reporter else None, link_id=None, now=sent + delay
+        )
+
+
 def load_scenario(seed: int = 2025) -> bool:
     """Create the seed scenario once; returns False when it is already there."""
     if Unit.objects.filter(code=OFFICE["code"]).exists():

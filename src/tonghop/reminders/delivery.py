@@ -25,6 +25,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tonghop.campaigns.models import CampaignStatus
+from tonghop.reminders.directive import (
+    Attachment,
+    DirectiveError,
+    personal_body,
+    read_attachment,
+)
 from tonghop.reminders.models import Channel, Message, MessageKind, MessageStatus
 from tonghop.reminders.texts import notify, office_page, policy_for, staff_of
 
@@ -77,18 +83,39 @@ def _why_not_send(message: Message) -> str:
     if message.kind == MessageKind.REMINDER and policy_for(campaign).is_stopped:
         return "reminders stopped by the office"
     assignment = message.assignment
-    if assignment is not None and (assignment.is_submitted or not assignment.is_active):
+    if assignment is not None and not assignment.is_active:
+        return "the unit is no longer in the campaign"
+    # The directive is the office's document: the unit gets it even if it reported already.
+    if assignment is not None and assignment.is_submitted and message.kind != MessageKind.DIRECTIVE:
         return "the unit has reported"
     return ""
 
 
-def _send_email(message: Message) -> None:
+Attachments = dict[int, Attachment | None]
+
+
+def _send_email(message: Message, attachments: Attachments, now: dt.datetime) -> None:
+    """Send one row; a directive carries its document, read once per run and campaign.
+
+    Raises DirectiveError when the directive's file is gone or changed since it was read, or
+    the unit's personal link cannot be issued.
+    """
     email = EmailMessage(
         subject=message.subject,
         body=message.body,
         to=[address.strip() for address in message.recipient.split(",") if address.strip()],
         headers={"Auto-Submitted": "auto-generated", "X-Tonghop-Message": str(message.pk)},
     )
+    if message.kind == MessageKind.DIRECTIVE:
+        campaign = message.campaign
+        if campaign.pk not in attachments:
+            attachments[campaign.pk] = read_attachment(campaign)
+        attachment = attachments[campaign.pk]
+        if attachment is not None:
+            email.attach(attachment.name, attachment.content, attachment.mimetype)
+        if campaign.office.email:
+            email.reply_to = [campaign.office.email]
+        email.body = personal_body(message, now)
     email.send(using="default")
 
 
@@ -136,10 +163,15 @@ def deliver_queued(now: dt.datetime | None = None, report: TickReport | None = N
             channel=Channel.EMAIL, status=MessageStatus.QUEUED, next_attempt_at__lte=now
         )
         .select_related(
-            "campaign", "campaign__office", "campaign__reminder_policy", "assignment__unit"
+            "campaign",
+            "campaign__office",
+            "campaign__reminder_policy",
+            "campaign__source_document",
+            "assignment__unit",
         )
         .order_by("next_attempt_at", "pk")
     )
+    attachments: Attachments = {}
     for message in due[:BATCH]:
         reason = _why_not_send(message)
         if reason:
@@ -154,7 +186,12 @@ def deliver_queued(now: dt.datetime | None = None, report: TickReport | None = N
             continue  # another worker is sending it
         message.attempts += 1
         try:
-            _send_email(message)
+            _send_email(message, attachments, now)
+        except DirectiveError as exc:
+            # Trying again would not bring the file back, nor allow the link: the office acts.
+            _fail(message, str(exc), now)
+            report.failed += 1
+            continue
         except (smtplib.SMTPException, OSError) as exc:
             error = _error_text(exc)
             logger.warning("reminder %s to %s failed: %s", message.pk, message.recipient, error)

@@ -65,6 +65,7 @@ class MessageKind(models.TextChoices):
     REMINDER = "reminder", _("Scheduled reminder")
     MANUAL = "manual", _("Reminder sent by hand")
     DIGEST = "digest", _("Digest to the office")
+    DIRECTIVE = "directive", _("Directive sent to the unit")
 
 
 class Channel(models.TextChoices):
@@ -190,3 +191,60 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text[:60]
+
+
+class DirectiveDelivery(models.Model):
+    """The directive sent to one unit, and what the unit did with it.
+
+    Written once per assignment, in the same transaction as its messages: the one-to-one key
+    is what makes a second "send" skip the unit. The emails themselves (one per address) and
+    the in-app line are rows of the Message log, of kind DIRECTIVE, so the worker sends and
+    retries them like reminders. Confirmation by a personal link keeps the link's id, not a
+    person: the unit had no account.
+    """
+
+    assignment = models.OneToOneField(
+        Assignment, on_delete=models.CASCADE, related_name="directive_delivery"
+    )
+    sent_at = models.DateTimeField(_("sent"))
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # The file name as attached, empty when the campaign had no document to attach.
+    attachment_name = models.CharField(_("attached file"), max_length=255, blank=True)
+    # The personal link issued to a unit without an account (tonghop.links), if any. An id,
+    # not a foreign key: the links app is optional for this one.
+    link_id = models.PositiveBigIntegerField(null=True, blank=True)
+    first_opened_at = models.DateTimeField(_("first opened"), null=True, blank=True)
+    first_opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    first_opened_via_link = models.PositiveBigIntegerField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("receipt confirmed"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    confirmed_via_link = models.PositiveBigIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("directive sent to a unit")
+        verbose_name_plural = _("directives sent to units")
+
+    def __str__(self) -> str:
+        return f"{self.assignment} · {self.sent_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def via_link(self) -> bool:
+        return self.confirmed_via_link is not None

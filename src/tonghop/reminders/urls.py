@@ -19,4 +19,9 @@ urlpatterns: list[URLPattern] = [
     ),
     path("campaign/<slug:slug>/remind/", views.remind, name="remind"),
     path("campaign/<slug:slug>/digest/", views.digest, name="digest"),
+    # The directive: the office sends it and follows who received it; the unit confirms.
+    path("campaign/<slug:slug>/directive/", views.directive_send, name="directive"),
+    path("campaign/<slug:slug>/receipts/", views.receipts_page, name="receipts"),
+    path("directive/<int:pk>/confirm/", views.confirm_receipt, name="confirm-receipt"),
+    path("directive/<int:pk>/document/", views.directive_document, name="directive-document"),
 ]

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import Count, Max
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from tonghop.access import signed_in_user
-from tonghop.campaigns.models import Campaign, CampaignStatus
-from tonghop.reminders import actions
+from tonghop.campaigns.models import Assignment, Campaign, CampaignStatus
+from tonghop.reminders import actions, directive, receipts
 from tonghop.reminders.forms import PolicyForm
 from tonghop.reminders.models import Channel, MessageStatus, Notification, ReminderPolicy
 from tonghop.reminders.schedule import format_offsets, next_slot
@@ -26,9 +28,17 @@ LOG_ROWS = 200
 def _get_campaign_for_staff(request: HttpRequest, slug: str) -> Campaign:
     """The only way a reminders view reaches a campaign: through the user's own offices."""
     queryset = Campaign.objects.for_office_staff(signed_in_user(request)).select_related(
-        "office", "reminder_policy"
+        "office", "reminder_policy", "source_document"
     )
     return get_object_or_404(queryset, slug=slug)
+
+
+def _get_assignment_for_reporter(request: HttpRequest, pk: int) -> Assignment:
+    """The unit's side of the directive: only through the user's own units."""
+    queryset = Assignment.objects.for_reporter(signed_in_user(request)).select_related(
+        "campaign", "campaign__source_document", "unit"
+    )
+    return get_object_or_404(queryset, pk=pk)
 
 
 def _get_notification_for_user(request: HttpRequest, pk: int) -> Notification:
@@ -206,3 +216,128 @@ def notifications_read_all(request: HttpRequest) -> HttpResponse:
         read_at=timezone.now()
     )
     return redirect("reminders:notifications")
+
+
+# -- the directive ------------------------------------------------------------------------
+
+RECEIPT_ROWS = 100
+
+
+def _tell_sent(request: HttpRequest, result: directive.DirectiveResult) -> None:
+    if not result.sent and not result.retried:
+        messages.error(
+            request, _("Every unit has already received the directive; nothing was sent.")
+        )
+        return
+    if result.sent:
+        messages.success(
+            request,
+            _("The directive was sent to %(units)s unit(s); %(emails)s email(s) are on their way.")
+            % {"units": len(result.sent), "emails": result.emails},
+        )
+        if not result.attachment_name:
+            messages.error(
+                request,
+                _("The campaign has no directive document: the emails went without attachment."),
+            )
+    if result.retried:
+        messages.success(
+            request,
+            _("%(count)s email(s) that had failed are being sent again.")
+            % {"count": result.retried},
+        )
+    if result.unreachable:
+        messages.error(
+            request,
+            _(
+                "%(count)s unit(s) have no account and no email address: contact them by "
+                "phone (see the list below)."
+            )
+            % {"count": len(result.unreachable)},
+        )
+    if result.without_link:
+        messages.error(
+            request,
+            _(
+                "%(count)s unit(s) without an account got no link to their form: personal "
+                "links are not available on this site yet."
+            )
+            % {"count": len(result.without_link)},
+        )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def directive_send(request: HttpRequest, slug: str) -> HttpResponse:
+    """The confirmation page (GET), then the office's press of "send" (POST)."""
+    campaign = _get_campaign_for_staff(request, slug)
+    if request.method == "POST":
+        try:
+            result = directive.send_directive(
+                campaign, by=signed_in_user(request), base_url=settings.SITE_URL
+            )
+        except directive.DirectiveError as exc:
+            messages.error(request, str(exc))
+            return redirect("reminders:directive", slug=slug)
+        _tell_sent(request, result)
+        return redirect("reminders:receipts", slug=slug)
+    plan = directive.plan_directive(campaign)
+    return TemplateResponse(
+        request, "reminders/directive.html", {"campaign": campaign, "plan": plan}
+    )
+
+
+@login_required
+@require_safe
+def receipts_page(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = _get_campaign_for_staff(request, slug)
+    now = timezone.now()
+    wanted = request.GET.get("state", "")
+    page = Paginator(receipts.filtered(campaign, wanted, now), RECEIPT_ROWS).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "campaign": campaign,
+        "counts": receipts.receipt_counts(campaign, now),
+        "rows": receipts.rows_for(list(page.object_list), now),
+        "page": page,
+        "wanted": wanted,
+        "states": list(receipts.ReceiptState),
+    }
+    return TemplateResponse(request, "reminders/receipts.html", context)
+
+
+@login_required
+@require_POST
+def confirm_receipt(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = _get_assignment_for_reporter(request, pk)
+    try:
+        directive.confirm_receipt(assignment, user=signed_in_user(request), link_id=None)
+    except directive.DirectiveError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Thank you: your unit's receipt of the directive is recorded."))
+    return redirect("reports:form", pk=assignment.pk)
+
+
+@login_required
+@require_safe
+def directive_document(request: HttpRequest, pk: int) -> FileResponse:
+    """The directive's file as sent, for units reached only in the app."""
+    assignment = _get_assignment_for_reporter(request, pk)
+    document = assignment.campaign.source_document
+    if directive.delivery_for(assignment) is None or document is None or not document.file:
+        raise Http404
+    try:
+        handle = document.file.open("rb")
+    except OSError:
+        raise Http404 from None
+    directive.mark_opened(assignment, signed_in_user(request))
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=directive.attachment_name(document),
+        content_type="application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

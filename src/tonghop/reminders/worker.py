@@ -33,8 +33,9 @@ def tick() -> None:
     """One run; an error is logged and the next tick tries again, the worker goes on."""
     from tonghop.reminders.actions import run_due_reminders
 
-    close_old_connections()
     try:
+        # Inside the try: with the database away, even dropping a stale connection can fail.
+        close_old_connections()
         report = run_due_reminders()
         if report:
             logger.info("reminders: %s", report)
@@ -42,7 +43,10 @@ def tick() -> None:
         logger.exception("reminders: the run failed; trying again at the next tick")
     finally:
         # This thread's connection is its own: do not keep it open between ticks.
-        connection.close()
+        try:
+            connection.close()
+        except Exception:  # a connection the database dropped may fail to close; it is gone
+            logger.debug("reminders: closing a broken connection failed", exc_info=True)
 
 
 class Ticker(threading.Thread):
@@ -54,7 +58,10 @@ class Ticker(threading.Thread):
 
     def run(self) -> None:
         while not self._stop_event.is_set():
-            tick()
+            try:
+                tick()
+            except Exception:  # tick logs its own errors; nothing may end the thread silently
+                logger.exception("reminders: the tick failed; trying again at the next one")
             self._stop_event.wait(self.interval)
 
     def stop(self) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from functools import partial
 from typing import Any, Protocol
 
 from django.core.exceptions import ValidationError
@@ -20,12 +21,14 @@ from tonghop.campaigns.models import (
     Assignment,
     AssignmentEvent,
     CampaignStatus,
+    FormRule,
     Indicator,
     State,
     Step,
 )
 from tonghop.orgs.models import Role, User
-from tonghop.reports.models import Report, ReportVersion
+from tonghop.reports import receipts
+from tonghop.reports.models import FILE_KIND, Report, ReportVersion
 
 MAX_NARRATIVE = 20000
 
@@ -131,6 +134,7 @@ def _transition(
     comment: str = "",
     details: dict[str, Any] | None = None,
     grant: Grant | None = None,
+    coalesce: bool = False,
 ) -> None:
     _check_allowed(user, assignment, step, grant)
     before = State(assignment.state)
@@ -148,6 +152,9 @@ def _transition(
     assignment.state = after
     assignment.version += 1
     assignment.save()
+    link = {"link": grant.pk} if grant is not None else {}
+    if coalesce and _coalesce_save(assignment, user, link, now):
+        return
     AssignmentEvent.objects.create(
         assignment=assignment,
         actor=user,
@@ -156,28 +163,77 @@ def _transition(
         to_state=after,
         comment=comment,
         at=now,
-        details={**(details or {}), **({"link": grant.pk} if grant is not None else {})},
+        details={**(details or {}), **link},
     )
 
 
+# Autosave saves a draft every few seconds of typing: within this time of the last one, a save
+# by the same person is counted on that event instead of filling the history with rows.
+AUTOSAVE_EVENT_WINDOW = dt.timedelta(minutes=30)
+
+
+def _coalesce_save(
+    assignment: Assignment, user: User | None, link: dict[str, Any], now: dt.datetime
+) -> bool:
+    last = assignment.events.order_by("-at", "-pk").first()
+    if last is None or last.step != Step.SAVE or last.actor_id != (user.pk if user else None):
+        return False
+    if last.details.get("link") != link.get("link"):
+        return False
+    until = dt.datetime.fromisoformat(last.details.get("until", last.at.isoformat()))
+    if now - until > AUTOSAVE_EVENT_WINDOW:
+        return False
+    last.details = {**last.details, "saves": int(last.details.get("saves", 1)) + 1}
+    last.details["until"] = now.isoformat()
+    last.save(update_fields=["details"])
+    return True
+
+
 def clean_values(
-    indicators: list[Indicator], data: Mapping[str, object], *, for_submit: bool
+    indicators: list[Indicator],
+    data: Mapping[str, object],
+    *,
+    for_submit: bool,
+    rules: list[FormRule] | None = None,
 ) -> dict[str, Any]:
-    """Check every value on the server; required figures are only demanded on submission."""
+    """Check every value on the server. Required figures and the rules across fields are only
+    demanded on submission: a draft may be incomplete or inconsistent. A broken rule's message
+    is put on the field of its requirement. `rules` default to the campaign's."""
     values: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
     for indicator in indicators:
         raw = data.get(indicator.code)
         try:
-            if not for_submit and indicator.required and (raw is None or str(raw).strip() == ""):
+            if not for_submit and indicator.required and _is_blank(raw):
                 values[indicator.code] = None
                 continue
             values[indicator.code] = indicator.clean_value(raw)
         except ValidationError as exc:
             errors[indicator.code] = list(exc.messages)
+    if for_submit:
+        for rule in _rules_of(indicators) if rules is None else rules:
+            named = (rule.if_indicator, rule.then_indicator, rule.then_other)
+            codes = {field.code for field in named if field is not None}
+            # A field already refused has no value to check a rule on.
+            if codes.isdisjoint(errors) and rule.is_broken(values):
+                errors.setdefault(rule.then_indicator.code, []).append(rule.message)
     if errors:
         raise InvalidValues(errors)
     return values
+
+
+def _is_blank(raw: object) -> bool:
+    return raw is None or (isinstance(raw, list | tuple) and not raw) or str(raw).strip() == ""
+
+
+def _rules_of(indicators: list[Indicator]) -> list[FormRule]:
+    if not indicators:
+        return []
+    return list(
+        FormRule.objects.filter(campaign_id=indicators[0].campaign_id).select_related(
+            "if_indicator", "then_indicator", "then_other"
+        )
+    )
 
 
 def save_report(
@@ -190,11 +246,13 @@ def save_report(
     submit: bool,
     now: dt.datetime | None = None,
     grant: Grant | None = None,
+    autosave: bool = False,
 ) -> Assignment:
     """Save a unit's draft, or submit it. Refused values leave the saved report untouched.
 
     `user` is the signed-in reporter, or None when the unit writes through its personal link
-    (`grant`)."""
+    (`grant`). A submission gets a receipt (see reports.receipts), emailed once committed.
+    `autosave` marks the drafts the form saves by itself, counted on one history event."""
     now = now or timezone.now()
     narrative = (narrative or "").strip()
     step = Step.SUBMIT if submit else Step.SAVE
@@ -202,7 +260,14 @@ def save_report(
         assignment = _lock(assignment_id)
         _check_allowed(user, assignment, step, grant)
         indicators = list(assignment.campaign.indicators.all())
-        values = clean_values(indicators, data, for_submit=submit)
+        report = Report.objects.filter(assignment=assignment).first()
+        # A FILE indicator's value is the list of its files' ids, whatever the form sent: set
+        # here before the values are checked, so a required one is refused on submission while
+        # nothing is attached.
+        files = (report or Report()).file_values(
+            [i.code for i in indicators if i.kind == FILE_KIND]
+        )
+        values = {**clean_values(indicators, {**data, **files}, for_submit=submit), **files}
         if len(narrative) > MAX_NARRATIVE:
             raise InvalidValues(
                 {
@@ -212,9 +277,16 @@ def save_report(
                 }
             )
         _transition(
-            user, assignment, step, expected_version=expected_version, now=now, grant=grant
+            user,
+            assignment,
+            step,
+            expected_version=expected_version,
+            now=now,
+            grant=grant,
+            coalesce=autosave and not submit,
         )
-        report, _created = Report.objects.get_or_create(assignment=assignment)
+        if report is None:
+            report = Report(assignment=assignment)
         report.values = values
         report.narrative = narrative
         report.updated_by = user
@@ -222,14 +294,21 @@ def save_report(
         report.save()
         if submit:
             number = report.versions.count() + 1
-            ReportVersion.objects.create(
+            version = ReportVersion.objects.create(
                 report=report,
                 number=number,
                 values=values,
                 narrative=narrative,
                 created_by=user,
                 created_at=now,
+                attachments=list(
+                    report.attachments.present().order_by("pk").values_list("pk", flat=True)
+                ),
             )
+            version.receipt_number = receipts.receipt_number(version.pk, now)
+            version.save(update_fields=["receipt_number"])
+            # Only once the submission is committed: a mail server that is down must not undo it.
+            transaction.on_commit(partial(receipts.queue_receipt, version.pk), robust=True)
             assignment.submitted_at = now
             if assignment.first_submitted_at is None:
                 assignment.first_submitted_at = now

@@ -33,6 +33,9 @@ VN = ZoneInfo("Asia/Ho_Chi_Minh")
 CHUNK_SIZE = 2000
 TIME_FORMAT = "%H:%M %d/%m/%Y"
 XLSX_TIME_FORMAT = "hh:mm dd/mm/yyyy"
+DATE_FORMAT = "%d/%m/%Y"
+XLSX_DATE_FORMAT = "dd/mm/yyyy"
+NUMERIC_KINDS = (IndicatorKind.INTEGER, IndicatorKind.DECIMAL)
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 FIXED_HEADER = [
@@ -65,6 +68,8 @@ def _indicators(campaign: Campaign) -> list[Indicator]:
 def _header_label(indicator: Indicator) -> str:
     if indicator.unit_of_measure:
         return f"{indicator.label} ({indicator.unit_of_measure})"
+    if indicator.kind == IndicatorKind.FILE:
+        return f"{indicator.label} (số tệp)"
     return indicator.label
 
 
@@ -104,18 +109,36 @@ def _number(value: object) -> object:
     return number if number.is_finite() else str(value)
 
 
+def _cell(kind: str, value: object) -> object:
+    """A stored answer as a cell: figures as numbers, a date as a date, yes/no as Có/Không,
+    files as their number; None when blank."""
+    if kind in NUMERIC_KINDS:
+        return _number(value)
+    if value is None or value == "" or value == []:
+        return None
+    if kind == IndicatorKind.YES_NO and isinstance(value, bool):
+        return "Có" if value else "Không"
+    if kind == IndicatorKind.DATE:
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            return str(value)
+    if kind == IndicatorKind.FILE:
+        return len(value) if isinstance(value, list) else None
+    return str(value)
+
+
 def rows(campaign: Campaign) -> Iterator[list[object]]:
     """The header, then one row per active assignment, ordered by unit name.
 
     Times are naive datetimes in Vietnam time (None when absent); figures are int or Decimal;
-    text is str; a missing value is None.
+    dates are dt.date; yes/no is "Có"/"Không"; files are their number; text is str; a missing
+    value is None.
     """
     indicators = _indicators(campaign)
     kinds, statuses = _labels()
     yield [*FIXED_HEADER, *(_header_label(i) for i in indicators), NARRATIVE_HEADER]
-    columns = [
-        (i.code, i.kind in (IndicatorKind.INTEGER, IndicatorKind.DECIMAL)) for i in indicators
-    ]
+    columns = [(i.code, i.kind) for i in indicators]
     queryset = (
         Assignment.objects.filter(campaign=campaign, is_active=True)
         .order_by("unit__name", "pk")
@@ -152,14 +175,8 @@ def rows(campaign: Campaign) -> Iterator[list[object]]:
             _local(submitted_at),
             _local(accepted_at),
         ]
-        for indicator_code, numeric in columns:
-            value = values.get(indicator_code)
-            if numeric:
-                row.append(_number(value))
-            elif value is None or value == "":
-                row.append(None)
-            else:
-                row.append(str(value))
+        for indicator_code, indicator_kind in columns:
+            row.append(_cell(indicator_kind, values.get(indicator_code)))
         row.append(narrative or None)
         yield row
 
@@ -172,6 +189,8 @@ def _csv_cell(value: object) -> object:
         return ""
     if isinstance(value, dt.datetime):
         return value.strftime(TIME_FORMAT)
+    if isinstance(value, dt.date):
+        return value.strftime(DATE_FORMAT)
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
@@ -254,6 +273,11 @@ def write_xlsx(campaign: Campaign, path_or_stream: str | Path | IO[bytes]) -> No
         cell.number_format = XLSX_TIME_FORMAT
         return cell
 
+    def date_cell(day: dt.date) -> object:
+        cell = WriteOnlyCell(sheet, value=day)
+        cell.number_format = XLSX_DATE_FORMAT
+        return cell
+
     for row in source:
         out: list[object] = []
         for value in row:
@@ -261,6 +285,8 @@ def write_xlsx(campaign: Campaign, path_or_stream: str | Path | IO[bytes]) -> No
                 out.append(text_cell(value))
             elif isinstance(value, dt.datetime):
                 out.append(time_cell(value))
+            elif isinstance(value, dt.date):
+                out.append(date_cell(value))
             else:
                 out.append(value)
         sheet.append(out)

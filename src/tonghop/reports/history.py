@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from tonghop.campaigns.models import Assignment
 from tonghop.compilation.totals import format_value
-from tonghop.reports.models import ReportVersion
+from tonghop.reports.models import Attachment, ReportVersion
 
 SegmentKind = Literal["same", "ins", "del"]
 
@@ -67,6 +68,9 @@ class VersionView:
     at: dt.datetime
     changes: tuple[Change, ...]
     is_first: bool
+    # The receipt given on submission and the files sent with it (reports.attachments).
+    receipt_number: str = ""
+    attachments: tuple[Attachment, ...] = ()
 
 
 # A word or a run of punctuation, each with the spaces after it; spaces at the very start alone.
@@ -109,8 +113,14 @@ def word_diff(before: str, after: str) -> tuple[Segment, ...]:
     return tuple(segments)
 
 
-def _shown(value: Any) -> str:
-    return format_value("" if value is None else value)
+def _shown(value: Any, kind: str = "") -> str:
+    """A value as the page shows it: yes/no and file counts in the reader's language, dates
+    as dd/mm/yyyy, numbers Vietnamese style."""
+    if kind == "yes_no" and isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if kind == "file" and isinstance(value, list) and value:
+        return ngettext("%(count)s file", "%(count)s files", len(value)) % {"count": len(value)}
+    return format_value("" if value is None else value, kind)
 
 
 def differences(
@@ -127,10 +137,15 @@ def differences(
     """
     changes: list[Change] = []
     for indicator in indicators:
-        before = _shown(older.get(indicator.code))
-        after = _shown(newer.get(indicator.code))
+        before = _shown(older.get(indicator.code), indicator.kind)
+        after = _shown(newer.get(indicator.code), indicator.kind)
         if before == after:
-            continue
+            if indicator.kind != "file" or _ids(older, indicator.code) == _ids(
+                newer, indicator.code
+            ):
+                continue
+            # As many files as before, but not the same ones.
+            after = _("%(files)s (other files)") % {"files": after}
         segments: tuple[Segment, ...] = ()
         if indicator.kind == "long_text":
             segments = word_diff(_text(older.get(indicator.code)), _text(newer.get(indicator.code)))
@@ -151,6 +166,11 @@ def differences(
     return changes
 
 
+def _ids(values: Mapping[str, Any], code: str) -> list[Any]:
+    found = values.get(code)
+    return sorted(found, key=str) if isinstance(found, list) else []
+
+
 def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
@@ -164,6 +184,12 @@ def history(assignment: Assignment) -> list[VersionView]:
         .select_related("created_by")
         .order_by("number")
     )
+    sent = {
+        a.pk: a
+        for a in Attachment.objects.filter(
+            pk__in={pk for v in versions for pk in v.attachments}, report__assignment=assignment
+        )
+    }
     views: list[VersionView] = []
     previous: ReportVersion | None = None
     for version in versions:
@@ -181,6 +207,8 @@ def history(assignment: Assignment) -> list[VersionView]:
                     )
                 ),
                 is_first=previous is None,
+                receipt_number=version.receipt_number or "",
+                attachments=tuple(sent[pk] for pk in version.attachments if pk in sent),
             )
         )
         previous = version

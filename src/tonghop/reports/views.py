@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from tonghop.access import signed_in_user
 from tonghop.campaigns.models import Assignment
-from tonghop.reports import actions
+from tonghop.orgs.models import User
+from tonghop.reminders import directive
+from tonghop.reports import actions, attachments, filecheck, receipts
+from tonghop.reports.actions import Grant
 from tonghop.reports.forms import ReportForm
 from tonghop.reports.history import history
-from tonghop.reports.models import Report
+from tonghop.reports.models import Attachment, Report
 
 
 def _get_assignment_for_reporter(request: HttpRequest, pk: int) -> Assignment:
@@ -52,13 +60,27 @@ def report_form(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = _get_assignment_for_reporter(request, pk)
     indicators = list(assignment.campaign.indicators.all())
     status = 200
+    file_errors: dict[str, list[str]] = {}
+    values_refused = False
     if request.method == "POST":
         form = ReportForm(indicators, request.POST)
         submit = request.POST.get("action") == "submit"
-        if form.is_valid():
+        user = signed_in_user(request)
+        try:
+            # Files first: a FILE indicator's value is its list of files, and a removal or an
+            # upload does not wait for the figures to be right.
+            file_errors = _take_files(request, user, assignment, grant=None)
+        except (actions.InvalidStep, actions.NotAllowed) as exc:
+            messages.error(request, str(exc))
+            return redirect("reports:form", pk=assignment.pk)
+        if file_errors:
+            # The figures typed stay in the form, the report saved before stays as it was.
+            form.is_valid()
+            status = 400
+        elif form.is_valid():
             try:
                 actions.save_report(
-                    signed_in_user(request),
+                    user,
                     assignment.pk,
                     {i.code: form.cleaned_data.get(i.code) for i in indicators},
                     form.cleaned_data["narrative"],
@@ -66,7 +88,13 @@ def report_form(request: HttpRequest, pk: int) -> HttpResponse:
                     submit=submit,
                 )
             except actions.InvalidValues as exc:
+                codes = attachments.file_codes(assignment)
                 for code, errors in exc.errors.items():
+                    if code in codes:
+                        # A FILE indicator has no form field: its error goes beside its files.
+                        file_errors.setdefault(code, []).extend(errors)
+                        values_refused = True
+                        continue
                     for error in errors:
                         form.add_error(code if code in form.fields else None, error)
                 status = 400
@@ -83,14 +111,279 @@ def report_form(request: HttpRequest, pk: int) -> HttpResponse:
             status = 400
     else:
         form = ReportForm(indicators, initial=_initial(assignment))
+        directive.mark_opened(assignment, signed_in_user(request))
     last_return = assignment.events.filter(step="return").order_by("-at").first()
+    report = Report.objects.filter(assignment=assignment).first()
+    editable = assignment.is_editable_by_unit
     context = {
         "assignment": assignment,
         "campaign": assignment.campaign,
         "form": form,
-        "editable": assignment.is_editable_by_unit,
-        "report": Report.objects.filter(assignment=assignment).first(),
+        "editable": editable,
+        "report": report,
         "last_return": last_return,
         "history": history(assignment),
+        **form_files_context(
+            assignment,
+            form,
+            report,
+            file_errors,
+            accepts_files=editable,
+            files_refused=not values_refused and bool(file_errors),
+        ),
+        "autosave_url": reverse("reports:autosave", args=[assignment.pk]),
+        "upload_url": reverse("reports:upload", args=[assignment.pk]),
     }
     return TemplateResponse(request, "reports/report_form.html", context, status=status)
+
+
+def _take_files(
+    request: HttpRequest, user: User | None, assignment: Assignment, *, grant: Grant | None
+) -> dict[str, list[str]]:
+    """The removal asked by a file's button and the files sent with the form; the refusals by
+    indicator code ("" for general files). Cannot-change-now refusals are raised."""
+    errors: dict[str, list[str]] = {}
+    removal = request.POST.get("remove", "")
+    if removal:
+        try:
+            attachments.remove_attachment(user, assignment.pk, int(removal), grant=grant)
+        except ValueError:
+            errors[""] = [_("This file is no longer attached to the report.")]
+        except attachments.AttachmentRefused as exc:
+            errors[""] = [str(exc)]
+    codes = attachments.file_codes(assignment)
+    uploads = attachments.uploads_in(request.FILES, codes)
+    for code, refused in attachments.add_uploads(user, assignment.pk, uploads, grant=grant).items():
+        errors.setdefault(code, []).extend(refused)
+    return errors
+
+
+def form_files_context(
+    assignment: Assignment,
+    form: ReportForm,
+    report: Report | None,
+    file_errors: dict[str, list[str]] | None = None,
+    *,
+    accepts_files: bool,
+    files_refused: bool | None = None,
+) -> dict[str, object]:
+    """What report_form.html needs to show the attachments: the general files, the files and
+    errors of each FILE indicator (by code), the limits, the receipt of the last submission.
+
+    `file_errors` are by indicator code ("" for general files); `files_refused` says they are
+    refused uploads (the default when there are any) rather than a FILE value refused on
+    submission. The personal-link page calls this too; with `accepts_files` the page offers
+    file inputs and remove buttons (its POST must then take them as report_form does), and with
+    `files_base` set in its context the files are linked under that address."""
+    present = report.current_attachments() if report is not None else []
+    errors = file_errors or {}
+    groups: dict[str, list[Attachment]] = {}
+    for attachment in present:
+        groups.setdefault(attachment.indicator_code, []).append(attachment)
+    version = report.versions.order_by("-number").first() if report is not None else None
+    receipt = version if version is not None and version.receipt_number else None
+    refused = any(errors.values()) if files_refused is None else files_refused
+    return {
+        "accepts_files": accepts_files,
+        "file_groups": groups,
+        "file_error_groups": errors,
+        "general_files": groups.get("", []),
+        "general_file_errors": errors.get("", []),
+        "files_refused": refused,
+        "file_value_errors": any(errors.values()) and not refused,
+        "file_accept": filecheck.ACCEPT_ATTRIBUTE,
+        "attachment_limits": {
+            "mb": settings.TONGHOP_ATTACHMENT_MAX_BYTES // (1024 * 1024),
+            "count": settings.TONGHOP_ATTACHMENTS_PER_REPORT,
+        },
+        "receipt": receipt,
+        "receipt_mail": receipts.mail_state(receipt) if receipt is not None else None,
+    }
+
+
+# The form's own script (static/tonghop/report-form.js): autosave, and files sent as they are
+# chosen. Each answers JSON; a refusal is never a 403, and a report that cannot be changed now
+# (submitted meanwhile, returned, campaign closed) or a stale form is a 409 the script stops on.
+
+
+def _json_refusal(exc: actions.ActionError) -> JsonResponse:
+    return JsonResponse({"ok": False, "stale": True, "message": str(exc), "errors": {}}, status=409)
+
+
+def autosave_json(
+    request: HttpRequest, assignment: Assignment, *, user: User | None, grant: Grant | None
+) -> JsonResponse:
+    """Save the posted form as a draft; {ok, version, saved_at, message, errors}.
+
+    Values that are not valid leave the saved report untouched, as a draft saved by hand: the
+    answer carries their errors (400). The personal-link page can answer its script with this."""
+    indicators = list(assignment.campaign.indicators.all())
+    form = ReportForm(indicators, request.POST)
+    if not form.is_valid():
+        errors = {name: [str(e) for e in errs] for name, errs in form.errors.items()}
+        if "version" in errors:
+            return _json_refusal(actions.StaleForm(_("The form is incomplete; reload the page.")))
+        return JsonResponse(
+            {"ok": False, "message": _("Not saved: see the marked fields."), "errors": errors},
+            status=400,
+        )
+    now = timezone.now()
+    try:
+        saved = actions.save_report(
+            user,
+            assignment.pk,
+            {i.code: form.cleaned_data.get(i.code) for i in indicators},
+            form.cleaned_data["narrative"],
+            expected_version=form.cleaned_data["version"],
+            submit=False,
+            now=now,
+            grant=grant,
+            autosave=True,
+        )
+    except actions.InvalidValues as exc:
+        return JsonResponse(
+            {"ok": False, "message": _("Not saved: see the marked fields."), "errors": exc.errors},
+            status=400,
+        )
+    except (actions.StaleForm, actions.InvalidStep, actions.NotAllowed) as exc:
+        return _json_refusal(exc)
+    local = timezone.localtime(now)
+    return JsonResponse(
+        {
+            "ok": True,
+            "version": saved.version,
+            "saved_at": local.isoformat(),
+            "message": _("Draft saved at %(time)s") % {"time": date_format(local, "H:i")},
+            "errors": {},
+        }
+    )
+
+
+def _file_lists(
+    request: HttpRequest,
+    assignment: Assignment,
+    groups: list[str],
+    removable: bool,
+    files_base: str = "",
+) -> dict[str, str]:
+    """Each group's list of files as the form shows it, for the script to put in place."""
+    report = Report.objects.filter(assignment=assignment).first()
+    present = report.current_attachments() if report is not None else []
+    return {
+        group: render_to_string(
+            "reports/_attachments.html",
+            {
+                "assignment": assignment,
+                "files": [a for a in present if a.indicator_code == group],
+                "group": group,
+                "removable": removable,
+                "files_base": files_base,
+            },
+            request=request,
+        )
+        for group in groups
+    }
+
+
+def upload_json(
+    request: HttpRequest,
+    assignment: Assignment,
+    *,
+    user: User | None,
+    grant: Grant | None,
+    files_base: str = "",
+) -> JsonResponse:
+    """Attach the posted files; {ok, errors: {group: [..]}, lists: {group: html}}."""
+    codes = attachments.file_codes(assignment)
+    uploads = attachments.uploads_in(request.FILES, codes)
+    if not uploads:
+        return JsonResponse(
+            {"ok": False, "errors": {"": [_("Choose a file to attach.")]}, "lists": {}},
+            status=400,
+        )
+    try:
+        errors = attachments.add_uploads(user, assignment.pk, uploads, grant=grant)
+    except (actions.InvalidStep, actions.NotAllowed) as exc:
+        return _json_refusal(exc)
+    groups = sorted({code for code, _upload in uploads})
+    return JsonResponse(
+        {
+            "ok": not errors,
+            "errors": errors,
+            "lists": _file_lists(request, assignment, groups, True, files_base),
+        },
+        status=400 if errors else 200,
+    )
+
+
+def remove_json(
+    request: HttpRequest,
+    assignment: Assignment,
+    attachment_id: int,
+    *,
+    user: User | None,
+    grant: Grant | None,
+    files_base: str = "",
+) -> JsonResponse:
+    try:
+        removed = attachments.remove_attachment(user, assignment.pk, attachment_id, grant=grant)
+    except attachments.AttachmentRefused as exc:
+        return JsonResponse({"ok": False, "message": str(exc), "lists": {}}, status=400)
+    except (actions.InvalidStep, actions.NotAllowed) as exc:
+        return _json_refusal(exc)
+    group = removed.indicator_code
+    return JsonResponse(
+        {
+            "ok": True,
+            "message": _("“%(name)s” was removed.") % {"name": removed.original_name},
+            "lists": _file_lists(request, assignment, [group], True, files_base),
+        }
+    )
+
+
+@login_required
+@require_POST
+def autosave(request: HttpRequest, pk: int) -> JsonResponse:
+    assignment = _get_assignment_for_reporter(request, pk)
+    return autosave_json(request, assignment, user=signed_in_user(request), grant=None)
+
+
+@login_required
+@require_POST
+def upload(request: HttpRequest, pk: int) -> JsonResponse:
+    assignment = _get_assignment_for_reporter(request, pk)
+    return upload_json(request, assignment, user=signed_in_user(request), grant=None)
+
+
+@login_required
+@require_POST
+def remove_file(request: HttpRequest, pk: int, file_pk: int) -> JsonResponse:
+    assignment = _get_assignment_for_reporter(request, pk)
+    return remove_json(request, assignment, file_pk, user=signed_in_user(request), grant=None)
+
+
+def _get_attachment(request: HttpRequest, pk: int, file_pk: int) -> Attachment:
+    """A file of an assignment the person may read: its unit's reporters and the staff of the
+    campaign's office. Everyone else, signed in or not, gets a 404, as for a file that does
+    not exist."""
+    user = request.user
+    if not isinstance(user, User) or not user.is_active:
+        raise Http404
+    assignment = get_object_or_404(Assignment.objects.visible_to(user), pk=pk)
+    return get_object_or_404(
+        Attachment.objects.select_related("report"), pk=file_pk, report__assignment=assignment
+    )
+
+
+@require_safe
+def attachment_file(request: HttpRequest, pk: int, file_pk: int) -> FileResponse:
+    return attachments.serve_attachment(
+        request, _get_attachment(request, pk, file_pk), thumbnail=False
+    )
+
+
+@require_safe
+def attachment_thumb(request: HttpRequest, pk: int, file_pk: int) -> FileResponse:
+    return attachments.serve_attachment(
+        request, _get_attachment(request, pk, file_pk), thumbnail=True
+    )

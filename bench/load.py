@@ -1,0 +1,599 @@
+"""Benchmark: the production server in the rush before a due time.
+
+    python bench/load.py [--quick] [--database sqlite|postgres|both] [--workers N] [--threads N]
+
+For each database it builds its own data folder and database in a temporary folder (PostgreSQL:
+a new database on the server of DATABASE_URL, dropped at the end), with one office, 10,000 units
+each with an assignment in one campaign due 30 minutes later, and 200 reporters of 50 units each,
+signed in once. It starts the real server (`tonghop serve`: gunicorn, several worker processes),
+then 200 clients (threads, one kept-alive connection each):
+1. ask for the trivial endpoint, GET /health/ (one query), 10,000 times in all;
+2. submit the 10,000 reports: the report form as a browser sends it (multipart, the figures, a
+   narrative, a small real JPEG in `attachments`), each client its reporter's 50 units.
+It reports throughput, median and p99 latency of both, their ratio, and then checks the
+database: every acknowledged submission (302 back to the form) stored exactly once (state,
+version, one ReportVersion, one SUBMIT event, the narrative sent), none duplicated, and, when the
+Attachment model exists, its attachment. Goals: submissions at least half the throughput of the
+trivial endpoint, p99 at most 1 s.
+
+The clients run on the same machine as the server: their CPU time is measured and printed beside
+the server's, since on a small machine they take a real share of the cores.
+`--quick`: 20 clients, 500 reports. With DATABASE_URL set both databases are measured, else
+SQLite only. The last line is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import io
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+# One request of a client: method, path, body, headers, and the assignment a submission is for.
+Job = tuple[str, str, bytes, dict[str, str], int]
+sys.path.insert(0, str(ROOT / "src"))
+
+GOAL_RATIO = 0.5
+GOAL_P99_MS = 1000.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="20 clients, 500 reports")
+    parser.add_argument("--database", choices=("sqlite", "postgres", "both"), default=None)
+    parser.add_argument("--clients", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--reports", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--workers", type=int, default=None, help="server processes")
+    parser.add_argument("--threads", type=int, default=None, help="threads per process")
+    parser.add_argument(
+        "--no-attachments", action="store_true", help="submit without the JPEG (to compare)"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the data folders")
+    parser.add_argument("--one", choices=("sqlite", "postgres"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    clients = args.clients or (20 if args.quick else 200)
+    reports = args.reports or (500 if args.quick else 10_000)
+    if reports % clients:
+        parser.error("--reports must be a multiple of --clients")
+    if args.one:
+        # One database in this process: Django is set up once per process.
+        print(json.dumps(run_one(args.one, clients, reports, args)))
+        return
+
+    base_url = os.environ.get("DATABASE_URL", "")
+    wanted = args.database or ("both" if base_url else "sqlite")
+    databases = ["sqlite", "postgres"] if wanted == "both" else [wanted]
+    if not base_url:
+        if "postgres" in databases:
+            print("PostgreSQL: skipped, DATABASE_URL is not set (a server where a database may")
+            print("be created, e.g. postgres://tonghop:tonghop@127.0.0.1:5432/tonghop).")
+            databases.remove("postgres")
+        else:
+            print("DATABASE_URL is not set: SQLite only.")
+    runs: list[dict[str, Any]] = []
+    for database in databases:
+        command = [sys.executable, __file__, "--one", database, "--clients", str(clients)]
+        command += ["--reports", str(reports)]
+        for flag in ("workers", "threads"):
+            if getattr(args, flag):
+                command += [f"--{flag}", str(getattr(args, flag))]
+        for flag in ("keep", "no_attachments"):
+            if getattr(args, flag):
+                command.append("--" + flag.replace("_", "-"))
+        # The run's lines as they come (a full run takes a while), its JSON line kept.
+        last = ""
+        with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as child:
+            assert child.stdout is not None
+            for line in child.stdout:
+                if last:
+                    print(last, flush=True)
+                last = line.rstrip("\n")
+        try:
+            runs.append(json.loads(last))
+        except json.JSONDecodeError:
+            print(last)
+            runs.append({"database": database, "error": f"the run failed ({child.returncode})"})
+    ok = bool(runs) and all(run.get("check_ok") for run in runs)
+    print(json.dumps({"benchmark": "load", "clients": clients, "reports": reports, "ok": ok,
+                      "runs": runs}))  # fmt: skip
+    sys.exit(0 if ok else 1)
+
+
+# --- one database -----------------------------------------------------------------------------
+
+
+def _create_postgres_database(base_url: str) -> tuple[str, Callable[[], None]]:
+    """A fresh database beside the one DATABASE_URL names; returns its URL and how to drop it."""
+    import psycopg
+
+    name = f"tonghop_load_{uuid.uuid4().hex[:10]}"
+    parts = urlsplit(base_url)
+    with psycopg.connect(base_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        with psycopg.connect(base_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return urlunsplit(parts._replace(path=f"/{name}")), drop
+
+
+def _jpeg() -> bytes:
+    """A small real photo-like JPEG (a gradient), as a phone would attach, only smaller."""
+    from PIL import Image
+
+    image = Image.new("RGB", (120, 90))
+    image.putdata([(x * 2, y * 2, (x + y) % 256) for y in range(90) for x in range(120)])
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+def _multipart(fields: list[tuple[str, str]], jpeg: bytes | None) -> tuple[bytes, str]:
+    boundary = f"----tonghop{uuid.uuid4().hex}"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields
+    ]
+    if jpeg is not None:
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="attachments"; '
+            f'filename="hoat-dong.jpg"\r\nContent-Type: image/jpeg\r\n\r\n'.encode()
+            + jpeg
+            + b"\r\n"
+        )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+@dataclass
+class Phase:
+    """What the clients saw during one phase."""
+
+    latencies: list[float] = field(default_factory=list)
+    statuses: dict[str, int] = field(default_factory=dict)
+    acked: set[int] = field(default_factory=set)
+    wall: float = 0.0
+    client_cpu: float = 0.0
+    server_cpu: float = 0.0
+
+    def summary(self, cores: int) -> dict[str, Any]:
+        done = len(self.latencies)
+        ordered = sorted(self.latencies)
+        p99 = ordered[min(done - 1, int(done * 0.99))] if done else 0.0
+        return {
+            "requests": done,
+            "throughput_per_s": round(done / self.wall, 1) if self.wall else 0.0,
+            "median_ms": round(statistics.median(ordered) * 1000, 1) if done else 0.0,
+            "p99_ms": round(p99 * 1000, 1),
+            "max_ms": round(ordered[-1] * 1000, 1) if done else 0.0,
+            "answers": dict(sorted(self.statuses.items())),
+            "wall_s": round(self.wall, 2),
+            "client_cpu_s": round(self.client_cpu, 1),
+            "server_cpu_s": round(self.server_cpu, 1),
+            # The share of the machine's cores the clients themselves used.
+            "client_cpu_share": round(self.client_cpu / (self.wall * cores), 2)
+            if self.wall
+            else 0.0,
+        }
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _process_group_cpu(pgid: int) -> float:
+    """CPU seconds used so far by the live processes of the server's group and the children
+    they waited for (the file checker started per upload), from Linux's /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # fields after the name: state, ppid, pgrp, …
+            total += sum(int(fields[i]) for i in (11, 12, 13, 14)) / tick  # u, s, cu, cs
+    return total
+
+
+class Server:
+    def __init__(self, data: Path, args: argparse.Namespace) -> None:
+        self.port = _free_port()
+        self.log_path = data / "server.log"
+        command = [sys.executable, "-m", "tonghop", "serve", "--addr", f"127.0.0.1:{self.port}"]
+        for flag in ("workers", "threads"):
+            if getattr(args, flag):
+                command += [f"--{flag}", str(getattr(args, flag))]
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        deadline = time.monotonic() + 60
+        while True:
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"the server did not start:\n{self.log_path.read_text()}")
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                conn.request("GET", "/health/")
+                conn.getresponse().read()
+                conn.close()
+                break
+            except OSError:
+                time.sleep(0.2)
+
+    def banner(self) -> str:
+        return self.log_path.read_text(encoding="utf-8").splitlines()[0]
+
+    def cpu(self) -> float:
+        return _process_group_cpu(self.process.pid)
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=60)
+
+
+# A client waits as long as the server takes, so that its latency is measured, not cut off (a
+# proxy in front would answer 504 after its own timeout, nginx's 60 s by default).
+CLIENT_TIMEOUT = 900
+
+
+def _drive(
+    port: int,
+    jobs: list[list[Job]],
+    server: Server,
+    say: Callable[[str], None] | None = None,
+) -> Phase:
+    """Each client (thread) sends its own jobs in order over one kept-alive connection."""
+    phase = Phase()
+    guard = threading.Lock()
+    start = threading.Barrier(len(jobs) + 1)
+    sent = [0]
+
+    def client(mine: list[Job]) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=CLIENT_TIMEOUT)
+        latencies: list[float] = []
+        statuses: list[str] = []
+        acked: list[int] = []
+        start.wait()
+        for method, path, body, headers, pk in mine:
+            sent[0] += 1  # a progress figure only: a lost update under threads does no harm
+            t0 = time.perf_counter()
+            try:
+                conn.request(method, path, body=body, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                status = str(response.status)
+                if response.status == 302 and response.getheader("Location") == path and pk:
+                    acked.append(pk)
+                if response.getheader("Connection", "").lower() == "close":
+                    conn.close()
+            except (OSError, http.client.HTTPException) as exc:
+                status = type(exc).__name__
+                conn.close()
+            latencies.append(time.perf_counter() - t0)
+            statuses.append(status)
+        conn.close()
+        with guard:
+            phase.latencies += latencies
+            for status in statuses:
+                phase.statuses[status] = phase.statuses.get(status, 0) + 1
+            phase.acked.update(acked)
+
+    threads = [threading.Thread(target=client, args=(mine,)) for mine in jobs]
+    for thread in threads:
+        thread.start()
+    cpu0, server0 = time.process_time(), server.cpu()
+    start.wait()
+    t0 = time.perf_counter()
+    for thread in threads:
+        while thread.is_alive():
+            thread.join(60)
+            if say is not None and thread.is_alive():
+                say(f"  … {sent[0]} sent after {time.perf_counter() - t0:.0f} s")
+    phase.wall = time.perf_counter() - t0
+    phase.client_cpu = time.process_time() - cpu0
+    phase.server_cpu = server.cpu() - server0
+    return phase
+
+
+def _attachment_counts(pks: list[int]) -> dict[int, int] | None:
+    """Attachments per assignment, when the reports app has an Attachment model (else None)."""
+    from django.apps import apps
+    from django.core.exceptions import FieldError
+    from django.db.models import Count
+
+    try:
+        model = apps.get_model("reports", "Attachment")
+    except LookupError:
+        return None
+    for path in (
+        "report__assignment",
+        "version__report__assignment",
+        "report_version__report__assignment",
+        "assignment",
+    ):
+        try:
+            rows = (
+                model.objects.filter(**{f"{path}__in": pks})
+                .values(path)
+                .annotate(n=Count("pk"))
+                .values_list(path, "n")
+            )
+            return {int(pk): n for pk, n in rows}
+        except FieldError:
+            continue
+    return None
+
+
+def _check(pks: list[int], acked: set[int], with_attachments: bool) -> dict[str, Any]:
+    """What the database holds after the run, against what the clients were told."""
+    from django.db.models import Count, Q
+
+    from tonghop.campaigns.models import Assignment, State, Step
+    from tonghop.reports.models import Report
+
+    rows = {
+        row["pk"]: row
+        for row in Assignment.objects.filter(pk__in=pks)
+        .annotate(
+            versions=Count("report__versions", distinct=True),
+            submits=Count("events", filter=Q(events__step=Step.SUBMIT), distinct=True),
+        )
+        .values("pk", "state", "version", "versions", "submits")
+    }
+    narratives = dict(
+        Report.objects.filter(assignment_id__in=pks).values_list("assignment_id", "narrative")
+    )
+    stored = {
+        pk
+        for pk, row in rows.items()
+        if row["state"] == State.SUBMITTED
+        and row["version"] == 1
+        and row["versions"] == 1
+        and row["submits"] == 1
+        and narratives.get(pk, "").endswith(f"#{pk}")
+    }
+    duplicated = [pk for pk, row in rows.items() if row["versions"] > 1 or row["submits"] > 1]
+    lost = sorted(acked - stored)
+    attachments = _attachment_counts(pks) if with_attachments else None
+    lost_attachments = (
+        None if attachments is None else sorted(pk for pk in acked if attachments.get(pk, 0) != 1)
+    )
+    ok = not lost and not duplicated and not lost_attachments
+    return {
+        "check_ok": ok,
+        "acknowledged": len(acked),
+        "stored_once": len(stored & acked),
+        "stored_not_acknowledged": len(stored - acked),
+        "lost": lost[:20],
+        "duplicated": duplicated[:20],
+        "attachments_checked": attachments is not None,
+        "attachments_lost": None if lost_attachments is None else lost_attachments[:20],
+    }
+
+
+def run_one(database: str, clients: int, reports: int, args: argparse.Namespace) -> dict[str, Any]:
+    data = Path(tempfile.mkdtemp(prefix=f"tonghop-load-{database}-"))
+    os.environ["TONGHOP_DATA_DIR"] = str(data)
+    os.environ["TONGHOP_ALLOWED_HOSTS"] = "127.0.0.1"
+    os.environ["TONGHOP_TASKS"] = "database"
+    os.environ["TONGHOP_EMAIL"] = "file"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tonghop.settings")
+    drop: Callable[[], None] | None = None
+    if database == "postgres":
+        os.environ["DATABASE_URL"], drop = _create_postgres_database(os.environ["DATABASE_URL"])
+    else:
+        os.environ.pop("DATABASE_URL", None)
+    try:
+        return _measure(database, data, clients, reports, args)
+    finally:
+        if drop is not None:
+            from django.db import connections
+
+            connections.close_all()
+            drop()
+        if not args.keep:
+            import shutil
+
+            shutil.rmtree(data, ignore_errors=True)
+
+
+def _measure(
+    database: str, data: Path, clients: int, reports: int, args: argparse.Namespace
+) -> dict[str, Any]:
+    import datetime as dt
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth.hashers import make_password
+    from django.core.management import call_command
+    from django.db import connection, connections
+    from django.test import Client
+    from django.utils import timezone
+
+    from tonghop.campaigns.actions import CampaignSpec, IndicatorSpec, create_campaign
+    from tonghop.campaigns.models import Assignment
+    from tonghop.orgs.models import Membership, Role, Unit, UnitKind, User
+
+    cores = len(os.sched_getaffinity(0))
+
+    def say(text: str) -> None:
+        print(f"[{database}] {text}", flush=True)
+
+    t0 = time.perf_counter()
+    call_command("migrate", verbosity=0, run_syncdb=True)
+    office = Unit.objects.create(code="load-office", name="Phòng thử tải", kind=UnitKind.OFFICE)
+    Unit.objects.bulk_create(
+        (
+            Unit(code=f"load-u{i}", name=f"Đơn vị {i}", kind=UnitKind.COMMUNE, parent=office)
+            for i in range(reports)
+        ),
+        batch_size=2000,
+    )
+    units = list(Unit.objects.filter(parent=office).order_by("pk"))
+    lan = User.objects.create_user("load-lan", password=None, full_name="Chuyên viên")
+    Membership.objects.create(user=lan, unit=office, role=Role.SPECIALIST)
+    # The rush: every unit's report is due in half an hour.
+    due = timezone.now() + dt.timedelta(minutes=30)
+    campaign = create_campaign(
+        office,
+        CampaignSpec(
+            slug="load",
+            title="Thử tải",
+            due_at=due,
+            indicators=(
+                IndicatorSpec("pano", "Pano", "integer", "sum", "", "cái", required=True),
+                IndicatorSpec("luot_nguoi", "Lượt người", "integer", "sum", "", "lượt"),
+                IndicatorSpec("ty_le", "Tỷ lệ", "decimal", "average", "", "%"),
+                IndicatorSpec("khau_hieu", "Khẩu hiệu", "text", "list"),
+            ),
+        ),
+        units,
+        by=lan,
+    )
+    per_client = reports // clients
+    password = make_password(None)
+    User.objects.bulk_create(
+        User(username=f"load-r{i}", password=password, full_name=f"Báo cáo viên {i}")
+        for i in range(clients)
+    )
+    reporters = list(User.objects.filter(username__startswith="load-r").order_by("pk"))
+    Membership.objects.bulk_create(
+        (
+            Membership(user=reporters[i // per_client], unit=unit, role=Role.REPORTER)
+            for i, unit in enumerate(units)
+        ),
+        batch_size=2000,
+    )
+    by_unit = dict(Assignment.objects.filter(campaign=campaign).values_list("unit_id", "pk"))
+    csrf = uuid.uuid4().hex  # 32 characters, the form of Django's CSRF secret
+    cookies = []
+    for reporter in reporters:  # signed in once each
+        client = Client()
+        client.force_login(reporter)
+        session = client.cookies[settings.SESSION_COOKIE_NAME].value
+        cookies.append(f"{settings.SESSION_COOKIE_NAME}={session}; csrftoken={csrf}")
+    build_s = time.perf_counter() - t0
+    connections.close_all()
+    say(f"built {reports} units and assignments, {clients} reporters in {build_s:.0f} s")
+
+    jpeg = None if args.no_attachments else _jpeg()
+    trivial: Job = ("GET", "/health/", b"", {}, 0)
+    health_jobs = [[trivial] * per_client for _ in range(clients)]
+    submit_jobs: list[list[Job]] = []
+    pks: list[int] = []
+    for c in range(clients):
+        mine: list[Job] = []
+        for unit in units[c * per_client : (c + 1) * per_client]:
+            pk = by_unit[unit.pk]
+            pks.append(pk)
+            body, content_type = _multipart(
+                [
+                    ("csrfmiddlewaretoken", csrf),
+                    ("version", "0"),
+                    ("action", "submit"),
+                    ("pano", str(pk % 40)),
+                    ("luot_nguoi", "1.250"),
+                    ("ty_le", "2,5"),
+                    ("khau_hieu", "Sáng tạo để phát triển"),
+                    ("narrative", f"Đơn vị đã treo pano, tổ chức tuyên truyền. #{pk}"),
+                ],
+                jpeg,
+            )
+            headers = {"Cookie": cookies[c], "Content-Type": content_type}
+            mine.append(("POST", f"/reports/{pk}/", body, headers, pk))
+        submit_jobs.append(mine)
+
+    # Other work on the machine skews every figure: the load average says how much there was.
+    load_before = os.getloadavg()[0]
+    server = Server(data, args)
+    say(server.banner())
+    # Warm every worker: the first request of a process imports the views and templates.
+    warm = [[trivial] * 5 for _ in range(clients)]
+    _drive(server.port, warm, server)
+    health = _drive(server.port, health_jobs, server, say)
+    submit = _drive(server.port, submit_jobs, server, say)
+    load_after = os.getloadavg()[0]
+    server.stop()
+    check = _check(pks, submit.acked, with_attachments=jpeg is not None)
+    errors_in_log = server.log_path.read_text(encoding="utf-8").count("Traceback")
+
+    h, s = health.summary(cores), submit.summary(cores)
+    ratio = s["throughput_per_s"] / h["throughput_per_s"] if h["throughput_per_s"] else 0.0
+    say(
+        f"GET /health/      {h['throughput_per_s']:7.1f}/s  median {h['median_ms']:6.1f} ms  "
+        f"p99 {h['p99_ms']:7.1f} ms  answers {h['answers']}"
+    )
+    say(
+        f"{'submit + JPEG' if jpeg is not None else 'submit, no file'}   "
+        f"{s['throughput_per_s']:7.1f}/s  median {s['median_ms']:6.1f} ms  "
+        f"p99 {s['p99_ms']:7.1f} ms  answers {s['answers']}"
+    )
+    say(
+        f"ratio {ratio:.2f} (goal ≥ {GOAL_RATIO}); p99 of submissions "
+        f"{s['p99_ms']:.0f} ms (goal ≤ {GOAL_P99_MS:.0f})"
+    )
+    say(
+        f"CPU during submissions: clients {s['client_cpu_s']} s, server {s['server_cpu_s']} s "
+        f"over {s['wall_s']} s on {cores} cores (clients took {s['client_cpu_share']:.0%} of "
+        f"the machine); load average before the run {load_before:.1f}, after {load_after:.1f}"
+    )
+    say(
+        "check: "
+        + ("OK" if check["check_ok"] else "FAILED")
+        + f": {check['acknowledged']} acknowledged, {check['stored_once']} stored once, "
+        f"lost {len(check['lost'])}, duplicated {len(check['duplicated'])}, attachments "
+        + (
+            ("not sent" if jpeg is None else "not checked (no Attachment model)")
+            if not check["attachments_checked"]
+            else f"lost {len(check['attachments_lost'] or [])}"
+        )
+    )
+    if errors_in_log:
+        say(f"the server logged {errors_in_log} tracebacks: {server.log_path}")
+    return {
+        "database": connection.vendor,
+        "server": server.banner(),
+        "cores": cores,
+        "clients": clients,
+        "reports": reports,
+        "build_s": round(build_s, 1),
+        "health": h,
+        "submit": s,
+        "ratio": round(ratio, 3),
+        "goal_ratio_met": ratio >= GOAL_RATIO,
+        "goal_p99_met": s["p99_ms"] <= GOAL_P99_MS,
+        "server_tracebacks": errors_in_log,
+        "attachments_sent": jpeg is not None,
+        "load_average_before": round(load_before, 2),
+        "load_average_after": round(load_after, 2),
+        **check,
+    }
+
+
+if __name__ == "__main__":
+    main()

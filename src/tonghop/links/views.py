@@ -1,0 +1,373 @@
+"""The pages a personal link opens, and the office's buttons to issue and revoke links.
+
+The link page is the reporter's form (same ReportForm, same template, same JSON helpers for
+autosave and files) for the link's one assignment. It signs nobody in: the visitor stays
+anonymous, every other URL still asks for a password, and every address under /l/<token>/
+reaches only the assignment the token names, found again from the token on each request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from urllib.parse import quote
+
+import segno
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    JsonResponse,
+)
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from tonghop.access import signed_in_user
+from tonghop.campaigns.models import Assignment, Step
+from tonghop.links import actions
+from tonghop.links.models import MAX_DAYS, AccessLink, Reason, Unusable, find
+from tonghop.reminders import directive
+from tonghop.reports import attachments
+from tonghop.reports.actions import ActionError, InvalidStep, InvalidValues, NotAllowed, StaleForm
+from tonghop.reports.forms import ReportForm
+from tonghop.reports.history import history
+from tonghop.reports.models import Attachment, Report
+
+# The reporter's page builds its form and takes its files this way; the link page must behave
+# the same, so it borrows these instead of keeping copies that could drift.
+from tonghop.reports.views import (
+    _initial,
+    _take_files,
+    autosave_json,
+    form_files_context,
+    remove_json,
+    upload_json,
+)
+
+View = Callable[..., HttpResponseBase]
+
+
+# Not "no-referrer": under it browsers send `Origin: null` with the page's own POSTs (the form,
+# its autosave, the language switch), which Django's CSRF check refuses, so no save would ever
+# go through (the test client sends no Origin and cannot see this; tests/links/test_browser.py
+# can). "strict-origin" sends the site's origin only, never the path that holds the token, and
+# nothing from HTTPS to HTTP.
+REFERRER_POLICY = "strict-origin"
+
+
+def _private(view: View) -> View:
+    """Headers for a page whose URL or body holds a token: no Referer carries the token
+    anywhere, no cache (browser or proxy) keeps the page, no search engine lists it."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponseBase:
+        response = view(request, *args, **kwargs)
+        response.headers["Referrer-Policy"] = REFERRER_POLICY
+        response.headers["X-Robots-Tag"] = "noindex, nofollow"
+        add_never_cache_headers(response)
+        return response
+
+    return wrapped
+
+
+def _unusable(request: HttpRequest, exc: Unusable) -> HttpResponse:
+    # Unknown or tampered: 404, as for any URL that does not exist. Expired or revoked: 410,
+    # the link did exist and is gone for good; the page says whom to ask for a new one.
+    status = 410 if exc.reason in (Reason.EXPIRED, Reason.REVOKED) else 404
+    link = exc.link
+    context = {
+        "reason": exc.reason.value,
+        "link": link,
+        "campaign": link.assignment.campaign if link else None,
+        "office": link.assignment.campaign.office if link else None,
+    }
+    return TemplateResponse(request, "links/unusable.html", context, status=status)
+
+
+def _unusable_json(exc: Unusable) -> JsonResponse:
+    # The form's script stops on a 409 and shows the message; it would retry anything else.
+    if exc.reason == Reason.UNKNOWN:
+        return JsonResponse({"ok": False, "message": _("This link is not valid.")}, status=404)
+    message = _("This link is no longer valid. Ask the office for a new one.")
+    return JsonResponse(
+        {"ok": False, "stale": True, "message": message, "errors": {}, "lists": {}}, status=409
+    )
+
+
+def _through_link(*, json: bool = False) -> Callable[[View], View]:
+    """Every view under /l/<token>/: the link is found from the token first (refusals as the
+    page or, for the form's script, as JSON), then the view gets it in place of the token."""
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapped(
+            request: HttpRequest, token: str, *args: object, **kwargs: object
+        ) -> HttpResponseBase:
+            try:
+                link = find(token)
+            except Unusable as exc:
+                return _unusable_json(exc) if json else _unusable(request, exc)
+            return view(request, link, token, *args, **kwargs)
+
+        return _private(wrapped)
+
+    return decorate
+
+
+def _files_base(token: str) -> str:
+    return reverse("links:upload", args=[token])
+
+
+@_through_link()
+@require_http_methods(["GET", "POST"])
+def link_page(request: HttpRequest, link: AccessLink, token: str) -> HttpResponse:
+    assignment = link.assignment
+    indicators = list(assignment.campaign.indicators.all())
+    status = 200
+    file_errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        form = ReportForm(indicators, request.POST)
+        submit = request.POST.get("action") == "submit"
+        try:
+            # Files first, as on the reporter's page: a removal or an upload does not wait
+            # for the figures to be right.
+            file_errors = _take_files(request, None, assignment, grant=link)
+        except (InvalidStep, NotAllowed) as exc:
+            messages.error(request, str(exc))
+            return redirect(request.path)
+        if file_errors:
+            form.is_valid()
+            status = 400
+        elif form.is_valid():
+            try:
+                actions.save_via_link(
+                    link,
+                    {i.code: form.cleaned_data.get(i.code) for i in indicators},
+                    form.cleaned_data["narrative"],
+                    expected_version=form.cleaned_data["version"],
+                    submit=submit,
+                )
+            except InvalidValues as exc:
+                for code, errors in exc.errors.items():
+                    for error in errors:
+                        form.add_error(code if code in form.fields else None, error)
+                status = 400
+            except (StaleForm, InvalidStep, NotAllowed) as exc:
+                messages.error(request, str(exc))
+                return redirect(request.path)
+            else:
+                if submit:
+                    messages.success(request, _("Your report was submitted. Thank you."))
+                else:
+                    messages.success(request, _("Draft saved."))
+                return redirect(request.path)
+        else:
+            status = 400
+    else:
+        form = ReportForm(indicators, initial=_initial(assignment))
+        actions.record_use(link)
+        directive.mark_opened(assignment, None, link_id=link.pk)
+    report = Report.objects.filter(assignment=assignment).first()
+    editable = assignment.is_editable_by_unit
+    context = {
+        "assignment": assignment,
+        "campaign": assignment.campaign,
+        "form": form,
+        "editable": editable,
+        "report": report,
+        "last_return": assignment.events.filter(step=Step.RETURN).order_by("-at").first(),
+        "history": history(assignment),
+        **form_files_context(assignment, form, report, file_errors, accepts_files=editable),
+        # The shared templates use these addresses in place of the signed-in reporter's.
+        "via_link": True,
+        "access_link": link,
+        "autosave_url": reverse("links:autosave", args=[token]),
+        "upload_url": _files_base(token),
+        "files_base": _files_base(token),
+        "receipt_confirm_url": reverse("links:confirm-receipt", args=[token]),
+        "receipt_document_url": reverse("links:directive-document", args=[token]),
+    }
+    return TemplateResponse(request, "reports/report_form.html", context, status=status)
+
+
+@_through_link(json=True)
+@require_POST
+def link_autosave(request: HttpRequest, link: AccessLink, token: str) -> JsonResponse:
+    response = autosave_json(request, link.assignment, user=None, grant=link)
+    if response.status_code == 200:
+        # Typing saves every few seconds: it shows the link is in use, it is not an opening.
+        actions.record_use(link, count=False)
+    return response
+
+
+@_through_link(json=True)
+@require_POST
+def link_upload(request: HttpRequest, link: AccessLink, token: str) -> JsonResponse:
+    return upload_json(
+        request, link.assignment, user=None, grant=link, files_base=_files_base(token)
+    )
+
+
+@_through_link(json=True)
+@require_POST
+def link_remove_file(
+    request: HttpRequest, link: AccessLink, token: str, file_pk: int
+) -> JsonResponse:
+    return remove_json(
+        request, link.assignment, file_pk, user=None, grant=link, files_base=_files_base(token)
+    )
+
+
+def _attachment(link: AccessLink, file_pk: int) -> Attachment:
+    """A file of the link's own assignment; any other file is a 404, as one that does not
+    exist."""
+    return get_object_or_404(
+        Attachment.objects.select_related("report"),
+        pk=file_pk,
+        report__assignment_id=link.assignment_id,
+    )
+
+
+@_through_link()
+@require_safe
+def link_file(request: HttpRequest, link: AccessLink, token: str, file_pk: int) -> FileResponse:
+    return attachments.serve_attachment(request, _attachment(link, file_pk), thumbnail=False)
+
+
+@_through_link()
+@require_safe
+def link_thumb(request: HttpRequest, link: AccessLink, token: str, file_pk: int) -> FileResponse:
+    return attachments.serve_attachment(request, _attachment(link, file_pk), thumbnail=True)
+
+
+@_through_link()
+@require_POST
+def link_confirm_receipt(request: HttpRequest, link: AccessLink, token: str) -> HttpResponse:
+    try:
+        directive.confirm_receipt(link.assignment, user=None, link_id=link.pk)
+    except directive.DirectiveError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Thank you: your unit's receipt of the directive is recorded."))
+    return redirect("links:page", token=token)
+
+
+@_through_link()
+@require_safe
+def link_directive_document(request: HttpRequest, link: AccessLink, token: str) -> FileResponse:
+    """The directive's file as sent to the unit, as on the reporter's page."""
+    assignment = link.assignment
+    document = assignment.campaign.source_document
+    if directive.delivery_for(assignment) is None or document is None or not document.file:
+        raise Http404
+    try:
+        handle = document.file.open("rb")
+    except OSError:
+        raise Http404 from None
+    directive.mark_opened(assignment, None, link_id=link.pk)
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=directive.attachment_name(document),
+        content_type="application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _get_assignment_for_staff(request: HttpRequest, slug: str, pk: int) -> Assignment:
+    """The only way the office's link views reach an assignment: through the user's offices."""
+    queryset = Assignment.objects.for_office_staff(signed_in_user(request)).select_related(
+        "campaign", "campaign__office", "unit"
+    )
+    return get_object_or_404(queryset, campaign__slug=slug, pk=pk)
+
+
+def _back(assignment: Assignment) -> HttpResponse:
+    url = reverse("campaigns:review", args=[assignment.campaign.slug, assignment.pk])
+    return redirect(f"{url}#link")
+
+
+class IssueForm(forms.Form):
+    days = forms.IntegerField(
+        label=gettext_lazy("Valid for (days)"),
+        required=False,
+        min_value=1,
+        max_value=MAX_DAYS,
+    )
+
+
+def _mailto(assignment: Assignment, url: str) -> str:
+    subject = _("Personal link to report: %(campaign)s") % {"campaign": assignment.campaign.title}
+    body = _(
+        "Dear %(unit)s,\n\nThis link opens your unit's report form for “%(campaign)s” "
+        "(due %(due)s), without an account:\n\n%(url)s\n\nPlease do not forward it.\n"
+    ) % {
+        "unit": assignment.unit.name,
+        "campaign": assignment.campaign.title,
+        "due": date_format(timezone.localtime(assignment.due_at), "H:i d/m/Y"),
+        "url": url,
+    }
+    address = quote(assignment.unit.email, safe="@")
+    return f"mailto:{address}?subject={quote(subject)}&body={quote(body)}"
+
+
+@login_required
+@_private
+@require_POST
+def issue(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Issue a new link and show it once: only its hash is kept, it cannot be shown again."""
+    assignment = _get_assignment_for_staff(request, slug, pk)
+    form = IssueForm(request.POST)
+    if not form.is_valid():
+        for message in form.errors.get("days", []) or [_("The form is incomplete.")]:
+            messages.error(request, f"{form.fields['days'].label}: {message}")
+        return _back(assignment)
+    try:
+        link, path = actions.issue_link(
+            assignment, by=signed_in_user(request), days=form.cleaned_data["days"]
+        )
+    except ActionError as exc:
+        messages.error(request, str(exc))
+        return _back(assignment)
+    # The site's public address, as in the emails: the office may be on an internal one.
+    url = settings.SITE_URL.rstrip("/") + path
+    context = {
+        "assignment": assignment,
+        "campaign": assignment.campaign,
+        "link": link,
+        "url": url,
+        "qr": segno.make(url, error="m").svg_data_uri(scale=4),
+        "mailto": _mailto(assignment, url) if assignment.unit.email else "",
+    }
+    return TemplateResponse(request, "links/issued.html", context)
+
+
+@login_required
+@require_POST
+def revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    assignment = _get_assignment_for_staff(request, slug, pk)
+    link: AccessLink | None = assignment.access_links.unrevoked().first()
+    if link is None:
+        messages.error(request, _("This unit has no link to revoke."))
+        return _back(assignment)
+    try:
+        actions.revoke_link(link, by=signed_in_user(request))
+    except ActionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The link was revoked; it no longer opens the form."))
+    return _back(assignment)

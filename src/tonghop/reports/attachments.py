@@ -1,0 +1,390 @@
+"""Files a unit attaches to its report: checked, stored, removed and served.
+
+Every file is judged by its content (reports.filecheck), within the size and count limits of the
+settings, stored under a random name in MEDIA_ROOT/attachments/<yyyy>/<mm>/ with a thumbnail, and
+served only after a permission check, with headers that stop a browser from running it.
+
+Adding and removing go through here like every other change of a report: permission through
+reports.actions._check_allowed (a signed-in reporter, or the unit's personal link), and only
+while the report can still be saved. The slow part of an upload (reading the file, drawing the
+thumbnail) happens outside any transaction, so a 20 MB PDF never holds the database's write lock;
+the checks are taken again, under the assignment's lock, before the row is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import re
+import secrets
+import tempfile
+import unicodedata
+import urllib.parse
+from collections.abc import Iterable
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest
+from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext as _
+from PIL import Image
+
+from tonghop.campaigns.models import TRANSITIONS, Assignment, State, Step
+from tonghop.orgs.models import User
+from tonghop.reports import filecheck
+from tonghop.reports.actions import (
+    ActionError,
+    Grant,
+    InvalidStep,
+    _check_allowed,
+    _lock,
+    _refusal,
+)
+from tonghop.reports.models import FILE_KIND, Attachment, Report
+
+logger = logging.getLogger(__name__)
+
+# Form field names: general attachments, and the files of one FILE indicator.
+GENERAL_FIELD = "attachments"
+INDICATOR_FIELD_PREFIX = "file-"
+# The child that opens images and PDFs: far more than a real photo or scan needs.
+CHILD_TIMEOUT = 60.0
+CHILD_MEMORY_MB = 1024
+
+
+class AttachmentRefused(ActionError):
+    """A file that is not taken; str() names the file and says why."""
+
+
+def file_codes(assignment: Assignment) -> list[str]:
+    """The codes of the campaign's FILE indicators, in the form's order."""
+    return [i.code for i in assignment.campaign.indicators.all() if i.kind == FILE_KIND]
+
+
+def _sync_file_values(report: Report, codes: list[str]) -> None:
+    if not codes:
+        return
+    report.values = {**report.values, **report.file_values(codes)}
+    report.save(update_fields=["values"])
+
+
+def _refused(name: str, refusal: filecheck.Refused) -> AttachmentRefused:
+    """Word a refusal from filecheck for the person, naming the file."""
+    code, params = refusal.code, refusal.params
+    texts = {
+        "empty": _("“%(name)s” is empty."),
+        "image_too_large": _(
+            "“%(name)s” was refused: the image is too large (at most %(side)s pixels a side)."
+        ),
+        "image_bomb": _(
+            "“%(name)s” was refused: the image has too many pixels to be opened safely."
+        ),
+        "image_unreadable": _("“%(name)s” could not be read as an image; it may be damaged."),
+        "pdf_unreadable": _("“%(name)s” could not be read as a PDF; it may be damaged."),
+        "pdf_encrypted": _(
+            "“%(name)s” is protected by a password or encrypted; attach it without protection."
+        ),
+        "pdf_too_many_pages": _(
+            "“%(name)s” has %(pages)s pages; a PDF of at most %(limit)s pages is accepted."
+        ),
+        "zip_unreadable": _("“%(name)s” could not be read; it may be damaged."),
+        "zip_too_many_members": _(
+            "“%(name)s” was refused: it holds too many parts (%(count)s; at most %(limit)s)."
+        ),
+        "zip_bomb": _(
+            "“%(name)s” was refused: it expands to far more than its size (a compressed bomb)."
+        ),
+        "zip_bad_names": _("“%(name)s” was refused: it holds parts with unsafe paths."),
+        "zip_encrypted": _("“%(name)s” is encrypted; attach it without protection."),
+        "ooxml_not_office": _(
+            "“%(name)s” was refused: it is an archive, not a Word (DOCX) or Excel (XLSX) file."
+        ),
+        "ooxml_macros": _(
+            "“%(name)s” was refused: it contains macros. Save it as a plain .docx or .xlsx."
+        ),
+        "too_slow": _("“%(name)s” took too long to check and was refused."),
+        "too_much_memory": _(
+            "“%(name)s” needed too much memory to open and was refused; it may be damaged "
+            "or made to cause harm."
+        ),
+    }
+    if code in texts:
+        return AttachmentRefused(texts[code] % {"name": name, **params})
+    if filecheck.extension(name) in filecheck.ACCEPTED_EXTENSIONS:
+        return AttachmentRefused(
+            _(
+                "“%(name)s” was refused: its content does not match its name. Only photos "
+                "(JPEG, PNG, WebP), PDF, Word (DOCX) and Excel (XLSX) files are accepted."
+            )
+            % {"name": name}
+        )
+    return AttachmentRefused(
+        _(
+            "“%(name)s” was refused: only photos (JPEG, PNG, WebP), PDF, Word (DOCX) and "
+            "Excel (XLSX) files are accepted."
+        )
+        % {"name": name}
+    )
+
+
+def _check_can_attach(
+    user: User | None,
+    assignment: Assignment,
+    indicator_code: str,
+    name: str,
+    grant: Grant | None,
+) -> Report | None:
+    """Refuse unless this person may add a file to this report now; the report if it exists."""
+    _check_editable(user, assignment, grant)
+    if indicator_code and indicator_code not in file_codes(assignment):
+        raise AttachmentRefused(
+            _("“%(name)s” was refused: this form has no file field “%(code)s”.")
+            % {"name": name, "code": indicator_code[:40]}
+        )
+    report = Report.objects.filter(assignment=assignment).first()
+    limit = settings.TONGHOP_ATTACHMENTS_PER_REPORT
+    if report is not None and report.attachments.present().count() >= limit:
+        raise AttachmentRefused(
+            _("“%(name)s” was not added: a report can have at most %(limit)s attachments.")
+            % {"name": name, "limit": limit}
+        )
+    return report
+
+
+def _check_editable(user: User | None, assignment: Assignment, grant: Grant | None) -> None:
+    _check_allowed(user, assignment, Step.SAVE, grant)
+    if (State(assignment.state), Step.SAVE) not in TRANSITIONS:
+        raise InvalidStep(_refusal(assignment, Step.SAVE))
+
+
+def _spool(upload: UploadedFile[bytes], folder: Path, name: str) -> tuple[Path, int, str]:
+    """Copy the upload to a private file, counting its real size (never the one declared)."""
+    limit = settings.TONGHOP_ATTACHMENT_MAX_BYTES
+    too_large = AttachmentRefused(
+        _("“%(name)s” is too large: at most %(mb)s MB per file.")
+        % {"name": name, "mb": limit // (1024 * 1024)}
+    )
+    if (upload.size or 0) > limit:
+        raise too_large
+    path = folder / "upload"
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("wb") as out:
+        for chunk in upload.chunks():
+            size += len(chunk)
+            if size > limit:
+                raise too_large
+            digest.update(chunk)
+            out.write(chunk)
+    return path, size, digest.hexdigest()
+
+
+def add_attachment(
+    user: User | None,
+    assignment_id: int,
+    upload: UploadedFile[bytes],
+    *,
+    indicator_code: str = "",
+    now: dt.datetime | None = None,
+    grant: Grant | None = None,
+) -> Attachment:
+    """Check one uploaded file and attach it to the assignment's report, or raise.
+
+    `indicator_code` names the FILE indicator it answers; blank for a general attachment.
+    The report's values are untouched apart from that indicator's list of files."""
+    now = now or timezone.now()
+    name = filecheck.clean_name(upload.name or "")
+    # A file sent without a usable name is called "tep" (file), with the extension it deserves.
+    shown = name or "tep"
+    with transaction.atomic():
+        _check_can_attach(user, _lock(assignment_id), indicator_code, shown, grant)
+    with tempfile.TemporaryDirectory(prefix="tonghop-upload-") as folder:
+        path, size, sha256 = _spool(upload, Path(folder), shown)
+        try:
+            checked = filecheck.check_file(
+                path,
+                max_pixels=Image.MAX_IMAGE_PIXELS,
+                timeout=CHILD_TIMEOUT,
+                memory_mb=min(CHILD_MEMORY_MB, settings.TONGHOP_INTAKE_MEMORY_MB),
+            )
+        except filecheck.Refused as refusal:
+            raise _refused(shown, refusal) from None
+        stored, thumb = _store(path, checked, now)
+    name = name or filecheck.download_name("tep", checked.kind)
+    try:
+        with transaction.atomic():
+            assignment = _lock(assignment_id)
+            report = _check_can_attach(user, assignment, indicator_code, shown, grant)
+            if report is None:
+                report, _created = Report.objects.get_or_create(assignment=assignment)
+            elif (
+                report.attachments.present()
+                .filter(sha256=sha256, indicator_code=indicator_code)
+                .exists()
+            ):
+                raise AttachmentRefused(_("“%(name)s” is already attached.") % {"name": name})
+            attachment = Attachment.objects.create(
+                report=report,
+                indicator_code=indicator_code,
+                file=stored,
+                original_name=name,
+                content_type=checked.content_type,
+                size=size,
+                sha256=sha256,
+                thumbnail=thumb,
+                uploaded_by=user,
+                via_link_id=grant.pk if grant is not None else None,
+                uploaded_at=now,
+            )
+            if indicator_code:
+                _sync_file_values(report, file_codes(assignment))
+            return attachment
+    except BaseException:
+        _delete_files([stored, thumb])
+        raise
+
+
+def _store(path: Path, checked: filecheck.Checked, now: dt.datetime) -> tuple[str, str]:
+    """Save the checked file and its thumbnail under one random name; the names saved."""
+    local = timezone.localtime(now)
+    base = f"attachments/{local:%Y}/{local:%m}/{secrets.token_urlsafe(24)}"
+    storage = default_storage
+    with path.open("rb") as handle:
+        stored = storage.save(f"{base}.{filecheck.EXTENSIONS[checked.kind][0]}", File(handle))
+    thumb = ""
+    if checked.thumbnail:
+        thumb = storage.save(f"{base}.thumb.jpg", ContentFile(checked.thumbnail))
+    return stored, thumb
+
+
+def _delete_files(names: Iterable[str]) -> None:
+    storage = default_storage
+    for name in names:
+        if name:
+            try:
+                storage.delete(name)
+            except OSError:
+                logger.warning("could not delete attachment file %s", name, exc_info=True)
+
+
+def uploads_in(
+    files: MultiValueDict[str, UploadedFile[bytes]], codes: Iterable[str]
+) -> list[tuple[str, UploadedFile[bytes]]]:
+    """The files of a POST as (indicator code or "", file): the general `attachments` field and
+    one `file-<code>` field per FILE indicator. Fields of other names are ignored."""
+    found = [("", upload) for upload in files.getlist(GENERAL_FIELD)]
+    for code in codes:
+        found += [(code, upload) for upload in files.getlist(INDICATOR_FIELD_PREFIX + code)]
+    return found
+
+
+def add_uploads(
+    user: User | None,
+    assignment_id: int,
+    uploads: Iterable[tuple[str, UploadedFile[bytes]]],
+    *,
+    grant: Grant | None = None,
+) -> dict[str, list[str]]:
+    """Attach each file on its own; the refusals, by indicator code ("" for general files).
+
+    A refused file does not stop the others. InvalidStep and NotAllowed (the report cannot be
+    changed now) are raised at the first file, since no other can be taken either."""
+    refusals: dict[str, list[str]] = {}
+    for code, upload in uploads:
+        try:
+            add_attachment(user, assignment_id, upload, indicator_code=code, grant=grant)
+        except AttachmentRefused as exc:
+            refusals.setdefault(code, []).append(str(exc))
+    return refusals
+
+
+def remove_attachment(
+    user: User | None,
+    assignment_id: int,
+    attachment_id: int,
+    *,
+    now: dt.datetime | None = None,
+    grant: Grant | None = None,
+) -> Attachment:
+    """Take a file off the report while it can still be changed.
+
+    The row stays (who removed it, when); the file on disk stays too when a submitted version
+    lists it, so the history still shows what was sent. Otherwise it is deleted after commit."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        assignment = _lock(assignment_id)
+        _check_editable(user, assignment, grant)
+        # The assignment's lock serialises every change of its report's files.
+        attachment = Attachment.objects.filter(
+            pk=attachment_id, report__assignment=assignment, removed_at__isnull=True
+        ).first()
+        if attachment is None:
+            raise AttachmentRefused(_("This file is no longer attached to the report."))
+        attachment.removed_at = now
+        attachment.removed_by = user
+        attachment.save(update_fields=["removed_at", "removed_by"])
+        report = attachment.report
+        if attachment.indicator_code:
+            _sync_file_values(report, file_codes(assignment))
+        if not attachment.in_a_submission():
+            names = [attachment.file.name or "", attachment.thumbnail.name or ""]
+            transaction.on_commit(lambda: _delete_files(names), robust=True)
+        return attachment
+
+
+def content_disposition(name: str, *, inline: bool) -> str:
+    """An RFC 6266 header: an ASCII fallback name, and the real name as UTF-8 in filename*."""
+    plain = name.replace("đ", "d").replace("Đ", "D")
+    plain = unicodedata.normalize("NFKD", plain).encode("ascii", "ignore").decode("ascii")
+    plain = re.sub(r"[^A-Za-z0-9._ ()-]+", "_", plain).strip(" ._") or "tep"
+    encoded = urllib.parse.quote(name, safe="")
+    return (
+        f"{'inline' if inline else 'attachment'}; filename=\"{plain}\"; filename*=UTF-8''{encoded}"
+    )
+
+
+def _kind_of(content_type: str) -> str:
+    return next(kind for kind, value in filecheck.CONTENT_TYPES.items() if value == content_type)
+
+
+def serve_attachment(
+    request: HttpRequest, attachment: Attachment, *, thumbnail: bool
+) -> FileResponse:
+    """The file or its thumbnail, with headers that keep a browser from running it.
+
+    Call only after checking that the person may see the assignment's report. A removed file is
+    still served while a submitted version lists it (the history shows it), never otherwise."""
+    if attachment.removed_at is not None and not attachment.in_a_submission():
+        raise Http404
+    field = attachment.thumbnail if thumbnail else attachment.file
+    if not field:
+        raise Http404
+    try:
+        handle = field.open("rb")
+    except OSError:
+        raise Http404 from None
+    if thumbnail:
+        content_type = "image/jpeg"
+        stem = attachment.original_name.rpartition(".")[0] or attachment.original_name
+        name = f"{stem}-thumb.jpg"
+    else:
+        content_type = attachment.content_type
+        name = filecheck.download_name(attachment.original_name, _kind_of(content_type))
+    response = FileResponse(handle, content_type=content_type)
+    # Photos are shown in the page; everything else only ever downloads.
+    response["Content-Disposition"] = content_disposition(
+        name, inline=thumbnail or attachment.is_image
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    # Even opened on its own, the file gets no script, no plugin, no same-origin rights.
+    response["Content-Security-Policy"] = "sandbox"
+    response["Cross-Origin-Resource-Policy"] = "same-origin"
+    response["Cache-Control"] = "private, no-cache"
+    return response

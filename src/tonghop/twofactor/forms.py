@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+# Long enough for a backup code typed with spaces; anything longer is not a code.
+CODE_MAX_LENGTH = 32
+
+
+def _code_field(label: Any, *, digits_only: bool, autofocus: bool = True) -> forms.CharField:
+    attrs: dict[str, Any] = {"autocomplete": "one-time-code", "spellcheck": "false"}
+    if autofocus:
+        attrs["autofocus"] = True
+    if digits_only:
+        # A phone then shows its number pad.
+        attrs |= {"inputmode": "numeric", "pattern": "[0-9 ]*"}
+    else:
+        attrs |= {"autocapitalize": "none"}
+    return forms.CharField(
+        label=label, max_length=CODE_MAX_LENGTH, widget=forms.TextInput(attrs=attrs)
+    )
+
+
+class CodeForm(forms.Form):
+    """The second step of sign-in: the app's code, or (with `backup`) a backup code."""
+
+    def __init__(self, *args: Any, backup: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        label = _("Backup code") if backup else _("6-digit code from your app")
+        self.fields["code"] = _code_field(label, digits_only=not backup)
+
+
+class ConfirmForm(forms.Form):
+    code = _code_field(_("6-digit code from your app"), digits_only=True)
+
+
+class TurnOffForm(forms.Form):
+    password = forms.CharField(
+        label=_("Your password"),
+        max_length=4096,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    code = _code_field(
+        _("Code from your app, or a backup code"), digits_only=False, autofocus=False
+    )
