@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tests.conftest import VN, World
 from tonghop.campaigns import formedit
@@ -32,6 +33,15 @@ from tonghop.orgs.models import Membership, Role, User
 from tonghop.reports import actions
 from tonghop.reports.actions import InvalidValues
 from tonghop.reports.models import ReportVersion
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """The refusals are checked in their English source wording (the catalogue is checked in
+    tests/test_translations.py); pages requested through the client still speak Vietnamese."""
+    with translation.override("en"):
+        yield
+
 
 OPTIONS = ("Hội thảo", "Triển lãm", "Cuộc thi")
 

@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tonghop.campaigns import kinds
 from tonghop.campaigns.models import Indicator, IndicatorKind
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """The refusals are checked in their English source wording (the catalogue is checked in
+    tests/test_translations.py); pages requested through the client still speak Vietnamese."""
+    with translation.override("en"):
+        yield
+
 
 OPTIONS = ["Hội thảo", "Triển lãm", "Cuộc thi"]
 

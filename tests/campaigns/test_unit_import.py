@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Iterator
 from typing import Any
 
 import openpyxl
@@ -15,6 +16,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from tests.conftest import World
 from tonghop.campaigns import actions
@@ -30,6 +32,14 @@ from tonghop.campaigns.unit_import import (
     read_table,
 )
 from tonghop.orgs.models import Unit, UnitKind
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """The refusals are checked in their English source wording (the catalogue is checked in
+    tests/test_translations.py); pages requested through the client still speak Vietnamese."""
+    with translation.override("en"):
+        yield
 
 
 def xlsx(rows: list[list[Any]]) -> bytes:
@@ -431,10 +441,11 @@ def test_it_keeps_the_preview_for_its_author_only(world: World) -> None:
     ("upload", "words"),
     [
         (SimpleUploadedFile("ds.xlsx", b"%PDF-1.4 fake"), "PDF"),
-        (SimpleUploadedFile("ds.csv", bytes(range(256)) * 4), "binary"),
-        (SimpleUploadedFile("ds.csv", b""), ""),
+        # The page speaks Vietnamese: the words are the catalogue's.
+        (SimpleUploadedFile("ds.csv", bytes(range(256)) * 4), "dữ liệu nhị phân"),
+        (SimpleUploadedFile("ds.csv", b""), "rỗng"),
         (SimpleUploadedFile("ds.csv", b"x" * (MAX_BYTES + 1)), "2 MB"),
-        (SimpleUploadedFile("ds.csv", "Tên đơn vị\nA\n".encode()), "Unit code"),
+        (SimpleUploadedFile("ds.csv", "Tên đơn vị\nA\n".encode()), "Thiếu cột: Mã đơn vị"),
     ],
 )
 def test_it_explains_a_file_it_refuses(

@@ -63,7 +63,7 @@ def test_it_lets_the_specialist_return_with_a_comment(world: World) -> None:
     url = reverse("campaigns:review-step", args=[world.campaign.slug, world.a_an_phu.pk, "return"])
     empty = client.post(url, {"version": 1, "comment": ""})
     assert Assignment.objects.get(pk=world.a_an_phu.pk).state == State.SUBMITTED
-    assert "này là bắt buộc" in client.get(empty["Location"]).content.decode().lower()
+    assert "bắt buộc phải nhập" in client.get(empty["Location"]).content.decode()
     client.post(url, {"version": 1, "comment": "Bổ sung số liệu"})
     a = Assignment.objects.get(pk=world.a_an_phu.pk)
     assert a.state == State.RETURNED
