@@ -7,11 +7,12 @@ the web server, and the clerk gets a sentence saying what happened.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,17 +37,16 @@ class Analysis:
     text: str
 
 
-def _limit_memory(memory_mb: int) -> Callable[[], None] | None:
+def _limit_memory(memory_mb: int) -> None:
+    """Cap this process's address space. Called by the child on itself, first thing: a
+    preexec_fn would run between fork and exec in the parent's copy, which Python documents as
+    unsafe when the parent has threads (the web server's and the worker's have)."""
     try:
         import resource
     except ImportError:  # not every platform lets us cap memory
-        return None
-
-    def apply() -> None:
-        limit = memory_mb * MB
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-
-    return apply
+        return
+    limit = memory_mb * MB
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
 def analyse_in_child(
@@ -57,7 +57,14 @@ def analyse_in_child(
     memory_mb: int = 2048,
 ) -> Analysis:
     """Read and parse `path` in a child process; raise IntakeError with the reason on failure."""
-    command = [sys.executable, "-m", "tonghop.documents.intake", os.fspath(path)]
+    command = [
+        sys.executable,
+        "-m",
+        "tonghop.documents.intake",
+        os.fspath(path),
+        "--memory-mb",
+        str(memory_mb),
+    ]
     for root in trust_roots:
         command += ["--trust-root", os.fspath(root)]
     try:
@@ -65,7 +72,6 @@ def analyse_in_child(
             command,
             capture_output=True,
             timeout=max(timeout, 0.001),
-            preexec_fn=_limit_memory(memory_mb),
             check=False,
         )
     except subprocess.TimeoutExpired:
@@ -94,7 +100,9 @@ def _main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="tonghop-intake")
     parser.add_argument("path")
     parser.add_argument("--trust-root", action="append", default=[])
+    parser.add_argument("--memory-mb", type=int, default=2048)
     args = parser.parse_args(argv)
+    _limit_memory(args.memory_mb)
     outcome: dict[str, Any]
     try:
         from tonghop.dispatch import DispatchError
@@ -108,7 +116,13 @@ def _main(argv: list[str]) -> int:
     except MemoryError:
         outcome = {"error": MEMORY_MESSAGE}
     except Exception as exc:  # the clerk must get an answer whatever broke
-        outcome = {"error": f"Không đọc được văn bản ({type(exc).__name__})."}
+        if (isinstance(exc, OSError) and exc.errno == errno.ENOMEM) or any(
+            sign in str(exc).lower() for sign in _MEMORY_SIGNS
+        ):
+            # Under the ceiling a library may fail to load (mmap) rather than raise MemoryError.
+            outcome = {"error": MEMORY_MESSAGE}
+        else:
+            outcome = {"error": f"Không đọc được văn bản ({type(exc).__name__})."}
     sys.stdout.write(json.dumps(outcome, ensure_ascii=False))
     return 0
 

@@ -224,31 +224,36 @@ def add_attachment(
             report = _check_can_attach(user, assignment, indicator_code, shown, grant)
             if report is None:
                 report, _created = Report.objects.get_or_create(assignment=assignment)
-            elif (
+            # The same file sent again (a resend after a lost answer, a double tap) is there
+            # once already, which is what the person wants: not a refusal, not a second copy.
+            same = (
                 report.attachments.present()
                 .filter(sha256=sha256, indicator_code=indicator_code)
-                .exists()
-            ):
-                raise AttachmentRefused(_("“%(name)s” is already attached.") % {"name": name})
-            attachment = Attachment.objects.create(
-                report=report,
-                indicator_code=indicator_code,
-                file=stored,
-                original_name=name,
-                content_type=checked.content_type,
-                size=size,
-                sha256=sha256,
-                thumbnail=thumb,
-                uploaded_by=user,
-                via_link_id=grant.pk if grant is not None else None,
-                uploaded_at=now,
+                .first()
             )
-            if indicator_code:
-                _sync_file_values(report, file_codes(assignment))
-            return attachment
+            if same is None:
+                attachment = Attachment.objects.create(
+                    report=report,
+                    indicator_code=indicator_code,
+                    file=stored,
+                    original_name=name,
+                    content_type=checked.content_type,
+                    size=size,
+                    sha256=sha256,
+                    thumbnail=thumb,
+                    uploaded_by=user,
+                    via_link_id=grant.pk if grant is not None else None,
+                    uploaded_at=now,
+                )
+                if indicator_code:
+                    _sync_file_values(report, file_codes(assignment))
     except BaseException:
         _delete_files([stored, thumb])
         raise
+    if same is not None:
+        _delete_files([stored, thumb])
+        return same
+    return attachment
 
 
 def _store(path: Path, checked: filecheck.Checked, now: dt.datetime) -> tuple[str, str]:
