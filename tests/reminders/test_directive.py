@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.apps import apps
 from django.core.files.base import ContentFile
 from django.db import connection
 from django.test import Client
@@ -113,10 +112,6 @@ def attachments(message: EmailMessage) -> list[tuple[str | None, bytes, str]]:
         assert isinstance(payload, bytes)
         found.append((part.get_filename(), payload, part.get_content_type()))
     return found
-
-
-def links_installed() -> bool:
-    return apps.is_installed("tonghop.links")
 
 
 # -- sending ------------------------------------------------------------------------------
@@ -408,18 +403,12 @@ def test_failed_for_good_then_sent_again_by_a_later_run(
 # -- personal links -----------------------------------------------------------------------
 
 
-needs_links = pytest.mark.skipif(
-    not links_installed(), reason="tonghop.links (personal links) is not installed"
-)
-
-
 def _link_path(body: str) -> str:
     found = re.search(re.escape(SITE) + r"(/l/[^/\s]+/)", body)
     assert found, body
     return found.group(1)
 
 
-@needs_links
 def test_a_unit_without_account_gets_a_personal_link(world: World, inbox: Inbox) -> None:
     from tonghop.links.models import AccessLink
 
@@ -451,7 +440,6 @@ def test_a_unit_without_account_gets_a_personal_link(world: World, inbox: Inbox)
     assert confirmed.first_opened_via_link == link.pk
 
 
-@needs_links
 def test_a_retried_email_carries_a_new_link_and_the_unsent_one_is_revoked(
     world: World, silent_smtp: int, _smtp_server: tuple[Inbox, int], settings: Any
 ) -> None:
@@ -471,23 +459,6 @@ def test_a_retried_email_carries_a_new_link_and_the_unsent_one_is_revoked(
     assert AccessLink.objects.get(pk=first.pk).revoked_at is not None
     assert DirectiveDelivery.objects.get(assignment=cam_ha).link_id == live.pk
     assert Client().get(_link_path(inbox.body(mail))).status_code == 200
-
-
-def test_without_personal_links_the_unit_gets_the_document_and_no_link(
-    world: World, inbox: Inbox, settings: Any
-) -> None:
-    """A site without the links app (it is optional) still sends the document."""
-    _son, cam_ha, thon_xa = setup(world)
-    settings.INSTALLED_APPS = [app for app in settings.INSTALLED_APPS if app != "tonghop.links"]
-    assert not links_installed()
-    plan = directive.plan_directive(world.campaign)
-    assert {p.assignment for p in plan.without_link} == {cam_ha, thon_xa}
-    result = send(world)
-    assert {p.assignment for p in result.without_link} == {cam_ha, thon_xa}
-    [mail] = inbox.to(CAM_HA)
-    assert attachments(mail)[0][1] == SIGNED_PDF
-    assert "/reports/" not in inbox.body(mail) and "/l/" not in inbox.body(mail)
-    assert DirectiveDelivery.objects.get(assignment=cam_ha).link_id is None
 
 
 # -- the unit's receipt -------------------------------------------------------------------

@@ -18,15 +18,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import importlib
 import mimetypes
 import re
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
@@ -212,7 +208,6 @@ class DirectivePlan:
     to_retry: int
     attachment_name: str
     document_problem: str
-    links_available: bool
 
     def _reaching(self, reach: str) -> list[UnitPlan]:
         return [plan for plan in self.to_send if plan.reach == reach]
@@ -230,19 +225,8 @@ class DirectivePlan:
         return self._reaching(Reach.NONE)
 
     @property
-    def without_link(self) -> list[UnitPlan]:
-        """Units that need a personal link when the links app is not installed."""
-        if self.links_available:
-            return []
-        return [plan for plan in self.to_send if plan.needs_link]
-
-    @property
     def has_work(self) -> bool:
         return bool(self.to_send or self.to_retry) and not self.document_problem
-
-
-def links_available() -> bool:
-    return apps.is_installed("tonghop.links")
 
 
 def _failed_emails(campaign: Campaign) -> QuerySet[Message]:
@@ -284,7 +268,6 @@ def plan_directive(campaign: Campaign) -> DirectivePlan:
         to_retry=_failed_emails(campaign).count(),
         attachment_name=attachment_name(campaign.source_document),
         document_problem=document_problem(campaign),
-        links_available=links_available(),
     )
 
 
@@ -368,19 +351,6 @@ def directive_texts(
 # -- sending ------------------------------------------------------------------------------
 
 
-def _issue_link_function() -> Callable[..., tuple[Any, str]] | None:
-    """tonghop.links.actions.issue_link(assignment, *, by, days=None, now=None).
-
-    It returns (AccessLink, "/l/<token>/") and revokes any earlier link of the assignment.
-    Imported by name, when installed: this module works without the links app.
-    """
-    if not links_available():
-        return None
-    module = importlib.import_module("tonghop.links.actions")
-    issue: Callable[..., tuple[Any, str]] = module.issue_link
-    return issue
-
-
 def personal_body(message: Message, now: dt.datetime) -> str:
     """The email's text with a fresh personal link in place of LINK_MARK, for the worker.
 
@@ -392,9 +362,8 @@ def personal_body(message: Message, now: dt.datetime) -> str:
     body = message.body
     if LINK_MARK not in body or message.assignment is None:
         return body
-    issue_link = _issue_link_function()
-    if issue_link is None:
-        return body.replace(LINK_MARK, "")
+    from tonghop.links.actions import issue_link
+
     try:
         access_link, path = issue_link(message.assignment, by=None, now=now)
     except ActionError as exc:
@@ -411,7 +380,6 @@ class DirectiveResult:
     emails: int = 0
     retried: int = 0
     attachment_name: str = ""
-    without_link: list[UnitPlan] = field(default_factory=list)
 
     @property
     def app_only(self) -> list[UnitPlan]:
@@ -428,19 +396,14 @@ def _claim_unit(
     by: User | None,
     base_url: str,
     attached: str,
-    with_links: bool,
     now: dt.datetime,
-) -> tuple[int, bool]:
-    """Write one unit's delivery, messages and notifications. Returns (emails, link missing)."""
+) -> int:
+    """Write one unit's delivery, messages and notifications. Returns the number of emails."""
     assignment = plan.assignment
     campaign = assignment.campaign
     form_path = reverse("reports:form", args=[assignment.pk])
-    if not plan.needs_link:
-        link = base_url + form_path
-    elif with_links:
-        link = f"{base_url}/{LINK_MARK}"  # issued by the worker as the email goes
-    else:
-        link = ""
+    # A personal link is issued by the worker as the email goes (see personal_body).
+    link = f"{base_url}/{LINK_MARK}" if plan.needs_link else base_url + form_path
     DirectiveDelivery.objects.create(
         assignment=assignment, sent_at=now, sent_by=by, attachment_name=attached
     )
@@ -476,7 +439,7 @@ def _claim_unit(
         sent_at=now if plan.reporters else None,
     )
     notify(plan.reporters, app_text, form_path, now, app)
-    return len(plan.addresses), plan.needs_link and not link
+    return len(plan.addresses)
 
 
 def send_directive(
@@ -496,11 +459,10 @@ def send_directive(
     # Read (and check) before claiming anything: a missing file stops the whole send.
     attachment = read_attachment(campaign)
     attached = attachment.name if attachment else ""
-    with_links = links_available()
     base_url = base_url.rstrip("/")
     result = DirectiveResult(attachment_name=attached)
     try:
-        _claim_all(campaign, result, by=by, base_url=base_url, with_links=with_links, now=now)
+        _claim_all(campaign, result, by=by, base_url=base_url, now=now)
     except IntegrityError:
         # The campaign lock makes this rare (a database without row locks, a unit claimed
         # by hand meanwhile); the transaction is rolled back, so nothing was half-sent.
@@ -518,7 +480,6 @@ def _claim_all(
     *,
     by: User | None,
     base_url: str,
-    with_links: bool,
     now: dt.datetime,
 ) -> None:
     attached = result.attachment_name
@@ -535,18 +496,10 @@ def _claim_all(
         plan = plan_directive(locked)
         for unit_plan in plan.to_send:
             unit_plan.assignment.campaign = locked
-            emails, missing_link = _claim_unit(
-                unit_plan,
-                by=by,
-                base_url=base_url,
-                attached=attached,
-                with_links=with_links,
-                now=now,
+            result.emails += _claim_unit(
+                unit_plan, by=by, base_url=base_url, attached=attached, now=now
             )
             result.sent.append(unit_plan)
-            result.emails += emails
-            if missing_link:
-                result.without_link.append(unit_plan)
         result.retried = _failed_emails(locked).update(
             status=MessageStatus.QUEUED, attempts=0, next_attempt_at=now, lease_until=None
         )

@@ -255,15 +255,6 @@ def _tell_sent(request: HttpRequest, result: directive.DirectiveResult) -> None:
             )
             % {"count": len(result.unreachable)},
         )
-    if result.without_link:
-        messages.error(
-            request,
-            _(
-                "%(count)s unit(s) without an account got no link to their form: personal "
-                "links are not available on this site yet."
-            )
-            % {"count": len(result.without_link)},
-        )
 
 
 @login_required
