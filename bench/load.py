@@ -64,6 +64,12 @@ def main() -> None:
     parser.add_argument(
         "--no-attachments", action="store_true", help="submit without the JPEG (to compare)"
     )
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=None,
+        help="submissions a second offered in the paced rush (default 50, --quick 20; 0: none)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the data folders")
     parser.add_argument("--one", choices=("sqlite", "postgres"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -71,6 +77,10 @@ def main() -> None:
     reports = args.reports or (500 if args.quick else 10_000)
     if reports % clients:
         parser.error("--reports must be a multiple of --clients")
+    if args.rate is None:
+        args.rate = 20.0 if args.quick else 50.0
+    if args.rate < 0:
+        parser.error("--rate must be 0 or more")
     if args.one:
         # One database in this process: Django is set up once per process.
         print(json.dumps(run_one(args.one, clients, reports, args)))
@@ -93,6 +103,7 @@ def main() -> None:
         for flag in ("workers", "threads"):
             if getattr(args, flag):
                 command += [f"--{flag}", str(getattr(args, flag))]
+        command += ["--rate", str(args.rate)]
         for flag in ("keep", "no_attachments"):
             if getattr(args, flag):
                 command.append("--" + flag.replace("_", "-"))
@@ -264,22 +275,33 @@ def _drive(
     jobs: list[list[Job]],
     server: Server,
     say: Callable[[str], None] | None = None,
+    rate: float = 0.0,
 ) -> Phase:
-    """Each client (thread) sends its own jobs in order over one kept-alive connection."""
+    """Each client (thread) sends its own jobs in order over one kept-alive connection: as fast
+    as the server answers, or, with `rate`, at its share of that many requests a second in all
+    (the k-th request of client c at (k × clients + c) / rate). A paced request's latency runs
+    from when it was due to be sent: a client held up by a slow answer counts the delay it
+    caused to its next requests too, as a person waiting would."""
     phase = Phase()
     guard = threading.Lock()
     start = threading.Barrier(len(jobs) + 1)
     sent = [0]
+    begin = [0.0]
 
-    def client(mine: list[Job]) -> None:
+    def client(number: int, mine: list[Job]) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=CLIENT_TIMEOUT)
         latencies: list[float] = []
         statuses: list[str] = []
         acked: list[int] = []
         start.wait()
-        for method, path, body, headers, pk in mine:
+        for k, (method, path, body, headers, pk) in enumerate(mine):
             sent[0] += 1  # a progress figure only: a lost update under threads does no harm
             t0 = time.perf_counter()
+            if rate:
+                due = begin[0] + (k * len(jobs) + number) / rate
+                if due > t0:
+                    time.sleep(due - t0)
+                t0 = due
             try:
                 conn.request(method, path, body=body, headers=headers)
                 response = conn.getresponse()
@@ -301,12 +323,13 @@ def _drive(
                 phase.statuses[status] = phase.statuses.get(status, 0) + 1
             phase.acked.update(acked)
 
-    threads = [threading.Thread(target=client, args=(mine,)) for mine in jobs]
+    threads = [threading.Thread(target=client, args=pair) for pair in enumerate(jobs)]
     for thread in threads:
         thread.start()
     cpu0, server0 = time.process_time(), server.cpu()
+    begin[0] = time.perf_counter()
     start.wait()
-    t0 = time.perf_counter()
+    t0 = begin[0]
     for thread in threads:
         while thread.is_alive():
             thread.join(60)
@@ -345,6 +368,40 @@ def _attachment_counts(pks: list[int]) -> dict[int, int] | None:
         except FieldError:
             continue
     return None
+
+
+def _submit_jobs(
+    campaign: Any, units: list[Any], cookies: list[str], csrf: str, jpeg: bytes | None
+) -> tuple[list[list[Job]], list[int]]:
+    """Each client's submissions, one per unit of its reporter, as a browser sends the form."""
+    from tonghop.campaigns.models import Assignment
+
+    by_unit = dict(Assignment.objects.filter(campaign=campaign).values_list("unit_id", "pk"))
+    per_client = len(units) // len(cookies)
+    jobs: list[list[Job]] = []
+    pks: list[int] = []
+    for c, cookie in enumerate(cookies):
+        mine: list[Job] = []
+        for unit in units[c * per_client : (c + 1) * per_client]:
+            pk = by_unit[unit.pk]
+            pks.append(pk)
+            body, content_type = _multipart(
+                [
+                    ("csrfmiddlewaretoken", csrf),
+                    ("version", "0"),
+                    ("action", "submit"),
+                    ("pano", str(pk % 40)),
+                    ("luot_nguoi", "1.250"),
+                    ("ty_le", "2,5"),
+                    ("khau_hieu", "Sáng tạo để phát triển"),
+                    ("narrative", f"Đơn vị đã treo pano, tổ chức tuyên truyền. #{pk}"),
+                ],
+                jpeg,
+            )
+            headers = {"Cookie": cookie, "Content-Type": content_type}
+            mine.append(("POST", f"/reports/{pk}/", body, headers, pk))
+        jobs.append(mine)
+    return jobs, pks
 
 
 def _check(pks: list[int], acked: set[int], with_attachments: bool) -> dict[str, Any]:
@@ -436,7 +493,6 @@ def _measure(
     from django.utils import timezone
 
     from tonghop.campaigns.actions import CampaignSpec, IndicatorSpec, create_campaign
-    from tonghop.campaigns.models import Assignment
     from tonghop.orgs.models import Membership, Role, Unit, UnitKind, User
 
     cores = len(os.sched_getaffinity(0))
@@ -457,24 +513,28 @@ def _measure(
     units = list(Unit.objects.filter(parent=office).order_by("pk"))
     lan = User.objects.create_user("load-lan", password=None, full_name="Chuyên viên")
     Membership.objects.create(user=lan, unit=office, role=Role.SPECIALIST)
-    # The rush: every unit's report is due in half an hour.
+    # The rush: every unit's report is due in half an hour. Two campaigns alike, one for the
+    # clients at full speed, one for the paced rush.
     due = timezone.now() + dt.timedelta(minutes=30)
-    campaign = create_campaign(
-        office,
-        CampaignSpec(
-            slug="load",
-            title="Thử tải",
-            due_at=due,
-            indicators=(
-                IndicatorSpec("pano", "Pano", "integer", "sum", "", "cái", required=True),
-                IndicatorSpec("luot_nguoi", "Lượt người", "integer", "sum", "", "lượt"),
-                IndicatorSpec("ty_le", "Tỷ lệ", "decimal", "average", "", "%"),
-                IndicatorSpec("khau_hieu", "Khẩu hiệu", "text", "list"),
+    campaigns = [
+        create_campaign(
+            office,
+            CampaignSpec(
+                slug=slug,
+                title="Thử tải",
+                due_at=due,
+                indicators=(
+                    IndicatorSpec("pano", "Pano", "integer", "sum", "", "cái", required=True),
+                    IndicatorSpec("luot_nguoi", "Lượt người", "integer", "sum", "", "lượt"),
+                    IndicatorSpec("ty_le", "Tỷ lệ", "decimal", "average", "", "%"),
+                    IndicatorSpec("khau_hieu", "Khẩu hiệu", "text", "list"),
+                ),
             ),
-        ),
-        units,
-        by=lan,
-    )
+            units,
+            by=lan,
+        )
+        for slug in (["load", "rush"] if args.rate else ["load"])
+    ]
     per_client = reports // clients
     password = make_password(None)
     User.objects.bulk_create(
@@ -489,7 +549,6 @@ def _measure(
         ),
         batch_size=2000,
     )
-    by_unit = dict(Assignment.objects.filter(campaign=campaign).values_list("unit_id", "pk"))
     csrf = uuid.uuid4().hex  # 32 characters, the form of Django's CSRF secret
     cookies = []
     for reporter in reporters:  # signed in once each
@@ -504,29 +563,10 @@ def _measure(
     jpeg = None if args.no_attachments else _jpeg()
     trivial: Job = ("GET", "/health/", b"", {}, 0)
     health_jobs = [[trivial] * per_client for _ in range(clients)]
-    submit_jobs: list[list[Job]] = []
-    pks: list[int] = []
-    for c in range(clients):
-        mine: list[Job] = []
-        for unit in units[c * per_client : (c + 1) * per_client]:
-            pk = by_unit[unit.pk]
-            pks.append(pk)
-            body, content_type = _multipart(
-                [
-                    ("csrfmiddlewaretoken", csrf),
-                    ("version", "0"),
-                    ("action", "submit"),
-                    ("pano", str(pk % 40)),
-                    ("luot_nguoi", "1.250"),
-                    ("ty_le", "2,5"),
-                    ("khau_hieu", "Sáng tạo để phát triển"),
-                    ("narrative", f"Đơn vị đã treo pano, tổ chức tuyên truyền. #{pk}"),
-                ],
-                jpeg,
-            )
-            headers = {"Cookie": cookies[c], "Content-Type": content_type}
-            mine.append(("POST", f"/reports/{pk}/", body, headers, pk))
-        submit_jobs.append(mine)
+    submit_jobs, pks = _submit_jobs(campaigns[0], units, cookies, csrf, jpeg)
+    rush_jobs, rush_pks = (
+        _submit_jobs(campaigns[1], units, cookies, csrf, jpeg) if args.rate else ([], [])
+    )
 
     # Other work on the machine skews every figure: the load average says how much there was.
     load_before = os.getloadavg()[0]
@@ -537,9 +577,11 @@ def _measure(
     _drive(server.port, warm, server)
     health = _drive(server.port, health_jobs, server, say)
     submit = _drive(server.port, submit_jobs, server, say)
+    rush = _drive(server.port, rush_jobs, server, say, rate=args.rate) if args.rate else None
     load_after = os.getloadavg()[0]
     server.stop()
     check = _check(pks, submit.acked, with_attachments=jpeg is not None)
+    rush_check = _check(rush_pks, rush.acked, with_attachments=jpeg is not None) if rush else None
     errors_in_log = server.log_path.read_text(encoding="utf-8").count("Traceback")
 
     h, s = health.summary(cores), submit.summary(cores)
@@ -562,17 +604,16 @@ def _measure(
         f"over {s['wall_s']} s on {cores} cores (clients took {s['client_cpu_share']:.0%} of "
         f"the machine); load average before the run {load_before:.1f}, after {load_after:.1f}"
     )
-    say(
-        "check: "
-        + ("OK" if check["check_ok"] else "FAILED")
-        + f": {check['acknowledged']} acknowledged, {check['stored_once']} stored once, "
-        f"lost {len(check['lost'])}, duplicated {len(check['duplicated'])}, attachments "
-        + (
-            ("not sent" if jpeg is None else "not checked (no Attachment model)")
-            if not check["attachments_checked"]
-            else f"lost {len(check['attachments_lost'] or [])}"
+    for name, found in (("check", check), ("paced check", rush_check)):
+        if found is not None:
+            say(_check_line(name, found, jpeg is not None))
+    r = rush.summary(cores) if rush is not None else None
+    if r is not None:
+        say(
+            f"paced rush at {args.rate:g}/s: {r['throughput_per_s']:7.1f}/s  median "
+            f"{r['median_ms']:6.1f} ms  p99 {r['p99_ms']:7.1f} ms  (goal ≤ {GOAL_P99_MS:.0f}) "
+            f"answers {r['answers']}"
         )
-    )
     if errors_in_log:
         say(f"the server logged {errors_in_log} tracebacks: {server.log_path}")
     return {
@@ -587,12 +628,30 @@ def _measure(
         "ratio": round(ratio, 3),
         "goal_ratio_met": ratio >= GOAL_RATIO,
         "goal_p99_met": s["p99_ms"] <= GOAL_P99_MS,
+        "paced_rate_per_s": args.rate,
+        "paced": r,
+        "goal_p99_met_paced": r["p99_ms"] <= GOAL_P99_MS if r is not None else None,
+        "paced_check": rush_check,
         "server_tracebacks": errors_in_log,
         "attachments_sent": jpeg is not None,
         "load_average_before": round(load_before, 2),
         "load_average_after": round(load_after, 2),
         **check,
+        "check_ok": check["check_ok"] and (rush_check is None or rush_check["check_ok"]),
     }
+
+
+def _check_line(name: str, check: dict[str, Any], with_attachments: bool) -> str:
+    attachments = (
+        ("not sent" if not with_attachments else "not checked (no Attachment model)")
+        if not check["attachments_checked"]
+        else f"lost {len(check['attachments_lost'] or [])}"
+    )
+    return (
+        f"{name}: {'OK' if check['check_ok'] else 'FAILED'}: {check['acknowledged']} "
+        f"acknowledged, {check['stored_once']} stored once, lost {len(check['lost'])}, "
+        f"duplicated {len(check['duplicated'])}, attachments {attachments}"
+    )
 
 
 if __name__ == "__main__":

@@ -182,22 +182,39 @@ def _sqlite_options() -> dict[str, Any]:
     }
 
 
+# Seconds a server thread keeps its database connection between requests. Opening one costs
+# more than a simple page (PostgreSQL starts a process for it; SQLite re-reads its settings),
+# so it is kept, checked before reuse after an error or a restart of the database. Each server
+# thread holds one: with PostgreSQL, servers × processes × threads (+ workers) must stay under
+# its max_connections (100 by default). 0 closes the connection after every request.
+TONGHOP_DB_CONN_MAX_AGE = env_int("TONGHOP_DB_CONN_MAX_AGE", 60)
+if TONGHOP_DB_CONN_MAX_AGE < 0:
+    raise ImproperlyConfigured(
+        f"TONGHOP_DB_CONN_MAX_AGE must be 0 or more seconds, not {TONGHOP_DB_CONN_MAX_AGE}"
+    )
+
+
 def _databases() -> dict[str, Any]:
     url = os.environ.get("DATABASE_URL")
     if url:
-        # Django's default of one connection per request, unless the deployment asks for
-        # persistent connections (seconds) behind a pool-less server.
-        max_age = env_int("TONGHOP_DB_CONN_MAX_AGE", 0)
-        db: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=max_age))
+        db: dict[str, Any] = dict(
+            dj_database_url.parse(
+                url, conn_max_age=TONGHOP_DB_CONN_MAX_AGE, conn_health_checks=True
+            )
+        )
         if db["ENGINE"] == "django.db.backends.sqlite3":
             # A SQLite file named by URL (sqlite:////path) is run like the data folder's own.
+            db["ENGINE"] = "tonghop.db"
             db["OPTIONS"] = {**_sqlite_options(), **db.get("OPTIONS", {})}
         return {"default": db}
     return {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            # Django's SQLite backend, with writers taking turns (see tonghop.db.base).
+            "ENGINE": "tonghop.db",
             "NAME": DATA_DIR / "tonghop.sqlite3",
             "OPTIONS": _sqlite_options(),
+            "CONN_MAX_AGE": TONGHOP_DB_CONN_MAX_AGE,
+            "CONN_HEALTH_CHECKS": True,
             # Tests use a file too, not shared-cache memory: its table locks would make the
             # concurrency tests fail where a real install waits its turn.
             # One file per test process, so parallel runs never share (and delete) it.

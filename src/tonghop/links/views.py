@@ -144,7 +144,7 @@ def link_page(request: HttpRequest, link: AccessLink, token: str) -> HttpRespons
         try:
             # Files first, as on the reporter's page: a removal or an upload does not wait
             # for the figures to be right.
-            file_errors = _take_files(request, None, assignment, grant=link)
+            file_errors = _take_files(request, None, assignment, indicators, grant=link)
         except (InvalidStep, NotAllowed) as exc:
             messages.error(request, str(exc))
             return redirect(request.path)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from functools import partial
 from typing import Any, Protocol
 
 from django.core.exceptions import ValidationError
@@ -135,8 +134,14 @@ def _transition(
     details: dict[str, Any] | None = None,
     grant: Grant | None = None,
     coalesce: bool = False,
+    allowed_checked: bool = False,
+    changes: Mapping[str, Any] | None = None,
 ) -> None:
-    _check_allowed(user, assignment, step, grant)
+    """Move the assignment one step, as one UPDATE with `changes` (fields set once the step is
+    known to be possible) and one event. `allowed_checked`: the caller has already run
+    _check_allowed on this locked row, within the same transaction."""
+    if not allowed_checked:
+        _check_allowed(user, assignment, step, grant)
     before = State(assignment.state)
     after = TRANSITIONS.get((before, step))
     if after is None:
@@ -151,6 +156,8 @@ def _transition(
         )
     assignment.state = after
     assignment.version += 1
+    for name, value in (changes or {}).items():
+        setattr(assignment, name, value)
     assignment.save()
     link = {"link": grant.pk} if grant is not None else {}
     if coalesce and _coalesce_save(assignment, user, link, now):
@@ -227,13 +234,24 @@ def _is_blank(raw: object) -> bool:
 
 
 def _rules_of(indicators: list[Indicator]) -> list[FormRule]:
+    """The campaign's rules, their fields taken from `indicators` (the whole form, already
+    loaded) rather than joined again: a submission is the busiest path there is."""
     if not indicators:
         return []
-    return list(
-        FormRule.objects.filter(campaign_id=indicators[0].campaign_id).select_related(
-            "if_indicator", "then_indicator", "then_other"
-        )
-    )
+    rules = list(FormRule.objects.filter(campaign_id=indicators[0].campaign_id))
+    by_pk = {indicator.pk: indicator for indicator in indicators}
+    for rule in rules:
+        for name in ("if_indicator", "then_indicator", "then_other"):
+            pk = getattr(rule, f"{name}_id")
+            if pk is not None:
+                if pk not in by_pk:  # not the form's own field: load it as the ORM would
+                    return list(
+                        FormRule.objects.filter(
+                            campaign_id=indicators[0].campaign_id
+                        ).select_related("if_indicator", "then_indicator", "then_other")
+                    )
+                setattr(rule, name, by_pk[pk])
+    return rules
 
 
 def save_report(
@@ -276,6 +294,12 @@ def save_report(
                     ]
                 }
             )
+        created = report is None
+        changes: dict[str, Any] = {}
+        if submit:
+            changes["submitted_at"] = now
+            if assignment.first_submitted_at is None:
+                changes["first_submitted_at"] = now
         _transition(
             user,
             assignment,
@@ -284,6 +308,8 @@ def save_report(
             now=now,
             grant=grant,
             coalesce=autosave and not submit,
+            allowed_checked=True,
+            changes=changes,
         )
         if report is None:
             report = Report(assignment=assignment)
@@ -293,26 +319,21 @@ def save_report(
         report.updated_at = now
         report.save()
         if submit:
-            number = report.versions.count() + 1
+            # A report created just now has neither versions nor files: no need to count them.
             version = ReportVersion.objects.create(
                 report=report,
-                number=number,
+                number=1 if created else report.versions.count() + 1,
                 values=values,
                 narrative=narrative,
                 created_by=user,
                 created_at=now,
-                attachments=list(
-                    report.attachments.present().order_by("pk").values_list("pk", flat=True)
-                ),
+                attachments=[]
+                if created
+                else list(report.attachments.present().order_by("pk").values_list("pk", flat=True)),
             )
             version.receipt_number = receipts.receipt_number(version.pk, now)
             version.save(update_fields=["receipt_number"])
-            # Only once the submission is committed: a mail server that is down must not undo it.
-            transaction.on_commit(partial(receipts.queue_receipt, version.pk), robust=True)
-            assignment.submitted_at = now
-            if assignment.first_submitted_at is None:
-                assignment.first_submitted_at = now
-            assignment.save(update_fields=["submitted_at", "first_submitted_at"])
+            receipts.queue_receipt(version.pk)
         return assignment
 
 

@@ -36,7 +36,7 @@ from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from PIL import Image
 
-from tonghop.campaigns.models import TRANSITIONS, Assignment, State, Step
+from tonghop.campaigns.models import TRANSITIONS, Assignment, Indicator, State, Step
 from tonghop.orgs.models import User
 from tonghop.reports import filecheck
 from tonghop.reports.actions import (
@@ -63,9 +63,12 @@ class AttachmentRefused(ActionError):
     """A file that is not taken; str() names the file and says why."""
 
 
-def file_codes(assignment: Assignment) -> list[str]:
-    """The codes of the campaign's FILE indicators, in the form's order."""
-    return [i.code for i in assignment.campaign.indicators.all() if i.kind == FILE_KIND]
+def file_codes(assignment: Assignment, indicators: list[Indicator] | None = None) -> list[str]:
+    """The codes of the campaign's FILE indicators, in the form's order (from `indicators`, the
+    campaign's already loaded, when given)."""
+    if indicators is None:
+        indicators = list(assignment.campaign.indicators.all())
+    return [i.code for i in indicators if i.kind == FILE_KIND]
 
 
 def _sync_file_values(report: Report, codes: list[str]) -> None:
@@ -158,6 +161,12 @@ def _check_can_attach(
     return report
 
 
+def _unlocked(assignment_id: int) -> Assignment:
+    return Assignment.objects.select_related("campaign", "campaign__office", "unit").get(
+        pk=assignment_id
+    )
+
+
 def _check_editable(user: User | None, assignment: Assignment, grant: Grant | None) -> None:
     _check_allowed(user, assignment, Step.SAVE, grant)
     if (State(assignment.state), Step.SAVE) not in TRANSITIONS:
@@ -203,8 +212,9 @@ def add_attachment(
     name = filecheck.clean_name(upload.name or "")
     # A file sent without a usable name is called "tep" (file), with the extension it deserves.
     shown = name or "tep"
-    with transaction.atomic():
-        _check_can_attach(user, _lock(assignment_id), indicator_code, shown, grant)
+    # Refuse early what will be refused anyway, before spending time on the file. A plain read:
+    # the same checks run again below, under the lock, where they count.
+    _check_can_attach(user, _unlocked(assignment_id), indicator_code, shown, grant)
     with tempfile.TemporaryDirectory(prefix="tonghop-upload-") as folder:
         path, size, sha256 = _spool(upload, Path(folder), shown)
         try:
@@ -223,7 +233,8 @@ def add_attachment(
             assignment = _lock(assignment_id)
             report = _check_can_attach(user, assignment, indicator_code, shown, grant)
             if report is None:
-                report, _created = Report.objects.get_or_create(assignment=assignment)
+                # The assignment is locked: no one else can be creating its report now.
+                report = Report.objects.create(assignment=assignment)
             # The same file sent again (a resend after a lost answer, a double tap) is there
             # once already, which is what the person wants: not a refusal, not a second copy.
             same = (

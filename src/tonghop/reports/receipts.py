@@ -16,14 +16,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import smtplib
+from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.db import transaction
 from django.tasks import task
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django_tasks_db import DatabaseBackend
 
 from tonghop.compilation.totals import format_value
 from tonghop.reports.models import FILE_KIND, Attachment, ReceiptMail, ReportVersion
@@ -49,8 +52,16 @@ def mail_state(version: ReportVersion) -> ReceiptMail:
 
 
 def queue_receipt(version_id: int) -> None:
-    """Hand the receipt's email to the task queue; called once the submission is committed."""
-    send_receipt.enqueue(version_id)
+    """Hand the receipt's email to the task queue, from inside the submission's transaction.
+
+    With the database queue the task is a row written in that transaction: it exists if and only
+    if the submission does, and costs no second write (on SQLite, a second turn at the lock).
+    Any other backend may run the task at once (`immediate` sends the mail in place): that waits
+    until the submission is committed, so a mail server that is down cannot undo it."""
+    if isinstance(send_receipt.get_backend(), DatabaseBackend):
+        send_receipt.enqueue(version_id)
+    else:
+        transaction.on_commit(partial(send_receipt.enqueue, version_id), robust=True)
 
 
 @task()

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from tonghop.access import signed_in_user
-from tonghop.campaigns.models import Assignment
+from tonghop.campaigns.models import Assignment, Indicator
 from tonghop.orgs.models import User
 from tonghop.reminders import directive
 from tonghop.reports import actions, attachments, filecheck, receipts
@@ -69,7 +69,7 @@ def report_form(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             # Files first: a FILE indicator's value is its list of files, and a removal or an
             # upload does not wait for the figures to be right.
-            file_errors = _take_files(request, user, assignment, grant=None)
+            file_errors = _take_files(request, user, assignment, indicators, grant=None)
         except (actions.InvalidStep, actions.NotAllowed) as exc:
             messages.error(request, str(exc))
             return redirect("reports:form", pk=assignment.pk)
@@ -88,7 +88,7 @@ def report_form(request: HttpRequest, pk: int) -> HttpResponse:
                     submit=submit,
                 )
             except actions.InvalidValues as exc:
-                codes = attachments.file_codes(assignment)
+                codes = attachments.file_codes(assignment, indicators)
                 for code, errors in exc.errors.items():
                     if code in codes:
                         # A FILE indicator has no form field: its error goes beside its files.
@@ -138,7 +138,12 @@ def report_form(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _take_files(
-    request: HttpRequest, user: User | None, assignment: Assignment, *, grant: Grant | None
+    request: HttpRequest,
+    user: User | None,
+    assignment: Assignment,
+    indicators: list[Indicator],
+    *,
+    grant: Grant | None,
 ) -> dict[str, list[str]]:
     """The removal asked by a file's button and the files sent with the form; the refusals by
     indicator code ("" for general files). Cannot-change-now refusals are raised."""
@@ -151,7 +156,7 @@ def _take_files(
             errors[""] = [_("This file is no longer attached to the report.")]
         except attachments.AttachmentRefused as exc:
             errors[""] = [str(exc)]
-    codes = attachments.file_codes(assignment)
+    codes = attachments.file_codes(assignment, indicators)
     uploads = attachments.uploads_in(request.FILES, codes)
     for code, refused in attachments.add_uploads(user, assignment.pk, uploads, grant=grant).items():
         errors.setdefault(code, []).extend(refused)
