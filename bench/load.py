@@ -189,6 +189,7 @@ class Phase:
     wall: float = 0.0
     client_cpu: float = 0.0
     server_cpu: float = 0.0
+    reconnects: int = 0
 
     def summary(self, cores: int) -> dict[str, Any]:
         done = len(self.latencies)
@@ -204,6 +205,7 @@ class Phase:
             "wall_s": round(self.wall, 2),
             "client_cpu_s": round(self.client_cpu, 1),
             "server_cpu_s": round(self.server_cpu, 1),
+            "reconnects": self.reconnects,
             # The share of the machine's cores the clients themselves used.
             "client_cpu_share": round(self.client_cpu / (self.wall * cores), 2)
             if self.wall
@@ -274,6 +276,8 @@ class Server:
 # A client waits as long as the server takes, so that its latency is measured, not cut off (a
 # proxy in front would answer 504 after its own timeout, nginx's 60 s by default).
 CLIENT_TIMEOUT = 900
+# What a request on a kept-alive connection the server has since closed fails with.
+STALE = (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected)
 
 
 def _drive(
@@ -293,12 +297,14 @@ def _drive(
     start = threading.Barrier(len(jobs) + 1)
     sent = [0]
     begin = [0.0]
+    reconnects = [0]
 
     def client(number: int, mine: list[Job]) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=CLIENT_TIMEOUT)
         latencies: list[float] = []
         statuses: list[str] = []
         acked: list[int] = []
+        used = False  # whether the connection has answered a request since it was opened
         start.wait()
         for k, (method, path, body, headers, pk) in enumerate(mine):
             sent[0] += 1  # a progress figure only: a lost update under threads does no harm
@@ -308,18 +314,32 @@ def _drive(
                 if due > t0:
                     time.sleep(due - t0)
                 t0 = due
-            try:
-                conn.request(method, path, body=body, headers=headers)
-                response = conn.getresponse()
-                response.read()
-                status = str(response.status)
-                if response.status == 302 and response.getheader("Location") == path and pk:
-                    acked.append(pk)
-                if response.getheader("Connection", "").lower() == "close":
+            for attempt in (1, 2):
+                try:
+                    conn.request(method, path, body=body, headers=headers)
+                    response = conn.getresponse()
+                    response.read()
+                    status = str(response.status)
+                    if response.status == 302 and response.getheader("Location") == path and pk:
+                        acked.append(pk)
+                    if response.getheader("Connection", "").lower() == "close":
+                        conn.close()
+                    used = True
+                    break
+                except STALE as exc:
+                    # The server closed the kept-alive connection while this client was idle
+                    # (gunicorn keeps one 2 s): the request never reached it. A browser sends it
+                    # again on a new connection, once; so does this client.
+                    status = type(exc).__name__
                     conn.close()
-            except (OSError, http.client.HTTPException) as exc:
-                status = type(exc).__name__
-                conn.close()
+                    if not used or attempt == 2:
+                        break
+                    used = False
+                    reconnects[0] += 1
+                except (OSError, http.client.HTTPException) as exc:
+                    status = type(exc).__name__
+                    conn.close()
+                    break
             latencies.append(time.perf_counter() - t0)
             statuses.append(status)
         conn.close()
@@ -342,6 +362,7 @@ def _drive(
             if say is not None and thread.is_alive():
                 say(f"  … {sent[0]} sent after {time.perf_counter() - t0:.0f} s")
     phase.wall = time.perf_counter() - t0
+    phase.reconnects = reconnects[0]
     phase.client_cpu = time.process_time() - cpu0
     phase.server_cpu = server.cpu() - server0
     return phase
@@ -619,7 +640,7 @@ def _measure(
         say(
             f"paced rush at {args.rate:g}/s: {r['throughput_per_s']:7.1f}/s  median "
             f"{r['median_ms']:6.1f} ms  p99 {r['p99_ms']:7.1f} ms  (goal ≤ {GOAL_P99_MS:.0f}) "
-            f"answers {r['answers']}"
+            f"answers {r['answers']}, reconnected {r['reconnects']}"
         )
     if errors_in_log:
         say(f"the server logged {errors_in_log} tracebacks: {server.log_path}")

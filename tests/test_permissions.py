@@ -570,6 +570,11 @@ ROWS: dict[str, Row] = {
         get_only_post=True,
         data=lambda w, e: {"password": "s3cret-pass-phrase", "code": "123456"},
     ),
+    "twofactor:new-codes": Row(
+        post=SIGNED_IN,
+        get_only_post=True,
+        data=lambda w, e: {"codes-password": "s3cret-pass-phrase", "codes-code": "123456"},
+    ),
     "twofactor:qr": Row(get=NOBODY),
     "twofactor:verify": Row(
         get=EVERYONE, post=EVERYONE, public=True, data=lambda w, e: {"code": "123456"}

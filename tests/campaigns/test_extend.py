@@ -154,3 +154,37 @@ def test_others_get_404_on_the_extension(world: World) -> None:
         assert world.client_for(person).post(_url(world), data).status_code == 404
     assert world.client_for(world.lan).get(_url(world)).status_code == 405
     assert _fresh(world.a_an_phu).due_at == DUE
+
+
+def test_extending_lengthens_the_units_live_link_and_no_other(world: World) -> None:
+    from tonghop.links.actions import issue_link, revoke_link
+    from tonghop.links.models import AccessLink
+
+    # An Phú's link as issued: until 30 days after the old due time; Bình Minh's revoked.
+    live, _path = issue_link(world.a_an_phu, by=world.lan, now=NOW)
+    assert live.expires_at == DUE + dt.timedelta(days=30)
+    gone, _path = issue_link(world.a_binh_minh, by=world.lan, now=NOW)
+    revoke_link(gone, by=world.lan, now=NOW)
+    much_later = DUE + dt.timedelta(days=45)
+    actions.extend_due(world.lan, world.a_an_phu.pk, much_later, "Lũ", expected_version=0, now=NOW)
+    live.refresh_from_db()
+    assert live.expires_at == much_later + dt.timedelta(days=30)
+    event = _fresh(world.a_an_phu).events.get()
+    assert event.details["links_lengthened"] == [live.pk]
+    # Another unit's link, revoked or not, is not touched by this unit's extension.
+    gone.refresh_from_db()
+    assert gone.expires_at == DUE + dt.timedelta(days=30)
+    actions.extend_due(
+        world.lan, world.a_binh_minh.pk, much_later, "Lũ", expected_version=0, now=NOW
+    )
+    gone.refresh_from_db()
+    assert gone.expires_at == DUE + dt.timedelta(days=30)
+    assert gone.revoked_at is not None
+    # A link already lasting past the new due time plus 30 days is left as it is.
+    long, _path = issue_link(world.a_an_phu, by=world.lan, days=365, now=NOW)
+    actions.extend_due(world.lan, world.a_an_phu.pk, much_later + dt.timedelta(days=1), "Lũ",
+                       expected_version=1, now=NOW)  # fmt: skip
+    long.refresh_from_db()
+    assert long.expires_at == NOW + dt.timedelta(days=365)
+    assert "links_lengthened" not in _fresh(world.a_an_phu).events.latest("pk").details
+    assert AccessLink.objects.filter(assignment=world.a_an_phu).count() == 2

@@ -10,6 +10,7 @@ brake after a wrong code, the 5-minute half-login), never for the codes themselv
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import time
 from base64 import b32encode
@@ -556,6 +557,90 @@ def test_turning_off_takes_a_backup_code(world: World, lan_on: tuple[Any, list[s
     assert not StaticDevice.objects.filter(user=world.lan).exists()
 
 
+# New backup codes.
+
+
+def test_new_backup_codes_replace_the_old_ones_with_the_password_and_a_code(
+    world: World, lan_on: tuple[Any, list[str]], clock: Clock
+) -> None:
+    device, old_codes = lan_on
+    client = _signed_in_with_code(device, "lan")
+    page = client.get(reverse("twofactor:setup")).content.decode()
+    assert 'id="new-backup-codes"' in page
+    assert _vi("Make new backup codes") in page
+    url = reverse("twofactor:new-codes")
+    cases = [
+        {},
+        {"codes-password": PASSWORD},
+        {"codes-code": _code(device)},
+        {"codes-password": "wrong-password", "codes-code": _code(device)},
+        {"codes-password": PASSWORD, "codes-code": _wrong(device)},
+        {"codes-password": PASSWORD * 2000, "codes-code": _code(device)},
+        # The turning-off form's fields are not this form's.
+        {"password": PASSWORD, "code": _code(device)},
+    ]
+    for data in cases:
+        clock.advance(20)
+        response = client.post(url, data)
+        assert response.status_code == 400, data
+        tokens = StaticToken.objects.filter(device__user=world.lan)
+        assert sorted(tokens.values_list("token", flat=True)) == sorted(old_codes), data
+    assert LoginFailure.objects.filter(username="lan").count() == 2
+    clock.advance(20)
+    response = client.post(url, {"codes-password": PASSWORD, "codes-code": _code(device)})
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    new_codes = list(response.context["codes"])
+    assert len(new_codes) == 10
+    assert set(new_codes).isdisjoint(old_codes)
+    page = response.content.decode()
+    assert all(code in page for code in new_codes)
+    assert _vi("Your old backup codes no longer work.") in page
+    event = AuditEvent.objects.filter(action=Action.PERMISSION, subject=world.lan).latest("pk")
+    assert event.details == {
+        "change": "two_factor",
+        "to": "new_backup_codes",
+        "backup_codes": 10,
+        "code": "app",
+    }
+    assert new_codes[0] not in json.dumps(event.details)
+    # Still on, with the app as before; an old code no longer signs in, a new one does.
+    assert TOTPDevice.objects.filter(user=world.lan, confirmed=True).count() == 1
+    fresh = Client()
+    _password(fresh, "lan")
+    assert _second(fresh, old_codes[0], backup=True).status_code == 400
+    assert _second(fresh, new_codes[0], backup=True).status_code == 302
+
+
+def test_new_backup_codes_take_a_backup_code_and_refuse_when_off_or_locked(
+    world: World, lan_on: tuple[Any, list[str]], settings: Any
+) -> None:
+    device, codes = lan_on
+    client = _signed_in_with_code(device, "lan")
+    url = reverse("twofactor:new-codes")
+    response = client.post(url, {"codes-password": PASSWORD, "codes-code": codes[5]})
+    assert response.status_code == 200
+    assert AuditEvent.objects.latest("pk").details["code"] == "backup_code"
+    # Without two-step verification there is nothing to renew.
+    nam = world.client_for(world.nam)
+    response = nam.post(url, {"codes-password": PASSWORD, "codes-code": "123456"})
+    assert response.status_code == 400
+    assert _vi("Two-step verification is not on.") in response.content.decode()
+    assert not StaticToken.objects.filter(device__user=world.nam).exists()
+    # A locked account gets the lock's message, and the codes stay as they are.
+    before = sorted(
+        StaticToken.objects.filter(device__user=world.lan).values_list("token", flat=True)
+    )
+    for _attempt in range(settings.TONGHOP_LOGIN_ATTEMPTS):
+        _password(Client(), "lan", "wrong-password")
+    response = client.post(url, {"codes-password": PASSWORD, "codes-code": _code(device)})
+    assert response.status_code == 429
+    after = sorted(
+        StaticToken.objects.filter(device__user=world.lan).values_list("token", flat=True)
+    )
+    assert after == before
+
+
 def test_nobody_reaches_another_persons_device(world: World) -> None:
     lan_device, lan_codes = _turn_on(world.lan)
     for person in (world.nam, world.tu, world.hoa):
@@ -564,6 +649,10 @@ def test_nobody_reaches_another_persons_device(world: World) -> None:
         for code in (_code(lan_device), lan_codes[0]):
             response = client.post(
                 reverse("twofactor:disable"), {"password": PASSWORD, "code": code}
+            )
+            assert response.status_code == 400
+            response = client.post(
+                reverse("twofactor:new-codes"), {"codes-password": PASSWORD, "codes-code": code}
             )
             assert response.status_code == 400
         assert client.get(reverse("twofactor:qr")).status_code == 404
@@ -595,7 +684,7 @@ def test_signed_out_people_are_sent_to_sign_in(world: World) -> None:
     for name in ("setup", "qr"):
         response = client.get(reverse(f"twofactor:{name}"))
         assert response["Location"].startswith(reverse("login"))
-    for name in ("enable", "confirm", "disable"):
+    for name in ("enable", "confirm", "disable", "new-codes"):
         response = client.post(reverse(f"twofactor:{name}"), {"code": "123456"})
         assert response["Location"].startswith(reverse("login"))
     assert not TOTPDevice.objects.exists()

@@ -25,6 +25,8 @@ from tonghop.campaigns.models import (
     State,
     Step,
 )
+from tonghop.links.models import DEFAULT_DAYS_AFTER_DUE as LINK_DAYS_AFTER_DUE
+from tonghop.links.models import AccessLink
 from tonghop.orgs.models import Role, User
 from tonghop.reports import receipts
 from tonghop.reports.models import FILE_KIND, Report, ReportVersion
@@ -433,6 +435,15 @@ def extend_due(
         assignment.due_at = new_due
         assignment.version += 1
         assignment.save(update_fields=["due_at", "version", "updated_at"])
+        details: dict[str, Any] = {"old_due": old_due.isoformat(), "new_due": new_due.isoformat()}
+        # The unit's personal link must not run out before its new due time: a live one is
+        # lengthened to what a link issued now would get. An expired or revoked one stays so.
+        link_until = new_due + dt.timedelta(days=LINK_DAYS_AFTER_DUE)
+        links = AccessLink.objects.filter(assignment=assignment).live(now)
+        lengthened = list(links.filter(expires_at__lt=link_until).values_list("pk", flat=True))
+        if lengthened:
+            AccessLink.objects.filter(pk__in=lengthened).update(expires_at=link_until)
+            details |= {"links_lengthened": lengthened, "link_until": link_until.isoformat()}
         AssignmentEvent.objects.create(
             assignment=assignment,
             actor=user,
@@ -441,6 +452,6 @@ def extend_due(
             to_state=assignment.state,
             comment=reason,
             at=now,
-            details={"old_due": old_due.isoformat(), "new_due": new_due.isoformat()},
+            details=details,
         )
         return assignment

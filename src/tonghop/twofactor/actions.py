@@ -301,6 +301,33 @@ def turn_off(request: HttpRequest, user: User, password: str, code: str) -> None
         request.session[pending.CHECKED_KEY] = "password"
 
 
+def renew_backup_codes(request: HttpRequest, user: User, password: str, code: str) -> list[str]:
+    """New backup codes in place of the old ones (used up, or seen by someone else), shown
+    once. With the password and a current code, as turning off: an open session alone is not
+    enough to read a fresh set of ways in."""
+    if not has_second_step(user):
+        raise TwoFactorError(_("Two-step verification is not on."))
+    _refuse_if_locked(request, user, "new_backup_codes")
+    if not user.check_password(password):
+        _fail(request, user, {"second_factor": "password", "during": "new_backup_codes"})
+    kind, _device = _check_code(request, user, normalise(code), "new_backup_codes")
+    with transaction.atomic():
+        codes = _new_backup_codes(user)
+        records.record(
+            Action.PERMISSION,
+            request=request,
+            subject=user,
+            object_text=user.get_username(),
+            details={
+                "change": "two_factor",
+                "to": "new_backup_codes",
+                "backup_codes": len(codes),
+                "code": kind,
+            },
+        )
+    return codes
+
+
 def reset(request: HttpRequest, user: User) -> int:
     """An administrator takes away a person's second step (a lost phone): they sign in with
     the password alone until they turn it on again. Returns the number of devices removed."""

@@ -46,3 +46,10 @@ class TurnOffForm(forms.Form):
     code = _code_field(
         _("Code from your app, or a backup code"), digits_only=False, autofocus=False
     )
+
+
+class NewCodesForm(TurnOffForm):
+    """New backup codes: the same proof as turning off. On the same page as that form, hence
+    its own prefix (distinct field ids)."""
+
+    prefix = "codes"

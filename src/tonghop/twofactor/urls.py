@@ -10,6 +10,7 @@ urlpatterns: list[URLPattern] = [
     path("on/", views.enable, name="enable"),
     path("confirm/", views.confirm, name="confirm"),
     path("off/", views.disable, name="disable"),
+    path("codes/", views.new_codes, name="new-codes"),
     path("qr.svg", views.qr, name="qr"),
     path("code/", views.verify, name="verify"),
 ]

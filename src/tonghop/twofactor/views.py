@@ -29,7 +29,7 @@ from tonghop import views as site_views
 from tonghop.access import signed_in_user
 from tonghop.orgs.models import User
 from tonghop.twofactor import actions, pending
-from tonghop.twofactor.forms import CodeForm, ConfirmForm, TurnOffForm
+from tonghop.twofactor.forms import CodeForm, ConfirmForm, NewCodesForm, TurnOffForm
 
 
 def _spaced(secret: str) -> str:
@@ -43,6 +43,7 @@ def _page(
     *,
     confirm_form: ConfirmForm | None = None,
     off_form: TurnOffForm | None = None,
+    codes_form: NewCodesForm | None = None,
     error: str = "",
     status: int = 200,
 ) -> HttpResponse:
@@ -55,6 +56,7 @@ def _page(
         "secret": secret,
         "confirm_form": confirm_form or ConfirmForm(),
         "off_form": off_form or TurnOffForm(),
+        "codes_form": codes_form or NewCodesForm(),
         "required": actions.required_for(user),
         "office_staff": user.office_units().exists(),
         "error": error,
@@ -92,10 +94,7 @@ def confirm(request: HttpRequest) -> HttpResponse:
         except actions.TwoFactorError as exc:
             form.add_error("code", str(exc))
         else:
-            # Shown this once: the page is the answer to the POST, never stored or cached.
-            response = TemplateResponse(request, "twofactor/backup_codes.html", {"codes": codes})
-            add_never_cache_headers(response)
-            return response
+            return _backup_codes_page(request, codes, renewed=False)
     return _page(request, user, confirm_form=form, status=400)
 
 
@@ -117,6 +116,33 @@ def disable(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Two-step verification is off."))
             return redirect("twofactor:setup")
     return _page(request, user, off_form=form, status=400)
+
+
+@login_required
+@require_POST
+@sensitive_post_parameters("codes-password", "codes-code")
+def new_codes(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    form = NewCodesForm(request.POST)
+    if form.is_valid():
+        try:
+            data = form.cleaned_data
+            codes = actions.renew_backup_codes(request, user, data["password"], data["code"])
+        except actions.Locked as exc:
+            return _page(request, user, codes_form=form, error=str(exc), status=429)
+        except actions.TwoFactorError as exc:
+            form.add_error(None, str(exc))
+        else:
+            return _backup_codes_page(request, codes, renewed=True)
+    return _page(request, user, codes_form=form, status=400)
+
+
+def _backup_codes_page(request: HttpRequest, codes: list[str], *, renewed: bool) -> HttpResponse:
+    # Shown this once: the page is the answer to the POST, never stored or cached.
+    context = {"codes": codes, "renewed": renewed}
+    response = TemplateResponse(request, "twofactor/backup_codes.html", context)
+    add_never_cache_headers(response)
+    return response
 
 
 @login_required
