@@ -49,6 +49,13 @@ class TwoFactorError(Exception):
     """A refusal; str() is a sentence for the person."""
 
 
+class NotOn(TwoFactorError):
+    """A step that needs two-step verification on, asked by someone who has it off."""
+
+    def __init__(self) -> None:
+        super().__init__(_("Two-step verification is not on."))
+
+
 class WrongCode(TwoFactorError):
     def __str__(self) -> str:
         return (
@@ -283,7 +290,7 @@ def turn_off(request: HttpRequest, user: User, password: str, code: str) -> None
     """Turn off: only with the password and a current code (or a backup code), so a session
     left open on a shared computer cannot take the second step away."""
     if not has_second_step(user):
-        raise TwoFactorError(_("Two-step verification is not on."))
+        raise NotOn()
     _refuse_if_locked(request, user, "turn_off")
     if not user.check_password(password):
         _fail(request, user, {"second_factor": "password", "during": "turn_off"})
@@ -306,7 +313,7 @@ def renew_backup_codes(request: HttpRequest, user: User, password: str, code: st
     once. With the password and a current code, as turning off: an open session alone is not
     enough to read a fresh set of ways in."""
     if not has_second_step(user):
-        raise TwoFactorError(_("Two-step verification is not on."))
+        raise NotOn()
     _refuse_if_locked(request, user, "new_backup_codes")
     if not user.check_password(password):
         _fail(request, user, {"second_factor": "password", "during": "new_backup_codes"})

@@ -110,6 +110,9 @@ def disable(request: HttpRequest) -> HttpResponse:
             actions.turn_off(request, user, data["password"], data["code"])
         except actions.Locked as exc:
             return _page(request, user, off_form=form, error=str(exc), status=429)
+        except actions.NotOn as exc:
+            # The page has no form to show it beside: it says so at the top.
+            return _page(request, user, error=str(exc), status=400)
         except actions.TwoFactorError as exc:
             form.add_error(None, str(exc))
         else:
@@ -130,6 +133,8 @@ def new_codes(request: HttpRequest) -> HttpResponse:
             codes = actions.renew_backup_codes(request, user, data["password"], data["code"])
         except actions.Locked as exc:
             return _page(request, user, codes_form=form, error=str(exc), status=429)
+        except actions.NotOn as exc:
+            return _page(request, user, error=str(exc), status=400)
         except actions.TwoFactorError as exc:
             form.add_error(None, str(exc))
         else:
