@@ -670,6 +670,29 @@ def test_the_office_sees_the_files_on_its_review_page(
     assert reverse("reports:file", args=[world.a_an_phu.pk, document.pk]) in body
 
 
+def test_a_file_sent_then_removed_leaves_the_report_not_started_for_the_office(
+    world: World,
+) -> None:
+    """Sending a file before anything else makes the report's row; removing it leaves nothing
+    the unit did, and the office's page says so instead of a table of dashes."""
+    a = world.a_an_phu
+    reporter = world.client_for(world.hoa)
+    assert send(reporter, a, "anh.png", png()).status_code == 200
+    url = reverse("campaigns:review", args=[world.campaign.slug, a.pk])
+    office = world.client_for(world.lan)
+    assert "anh.png" in office.get(url).content.decode()
+    attachment = Attachment.objects.get()
+    attachments.remove_attachment(world.hoa, a.pk, attachment.pk)
+    assert Report.objects.filter(assignment=a).exists()
+    body = office.get(url).content.decode()
+    assert "Đơn vị chưa bắt đầu báo cáo." in body
+    assert 'class="table-wrap"' not in body.split("<h1", 1)[1].split("Lịch sử", 1)[0]
+    # A figure typed afterwards makes it a report again.
+    actions.save_report(world.hoa, a.pk, {"pano": "3"}, "", expected_version=0, submit=False)
+    body = office.get(url).content.decode()
+    assert "Đơn vị chưa bắt đầu báo cáo." not in body
+
+
 # The pure parts.
 
 

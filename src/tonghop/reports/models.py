@@ -40,6 +40,12 @@ class Report(models.Model):
         """The files the unit has attached and not removed, oldest first."""
         return list(self.attachments.present().select_related("uploaded_by"))
 
+    def is_blank(self) -> bool:
+        """Nothing typed and no file kept: a report row made for a file the unit then removed
+        is still "not started" to the office."""
+        typed = any(value not in (None, "", []) for value in self.values.values())
+        return not typed and not self.narrative and not self.attachments.present().exists()
+
     def file_values(self, codes: list[str]) -> dict[str, list[int] | None]:
         """The value of each FILE indicator: the ids of its files present, or None if none."""
         values: dict[str, list[int] | None] = dict.fromkeys(codes)
