@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
 from django.test import Client
 from django.urls import reverse
 
@@ -44,6 +47,33 @@ def test_it_filters_the_log_by_status(world: World, inbox: Inbox) -> None:
     text = body.content.decode()
     assert text.count('data-status="no_address"') == 1
     assert 'data-status="sent"' not in text
+
+
+def test_the_log_is_paged_and_the_filter_kept_across_pages(
+    world: World, inbox: Inbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tonghop.reminders import views
+
+    monkeypatch.setattr(views, "LOG_ROWS", 2)
+    prepare(world)
+    actions.run_due_reminders(now=at(2, 9))  # 6 messages: 5 sent, 1 with no address
+    client = world.client_for(world.lan)
+    seen: list[str] = []
+    for number in (1, 2, 3):
+        text = client.get(_page("campaign") + f"?log_page={number}").content.decode()
+        log = text.split('id="log"')[1].split("</table>")[0]
+        seen += re.findall(r'<tr data-status="(\w+)"', log)
+        assert f"Trang {number}/3" in text
+        if number < 3:
+            assert f'href="?log_page={number + 1}#log"' in text
+    assert sorted(seen) == ["no_address"] + ["sent"] * 5
+    # Past the end or not a number: the last or the first page, never an error.
+    for query in ("?log_page=999", "?log_page=abc", "?log_page=-1"):
+        assert client.get(_page("campaign") + query).status_code == 200
+    # The filter stays in the pager's links.
+    text = client.get(_page("campaign") + "?status=sent&log_page=2").content.decode()
+    assert 'href="?status=sent&amp;log_page=3#log"' in text
+    assert 'data-status="no_address"' not in text.split('id="log"')[1]
 
 
 def test_remind_now_from_the_page(world: World, inbox: Inbox) -> None:

@@ -23,6 +23,7 @@ from django.http import (
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -107,6 +108,7 @@ def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "figures": figures,
         "assignments": page,
         "page": page,
+        "pager_query": urlencode({"status": wanted}) if wanted else "",
         "status_counts": [(s, counts[s.value]) for s in DisplayStatus],
         "wanted": wanted,
         "now": now,

@@ -11,6 +11,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -22,7 +23,7 @@ from tonghop.reminders.models import Channel, MessageStatus, Notification, Remin
 from tonghop.reminders.schedule import format_offsets, next_slot
 from tonghop.reminders.texts import SUBMITTED_STATES, local_tz, policy_for
 
-LOG_ROWS = 200
+LOG_ROWS = 200  # reminder messages a page; the latest notifications shown
 
 
 def _get_campaign_for_staff(request: HttpRequest, slug: str) -> Campaign:
@@ -99,8 +100,8 @@ def _campaign_page(
         "form": form or PolicyForm(initial=_policy_initial(policy)),
         "rows": rows,
         "no_address": [a for a in owed if not a.unit.email],
-        "log": log[:LOG_ROWS],
-        "log_limit": LOG_ROWS,
+        "log": Paginator(log, LOG_ROWS).get_page(request.GET.get("log_page")),
+        "log_query": urlencode({"status": wanted}) if wanted else "",
         "wanted": wanted,
         "status_counts": [(s, counts.get(s.value, 0)) for s in MessageStatus],
         "total": sum(counts.values()),
@@ -292,6 +293,7 @@ def receipts_page(request: HttpRequest, slug: str) -> HttpResponse:
         "counts": receipts.receipt_counts(campaign, now),
         "rows": receipts.rows_for(list(page.object_list), now),
         "page": page,
+        "pager_query": urlencode({"state": wanted}) if wanted else "",
         "wanted": wanted,
         "states": list(receipts.ReceiptState),
     }
