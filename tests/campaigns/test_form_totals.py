@@ -206,6 +206,13 @@ def test_the_compiled_report_shows_the_new_kinds_readably(world: World) -> None:
     assert "- UBND xã An Phú: 20/04/2025" in text
     assert "- UBND xã An Phú: https://minhhoa.gov.vn/tin/1" in text
     assert "6 | Minh chứng | tệp | 2 | 1" in text
+    # The per-unit appendix: the figures, then the short answers; texts and links stay in II.
+    header = "TT | Đơn vị | Pano đã treo | Lượt người tham gia | Tỷ lệ | Có tổ chức | Hình thức"
+    assert header + " | Ngày tổ chức | Minh chứng" in text
+    assert "1 | UBND xã An Phú | 3 | - | - | Có | Triển lãm | 20/04/2025 | 2 tệp" in text
+    assert "2 | UBND xã Bình Minh | 1 | - | - | Không | Hội thảo | - | -" in text
+    assert " | Tổng cộng | 4 | - | - | 1 Có |  |  | 2 tệp" in text
+    assert "Bài viết |" not in text
 
 
 def test_the_export_writes_the_new_kinds_readably(world: World, tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from tonghop.compilation.layout import (
 )
 from tonghop.compilation.totals import (
     IndicatorInfo,
+    IndicatorTotal,
     Totals,
     UnitRow,
     compute_totals,
@@ -202,6 +203,25 @@ def _charts(campaign: Campaign, totals: Totals) -> list[Block]:
     return charts
 
 
+# Kinds whose answer is short enough for a column of the per-unit appendix.
+SHORT_ANSWER_KINDS = frozenset({"yes_no", "choice", "date", "file"})
+
+
+def _appendix_total(total: IndicatorTotal) -> str:
+    """The appendix's total for a column: the sum (or average) of a figure, the units answering
+    "Có", the files; nothing under choices and dates, which do not add up."""
+    info = total.indicator
+    if info.is_numeric:
+        return format_number(total.value)
+    if total.value is None:
+        return ""
+    if info.mode == "yes":
+        return f"{format_number(total.value)} Có"
+    if info.mode == "files":
+        return f"{format_number(total.value)} tệp"
+    return ""
+
+
 def build_document(
     campaign: Campaign,
     *,
@@ -272,6 +292,11 @@ def build_document(
         )
         for chunk in chunks
     ]
+    # The appendix shows each unit's figures and its short answers (yes/no, choice, date,
+    # files); texts and links are listed in section II instead, they do not fit a column.
+    in_appendix = numeric + [
+        t.indicator for t in totals.totals if t.indicator.kind in SHORT_ANSWER_KINDS
+    ]
     unit_tables = [
         Table(
             columns=("TT", "Đơn vị", *[i.label for i in chunk]),
@@ -279,14 +304,14 @@ def build_document(
                 (
                     str(n),
                     row.unit_name + (" (chậm)" if row.late else ""),
-                    *[format_value(row.values.get(i.code)) for i in chunk],
+                    *[format_value(row.values.get(i.code), i.kind) for i in chunk],
                 )
                 for n, row in enumerate(rows, start=1)
             ),
-            numeric=(False, False, *[True for _ in chunk]),
-            total_row=("", "Tổng cộng", *[format_number(grand[i.code].value) for i in chunk]),
+            numeric=(False, False, *[i.is_numeric for i in chunk]),
+            total_row=("", "Tổng cộng", *[_appendix_total(grand[i.code]) for i in chunk]),
         )
-        for chunk in _chunks(numeric, COLUMNS_PER_LANDSCAPE_TABLE)
+        for chunk in _chunks(in_appendix, COLUMNS_PER_LANDSCAPE_TABLE)
     ] or [
         Table(
             columns=("TT", "Đơn vị"),
