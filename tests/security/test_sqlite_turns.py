@@ -148,3 +148,21 @@ def test_a_failed_or_closed_transaction_gives_its_turn_back(database: Path, mode
     assert out.isdigit(), out
     assert int(out) < 1500
     assert _rows(database) == ["after"]
+
+
+def test_without_a_usable_queue_file_writers_still_write(database: Path) -> None:
+    # Something that cannot be opened as the queue file (here a folder by its name): SQLite's
+    # own lock still keeps the writers apart, and the server says why it queues no longer.
+    database.with_name("turns.sqlite3-writers.lock").mkdir()
+    done = subprocess.run(
+        [sys.executable, str(CHILD), "count", "3", "10"],
+        env=_env(database),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert done.stdout.strip() == "failures: []"
+    assert "no queue file" in done.stderr
+    with sqlite3.connect(database) as db:
+        assert db.execute("SELECT n FROM counter").fetchone()[0] == 30

@@ -20,6 +20,7 @@ exists, which is all a single-process server needs.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -33,6 +34,8 @@ try:
 except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
 
+logger = logging.getLogger(__name__)
+
 # The lock file polling: first after 0.2 ms, then twice as long each time up to this.
 MAX_POLL = 0.002
 
@@ -44,6 +47,7 @@ class _Turns:
         self.path = path
         self.local = threading.Lock()
         self.fd: int | None = None
+        self.without_file = False
 
     def acquire(self, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
@@ -71,8 +75,19 @@ class _Turns:
 
     def _try_file(self) -> bool:
         assert fcntl is not None
+        if self.without_file:
+            return True
         if self.fd is None:
-            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            try:
+                self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            except OSError as exc:
+                # A folder the server may read but not create files in: SQLite's own waiting
+                # still keeps the writers apart, only less fairly. Said once per process.
+                logger.warning(
+                    "tonghop.db: no queue file %s (%s); SQLite's lock alone", self.path, exc
+                )
+                self.without_file = True
+                return True
         try:
             fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
