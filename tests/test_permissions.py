@@ -325,7 +325,7 @@ def _with_template(world: World, extra: Extra) -> dict[str, Any]:
 
 def _unit_list(world: World, extra: Extra) -> dict[str, Any]:
     from tonghop.campaigns.actions import store_unit_import
-    from tonghop.campaigns.unit_import import read_table
+    from tonghop.campaigns.unit_table import read_table
 
     table = read_table("Mã đơn vị,Tên đơn vị\nxa-moi,Xã Mới\n".encode(), "ds.csv")
     unit_list, _plan = store_unit_import(

@@ -21,14 +21,12 @@ from django.utils import translation
 from tests.conftest import World
 from tonghop.campaigns import actions
 from tonghop.campaigns.models import Campaign, CampaignStatus, UnitImport
-from tonghop.campaigns.unit_import import (
+from tonghop.campaigns.unit_import import KnownUnit, RowAction, plan_import
+from tonghop.campaigns.unit_table import (
     MAX_BYTES,
     MAX_ROWS,
     ImportedRow,
     ImportFileError,
-    KnownUnit,
-    RowAction,
-    plan_import,
     read_table,
 )
 from tonghop.orgs.models import Unit, UnitKind

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from tonghop.audit.models import Action
 from tonghop.audit.records import record
-from tonghop.campaigns import unit_import
+from tonghop.campaigns import unit_import, unit_table
 from tonghop.campaigns.models import (
     Assignment,
     Campaign,
@@ -502,7 +502,7 @@ def known_units(office: Unit, codes: Iterable[str]) -> dict[str, unit_import.Kno
 
 def plan_unit_import(unit_list: UnitImport) -> unit_import.Plan:
     """What confirming a stored unit list would do now, against the units as they are now."""
-    rows = [unit_import.ImportedRow.from_dict(item) for item in unit_list.rows]
+    rows = [unit_table.ImportedRow.from_dict(item) for item in unit_list.rows]
     assigned: set[str] = set()
     if unit_list.campaign_id is not None:
         assigned = {
@@ -523,7 +523,7 @@ def plan_unit_import(unit_list: UnitImport) -> unit_import.Plan:
 @transaction.atomic
 def store_unit_import(
     office: Unit,
-    table: unit_import.Table,
+    table: unit_table.Table,
     file_name: str,
     *,
     by: User,

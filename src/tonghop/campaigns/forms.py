@@ -28,7 +28,7 @@ from tonghop.campaigns.actions import (
 )
 from tonghop.campaigns.models import Campaign, FormTemplate
 from tonghop.campaigns.presets import PRESETS
-from tonghop.campaigns.unit_import import MAX_BYTES
+from tonghop.campaigns.unit_table import MAX_BYTES
 from tonghop.documents.models import Document
 from tonghop.orgs.models import Unit, UnitKind, User
 

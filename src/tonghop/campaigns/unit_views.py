@@ -16,7 +16,8 @@ from tonghop.access import signed_in_user
 from tonghop.campaigns import actions
 from tonghop.campaigns.forms import UnitFileForm, UnitsForm
 from tonghop.campaigns.models import Campaign, CampaignStatus, UnitImport
-from tonghop.campaigns.unit_import import ImportFileError, Plan, preview_rows, read_table
+from tonghop.campaigns.unit_import import Plan, preview_rows
+from tonghop.campaigns.unit_table import ImportFileError, read_table
 from tonghop.campaigns.views import _get_campaign_for_staff
 
 UNITS_PER_PAGE = 100

@@ -54,7 +54,8 @@ from tonghop.campaigns.models import (
     State,
 )
 from tonghop.campaigns.presets import PRESETS
-from tonghop.campaigns.unit_import import MAX_BYTES, ImportFileError, Plan, preview_rows, read_table
+from tonghop.campaigns.unit_import import Plan, preview_rows
+from tonghop.campaigns.unit_table import MAX_BYTES, ImportFileError, read_table
 from tonghop.documents.models import Document
 from tonghop.orgs.models import Unit
 from tonghop.reports import actions, export

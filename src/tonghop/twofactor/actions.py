@@ -286,15 +286,22 @@ def _new_backup_codes(user: User) -> list[str]:
     return sorted(codes)
 
 
+def _prove(request: HttpRequest, user: User, password: str, code: str, during: str) -> str:
+    """The password and a current code (or a backup code), for a change to the second step
+    itself; a wrong one counts towards the sign-in lock. Returns the kind of code given."""
+    if not has_second_step(user):
+        raise NotOn()
+    _refuse_if_locked(request, user, during)
+    if not user.check_password(password):
+        _fail(request, user, {"second_factor": "password", "during": during})
+    kind, _device = _check_code(request, user, normalise(code), during)
+    return kind
+
+
 def turn_off(request: HttpRequest, user: User, password: str, code: str) -> None:
     """Turn off: only with the password and a current code (or a backup code), so a session
     left open on a shared computer cannot take the second step away."""
-    if not has_second_step(user):
-        raise NotOn()
-    _refuse_if_locked(request, user, "turn_off")
-    if not user.check_password(password):
-        _fail(request, user, {"second_factor": "password", "during": "turn_off"})
-    kind, _device = _check_code(request, user, normalise(code), "turn_off")
+    kind = _prove(request, user, password, code, "turn_off")
     with transaction.atomic():
         removed = _delete_devices(user)
         records.record(
@@ -312,12 +319,7 @@ def renew_backup_codes(request: HttpRequest, user: User, password: str, code: st
     """New backup codes in place of the old ones (used up, or seen by someone else), shown
     once. With the password and a current code, as turning off: an open session alone is not
     enough to read a fresh set of ways in."""
-    if not has_second_step(user):
-        raise NotOn()
-    _refuse_if_locked(request, user, "new_backup_codes")
-    if not user.check_password(password):
-        _fail(request, user, {"second_factor": "password", "during": "new_backup_codes"})
-    kind, _device = _check_code(request, user, normalise(code), "new_backup_codes")
+    kind = _prove(request, user, password, code, "new_backup_codes")
     with transaction.atomic():
         codes = _new_backup_codes(user)
         records.record(
