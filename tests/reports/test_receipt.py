@@ -230,6 +230,35 @@ def test_a_submission_through_the_personal_link_is_receipted_to_the_unit(
     assert number(version) in inbox.body(message)
 
 
+def test_with_the_database_queue_the_receipt_task_is_part_of_the_submission(
+    world: World, settings: Any
+) -> None:
+    """Queued inside the submission's transaction: undone with it, there with it, and written
+    before anything runs after commit (no second write, no receipt for a lost submission)."""
+    from django.db import transaction
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
+
+    class Undo(Exception):
+        pass
+
+    with pytest.raises(Undo), transaction.atomic():
+        submit(world, world.a_an_phu, world.hoa)
+        assert DBTaskResult.objects.count() == 1
+        raise Undo
+    assert not ReportVersion.objects.exists()
+    assert not DBTaskResult.objects.exists()
+    # No on-commit callback is run here (the test's transaction never commits): the row is
+    # there all the same, written with the version it names.
+    version = submit(world, world.a_an_phu, world.hoa)
+    (task,) = DBTaskResult.objects.all()
+    assert task.task_path == "tonghop.reports.receipts.send_receipt"
+    assert task.args_kwargs["args"] == [version.pk]
+
+
 def test_a_failed_submission_gets_no_receipt(world: World) -> None:
     with pytest.raises(actions.InvalidValues):
         submit(world, world.a_an_phu, world.hoa, pano="")

@@ -52,17 +52,24 @@ def _run(database: Path, *args: str, timeout: int = 20) -> str:
     return done.stdout.strip()
 
 
-@pytest.fixture
-def holder(database: Path) -> Iterator[subprocess.Popen[str]]:
-    """A process holding its turn (a write transaction) for a minute, until the test ends it."""
-    process = subprocess.Popen(
-        [sys.executable, str(CHILD), "hold", "60"],
-        env=_env(database),
-        stdout=subprocess.PIPE,
-        text=True,
+def _start(database: Path, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, str(CHILD), *args], env=_env(database), stdout=subprocess.PIPE, text=True
     )
+
+
+def _holding(database: Path, seconds: float) -> subprocess.Popen[str]:
+    """A process that has taken its turn (a write transaction) and keeps it `seconds`."""
+    process = _start(database, "hold", str(seconds))
     assert process.stdout is not None
     assert process.stdout.readline().strip() == "held"
+    return process
+
+
+@pytest.fixture
+def holder(database: Path) -> Iterator[subprocess.Popen[str]]:
+    """A process holding its turn for a minute, until the test ends it."""
+    process = _holding(database, 60)
     yield process
     process.kill()
     process.wait(timeout=30)
@@ -82,15 +89,7 @@ def test_the_server_uses_the_backend_that_queues_writers(database: Path) -> None
 
 
 def test_processes_and_threads_counting_together_lose_no_update(database: Path) -> None:
-    processes = [
-        subprocess.Popen(
-            [sys.executable, str(CHILD), "count", "4", "30"],
-            env=_env(database),
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(3)
-    ]
+    processes = [_start(database, "count", "4", "30") for _ in range(3)]
     outputs = [process.communicate(timeout=120)[0].strip() for process in processes]
     assert outputs == ["failures: []"] * 3
     with sqlite3.connect(database) as db:
@@ -98,14 +97,8 @@ def test_processes_and_threads_counting_together_lose_no_update(database: Path) 
 
 
 def test_a_writer_waits_for_the_turn_of_another_process_then_writes(database: Path) -> None:
-    process = subprocess.Popen(
-        [sys.executable, str(CHILD), "hold", "1.5"],
-        env=_env(database),
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    process = _holding(database, 1.5)
     assert process.stdout is not None
-    assert process.stdout.readline().strip() == "held"
     waited = _run(database, "write")
     assert process.stdout.readline().strip() == "released"
     process.wait(timeout=30)

@@ -244,15 +244,9 @@ def _rules_of(indicators: list[Indicator]) -> list[FormRule]:
     by_pk = {indicator.pk: indicator for indicator in indicators}
     for rule in rules:
         for name in ("if_indicator", "then_indicator", "then_other"):
-            pk = getattr(rule, f"{name}_id")
-            if pk is not None:
-                if pk not in by_pk:  # not the form's own field: load it as the ORM would
-                    return list(
-                        FormRule.objects.filter(
-                            campaign_id=indicators[0].campaign_id
-                        ).select_related("if_indicator", "then_indicator", "then_other")
-                    )
-                setattr(rule, name, by_pk[pk])
+            # A field not among `indicators` is left for the ORM to load when read.
+            if (field := by_pk.get(getattr(rule, f"{name}_id"))) is not None:
+                setattr(rule, name, field)
     return rules
 
 
