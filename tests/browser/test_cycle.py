@@ -14,6 +14,7 @@ from typing import Any
 
 import docx
 import pytest
+from django.db import connections
 
 from tests.conftest import PASSWORD, World
 
@@ -54,6 +55,9 @@ def browser() -> Iterator[Any]:
         try:
             yield instance
         finally:
+            # While Playwright's loop runs, Django keeps this thread's connections apart from
+            # the ones it sees afterwards: closed here, or the test database cannot be dropped.
+            connections.close_all()
             instance.close()
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
