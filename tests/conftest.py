@@ -18,6 +18,11 @@ from django.test import Client
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 PASSWORD = "s3cret-pass-phrase"
+# What a reporter's phone sends: the pages count an opening only from a browser (tonghop.visitors).
+PHONE_BROWSER = (
+    "Mozilla/5.0 (Linux; Android 14; SM-A155F) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/130.0.0.0 Mobile Safari/537.36"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -100,7 +105,7 @@ class World:
         self.a_school = self.campaign.assignments.get(unit=self.school)
 
     def client_for(self, user: Any) -> Client:
-        client = Client()
+        client = Client(headers={"User-Agent": PHONE_BROWSER})
         client.force_login(user)
         return client
 

@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from PIL import Image
 
-from tests.conftest import World
+from tests.conftest import PHONE_BROWSER, World
 from tests.reminders.conftest import Inbox
 from tonghop.campaigns.models import State
 from tonghop.documents.models import Direction, Document
@@ -209,7 +209,7 @@ def test_the_directive_email_carries_a_link_that_opens_the_form(world: World, in
     assert link.created_by is None
     delivery = DirectiveDelivery.objects.get(assignment=world.a_school)
     assert delivery.link_id == link.pk
-    client = Client()
+    client = Client(headers={"User-Agent": PHONE_BROWSER})
     page = client.get(path)
     assert page.status_code == 200
     body = page.content.decode()

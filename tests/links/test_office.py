@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.conftest import World
+from tests.conftest import PHONE_BROWSER, World
 from tonghop.audit.models import Action, AuditEvent
 from tonghop.campaigns.models import CampaignStatus
 from tonghop.links import actions
@@ -73,7 +73,7 @@ def test_the_office_issues_a_link_shown_once_that_opens_the_form(
     assert not INLINE_SCRIPT.search(body)
     assert not STYLE_ATTRIBUTE.search(body)
     # The link works for someone with no account.
-    page = Client().get(path)
+    page = Client().get(path, headers={"User-Agent": PHONE_BROWSER})
     assert page.status_code == 200
     assert 'name="narrative"' in page.content.decode()
     # The review page tells that a live link exists, never the link itself.

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from tests.conftest import World
+from tests.conftest import PHONE_BROWSER, World
 from tonghop.campaigns.models import AssignmentEvent, CampaignStatus, State, Step
 from tonghop.documents.models import Direction, Document
 from tonghop.links import actions
@@ -57,7 +57,7 @@ def test_a_valid_link_opens_the_units_form(world: World) -> None:
     world.campaign.source_document = document
     world.campaign.save()
     link, path = _issue(world)
-    response = Client().get(path)
+    response = Client().get(path, headers={"User-Agent": PHONE_BROWSER})
     assert response.status_code == 200
     _assert_private(response)
     body = response.content.decode()

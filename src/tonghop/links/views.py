@@ -56,6 +56,7 @@ from tonghop.reports.views import (
     remove_json,
     upload_json,
 )
+from tonghop.visitors import is_person
 
 View = Callable[..., HttpResponseBase]
 
@@ -178,8 +179,9 @@ def link_page(request: HttpRequest, link: AccessLink, token: str) -> HttpRespons
             status = 400
     else:
         form = ReportForm(indicators, initial=_initial(assignment))
-        actions.record_use(link)
-        directive.mark_opened(assignment, None, link_id=link.pk)
+        if is_person(request):  # a chat app drawing the link's preview is not the unit
+            actions.record_use(link)
+            directive.mark_opened(assignment, None, link_id=link.pk)
     report = Report.objects.filter(assignment=assignment).first()
     editable = assignment.is_editable_by_unit
     context = {
@@ -277,7 +279,8 @@ def link_directive_document(request: HttpRequest, link: AccessLink, token: str) 
         handle = document.file.open("rb")
     except OSError:
         raise Http404 from None
-    directive.mark_opened(assignment, None, link_id=link.pk)
+    if is_person(request):
+        directive.mark_opened(assignment, None, link_id=link.pk)
     response = FileResponse(
         handle,
         as_attachment=True,

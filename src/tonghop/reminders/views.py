@@ -22,6 +22,7 @@ from tonghop.reminders.forms import PolicyForm
 from tonghop.reminders.models import Channel, MessageStatus, Notification, ReminderPolicy
 from tonghop.reminders.schedule import format_offsets, next_slot
 from tonghop.reminders.texts import SUBMITTED_STATES, local_tz, policy_for
+from tonghop.visitors import is_person
 
 LOG_ROWS = 200  # reminder messages a page; the latest notifications shown
 
@@ -325,7 +326,8 @@ def directive_document(request: HttpRequest, pk: int) -> FileResponse:
         handle = document.file.open("rb")
     except OSError:
         raise Http404 from None
-    directive.mark_opened(assignment, signed_in_user(request))
+    if is_person(request):
+        directive.mark_opened(assignment, signed_in_user(request))
     response = FileResponse(
         handle,
         as_attachment=True,
