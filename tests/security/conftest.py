@@ -1,10 +1,14 @@
-"""An administrator of the office, for the security tests."""
+"""An administrator of the office, a clock and a specialist with two-step verification on, for
+the security tests."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pytest
 
 from tests.conftest import PASSWORD, World
+from tests.security.twofactor_app import Clock, turn_on
 from tonghop.orgs.models import Membership, Role, User
 
 
@@ -21,3 +25,14 @@ def superuser(world: World) -> User:
     return User.objects.create_superuser(
         username="root", password=PASSWORD, email="root@example.org", full_name="Quản trị"
     )
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    return Clock(monkeypatch)
+
+
+@pytest.fixture
+def lan_on(world: World) -> tuple[Any, list[str]]:
+    """Lan, the specialist, with two-step verification on: her device and backup codes."""
+    return turn_on(world.lan)
