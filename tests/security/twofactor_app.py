@@ -5,7 +5,6 @@ django_otp.oath) from the secret the page shows; nothing is mocked."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 import time
 from typing import Any
 
@@ -20,9 +19,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.conftest import PASSWORD
 from tonghop.orgs.models import User
-
-INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
-STYLE_ATTRIBUTE = re.compile(r"\sstyle\s*=", re.IGNORECASE)
 
 
 def code_now(device: Any, refresh: bool = True) -> str:
