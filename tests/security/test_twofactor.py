@@ -3,8 +3,9 @@ backup codes, the half-login between password and code, throttling. Turning it o
 the compulsory setting and the administrator's reset are test_twofactor_manage.py.
 
 Codes are computed (tests/security/twofactor_app.py) as an authenticator app computes them
-(RFC 6238, django_otp.oath), from the secret the page shows; nothing is mocked. The clock is moved only for the waits (django-otp's
-brake after a wrong code, the 5-minute half-login), never for the codes themselves.
+(RFC 6238, django_otp.oath), from the secret the page shows; nothing is mocked. The clock is
+moved only for the waits (django-otp's brake after a wrong code, the 5-minute half-login), never
+for the codes themselves.
 """
 
 from __future__ import annotations
