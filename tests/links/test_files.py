@@ -6,16 +6,15 @@ import io
 import re
 from typing import Any
 
-from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from PIL import Image
 
 from tests.conftest import PHONE_BROWSER, World
+from tests.links.conftest import attach_directive_document
 from tests.reminders.conftest import Inbox
 from tonghop.campaigns.models import State
-from tonghop.documents.models import Direction, Document
 from tonghop.links import actions
 from tonghop.links.models import AccessLink
 from tonghop.reminders import directive
@@ -177,28 +176,12 @@ def test_a_file_removed_before_any_submission_is_gone(world: World) -> None:
     assert client.get(reverse("links:file", args=[token, attachment.pk])).status_code == 404
 
 
-def _directive_document(world: World) -> bytes:
-    content = b"%PDF-1.7\n% cong van 45\n%%EOF\n"
-    document = Document.objects.create(
-        office=world.office,
-        direction=Direction.INCOMING,
-        number="45",
-        symbol="VHKHTT",
-        subject="V/v hưởng ứng Ngày Sáng tạo",
-        original_name="Công văn 45.pdf",
-    )
-    document.file.save("cv45.pdf", ContentFile(content), save=True)
-    world.campaign.source_document = document
-    world.campaign.save()
-    return content
-
-
 def test_the_directive_email_carries_a_link_that_opens_the_form(world: World, inbox: Inbox) -> None:
     """The school has no account: the directive reaches it by email (real SMTP) with a
     personal link, which opens its form, confirms receipt and downloads the directive."""
     world.school.email = "thcs-anphu@minhhoa.edu.vn"
     world.school.save()
-    content = _directive_document(world)
+    content = attach_directive_document(world)
     directive.send_directive(world.campaign, by=world.lan, base_url="http://testserver/")
     [mail] = inbox.to("thcs-anphu@minhhoa.edu.vn")
     found = re.search(r"http://testserver(/l/[^\s/]+/)", inbox.body(mail))

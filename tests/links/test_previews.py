@@ -6,14 +6,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.core.files.base import ContentFile
 from django.http import HttpRequest
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from tests.conftest import PHONE_BROWSER, World
+from tests.links.conftest import attach_directive_document
 from tests.reminders.conftest import Inbox
-from tonghop.documents.models import Direction, Document
 from tonghop.links.models import AccessLink
 from tonghop.reminders import directive
 from tonghop.reminders.models import DirectiveDelivery
@@ -73,17 +72,7 @@ def test_a_head_request_or_an_announced_prefetch_is_not() -> None:
 def test_previews_of_a_sent_link_are_not_an_opening(world: World, inbox: Inbox) -> None:
     world.school.email = "thcs-anphu@minhhoa.edu.vn"
     world.school.save()
-    document = Document.objects.create(
-        office=world.office,
-        direction=Direction.INCOMING,
-        number="45",
-        symbol="VHKHTT",
-        subject="V/v hưởng ứng Ngày Sáng tạo",
-        original_name="Công văn 45.pdf",
-    )
-    document.file.save("cv45.pdf", ContentFile(b"%PDF-1.7\n%%EOF\n"))
-    world.campaign.source_document = document
-    world.campaign.save()
+    attach_directive_document(world)
     directive.send_directive(world.campaign, by=world.lan, base_url="http://testserver/")
     [mail] = inbox.to("thcs-anphu@minhhoa.edu.vn")
     found = re.search(r"http://testserver(/l/[^\s/]+/)", inbox.body(mail))
