@@ -8,12 +8,15 @@ specialist of another office, who must see nothing of this one.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connections
 from django.test import Client
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -119,3 +122,57 @@ def world(db: None) -> World:
 def world_tx(transactional_db: None) -> World:
     """For tests whose code closes database connections (the worker) or runs a live server."""
     return World()
+
+
+# ---------------------------------------------------------------------------------------------
+# A real browser, for the tests that drive pages against the live server thread.
+
+CHROMIUM_FLAGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+def _chromium() -> str:
+    path = os.environ.get("TONGHOP_CHROMIUM") or shutil.which("chromium") or ""
+    if not path:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is required in CI (apt-get install chromium)")
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    return path
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, driven by Playwright, for the tests marked `browser`."""
+    from playwright.sync_api import sync_playwright
+
+    executable = _chromium()
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
+    # between page steps are ordinary synchronous calls.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        try:
+            yield instance
+        finally:
+            # While Playwright's loop runs, Django keeps this thread's connections apart from
+            # the ones it sees afterwards: closed here, or the test database cannot be dropped.
+            connections.close_all()
+            instance.close()
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+def browser_login(page: Any, base: str, username: str) -> None:
+    """Sign in through the login page, as a person types it."""
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")

@@ -1,6 +1,6 @@
 """The report form keeps a draft as the reporter types, and sends files as they are chosen.
 
-Drives Debian's Chromium through Playwright against the real server thread (see test_cycle.py),
+Drives Debian's Chromium through Playwright (tests/conftest.py) against the real server thread,
 on a phone-sized screen, with the site's strict Content Security Policy in force.
 """
 
@@ -12,14 +12,11 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from tests.browser import test_cycle
-from tests.conftest import World
+from tests.conftest import World, browser_login
 from tonghop.reports import actions
 from tonghop.reports.models import Attachment, Report, ReportVersion
 
 pytestmark = pytest.mark.browser
-
-browser = test_cycle.browser
 
 
 def _phone(browser: Any, base: str) -> tuple[Any, Any, list[str]]:
@@ -36,7 +33,7 @@ def _phone(browser: Any, base: str) -> tuple[Any, Any, list[str]]:
     # Anything the CSP blocks, and any script error, shows up here.
     page.on("console", console)
     page.on("pageerror", lambda error: problems.append(str(error)))
-    test_cycle._login(page, base, "hoa")
+    browser_login(page, base, "hoa")
     return context, page, problems
 
 

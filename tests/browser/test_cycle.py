@@ -6,67 +6,15 @@ Drives Debian's Chromium through Playwright against the real server thread, as p
 from __future__ import annotations
 
 import io
-import os
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import docx
 import pytest
-from django.db import connections
 
-from tests.conftest import PASSWORD, World
+from tests.conftest import World, browser_login
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM_FLAGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
-
-
-def _chromium() -> str:
-    path = os.environ.get("TONGHOP_CHROMIUM") or shutil.which("chromium") or ""
-    if not path:
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is required in CI (apt-get install chromium)")
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    return path
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    executable = _chromium()
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
-    # between page steps are ordinary synchronous calls.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
-        try:
-            yield instance
-        finally:
-            # While Playwright's loop runs, Django keeps this thread's connections apart from
-            # the ones it sees afterwards: closed here, or the test database cannot be dropped.
-            connections.close_all()
-            instance.close()
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-
-
-def _login(page: Any, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
 
 
 def test_it_walks_the_cycle_from_report_to_compiled_docx(
@@ -79,7 +27,7 @@ def test_it_walks_the_cycle_from_report_to_compiled_docx(
     page.set_default_timeout(15000)
 
     # The reporter of An Phú, on a phone-sized screen.
-    _login(page, base, "hoa")
+    browser_login(page, base, "hoa")
     page.get_by_role("link", name=world.campaign.title).click()
     page.fill("#id_pano", "-2")
     page.get_by_role("button", name="Gửi báo cáo").click()
@@ -95,7 +43,7 @@ def test_it_walks_the_cycle_from_report_to_compiled_docx(
     # The office specialist reviews and accepts, then compiles.
     context.clear_cookies()
     page.set_viewport_size({"width": 1280, "height": 900})
-    _login(page, base, "lan")
+    browser_login(page, base, "lan")
     page.get_by_role("link", name=world.campaign.title).click()
     row = page.locator('tr[data-unit="xa-an-phu"]')
     assert "Gửi đúng hạn" in row.inner_text()

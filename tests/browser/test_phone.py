@@ -13,8 +13,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.browser.test_cycle import _login, browser  # noqa: F401 - the fixture
-from tests.conftest import World
+from tests.conftest import World, browser_login
 from tonghop.reminders import directive
 from tonghop.reports import actions
 
@@ -92,7 +91,7 @@ def test_the_pages_fit_a_phone(browser: Any, world_tx: World, live_server: Any) 
         context = browser.new_context(viewport=PHONE)
         page = context.new_page()
         page.set_default_timeout(15000)
-        _login(page, base, person)
+        browser_login(page, base, person)
         for url in urls:
             if (problem := _too_wide(page, base + url)) is not None:
                 problems.append(problem)

@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.test_cycle import _login, browser  # noqa: F401 - the fixture
-from tests.conftest import World
+from tests.conftest import World, browser_login
 from tonghop.campaigns.models import State
 from tonghop.links.models import AccessLink
 from tonghop.reports.models import Report
@@ -20,7 +19,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_a_unit_reports_through_its_link_in_a_browser(
-    browser: Any,  # noqa: F811 - the fixture imported above
+    browser: Any,
     world_tx: World,
     live_server: Any,
     settings: Any,
@@ -31,7 +30,7 @@ def test_a_unit_reports_through_its_link_in_a_browser(
     office = browser.new_context(viewport={"width": 1280, "height": 900})
     page = office.new_page()
     page.set_default_timeout(15000)
-    _login(page, base, "lan")
+    browser_login(page, base, "lan")
     page.goto(f"{base}/campaigns/{world.campaign.slug}/units/{world.a_school.pk}/")
     page.locator("form.link-issue button[type=submit]").click()
     url = page.locator("#link-url").input_value()

@@ -6,14 +6,13 @@ from typing import Any
 
 import pytest
 
-from tests.browser.test_cycle import _login, browser  # noqa: F401 (the fixture)
 from tests.campaigns.test_views import _submit
-from tests.conftest import World
+from tests.conftest import World, browser_login
 
 pytestmark = pytest.mark.browser
 
 
-def test_no_page_breaks_the_policy(browser: Any, world_tx: World, live_server: Any) -> None:  # noqa: F811
+def test_no_page_breaks_the_policy(browser: Any, world_tx: World, live_server: Any) -> None:
     world = world_tx
     _submit(world, world.a_an_phu)
     base = live_server.url
@@ -44,7 +43,7 @@ def test_no_page_breaks_the_policy(browser: Any, world_tx: World, live_server: A
                 else None
             ),
         )
-        _login(page, base, username)
+        browser_login(page, base, username)
         page.wait_for_load_state("networkidle")
         for path in paths:
             page.goto(f"{base}{path}")
