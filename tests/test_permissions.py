@@ -87,6 +87,9 @@ class Extra:
             published_at=timezone.now() - dt.timedelta(hours=1),
         )
         self.notification = Notification.objects.create(user=world.hoa, text="Nhắc báo cáo")
+        from tonghop.api import tokens
+
+        self.api_token, _text = tokens.issue_token(world.lan, "Bảng theo dõi")
         self.revoked = User.objects.create_user(username="cu", password="x", is_active=False)
         Membership.objects.create(user=self.revoked, unit=world.an_phu, role=Role.REPORTER)
         # Personal links: a live one to Bình Minh's form; to the school's (not started, so a
@@ -576,6 +579,12 @@ ROWS: dict[str, Row] = {
         data=lambda w, e: {"codes-password": "s3cret-pass-phrase", "codes-code": "123456"},
     ),
     "twofactor:qr": Row(get=NOBODY),
+    # API tokens: each person's own list and form; a token is revoked only by its owner (Lan's
+    # here). The API itself is read with tokens, not sessions: tests/api/test_api_matrix.py.
+    "tokens:list": Row(get=SIGNED_IN, post=SIGNED_IN, data=lambda w, e: {"name": "x", "days": 30}),
+    "tokens:revoke": Row(
+        kwargs=lambda w, e: {"pk": e.api_token.pk}, post=frozenset({LAN}), get_only_post=True
+    ),
     "twofactor:verify": Row(
         get=EVERYONE, post=EVERYONE, public=True, data=lambda w, e: {"code": "123456"}
     ),
@@ -587,6 +596,8 @@ def _url_names(patterns: list[Any], prefix: str = "") -> Iterator[str]:
         if isinstance(pattern, URLResolver):
             if pattern.app_name == "admin" or pattern.namespace == "admin":
                 continue  # Django's admin has its own permission system and tests
+            if pattern.namespace == "api":
+                continue  # read with tokens, not sessions: tests/api/test_api_matrix.py
             namespace = f"{prefix}{pattern.namespace}:" if pattern.namespace else prefix
             yield from _url_names(pattern.url_patterns, namespace)
         else:

@@ -60,7 +60,7 @@ def _one_line(exc: BaseException) -> str:
 
 def _wants_json(request: HttpRequest) -> bool:
     """The health check and API clients get JSON; a browser gets the page."""
-    if request.path_info in ("/health/", "/health"):
+    if request.path_info in ("/health/", "/health") or request.path_info.startswith("/api/"):
         return True
     return request.accepts("application/json") and not request.accepts("text/html")
 

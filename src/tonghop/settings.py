@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     # After django-otp's apps: its admin module replaces their device admins.
     "tonghop.twofactor",
     "tonghop.links",
+    "tonghop.api",
 ]
 
 MIDDLEWARE = [

@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
 from tonghop import views
+from tonghop.api.endpoints import api
 from tonghop.campaigns import form_views, unit_views
 from tonghop.campaigns import views as campaign_views
 from tonghop.compilation import views as compilation_views
@@ -133,6 +134,8 @@ urlpatterns = [
     path("accounts/login/", views.login, name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/2fa/", include("tonghop.twofactor.urls")),
+    path("accounts/tokens/", include("tonghop.api.urls")),
+    path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("health/", views.health, name="health"),
     path("reports/", include(reports_patterns)),
@@ -151,3 +154,4 @@ urlpatterns = [
 # A database that is locked or away when met outside a view (a middleware saving the session)
 # still gets the 503 page of tonghop.resilience; any other error gets Django's 500.
 handler500 = "tonghop.resilience.server_error"
+handler404 = "tonghop.views.page_not_found"

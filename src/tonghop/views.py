@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
+from django.views import defaults
 
 from tonghop.audit.backends import LOCK_ATTRIBUTE
 from tonghop.orgs.models import User
@@ -87,6 +88,13 @@ def health(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"ok": True})
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Under /api/ a program gets JSON, whatever address it tried; elsewhere Django's page."""
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": _("Not found, or not yours to see.")}, status=404)
+    return defaults.page_not_found(request, exception)
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -583,6 +583,14 @@ class AssignmentQuerySet(models.QuerySet["Assignment"]):
 
     def for_office_staff(self, user: User) -> AssignmentQuerySet:
         return self.active().filter(campaign__office__in=user.office_units())
+
+    def with_display_status(self, status: DisplayStatus) -> AssignmentQuerySet:
+        """Those the office's table shows with `status` (a submission on time or late)."""
+        if status == DisplayStatus.ON_TIME:
+            return self.filter(state=State.SUBMITTED, submitted_at__lte=F("due_at"))
+        if status == DisplayStatus.LATE:
+            return self.filter(state=State.SUBMITTED, submitted_at__gt=F("due_at"))
+        return self.filter(state=status.value)
 
     def visible_to(self, user: User) -> AssignmentQuerySet:
         """Everything the user may read: own units' assignments and own offices' campaigns."""

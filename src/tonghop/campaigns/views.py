@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import F, QuerySet
 from django.http import (
     FileResponse,
     Http404,
@@ -47,11 +46,11 @@ from tonghop.campaigns.forms import (
 )
 from tonghop.campaigns.models import (
     Assignment,
+    AssignmentQuerySet,
     Campaign,
     DisplayStatus,
     FormTemplate,
     IndicatorKind,
-    State,
 )
 from tonghop.campaigns.presets import PRESETS
 from tonghop.campaigns.unit_import import Plan, preview_rows
@@ -96,13 +95,13 @@ def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
     campaign = _get_campaign_for_staff(request, slug)
     now = timezone.now()
     wanted = request.GET.get("status", "")
-    assignments: QuerySet[Assignment] = (
+    assignments: AssignmentQuerySet = (
         campaign.assignments.active().select_related("unit").order_by("unit__name")
     )
     figures = campaign.figures()
     counts = dashboard.display_counts(campaign)
     if wanted in DisplayStatus.values:
-        assignments = _filter_status(assignments, DisplayStatus(wanted))
+        assignments = assignments.with_display_status(DisplayStatus(wanted))
     page = Paginator(assignments, UNITS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "campaign": campaign,
@@ -119,16 +118,6 @@ def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "compilations": campaign.compilations.all()[:5],
     }
     return TemplateResponse(request, "campaigns/campaign_detail.html", context)
-
-
-def _filter_status(
-    assignments: QuerySet[Assignment], status: DisplayStatus
-) -> QuerySet[Assignment]:
-    if status == DisplayStatus.ON_TIME:
-        return assignments.filter(state=State.SUBMITTED, submitted_at__lte=F("due_at"))
-    if status == DisplayStatus.LATE:
-        return assignments.filter(state=State.SUBMITTED, submitted_at__gt=F("due_at"))
-    return assignments.filter(state=status.value)
 
 
 @login_required
