@@ -1,7 +1,8 @@
 """Vietnamese first: the interface language is the person's explicit choice, else Vietnamese.
 
 Django's LocaleMiddleware would follow the browser's Accept-Language, and most office computers
-run an English browser; the people using them still expect Vietnamese.
+run an English browser; the people using them still expect Vietnamese. A program calling the
+API (/api/) has no language cookie: its Accept-Language is followed, since it is set on purpose.
 """
 
 from __future__ import annotations
@@ -21,10 +22,13 @@ class LanguageMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        if not chosen and request.path_info.startswith("/api/"):  # see the module's docstring
+            chosen = translation.get_language_from_request(request)
         language = chosen if chosen in self.supported else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = language
         response = self.get_response(request)
-        patch_vary_headers(response, ("Cookie",))
+        api = request.path_info.startswith("/api/")
+        patch_vary_headers(response, ("Cookie", "Accept-Language") if api else ("Cookie",))
         response.headers.setdefault("Content-Language", language)
         return response

@@ -164,6 +164,27 @@ def test_bad_parameters_are_refused_clearly(world: World, params: dict[str, Any]
     assert response.json()["detail"] == "Một số tham số không hợp lệ."
 
 
+def test_a_program_may_ask_for_english(world: World) -> None:
+    token = _token(world.tu)
+    path = f"{API}/campaigns/{world.campaign.slug}"
+    english = Client().get(
+        path, headers={"Authorization": f"Bearer {token}", "Accept-Language": "en-US,en;q=0.9"}
+    )
+    assert english.json() == {"detail": "Not found, or not yours to see."}
+    assert _get(token, f"/campaigns/{world.campaign.slug}").json()["detail"].startswith("Không")
+
+
+def test_a_misspelt_filter_is_refused_not_ignored(world: World) -> None:
+    token = _token(world.lan)
+    url = f"/campaigns/{world.campaign.slug}/assignments"
+    response = _get(token, url, stauts="late")
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert error["loc"] == ["query", "stauts"] and error["msg"] == "Tham số không được hỗ trợ."
+    assert _get(token, "/me", page="2").status_code == 422
+    assert _get(token, url, status="late").status_code == 200
+
+
 @pytest.mark.parametrize(
     "path",
     [

@@ -87,11 +87,37 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     return api.create_response(request, detail, status=422)
 
 
+def _only(request: HttpRequest, *names: str) -> None:
+    """Refuse query parameters the operation does not take: a misspelt filter (`stauts=late`)
+    would otherwise be ignored silently and the answer taken for the filtered one."""
+    unknown = sorted(set(request.GET) - set(names))
+    if unknown:
+        raise ValidationError(
+            [
+                {"loc": ["query", name[:100]], "msg": _("Unknown parameter."), "type": "unknown"}
+                for name in unknown[:20]
+            ]
+        )
+
+
 def _not_found() -> HttpError:
     return HttpError(404, _("Not found, or not yours to see."))
 
 
 # -- what the API answers --------------------------------------------------------------------
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+class InvalidOut(Schema):
+    detail: str
+    errors: list[dict[str, Any]]
+
+
+# Every operation may answer these besides its 200.
+REFUSALS: dict[int, Any] = {401: ErrorOut, 404: ErrorOut, 422: InvalidOut}
 
 
 class UnitOut(Schema):
@@ -285,8 +311,9 @@ def _visible_campaign(user: User, slug: str) -> tuple[Campaign, bool]:
 # -- the operations --------------------------------------------------------------------------
 
 
-@api.get("/me", response=MeOut, url_name="me", summary="Whose token this is")
+@api.get("/me", response={200: MeOut, **REFUSALS}, url_name="me", summary="Whose token this is")
 def me(request: HttpRequest) -> MeOut:
+    _only(request)
     user = _person(request)
     return MeOut(
         username=user.get_username(),
@@ -297,10 +324,14 @@ def me(request: HttpRequest) -> MeOut:
 
 
 @api.get(
-    "/campaigns", response=list[CampaignOut], url_name="campaigns", summary="Campaigns one sees"
+    "/campaigns",
+    response={200: list[CampaignOut], **REFUSALS},
+    url_name="campaigns",
+    summary="Campaigns one sees",
 )
 def campaigns(request: HttpRequest) -> list[dict[str, Any]]:
     """The office's campaigns (with their figures) and those the person's units report to."""
+    _only(request)
     user = _person(request)
     staff = set(_staff_campaigns(user).values_list("pk", flat=True))
     reported = set(_unit_campaigns(user).values_list("pk", flat=True))
@@ -314,11 +345,12 @@ def campaigns(request: HttpRequest) -> list[dict[str, Any]]:
 
 @api.get(
     "/campaigns/{slug}",
-    response=CampaignDetailOut,
+    response={200: CampaignDetailOut, **REFUSALS},
     url_name="campaign",
     summary="A campaign and its form",
 )
 def campaign(request: HttpRequest, slug: str) -> dict[str, Any]:
+    _only(request)
     found, staff = _visible_campaign(_person(request), slug)
     indicators: list[Indicator] = list(found.indicators.all())
     return {
@@ -330,13 +362,14 @@ def campaign(request: HttpRequest, slug: str) -> dict[str, Any]:
 
 @api.get(
     "/campaigns/{slug}/assignments",
-    response=AssignmentPage,
+    response={200: AssignmentPage, **REFUSALS},
     url_name="campaign-assignments",
     summary="Every unit's state and report (the office's staff)",
 )
 def campaign_assignments(
     request: HttpRequest, slug: str, filters: Query[AssignmentFilter]
 ) -> AssignmentPage:
+    _only(request, "limit", "offset", "status")
     found, staff = _visible_campaign(_person(request), slug)
     if not staff:
         raise _not_found()
@@ -348,22 +381,24 @@ def campaign_assignments(
 
 @api.get(
     "/assignments",
-    response=AssignmentPage,
+    response={200: AssignmentPage, **REFUSALS},
     url_name="assignments",
     summary="The assignments one may read",
 )
 def assignments(request: HttpRequest, paging: Query[Paging]) -> AssignmentPage:
     """A reporter's units' assignments, and every assignment of the office's campaigns."""
+    _only(request, "limit", "offset")
     return _page(Assignment.objects.visible_to(_person(request)), paging)
 
 
 @api.get(
     "/assignments/{assignment_id}",
-    response=AssignmentOut,
+    response={200: AssignmentOut, **REFUSALS},
     url_name="assignment",
     summary="One assignment and its report",
 )
 def assignment(request: HttpRequest, assignment_id: int) -> AssignmentOut:
+    _only(request)
     found = (
         Assignment.objects.visible_to(_person(request))
         .select_related("campaign", "unit")
