@@ -10,7 +10,9 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.conftest import World
@@ -72,6 +74,34 @@ def test_the_office_reads_its_campaign_and_every_units_report(submitted: World) 
     assert [i["unit"]["code"] for i in on_time.json()["items"]] == ["xa-an-phu"]
     second = _get(token, f"/campaigns/{world.campaign.slug}/assignments", limit=1, offset=1)
     assert second.json()["count"] == 3 and len(second.json()["items"]) == 1
+
+
+def test_the_campaign_list_costs_the_same_for_many_campaigns(world: World) -> None:
+    from tonghop.campaigns.actions import CampaignSpec, IndicatorSpec, create_campaign
+
+    token = _token(world.lan)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert _get(token, "/campaigns").status_code == 200
+        return len(captured)
+
+    queries()  # the token's first use is written down once
+    one = queries()
+    for number in range(4):
+        create_campaign(
+            world.office,
+            CampaignSpec(
+                slug=f"dot-{number}",
+                title=f"Đợt {number}",
+                due_at=timezone.now() + dt.timedelta(days=3),
+                indicators=(IndicatorSpec("so", "Số", "integer", "sum"),),
+            ),
+            [world.an_phu, world.binh_minh],
+            by=world.lan,
+        )
+    assert queries() == one
+    assert len(_get(token, "/campaigns").json()) == 5
 
 
 def test_a_reporter_reads_its_own_unit_only(submitted: World) -> None:

@@ -27,6 +27,7 @@ from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer
 
 from tonghop.api import tokens
+from tonghop.campaigns import dashboard
 from tonghop.campaigns.models import (
     Assignment,
     Campaign,
@@ -236,7 +237,7 @@ def _unit(unit: Unit) -> UnitOut:
     return UnitOut(code=unit.code, name=unit.name)
 
 
-def _campaign(campaign: Campaign, staff: bool) -> dict[str, Any]:
+def _campaign(campaign: Campaign, figures: CampaignFigures | None) -> dict[str, Any]:
     return {
         "slug": campaign.slug,
         "title": campaign.title,
@@ -245,7 +246,7 @@ def _campaign(campaign: Campaign, staff: bool) -> dict[str, Any]:
         "due_at": campaign.due_at,
         "period_start": campaign.period_start,
         "period_end": campaign.period_end,
-        "figures": FiguresOut.of(campaign.figures()) if staff else None,
+        "figures": None if figures is None else FiguresOut.of(figures),
     }
 
 
@@ -335,12 +336,13 @@ def campaigns(request: HttpRequest) -> list[dict[str, Any]]:
     user = _person(request)
     staff = set(_staff_campaigns(user).values_list("pk", flat=True))
     reported = set(_unit_campaigns(user).values_list("pk", flat=True))
-    found = (
+    found = list(
         Campaign.objects.filter(pk__in=staff | reported)
         .select_related("office")
         .order_by("-due_at", "slug")
     )
-    return [_campaign(campaign, campaign.pk in staff) for campaign in found]
+    figures = dashboard.overview([c for c in found if c.pk in staff])  # one query for all
+    return [_campaign(campaign, figures.get(campaign.pk)) for campaign in found]
 
 
 @api.get(
@@ -354,7 +356,7 @@ def campaign(request: HttpRequest, slug: str) -> dict[str, Any]:
     found, staff = _visible_campaign(_person(request), slug)
     indicators: list[Indicator] = list(found.indicators.all())
     return {
-        **_campaign(found, staff),
+        **_campaign(found, found.figures() if staff else None),
         "description": found.description,
         "indicators": [IndicatorOut.from_orm(i) for i in indicators],
     }
