@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from django.core.validators import slug_re
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -299,7 +300,10 @@ def _unit_campaigns(user: User) -> QuerySet[Campaign]:
 def _visible_campaign(user: User, slug: str) -> tuple[Campaign, bool]:
     """The campaign and whether the person is of its office's staff; 404 when it is neither
     theirs to run nor one their unit reports to."""
-    found = Campaign.objects.select_related("office").filter(slug=slug[:80]).first()
+    if len(slug) > 80 or not slug_re.match(slug):
+        # Not a slug (a NUL byte, which PostgreSQL refuses to compare, among others): no campaign.
+        raise _not_found()
+    found = Campaign.objects.select_related("office").filter(slug=slug).first()
     if found is None:
         raise _not_found()
     if _staff_campaigns(user).filter(pk=found.pk).exists():

@@ -35,7 +35,8 @@ def register_list(request: HttpRequest) -> HttpResponse:
     direction = request.GET.get("direction", Direction.INCOMING)
     if direction not in Direction.values:
         direction = Direction.INCOMING
-    query = request.GET.get("q", "").strip()[:200]
+    # NUL bytes out: PostgreSQL cannot compare text holding one (and nobody types it).
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:200]
     documents = Document.objects.for_office_staff(signed_in_user(request)).filter(
         direction=direction
     )
