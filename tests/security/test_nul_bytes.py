@@ -51,3 +51,18 @@ def test_no_page_fails_on_a_nul_byte(world: World, settings: Any, person: str) -
         if response.status_code >= 500:
             failed.append(f"{name}: {response.status_code}")
     assert failed == []
+
+
+def test_a_nul_byte_typed_into_the_report_is_refused_in_vietnamese(world: World) -> None:
+    client = world.client_for(world.hoa)
+    url = reverse("reports:autosave", args=[world.a_an_phu.pk])
+    response = client.post(url, {"version": 0, "pano": "1", "khau_hieu": "a\x00b"})
+    assert response.status_code == 400
+    assert response.json()["errors"]["khau_hieu"] == ["Không được chứa ký tự rỗng (NUL)."]
+    form = client.post(
+        reverse("reports:form", args=[world.a_an_phu.pk]),
+        {"version": 0, "action": "save", "pano": "1", "narrative": "n\x00"},
+    )
+    assert form.status_code == 400
+    assert "Không được chứa ký tự rỗng (NUL)." in form.content.decode()
+    assert not world.a_an_phu.events.exists()  # nothing saved
