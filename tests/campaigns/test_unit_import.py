@@ -92,6 +92,15 @@ def test_it_reads_a_csv_with_a_byte_order_mark_and_semicolons() -> None:
     assert table.ignored == ("Ghi chú",)
 
 
+def test_it_drops_control_characters_from_cells() -> None:
+    # Stray characters far down a long list (a NUL near the top makes the file binary, and
+    # refused as such).
+    rows = "".join(f"xa-{n};UBND xã số {n};xã\n" for n in range(400))
+    text = "Mã đơn vị;Tên đơn vị;Loại\n" + rows + "xa-\x00a;UBND xã\x07 A\x00;xã\n"
+    table = read_table(text.encode(), "ds.csv")
+    assert table.rows[-1] == ImportedRow(line=402, code="xa-a", name="UBND xã A", kind="xã")
+
+
 def test_it_reads_english_headings_and_commas_and_quoted_cells() -> None:
     text = 'code,name,kind,parent code,email,contact,phone\nsch-1,"School ""One""",school,,,,\n'
     table = read_table(text.encode(), "units.csv")

@@ -241,6 +241,15 @@ def _workbook_unreadable() -> str:
     )
 
 
+# Control characters out of every cell: nobody means them in a unit's name or code, some
+# systems export them, and PostgreSQL refuses a NUL in any text it stores.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _clean(text: str) -> str:
+    return _CONTROL.sub("", text).strip()[: MAX_CELL + 1]
+
+
 def _cell_text(value: object) -> str:
     if value is None:
         return ""
@@ -251,7 +260,7 @@ def _cell_text(value: object) -> str:
         return str(int(value))
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
-    return str(value).strip()[: MAX_CELL + 1]
+    return _clean(str(value))
 
 
 def _csv_rows(data: bytes) -> Iterator[list[str]]:
@@ -260,7 +269,7 @@ def _csv_rows(data: bytes) -> Iterator[list[str]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         for values in reader:
-            yield [v.strip()[: MAX_CELL + 1] for v in values[:MAX_COLUMNS]]
+            yield [_clean(v) for v in values[:MAX_COLUMNS]]
     except csv.Error as exc:
         raise ImportFileError(
             _("Line %(line)s of the CSV file cannot be read: %(error)s")
