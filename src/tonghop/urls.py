@@ -5,7 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
 from tonghop import views
-from tonghop.api.endpoints import api
+from tonghop.api.site import api
 from tonghop.campaigns import form_views, unit_views
 from tonghop.campaigns import views as campaign_views
 from tonghop.compilation import views as compilation_views

@@ -46,12 +46,13 @@ def in_test_transaction() -> Iterator[None]:
         request_finished.connect(close_old_connections)
 
 
-@pytest.fixture
-def holder(world: World, in_test_transaction: None) -> dict[str, str]:
+@pytest.fixture(params=["lan", "hoa"])
+def holder(request: Any, world: World, in_test_transaction: None) -> dict[str, str]:
+    """Lan (the office) reads everything; Hoa (An Phú's reporter) may also write its report."""
     actions.save_report(
         world.hoa, world.a_an_phu.pk, {"pano": 3}, "Đã treo pano.", expected_version=0, submit=True
     )
-    _TOKEN["text"] = tokens.issue_token(world.lan, "fuzz")[1]
+    _TOKEN["text"] = tokens.issue_token(getattr(world, request.param), "fuzz")[1]
     return _TOKEN
 
 

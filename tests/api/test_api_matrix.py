@@ -5,7 +5,8 @@ Tokens: none; Lan's revoked and expired ones; the token of `cu`, whose account w
 and the tokens of Hoa (reporter of An Phú), Nam (reporter of Bình Minh), Lan and Thạch (the
 office) and Tú (another office). Each URL names An Phú's campaign or assignment, whose report is
 in: a refusal is 401 (no good token) or 404 (not theirs), and An Phú's narrative appears in no
-refused answer."""
+refused answer. The one write (PUT of An Phú's report) is tried by everyone: only Hoa reaches the
+action, and nobody else changes anything."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from tonghop.api import tokens
 from tonghop.api.models import ApiToken
 from tonghop.orgs.models import Membership, Role, User
 from tonghop.reports import actions
+from tonghop.reports.models import Report
 
 NONE, REVOKED, EXPIRED, DISABLED = "no token", "revoked", "expired", "disabled account"
 HOA, NAM, LAN, THACH, TU = "hoa", "nam", "lan", "thach", "tu"
@@ -38,6 +40,9 @@ class Row:
     allowed: frozenset[str] = frozenset()
     public: bool = False  # no token needed
     sees_secret: frozenset[str] = frozenset()  # whose answer holds An Phú's narrative
+    # A write (PUT of a draft): allowed is an answer of the action (409 here: An Phú's report is
+    # already submitted); everyone else is refused and changes nothing.
+    write: bool = False
 
 
 def _slug(world: World) -> dict[str, Any]:
@@ -54,6 +59,9 @@ ROWS: dict[str, Row] = {
     "api:campaign-assignments": Row(kwargs=_slug, allowed=OFFICE, sees_secret=OFFICE),
     "api:assignments": Row(
         allowed=frozenset({HOA, NAM, LAN, THACH, TU}), sees_secret=OFFICE | {HOA}
+    ),
+    "api:report": Row(
+        kwargs=lambda w: {"assignment_id": w.a_an_phu.pk}, allowed=frozenset({HOA}), write=True
     ),
     "api:assignment": Row(
         kwargs=lambda w: {"assignment_id": w.a_an_phu.pk},
@@ -77,6 +85,12 @@ def test_the_table_covers_every_operation() -> None:
     names = _names()
     assert sorted(names - set(ROWS)) == [], "add a row to ROWS for each new API operation"
     assert sorted(set(ROWS) - names) == [], "remove the rows of operations that are gone"
+
+
+def _state(world: World) -> tuple[object, ...]:
+    world.a_an_phu.refresh_from_db()
+    report = Report.objects.get(assignment=world.a_an_phu)
+    return world.a_an_phu.version, world.a_an_phu.state, report.values, report.narrative
 
 
 @pytest.fixture
@@ -106,11 +120,18 @@ def test_who_reads_what(world: World, holders: dict[str, str], name: str) -> Non
     wrong = []
     for person in PEOPLE:
         headers = {} if person == NONE else {"Authorization": f"Bearer {holders[person]}"}
-        response = Client().get(url, headers=headers)
+        if row.write:
+            before = _state(world)
+            body = {"values": {"pano": 99}, "narrative": "ghi đè", "version": 1}
+            response = Client().put(url, body, content_type="application/json", headers=headers)
+            if _state(world) != before:
+                wrong.append(f"{person}: changed the report")
+        else:
+            response = Client().get(url, headers=headers)
         if row.public:
             expected = 200 if name == "api:openapi-json" else 404
         elif person in row.allowed:
-            expected = 200
+            expected = 409 if row.write else 200
         elif person in (NONE, REVOKED, EXPIRED, DISABLED):
             expected = 401
         else:

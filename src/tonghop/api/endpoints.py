@@ -1,9 +1,9 @@
 """The JSON API, version 1: campaigns, their completeness and the units' reports, read with a
 personal token (`Authorization: Bearer thk_…`) and the rights of the token's owner.
 
-Read only: a program may follow a campaign and collect its figures (the province's system, a
-dashboard, the level above in a cascade); reports are written through the pages, where the
-form checks them. Every query starts from the token's person, as the pages' do, so a token of
+A program may follow a campaign and collect its figures (the province's system, a dashboard,
+the level above in a cascade); a unit's own software may write its report (writing.py). Every
+query starts from the token's person, as the pages' do, so a token of
 one unit's reporter reads that unit and nothing else. A campaign or assignment the person may
 not see is "not found", never "forbidden": its existence is not told.
 
@@ -66,7 +66,7 @@ api = NinjaAPI(
 )
 
 
-def _person(request: HttpRequest) -> User:
+def person_of(request: HttpRequest) -> User:
     user = request.auth  # type: ignore[attr-defined]
     assert isinstance(user, User), "every operation requires the token"
     return user
@@ -83,13 +83,20 @@ def _unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
     return response
 
 
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # Ninja's own 400 (a body that is not JSON) says so in English only.
+    message = _("The request's body is not valid JSON.") if exc.status_code == 400 else str(exc)
+    return api.create_response(request, {"detail": message}, status=exc.status_code)
+
+
 @api.exception_handler(ValidationError)
 def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     detail = {"detail": _("Some parameters are not valid."), "errors": exc.errors}
     return api.create_response(request, detail, status=422)
 
 
-def _only(request: HttpRequest, *names: str) -> None:
+def only_params(request: HttpRequest, *names: str) -> None:
     """Refuse query parameters the operation does not take: a misspelt filter (`stauts=late`)
     would otherwise be ignored silently and the answer taken for the filtered one."""
     unknown = sorted(set(request.GET) - set(names))
@@ -102,7 +109,7 @@ def _only(request: HttpRequest, *names: str) -> None:
         )
 
 
-def _not_found() -> HttpError:
+def not_found() -> HttpError:
     return HttpError(404, _("Not found, or not yours to see."))
 
 
@@ -251,7 +258,7 @@ def _campaign(campaign: Campaign, figures: CampaignFigures | None) -> dict[str, 
     }
 
 
-def _assignment(assignment: Assignment, reports: dict[int, Report]) -> AssignmentOut:
+def assignment_out(assignment: Assignment, reports: dict[int, Report]) -> AssignmentOut:
     report = reports.get(assignment.pk)
     return AssignmentOut(
         id=assignment.pk,
@@ -283,7 +290,7 @@ def _page(queryset: QuerySet[Assignment], paging: Paging) -> AssignmentPage:
         count=count,
         limit=paging.limit,
         offset=paging.offset,
-        items=[_assignment(row, reports) for row in rows],
+        items=[assignment_out(row, reports) for row in rows],
     )
 
 
@@ -302,15 +309,15 @@ def _visible_campaign(user: User, slug: str) -> tuple[Campaign, bool]:
     theirs to run nor one their unit reports to."""
     if len(slug) > 80 or not slug_re.match(slug):
         # Not a slug (a NUL byte, which PostgreSQL refuses to compare, among others): no campaign.
-        raise _not_found()
+        raise not_found()
     found = Campaign.objects.select_related("office").filter(slug=slug).first()
     if found is None:
-        raise _not_found()
+        raise not_found()
     if _staff_campaigns(user).filter(pk=found.pk).exists():
         return found, True
     if _unit_campaigns(user).filter(pk=found.pk).exists():
         return found, False
-    raise _not_found()
+    raise not_found()
 
 
 # -- the operations --------------------------------------------------------------------------
@@ -318,8 +325,8 @@ def _visible_campaign(user: User, slug: str) -> tuple[Campaign, bool]:
 
 @api.get("/me", response={200: MeOut, **REFUSALS}, url_name="me", summary="Whose token this is")
 def me(request: HttpRequest) -> MeOut:
-    _only(request)
-    user = _person(request)
+    only_params(request)
+    user = person_of(request)
     return MeOut(
         username=user.get_username(),
         full_name=user.full_name,
@@ -336,8 +343,8 @@ def me(request: HttpRequest) -> MeOut:
 )
 def campaigns(request: HttpRequest) -> list[dict[str, Any]]:
     """The office's campaigns (with their figures) and those the person's units report to."""
-    _only(request)
-    user = _person(request)
+    only_params(request)
+    user = person_of(request)
     staff = set(_staff_campaigns(user).values_list("pk", flat=True))
     reported = set(_unit_campaigns(user).values_list("pk", flat=True))
     found = list(
@@ -356,8 +363,8 @@ def campaigns(request: HttpRequest) -> list[dict[str, Any]]:
     summary="A campaign and its form",
 )
 def campaign(request: HttpRequest, slug: str) -> dict[str, Any]:
-    _only(request)
-    found, staff = _visible_campaign(_person(request), slug)
+    only_params(request)
+    found, staff = _visible_campaign(person_of(request), slug)
     indicators: list[Indicator] = list(found.indicators.all())
     return {
         **_campaign(found, found.figures() if staff else None),
@@ -375,10 +382,10 @@ def campaign(request: HttpRequest, slug: str) -> dict[str, Any]:
 def campaign_assignments(
     request: HttpRequest, slug: str, filters: Query[AssignmentFilter]
 ) -> AssignmentPage:
-    _only(request, "limit", "offset", "status")
-    found, staff = _visible_campaign(_person(request), slug)
+    only_params(request, "limit", "offset", "status")
+    found, staff = _visible_campaign(person_of(request), slug)
     if not staff:
-        raise _not_found()
+        raise not_found()
     queryset = found.assignments.active()
     if filters.status is not None:
         queryset = queryset.with_display_status(filters.status)
@@ -393,8 +400,8 @@ def campaign_assignments(
 )
 def assignments(request: HttpRequest, paging: Query[Paging]) -> AssignmentPage:
     """A reporter's units' assignments, and every assignment of the office's campaigns."""
-    _only(request, "limit", "offset")
-    return _page(Assignment.objects.visible_to(_person(request)), paging)
+    only_params(request, "limit", "offset")
+    return _page(Assignment.objects.visible_to(person_of(request)), paging)
 
 
 @api.get(
@@ -404,14 +411,14 @@ def assignments(request: HttpRequest, paging: Query[Paging]) -> AssignmentPage:
     summary="One assignment and its report",
 )
 def assignment(request: HttpRequest, assignment_id: int) -> AssignmentOut:
-    _only(request)
+    only_params(request)
     found = (
-        Assignment.objects.visible_to(_person(request))
+        Assignment.objects.visible_to(person_of(request))
         .select_related("campaign", "unit")
         .filter(pk=assignment_id)
         .first()
     )
     if found is None:
-        raise _not_found()
+        raise not_found()
     reports = {r.assignment_id: r for r in Report.objects.filter(assignment=found)}
-    return _assignment(found, reports)
+    return assignment_out(found, reports)
