@@ -81,9 +81,16 @@ def issue_token(
 
 
 def revoke_token(
-    user: User, pk: int, *, request: HttpRequest | None = None, now: dt.datetime | None = None
+    user: User,
+    pk: int,
+    *,
+    request: HttpRequest | None = None,
+    now: dt.datetime | None = None,
+    by: User | None = None,
 ) -> ApiToken:
-    """End one of the person's own tokens at once. Another person's token is not found."""
+    """End one of `user`'s tokens at once; another person's token is not found. `by` is the
+    administrator who revokes it from the administration pages, when it is not its owner."""
+    actor = by or user
     with transaction.atomic():
         token = ApiToken.objects.select_for_update().get(pk=pk, user=user)
         if token.revoked_at is None:
@@ -92,7 +99,7 @@ def revoke_token(
             record(
                 Action.PERMISSION,
                 request=request,
-                actor=user,
+                actor=actor,
                 subject=user,
                 obj=token,
                 details={"api_token": "revoked"},
