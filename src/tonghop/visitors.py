@@ -20,9 +20,10 @@ from django.http import HttpRequest
 # Fetchers that draw link previews or index pages, by the words they put in their user agent.
 # Those that do not start with "Mozilla/" (facebookexternalhit/1.1, WhatsApp/2.x, TelegramBot,
 # Slackbot-LinkExpanding, Zalo's and most libraries') are already told apart by that.
+# "bot" only as a word or before its version: a phone named CUBOT is a person's.
 _MACHINE_WORDS = re.compile(
-    r"bot\b|bot/|crawler|spider|preview|externalhit|externalagent|externalfetcher|"
-    r"\+https?://|slurp|embedly|facebookcatalog|whatsapp|skypeuripreview|bingpreview",
+    r"\bbot\b|bot/|crawler|spider|preview|externalhit|externalagent|externalfetcher|"
+    r"\+https?://|slurp|embedly|facebookcatalog|whatsapp",
     re.IGNORECASE,
 )
 _PREFETCH_HEADERS = ("HTTP_SEC_PURPOSE", "HTTP_PURPOSE", "HTTP_X_PURPOSE", "HTTP_X_MOZ")

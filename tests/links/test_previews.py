@@ -27,6 +27,10 @@ IPHONE_SAFARI = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 15_8 like Mac OS X) AppleWebKit/605.1.15 "
     "(KHTML, like Gecko) Version/15.6.6 Mobile/15E148 Safari/604.1"
 )
+CUBOT_PHONE = (
+    "Mozilla/5.0 (Linux; Android 12; CUBOT P60) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/126.0.0.0 Mobile Safari/537.36"
+)
 PREVIEWERS = [
     "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
     "Mozilla/5.0 (compatible; Discordbot/2.0; +https://discordapp.com)",
@@ -48,7 +52,7 @@ def _request(agent: str, method: str = "GET", **headers: str) -> HttpRequest:
     return request
 
 
-@pytest.mark.parametrize("agent", [PHONE_BROWSER, ZALO_IN_APP, IPHONE_SAFARI])
+@pytest.mark.parametrize("agent", [PHONE_BROWSER, ZALO_IN_APP, IPHONE_SAFARI, CUBOT_PHONE])
 def test_a_browser_is_a_person(agent: str) -> None:
     assert is_person(_request(agent))
 

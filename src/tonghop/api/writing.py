@@ -125,7 +125,6 @@ def put_report(request: HttpRequest, assignment_id: int, body: ReportIn) -> Repo
         raise _refused(exc.errors) from None
     except (actions.StaleForm, actions.InvalidStep, actions.NotAllowed) as exc:
         raise HttpError(409, str(exc)) from None
-    saved.campaign, saved.unit = found.campaign, found.unit
     report = Report.objects.filter(assignment=saved).first()
     receipt = None
     if body.submit and report is not None:
