@@ -113,7 +113,9 @@ def _main(argv: list[str]) -> int:
             outcome = {"fields": fields, "text": text}
         except DispatchError as exc:
             outcome = {"error": str(exc)}
-    except MemoryError:
+    except (MemoryError, SystemError):
+        # Under the ceiling a C extension whose allocation fails may leave the interpreter a
+        # SystemError ("returned NULL without setting an exception") instead of a MemoryError.
         outcome = {"error": MEMORY_MESSAGE}
     except Exception as exc:  # the clerk must get an answer whatever broke
         if (isinstance(exc, OSError) and exc.errno == errno.ENOMEM) or any(
