@@ -41,14 +41,14 @@ def main() -> None:
     from django.db import connection
     from django.utils import timezone
 
-    from tonghop.campaigns.actions import CampaignSpec, IndicatorSpec, create_campaign
-    from tonghop.campaigns.models import State
+    from tonghop.campaigns.actions import CampaignSpec, IndicatorSpec
     from tonghop.compilation.build import build_document, collect
     from tonghop.compilation.render_docx import render_docx
     from tonghop.compilation.render_pdf import render_pdf
     from tonghop.compilation.totals import compute_totals
     from tonghop.orgs.models import Unit, UnitKind
-    from tonghop.reports.models import Report
+    from tonghop.reports.assigning import create_campaign
+    from tonghop.reports.models import Report, State
 
     call_command("migrate", verbosity=0)
     rng = random.Random(30)

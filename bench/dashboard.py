@@ -47,8 +47,9 @@ def main() -> None:
     from django.urls import reverse
     from django.utils import timezone
 
-    from tonghop.campaigns.models import Assignment, Campaign, State
+    from tonghop.campaigns.models import Campaign
     from tonghop.orgs.models import Membership, Role, Unit, UnitKind, User
+    from tonghop.reports.models import Assignment, State
 
     call_command("migrate", verbosity=0)
     rng = random.Random(7)

@@ -42,9 +42,9 @@ def _build(units_n: int, indicators_n: int) -> float:
     from django.core.management import call_command
     from django.utils import timezone
 
-    from tonghop.campaigns.models import Assignment, Campaign, Indicator, State
+    from tonghop.campaigns.models import Campaign, Indicator
     from tonghop.orgs.models import Unit, UnitKind
-    from tonghop.reports.models import Report
+    from tonghop.reports.models import Assignment, Report, State
 
     call_command("migrate", verbosity=0)
     started = time.perf_counter()

@@ -401,7 +401,7 @@ def _submit_jobs(
     campaign: Any, units: list[Any], cookies: list[str], csrf: str, jpeg: bytes | None
 ) -> tuple[list[list[Job]], list[int]]:
     """Each client's submissions, one per unit of its reporter, as a browser sends the form."""
-    from tonghop.campaigns.models import Assignment
+    from tonghop.reports.models import Assignment
 
     by_unit = dict(Assignment.objects.filter(campaign=campaign).values_list("unit_id", "pk"))
     per_client = len(units) // len(cookies)
@@ -435,8 +435,7 @@ def _check(pks: list[int], acked: set[int], with_attachments: bool) -> dict[str,
     """What the database holds after the run, against what the clients were told."""
     from django.db.models import Count, Q
 
-    from tonghop.campaigns.models import Assignment, State, Step
-    from tonghop.reports.models import Report
+    from tonghop.reports.models import Assignment, Report, State, Step
 
     rows = {
         row["pk"]: row
@@ -519,8 +518,9 @@ def _measure(
     from django.test import Client
     from django.utils import timezone
 
-    from tonghop.campaigns.actions import CampaignSpec, IndicatorSpec, create_campaign
+    from tonghop.campaigns.actions import CampaignSpec, IndicatorSpec
     from tonghop.orgs.models import Membership, Role, Unit, UnitKind, User
+    from tonghop.reports.assigning import create_campaign
 
     cores = len(os.sched_getaffinity(0))
 

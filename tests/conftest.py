@@ -42,8 +42,9 @@ class World:
     """The office, its units, its people and one open campaign."""
 
     def __init__(self) -> None:
-        from tonghop.campaigns.actions import CampaignSpec, IndicatorSpec, create_campaign
+        from tonghop.campaigns.actions import CampaignSpec, IndicatorSpec
         from tonghop.orgs.models import Membership, Role, Unit, UnitKind, User
+        from tonghop.reports.assigning import create_campaign
 
         self.office = Unit.objects.create(
             code="phong-vhkhtt",

@@ -6,11 +6,11 @@ from django.urls import include, path, re_path
 
 from tonghop import views
 from tonghop.api.site import api
-from tonghop.campaigns import form_views, unit_views
-from tonghop.campaigns import views as campaign_views
+from tonghop.campaigns import form_views
 from tonghop.compilation import views as compilation_views
 from tonghop.documents import views as document_views
 from tonghop.links import views as link_views
+from tonghop.reports import campaign_views, unit_views
 from tonghop.reports import views as report_views
 
 reports_patterns = (

@@ -77,7 +77,8 @@ def test_the_office_reads_its_campaign_and_every_units_report(submitted: World) 
 
 
 def test_the_campaign_list_costs_the_same_for_many_campaigns(world: World) -> None:
-    from tonghop.campaigns.actions import CampaignSpec, IndicatorSpec, create_campaign
+    from tonghop.campaigns.actions import CampaignSpec, IndicatorSpec
+    from tonghop.reports.assigning import create_campaign
 
     token = _token(world.lan)
 

@@ -10,8 +10,8 @@ from django.test import Client
 
 from tests.conftest import World
 from tonghop.api import tokens
-from tonghop.campaigns.models import AssignmentEvent, CampaignStatus
-from tonghop.reports.models import Report, ReportVersion
+from tonghop.campaigns.models import CampaignStatus
+from tonghop.reports.models import AssignmentEvent, Report, ReportVersion
 
 
 def _put(world: World, person: Any, body: Any, assignment: Any = None) -> Any:

@@ -7,10 +7,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.conftest import VN, World
-from tonghop.campaigns import dashboard
-from tonghop.campaigns.actions import CampaignSpec, create_campaign
+from tonghop.campaigns.actions import CampaignSpec
 from tonghop.orgs.models import Unit, UnitKind, User
-from tonghop.reports import actions
+from tonghop.reports import actions, dashboard
+from tonghop.reports.assigning import create_campaign
 
 
 def _submit(world: World, assignment_pk: int, user: User, when: dt.datetime) -> None:

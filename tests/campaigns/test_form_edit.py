@@ -21,18 +21,11 @@ from tonghop.campaigns.formedit import (
     NotAllowed,
     RuleFields,
 )
-from tonghop.campaigns.models import (
-    Assignment,
-    CampaignStatus,
-    FormRule,
-    FormVersion,
-    Indicator,
-    State,
-)
+from tonghop.campaigns.models import CampaignStatus, FormRule, FormVersion, Indicator
 from tonghop.orgs.models import Membership, Role, User
 from tonghop.reports import actions
 from tonghop.reports.actions import InvalidValues
-from tonghop.reports.models import ReportVersion
+from tonghop.reports.models import Assignment, ReportVersion, State
 
 
 @pytest.fixture(autouse=True)
@@ -370,8 +363,8 @@ def test_a_submission_is_read_against_the_version_in_force_when_it_was_made(
         now=second_at,
     )
     first, second = ReportVersion.objects.order_by("number")
-    assert formedit.version_for_submission(first).number == 1  # type: ignore[union-attr]
-    assert formedit.version_for_submission(second).number == 2  # type: ignore[union-attr]
+    assert first.form_version().number == 1  # type: ignore[union-attr]
+    assert second.form_version().number == 2  # type: ignore[union-attr]
     old_codes = [i["code"] for i in FormVersion.objects.get(number=1).snapshot["indicators"]]
     assert "co_to_chuc" not in old_codes
     assert second.values["co_to_chuc"] is True

@@ -12,9 +12,10 @@ from django.utils import translation
 from tests.conftest import World
 from tonghop.campaigns import formedit
 from tonghop.campaigns.formedit import InvalidDefinition, RuleFields
-from tonghop.campaigns.models import Assignment, FormRule, Indicator, State
+from tonghop.campaigns.models import FormRule, Indicator
 from tonghop.reports import actions
 from tonghop.reports.actions import InvalidValues
+from tonghop.reports.models import Assignment, State
 
 MESSAGE = "Đã treo pano thì phải có người tham gia."
 
@@ -299,7 +300,8 @@ def test_it_refuses_a_rule_that_does_not_hold_together(
 
 
 def test_it_refuses_a_field_of_another_campaign(world: World) -> None:
-    from tonghop.campaigns.actions import CampaignSpec, IndicatorSpec, create_campaign
+    from tonghop.campaigns.actions import CampaignSpec, IndicatorSpec
+    from tonghop.reports.assigning import create_campaign
 
     other = create_campaign(
         world.office,

@@ -9,10 +9,10 @@ import pytest
 from django.urls import reverse
 
 from tests.conftest import World
-from tonghop.campaigns.models import Assignment, Campaign, CampaignStatus, State
+from tonghop.campaigns.models import Campaign, CampaignStatus
 from tonghop.orgs.models import Membership, Role, Unit, UnitKind
 from tonghop.reports import actions as report_actions
-from tonghop.reports.models import Report
+from tonghop.reports.models import Assignment, Report, State
 
 
 @pytest.fixture
@@ -203,7 +203,7 @@ def test_it_takes_off_a_unit_that_has_not_started_and_brings_it_back(world: Worl
     assert client.post(url).status_code == 302
     world.a_school.refresh_from_db()
     assert not world.a_school.is_active
-    assert world.campaign.figures().expected == 2
+    assert world.campaign.assignments.figures().expected == 2
     assert 'data-unit="thcs-an-phu"' not in client.get(_units_url(world)).content.decode()
     client.post(_units_url(world, "campaigns:units-add"), {"units": [world.school.pk]})
     assert Assignment.objects.filter(campaign=world.campaign, unit=world.school).count() == 1

@@ -3,8 +3,8 @@ from __future__ import annotations
 from django.urls import reverse
 
 from tests.conftest import World
-from tonghop.campaigns.models import Assignment, State
 from tonghop.reports import actions
+from tonghop.reports.models import Assignment, State
 
 
 def _submit(world: World, a: Assignment, pano: str = "3") -> None:

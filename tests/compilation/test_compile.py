@@ -178,9 +178,9 @@ def test_it_lays_the_units_appendix_on_landscape_pages_in_balanced_tables(world:
 
 
 def test_long_lists_of_units_go_to_an_appendix(world: World) -> None:
-    from tonghop.campaigns.models import Assignment
     from tonghop.compilation.build import NAMES_IN_TEXT, build_document
     from tonghop.orgs.models import Unit, UnitKind
+    from tonghop.reports.models import Assignment
 
     for n in range(NAMES_IN_TEXT + 5):
         unit = Unit.objects.create(

@@ -16,12 +16,7 @@ from django.utils.translation import gettext
 
 from tests.conftest import VN, World
 from tonghop.audit.models import Action, AuditEvent
-from tonghop.campaigns.models import (
-    AssignmentEvent,
-    CampaignStatus,
-    State,
-    Step,
-)
+from tonghop.campaigns.models import CampaignStatus
 from tonghop.links import actions
 from tonghop.links.models import (
     AccessLink,
@@ -34,7 +29,7 @@ from tonghop.links.models import (
     read_token,
 )
 from tonghop.reports import actions as report_actions
-from tonghop.reports.models import Report
+from tonghop.reports.models import AssignmentEvent, Report, State, Step
 
 DUE = dt.datetime(2030, 5, 5, 23, 59, 59, tzinfo=VN)
 NOW = dt.datetime(2030, 4, 20, 8, 0, tzinfo=VN)

@@ -11,9 +11,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import World, browser_login
-from tonghop.campaigns.models import State
 from tonghop.links.models import AccessLink
-from tonghop.reports.models import Report
+from tonghop.reports.models import Report, State
 
 pytestmark = pytest.mark.browser
 

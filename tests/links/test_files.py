@@ -14,12 +14,11 @@ from PIL import Image
 from tests.conftest import PHONE_BROWSER, World
 from tests.links.conftest import attach_directive_document
 from tests.reminders.conftest import Inbox
-from tonghop.campaigns.models import State
 from tonghop.links import actions
 from tonghop.links.models import AccessLink
 from tonghop.reminders import directive
 from tonghop.reminders.models import DirectiveDelivery
-from tonghop.reports.models import Attachment, Report
+from tonghop.reports.models import Attachment, Report, State
 
 
 def _png(colour: str = "red") -> bytes:

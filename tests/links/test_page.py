@@ -14,12 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from tests.conftest import PHONE_BROWSER, World
-from tonghop.campaigns.models import AssignmentEvent, CampaignStatus, State, Step
+from tonghop.campaigns.models import CampaignStatus
 from tonghop.documents.models import Direction, Document
 from tonghop.links import actions
 from tonghop.links.models import AccessLink, make_token, new_secret
 from tonghop.reports import actions as report_actions
-from tonghop.reports.models import Report
+from tonghop.reports.models import AssignmentEvent, Report, State, Step
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
 STYLE_ATTRIBUTE = re.compile(r"\sstyle\s*=", re.IGNORECASE)

@@ -26,7 +26,7 @@ from django.utils.translation import gettext
 from tests.conftest import VN, World
 from tests.reminders.conftest import Inbox, mailers
 from tests.reminders.test_actions import AN_PHU, BINH_MINH, prepare
-from tonghop.campaigns.models import Assignment, CampaignStatus
+from tonghop.campaigns.models import CampaignStatus
 from tonghop.documents.models import Direction, Document
 from tonghop.orgs.models import Unit, UnitKind, User
 from tonghop.reminders import actions, delivery, directive
@@ -38,6 +38,7 @@ from tonghop.reminders.models import (
     MessageStatus,
     Notification,
 )
+from tonghop.reports.models import Assignment
 
 SITE = "https://baocao.example.gov.vn"
 FILE_NAME = "Công văn 542-SKHCN.pdf"

@@ -5,9 +5,16 @@ import datetime as dt
 import pytest
 
 from tests.conftest import VN, World
-from tonghop.campaigns.models import TRANSITIONS, Assignment, AssignmentEvent, State, Step
 from tonghop.reports import actions
-from tonghop.reports.models import Report, ReportVersion
+from tonghop.reports.models import (
+    TRANSITIONS,
+    Assignment,
+    AssignmentEvent,
+    Report,
+    ReportVersion,
+    State,
+    Step,
+)
 
 GOOD = {"pano": "3", "luot_nguoi": "1.250", "ty_le": "92,5", "khau_hieu": "Sáng tạo"}
 
@@ -160,7 +167,7 @@ def test_it_marks_late_submissions(world: World) -> None:
     a = _fresh(a)
     assert a.is_late
     assert a.display_status == "late"
-    figures = world.campaign.figures()
+    figures = world.campaign.assignments.figures()
     assert (figures.submitted, figures.on_time, figures.late) == (1, 0, 1)
 
 
@@ -190,7 +197,7 @@ def test_it_counts_the_figures(world: World) -> None:
         submit=False,
         now=when,
     )
-    f = world.campaign.figures()
+    f = world.campaign.assignments.figures()
     assert (f.expected, f.submitted, f.on_time, f.draft, f.not_started, f.missing) == (
         3,
         1,

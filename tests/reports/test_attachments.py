@@ -25,9 +25,9 @@ from PIL import Image
 from reportlab.pdfgen import canvas
 
 from tests.conftest import World
-from tonghop.campaigns.models import Assignment, CampaignStatus, Indicator, State
+from tonghop.campaigns.models import CampaignStatus, Indicator
 from tonghop.reports import actions, attachments, filecheck
-from tonghop.reports.models import Attachment, Report, ReportVersion
+from tonghop.reports.models import Assignment, Attachment, Report, ReportVersion, State
 
 # Files, made for real.
 

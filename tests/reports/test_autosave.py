@@ -11,9 +11,9 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.conftest import World
-from tonghop.campaigns.models import Assignment, AssignmentEvent, CampaignStatus, State, Step
+from tonghop.campaigns.models import CampaignStatus
 from tonghop.reports import actions
-from tonghop.reports.models import Report
+from tonghop.reports.models import Assignment, AssignmentEvent, Report, State, Step
 
 
 def autosave(client: Client, a: Assignment, version: Any = None, **values: Any) -> Any:

@@ -6,10 +6,10 @@ import re
 from django.urls import reverse
 
 from tests.conftest import VN, World
-from tonghop.campaigns.models import Assignment
 from tonghop.compilation.totals import IndicatorInfo
 from tonghop.reports import actions
 from tonghop.reports.history import Change, Segment, differences, history, word_diff
+from tonghop.reports.models import Assignment
 
 FORM = (
     IndicatorInfo("pano", "Pano đã treo", "integer", "sum", "cái"),

@@ -17,9 +17,8 @@ from tests.conftest import VN, World
 from tests.reminders import conftest as smtp
 from tests.reminders.conftest import Inbox
 from tests.reports.test_attachments import english, pdf, png
-from tonghop.campaigns.models import State
 from tonghop.reports import actions, attachments, receipts
-from tonghop.reports.models import ReceiptMail, ReportVersion
+from tonghop.reports.models import ReceiptMail, ReportVersion, State
 
 # The reminders' real SMTP server (aiosmtpd), and a server that accepts and never answers.
 _smtp_server = smtp._smtp_server

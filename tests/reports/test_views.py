@@ -6,8 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.conftest import World
-from tonghop.campaigns.models import Assignment, State
-from tonghop.reports.models import Report, ReportVersion
+from tonghop.reports.models import Assignment, Report, ReportVersion, State
 
 
 def _form_url(a: Assignment) -> str:

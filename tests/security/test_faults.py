@@ -44,9 +44,8 @@ from tests.security.test_server import (
     server_env,
     session_cookie,
 )
-from tonghop.campaigns.models import Assignment, State, Step
 from tonghop.orgs.models import Membership, Role, Unit, UnitKind, User
-from tonghop.reports.models import Report, ReportVersion
+from tonghop.reports.models import Assignment, Report, ReportVersion, State, Step
 from tonghop.resilience import DatabaseUnavailableMiddleware, server_error
 
 BUSY = "Hệ thống đang bận hoặc tạm mất kết nối cơ sở dữ liệu"

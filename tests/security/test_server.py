@@ -28,7 +28,7 @@ from django.test import Client
 from django.utils.crypto import get_random_string
 
 from tests.conftest import World
-from tonghop.campaigns.models import Assignment, State
+from tonghop.reports.models import Assignment, State
 
 ROOT = Path(__file__).resolve().parents[2]
 # A CSRF secret of the cookie's form, sent back in the form field: what a browser does.

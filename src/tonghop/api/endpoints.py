@@ -28,19 +28,10 @@ from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer
 
 from tonghop.api import tokens
-from tonghop.campaigns import dashboard
-from tonghop.campaigns.models import (
-    Assignment,
-    Campaign,
-    CampaignFigures,
-    CampaignStatus,
-    DisplayStatus,
-    Indicator,
-    IndicatorKind,
-    State,
-)
+from tonghop.campaigns.models import Campaign, CampaignStatus, Indicator, IndicatorKind
 from tonghop.orgs.models import Unit, User
-from tonghop.reports.models import Report
+from tonghop.reports import dashboard
+from tonghop.reports.models import Assignment, CampaignFigures, DisplayStatus, Report, State
 
 MAX_PAGE = 500
 
@@ -367,7 +358,7 @@ def campaign(request: HttpRequest, slug: str) -> dict[str, Any]:
     found, staff = _visible_campaign(person_of(request), slug)
     indicators: list[Indicator] = list(found.indicators.all())
     return {
-        **_campaign(found, found.figures() if staff else None),
+        **_campaign(found, found.assignments.figures() if staff else None),
         "description": found.description,
         "indicators": [IndicatorOut.from_orm(i) for i in indicators],
     }

@@ -27,9 +27,9 @@ from tonghop.api.endpoints import (
     only_params,
     person_of,
 )
-from tonghop.campaigns.models import Assignment, IndicatorKind
+from tonghop.campaigns.models import IndicatorKind
 from tonghop.reports import actions
-from tonghop.reports.models import Report, ReportVersion
+from tonghop.reports.models import Assignment, Report, ReportVersion
 
 Value = bool | int | float | str | None
 

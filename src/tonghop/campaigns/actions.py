@@ -22,13 +22,11 @@ from tonghop.audit.models import Action
 from tonghop.audit.records import record
 from tonghop.campaigns import unit_import, unit_table
 from tonghop.campaigns.models import (
-    Assignment,
     Campaign,
     CampaignStatus,
     FormRule,
     FormTemplate,
     Indicator,
-    State,
     UnitImport,
 )
 from tonghop.documents.models import Document
@@ -219,25 +217,16 @@ def _damaged_rule() -> ActionError:
 
 
 @transaction.atomic
-def create_campaign(
+def new_campaign(
     office: Unit,
     spec: CampaignSpec,
-    units: Iterable[Unit],
     *,
     by: User | None,
     source_document: Document | None = None,
     status: CampaignStatus = CampaignStatus.OPEN,
-    unit_list: UnitImport | None = None,
-    expected_digest: str = "",
 ) -> Campaign:
-    """Create a campaign with its form and one assignment per unit, all due at the same time.
-
-    With `unit_list` (a previewed unit list of this office), its units are created or updated
-    first and handed the campaign too, in the same transaction.
-    """
-    chosen = list(units)
-    if unit_list is not None:
-        chosen += apply_unit_import(unit_list, by=by, expected_digest=expected_digest)
+    """Create a campaign with its form and rules. Handing it to units is
+    tonghop.reports.assigning.create_campaign, which calls this in its transaction."""
     campaign = Campaign.objects.create(
         office=office,
         slug=spec.slug,
@@ -265,10 +254,6 @@ def create_campaign(
     )
     if spec.rules:
         _create_rules(campaign, spec.rules)
-    unique = list({unit.pk: unit for unit in chosen}.values())
-    Assignment.objects.bulk_create(
-        Assignment(campaign=campaign, unit=unit, due_at=spec.due_at) for unit in unique
-    )
     return campaign
 
 
@@ -369,94 +354,6 @@ def set_template_active(template_pk: int, active: bool, *, by: User) -> FormTemp
 # --- The units of an open campaign ------------------------------------------------------------
 
 
-def _open_campaign(campaign_pk: int) -> Campaign:
-    campaign = Campaign.objects.select_for_update().get(pk=campaign_pk)
-    if campaign.status != CampaignStatus.OPEN:
-        raise ActionError(_("The campaign is not open: its units can no longer change."))
-    return campaign
-
-
-@transaction.atomic
-def add_units(campaign_pk: int, units: Iterable[Unit], *, by: User) -> list[Assignment]:
-    """Hand an open campaign to more units, due at the campaign's due time.
-
-    Units already in the campaign are left as they are; a unit removed earlier gets its old
-    (never started) assignment back instead of a second one.
-    """
-    campaign = _open_campaign(campaign_pk)
-    wanted = {unit.pk: unit for unit in units}
-    present = set(
-        campaign.assignments.active()
-        .filter(unit_id__in=list(wanted))
-        .values_list("unit_id", flat=True)
-    )
-    missing = [unit for pk, unit in wanted.items() if pk not in present]
-    # A unit taken off earlier (never started: nothing else can be taken off) gets that
-    # assignment back; the others get a new one. Two queries and two writes, however many.
-    removed: dict[int, Assignment] = {}
-    for old in campaign.assignments.filter(
-        unit_id__in=[unit.pk for unit in missing], is_active=False, state=State.NOT_STARTED
-    ).order_by("pk"):
-        removed[old.unit_id] = old
-    now = timezone.now()
-    back = [removed[unit.pk] for unit in missing if unit.pk in removed]
-    for old in back:
-        old.is_active, old.due_at, old.updated_at = True, campaign.due_at, now
-    Assignment.objects.bulk_update(back, ["is_active", "due_at", "updated_at"])
-    new = Assignment.objects.bulk_create(
-        Assignment(campaign=campaign, unit=unit, due_at=campaign.due_at)
-        for unit in missing
-        if unit.pk not in removed
-    )
-    added = back + new
-    for assignment in added:
-        assignment.unit = wanted[assignment.unit_id]
-    if added:
-        record(
-            Action.DATA,
-            actor=by,
-            obj=campaign,
-            details={"change": "units added", "units": [a.unit.code for a in added]},
-        )
-    return added
-
-
-@transaction.atomic
-def remove_unit(campaign_pk: int, assignment_pk: int, *, by: User) -> Assignment:
-    """Take a unit off an open campaign, if it has not started its report.
-
-    The assignment is kept (inactive), never deleted: a unit's report is never lost this way.
-    """
-    campaign = _open_campaign(campaign_pk)
-    assignment = (
-        Assignment.objects.select_for_update()
-        .select_related("unit")
-        .get(pk=assignment_pk, campaign=campaign, is_active=True)
-    )
-    from tonghop.reports.models import Report  # reports builds on campaigns, not the reverse
-
-    if (
-        assignment.state != State.NOT_STARTED
-        or Report.objects.filter(assignment=assignment).exists()
-    ):
-        raise ActionError(
-            _(
-                "%(unit)s has already saved or submitted a report for this campaign: it cannot "
-                "be removed. Extend its due time or leave it in."
-            )
-            % {"unit": assignment.unit.name}
-        )
-    assignment.is_active = False
-    assignment.save(update_fields=["is_active", "updated_at"])
-    record(
-        Action.DATA,
-        actor=by,
-        obj=campaign,
-        details={"change": "unit removed", "units": [assignment.unit.code]},
-    )
-    return assignment
-
-
 # --- Unit lists from a file -------------------------------------------------------------------
 
 # A preview not confirmed within this time must be uploaded again.
@@ -507,8 +404,8 @@ def plan_unit_import(unit_list: UnitImport) -> unit_import.Plan:
     if unit_list.campaign_id is not None:
         assigned = {
             code.lower()
-            for code in Assignment.objects.active()
-            .filter(campaign_id=unit_list.campaign_id)
+            for code in Campaign.objects.get(pk=unit_list.campaign_id)
+            .assignments.active()
             .values_list("unit__code", flat=True)
         }
     return unit_import.plan_import(
@@ -608,18 +505,6 @@ def apply_unit_import(
                 },
             )
     return units
-
-
-@transaction.atomic
-def import_units_into_campaign(
-    campaign_pk: int, unit_list: UnitImport, *, by: User, expected_digest: str
-) -> tuple[list[Unit], list[Assignment]]:
-    """Confirm a previewed list for an open campaign: the units, then their assignments."""
-    _open_campaign(campaign_pk)
-    if unit_list.campaign_id != campaign_pk:
-        raise ActionError(_("This unit list was prepared for another campaign."))
-    units = apply_unit_import(unit_list, by=by, expected_digest=expected_digest)
-    return units, add_units(campaign_pk, units, by=by)
 
 
 def _levels(pending: Mapping[str, unit_import.PlannedRow]) -> list[list[unit_import.PlannedRow]]:

@@ -29,7 +29,6 @@ from tonghop.campaigns.models import (
     IndicatorKind,
     RuleOp,
 )
-from tonghop.reports.models import Report
 
 
 def _get_campaign_for_editor(request: HttpRequest, slug: str) -> Campaign:
@@ -254,7 +253,7 @@ def form_page(request: HttpRequest, slug: str) -> HttpResponse:
         "indicators": indicators,
         "rules": rules,
         "versions": campaign.form_versions.select_related("created_by").order_by("-number"),
-        "reports_in": Report.objects.filter(assignment__campaign=campaign).exists(),
+        "reports_in": campaign.assignments.filter(report__isnull=False).exists(),
         "closed": campaign.status == CampaignStatus.CLOSED,
     }
     return TemplateResponse(request, "campaigns/form_page.html", context)

@@ -35,7 +35,6 @@ from tonghop.campaigns.models import (
     loose,
 )
 from tonghop.orgs.models import User
-from tonghop.reports.models import Report, ReportVersion
 
 Direction = Literal["up", "down"]
 
@@ -144,7 +143,7 @@ def _gone_if_none[T](found: T | None) -> T:
 def _is_versioned(campaign: Campaign) -> bool:
     """Whether changes are versioned: once any report is saved (and ever after)."""
     return (
-        Report.objects.filter(assignment__campaign=campaign).exists()
+        campaign.assignments.filter(report__isnull=False).exists()
         or FormVersion.objects.filter(campaign=campaign).exists()
     )
 
@@ -255,20 +254,19 @@ def version_for(campaign: Campaign, moment: dt.datetime) -> FormVersion | None:
     return versions.at(moment) or versions.order_by("number").first()
 
 
-def version_for_submission(version: ReportVersion) -> FormVersion | None:
-    """The form version one submitted version of a report was written against."""
-    return version_for(version.report.assignment.campaign, version.created_at)
-
-
 # What reports already hold.
 
 
 def _answers(campaign: Campaign, code: str) -> Iterator[tuple[int, Any]]:
     """(report id, answer) for every non-blank answer to `code`, in the current reports and in
     every submitted version. Read as plain values: a province's campaign has 10,000 reports."""
-    current = Report.objects.filter(assignment__campaign=campaign).values_list("pk", "values")
-    submitted = ReportVersion.objects.filter(report__assignment__campaign=campaign).values_list(
-        "report_id", "values"
+    # Through the campaign's assignments: the reports are tonghop.reports' models, read here
+    # by their relations only.
+    current = campaign.assignments.filter(report__isnull=False).values_list(
+        "report__pk", "report__values"
+    )
+    submitted = campaign.assignments.filter(report__versions__isnull=False).values_list(
+        "report__pk", "report__versions__values"
     )
     for queryset in (current, submitted):
         for report_id, values in queryset.iterator(chunk_size=2000):

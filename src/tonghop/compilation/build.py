@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from tonghop.campaigns.models import Campaign, State
+from tonghop.campaigns.models import Campaign
 from tonghop.compilation.layout import (
     Block,
     Chart,
@@ -27,7 +27,7 @@ from tonghop.compilation.totals import (
     format_value,
 )
 from tonghop.orgs.models import Role, UnitKind
-from tonghop.reports.models import Report
+from tonghop.reports.models import Report, State
 
 # The groups the office reads its units by, in the order a district report lists them.
 GROUP_LABELS = {
@@ -188,7 +188,7 @@ def _charts(campaign: Campaign, totals: Totals) -> list[Block]:
                 values=tuple(float(t.value or 0) for t in summed),
             )
         )
-    from tonghop.campaigns.dashboard import by_group
+    from tonghop.reports.dashboard import by_group
 
     groups = by_group(campaign)
     if groups:

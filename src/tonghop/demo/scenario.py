@@ -17,12 +17,14 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils import timezone
 
-from tonghop.campaigns.actions import CampaignSpec, IndicatorSpec, create_campaign
-from tonghop.campaigns.models import Assignment, Campaign
+from tonghop.campaigns.actions import CampaignSpec, IndicatorSpec
+from tonghop.campaigns.models import Campaign
 from tonghop.campaigns.presets import SEED_INDICATORS
 from tonghop.documents.models import Direction, Document
 from tonghop.orgs.models import Membership, Role, Unit, UnitKind, User
 from tonghop.reports import actions
+from tonghop.reports.assigning import create_campaign
+from tonghop.reports.models import Assignment
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 DEMO_SIGNING_PASSPHRASE = "ky-so-thu-nghiem"  # noqa: S105 - printed for the demo by design

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from tonghop.audit.models import Action
 from tonghop.audit.records import record
-from tonghop.campaigns.models import Assignment, CampaignStatus
+from tonghop.campaigns.models import CampaignStatus
 from tonghop.links.models import (
     DEFAULT_DAYS_AFTER_DUE,
     MAX_DAYS,
@@ -36,6 +36,7 @@ from tonghop.links.models import (
 )
 from tonghop.orgs.models import User
 from tonghop.reports.actions import ActionError, NotAllowed, save_report
+from tonghop.reports.models import Assignment
 
 
 class LinkError(ActionError):

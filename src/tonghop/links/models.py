@@ -23,7 +23,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tonghop.campaigns.models import Assignment, CampaignStatus
+from tonghop.campaigns.models import CampaignStatus
+from tonghop.reports.models import Assignment
 
 SALT = "tonghop.links"
 SECRET_BYTES = 32

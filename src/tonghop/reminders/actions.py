@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from tonghop.campaigns.models import Assignment, Campaign, CampaignStatus
+from tonghop.campaigns.models import Campaign, CampaignStatus
 from tonghop.orgs.models import User
 from tonghop.reminders.delivery import TickReport, deliver_queued
 from tonghop.reminders.models import Channel, Message, MessageKind, MessageStatus, ReminderPolicy
@@ -41,6 +41,7 @@ from tonghop.reminders.texts import (
     reporters_of,
     staff_of,
 )
+from tonghop.reports.models import Assignment
 
 # Re-exported: the worker and the tests reach everything through actions.
 __all__ = ["TickReport", "deliver_queued"]

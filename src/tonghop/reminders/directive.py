@@ -30,7 +30,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from tonghop.campaigns.models import Assignment, Campaign, CampaignStatus
+from tonghop.campaigns.models import Campaign, CampaignStatus
 from tonghop.documents.models import Document
 from tonghop.orgs.models import Membership, Role, Unit, User
 from tonghop.reminders.models import (
@@ -42,6 +42,7 @@ from tonghop.reminders.models import (
 )
 from tonghop.reminders.texts import local_text, notify
 from tonghop.reports.actions import ActionError
+from tonghop.reports.models import Assignment
 
 # The slot of every directive row in the Message log: the unique (assignment, slot, channel)
 # then allows one in-app line and one email per address, never two.

@@ -10,13 +10,14 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tonghop.campaigns.models import Assignment, Campaign
+from tonghop.campaigns.models import Campaign
 from tonghop.reminders.schedule import (
     DEFAULT_OFFSETS,
     DEFAULT_REPEAT_DAYS,
     DEFAULT_SEND_HOUR,
     Schedule,
 )
+from tonghop.reports.models import Assignment
 
 
 def _default_offsets() -> list[int]:

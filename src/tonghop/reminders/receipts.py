@@ -16,7 +16,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils.translation import gettext_lazy as _
 
-from tonghop.campaigns.models import Assignment, Campaign
+from tonghop.campaigns.models import Campaign
 from tonghop.reminders.models import (
     Channel,
     DirectiveDelivery,
@@ -25,6 +25,7 @@ from tonghop.reminders.models import (
     MessageStatus,
 )
 from tonghop.reminders.texts import local_tz
+from tonghop.reports.models import Assignment
 
 
 class ReceiptState(models.TextChoices):

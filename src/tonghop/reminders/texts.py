@@ -16,9 +16,10 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from tonghop.campaigns.models import Assignment, Campaign, State
+from tonghop.campaigns.models import Campaign
 from tonghop.orgs.models import Role, Unit, User
 from tonghop.reminders.models import Message, Notification, ReminderPolicy
+from tonghop.reports.models import Assignment, State
 
 SUBMITTED_STATES = (State.SUBMITTED, State.ACCEPTED)
 

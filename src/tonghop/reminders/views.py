@@ -16,12 +16,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from tonghop.access import signed_in_user
-from tonghop.campaigns.models import Assignment, Campaign, CampaignStatus
+from tonghop.campaigns.models import Campaign, CampaignStatus
 from tonghop.reminders import actions, directive, receipts
 from tonghop.reminders.forms import PolicyForm
 from tonghop.reminders.models import Channel, MessageStatus, Notification, ReminderPolicy
 from tonghop.reminders.schedule import format_offsets, next_slot
 from tonghop.reminders.texts import SUBMITTED_STATES, local_tz, policy_for
+from tonghop.reports.models import Assignment
 from tonghop.visitors import is_person
 
 LOG_ROWS = 200  # reminder messages a page; the latest notifications shown

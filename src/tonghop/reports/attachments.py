@@ -36,7 +36,7 @@ from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from PIL import Image
 
-from tonghop.campaigns.models import TRANSITIONS, Assignment, Indicator, State, Step
+from tonghop.campaigns.models import Indicator
 from tonghop.orgs.models import User
 from tonghop.reports import filecheck
 from tonghop.reports.actions import (
@@ -47,7 +47,15 @@ from tonghop.reports.actions import (
     _lock,
     _refusal,
 )
-from tonghop.reports.models import FILE_KIND, Attachment, Report
+from tonghop.reports.models import (
+    FILE_KIND,
+    TRANSITIONS,
+    Assignment,
+    Attachment,
+    Report,
+    State,
+    Step,
+)
 
 logger = logging.getLogger(__name__)
 

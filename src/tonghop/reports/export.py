@@ -19,15 +19,9 @@ from zoneinfo import ZoneInfo
 
 from django.utils import translation
 
-from tonghop.campaigns.models import (
-    Assignment,
-    Campaign,
-    DisplayStatus,
-    Indicator,
-    IndicatorKind,
-    State,
-)
+from tonghop.campaigns.models import Campaign, Indicator, IndicatorKind
 from tonghop.orgs.models import UnitKind
+from tonghop.reports.models import Assignment, DisplayStatus, State
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 CHUNK_SIZE = 2000

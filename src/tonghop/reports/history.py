@@ -17,9 +17,8 @@ from typing import Any, Literal, Protocol
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from tonghop.campaigns.models import Assignment
 from tonghop.compilation.totals import format_value
-from tonghop.reports.models import Attachment, ReportVersion
+from tonghop.reports.models import Assignment, Attachment, ReportVersion
 
 SegmentKind = Literal["same", "ins", "del"]
 

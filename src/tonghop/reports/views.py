@@ -16,14 +16,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from tonghop.access import signed_in_user
-from tonghop.campaigns.models import Assignment, Indicator
+from tonghop.campaigns.models import Indicator
 from tonghop.orgs.models import User
 from tonghop.reminders import directive
 from tonghop.reports import actions, attachments, filecheck, receipts
 from tonghop.reports.actions import Grant
 from tonghop.reports.forms import ReportForm
 from tonghop.reports.history import history
-from tonghop.reports.models import Attachment, Report
+from tonghop.reports.models import Assignment, Attachment, Report
 
 
 def _get_assignment_for_reporter(request: HttpRequest, pk: int) -> Assignment:

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from django import template
 from django.utils import timezone
 
-from tonghop.campaigns.models import Assignment
 from tonghop.links.models import AccessLink
+from tonghop.reports.models import Assignment
 
 register = template.Library()
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from django import template
 from django.utils import timezone
 
-from tonghop.campaigns.models import Assignment, Campaign
+from tonghop.campaigns.models import Campaign
 from tonghop.reminders.directive import delivery_for
 from tonghop.reminders.models import DirectiveDelivery
 from tonghop.reminders.receipts import ReceiptCounts, receipt_counts
+from tonghop.reports.models import Assignment
 
 register = template.Library()
 

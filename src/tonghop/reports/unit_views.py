@@ -18,7 +18,8 @@ from tonghop.campaigns.forms import UnitFileForm, UnitsForm
 from tonghop.campaigns.models import Campaign, CampaignStatus, UnitImport
 from tonghop.campaigns.unit_import import Plan, preview_rows
 from tonghop.campaigns.unit_table import ImportFileError, read_table
-from tonghop.campaigns.views import _get_campaign_for_staff
+from tonghop.reports import assigning
+from tonghop.reports.campaign_views import _get_campaign_for_staff
 
 UNITS_PER_PAGE = 100
 
@@ -59,7 +60,7 @@ def units_add(request: HttpRequest, slug: str) -> HttpResponse:
         form.add_error("units", _("Choose at least one unit."))
         return _units_page(request, campaign, form, status=400)
     try:
-        added = actions.add_units(campaign.pk, chosen, by=signed_in_user(request))
+        added = assigning.add_units(campaign.pk, chosen, by=signed_in_user(request))
     except actions.ActionError as exc:
         messages.error(request, str(exc))
     else:
@@ -82,7 +83,7 @@ def units_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         messages.info(request, _("This unit was already taken off the campaign."))
         return redirect("campaigns:units", slug=slug)
     try:
-        actions.remove_unit(campaign.pk, assignment.pk, by=signed_in_user(request))
+        assigning.remove_unit(campaign.pk, assignment.pk, by=signed_in_user(request))
     except actions.ActionError as exc:
         messages.error(request, str(exc))
     else:
@@ -141,7 +142,7 @@ def units_import_confirm(request: HttpRequest, slug: str, uid: str) -> HttpRespo
     status = 200
     if request.method == "POST":
         try:
-            found, added = actions.import_units_into_campaign(
+            found, added = assigning.import_units_into_campaign(
                 campaign.pk,
                 unit_list,
                 by=user,

@@ -15,15 +15,9 @@ from django.db.models import Count, F, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from tonghop.campaigns.models import (
-    Assignment,
-    Campaign,
-    CampaignFigures,
-    DisplayStatus,
-    State,
-    figure_counts,
-)
+from tonghop.campaigns.models import Campaign
 from tonghop.orgs.models import Unit, UnitKind
+from tonghop.reports.models import Assignment, CampaignFigures, DisplayStatus, State, figure_counts
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 

@@ -29,14 +29,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from tonghop.access import signed_in_user
 from tonghop.campaigns import actions as campaign_actions
-from tonghop.campaigns import dashboard
-from tonghop.campaigns.actions import (
-    ActionError,
-    IndicatorSpec,
-    UnitListChanged,
-    create_campaign,
-    spec_from_form,
-)
+from tonghop.campaigns.actions import ActionError, IndicatorSpec, UnitListChanged, spec_from_form
 from tonghop.campaigns.forms import (
     CampaignForm,
     TemplateForm,
@@ -44,23 +37,17 @@ from tonghop.campaigns.forms import (
     initial_from_campaign,
     initial_from_document,
 )
-from tonghop.campaigns.models import (
-    Assignment,
-    AssignmentQuerySet,
-    Campaign,
-    DisplayStatus,
-    FormTemplate,
-    IndicatorKind,
-)
+from tonghop.campaigns.models import Campaign, FormTemplate, IndicatorKind
 from tonghop.campaigns.presets import PRESETS
 from tonghop.campaigns.unit_import import Plan, preview_rows
 from tonghop.campaigns.unit_table import MAX_BYTES, ImportFileError, read_table
 from tonghop.documents.models import Document
 from tonghop.orgs.models import Unit
-from tonghop.reports import actions, export
+from tonghop.reports import actions, dashboard, export
+from tonghop.reports.assigning import create_campaign
 from tonghop.reports.forms import ReturnForm, VersionForm
 from tonghop.reports.history import history
-from tonghop.reports.models import Report
+from tonghop.reports.models import Assignment, AssignmentQuerySet, DisplayStatus, Report
 
 
 def _get_campaign_for_staff(request: HttpRequest, slug: str) -> Campaign:
@@ -98,7 +85,7 @@ def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
     assignments: AssignmentQuerySet = (
         campaign.assignments.active().select_related("unit").order_by("unit__name")
     )
-    figures = campaign.figures()
+    figures = campaign.assignments.figures()
     counts = dashboard.display_counts(campaign)
     if wanted in DisplayStatus.values:
         assignments = assignments.with_display_status(DisplayStatus(wanted))
