@@ -25,11 +25,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from tonghop.compilation.edxml import EdxmlError, parse_package
 from tonghop.compilation.layout import OfficialDocument, Section, Signer, Table
 from tonghop.compilation.render_docx import render_docx
 from tonghop.compilation.render_pdf import render_pdf
 from tonghop.dispatch import parse_text
+from tonghop.dispatch.edxml import EdxmlError, parse_package
 
 BILLION_LAUGHS = (
     b'<?xml version="1.0"?>\n<!DOCTYPE edXML [\n <!ENTITY lol "lol">\n'

@@ -63,7 +63,7 @@ FACTS = """
 from django.apps import apps
 from django.db import models
 from tonghop.backup import MAIN_TABLES
-from tonghop.campaigns.models import Assignment, AssignmentEvent, State
+from tonghop.reports.models import Assignment, AssignmentEvent, State
 from tonghop.reports.models import Report
 counts = {label: apps.get_model(name).objects.count() for label, name in MAIN_TABLES.items()}
 reports = {
@@ -97,7 +97,7 @@ print(json.dumps({"counts": counts, "reports": reports, "files": files, "problem
 
 # Reports written without pause by a unit and returned by the office, until told to stop.
 WRITER = """
-from tonghop.campaigns.models import Assignment, State
+from tonghop.reports.models import Assignment, State
 from tonghop.orgs.models import User
 from tonghop.reports import actions
 stop, office, writes = Path(sys.argv[1]), User.objects.get(username="chuyenvien"), 0

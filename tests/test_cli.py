@@ -61,7 +61,7 @@ def test_a_bad_setting_stops_the_start_with_its_name(tmp_path: Path) -> None:
 
 
 def test_tonghop_verify_trusts_the_demo_root_of_the_data_folder(tmp_path: Path) -> None:
-    from tonghop.compilation.signing import create_demo_authority, sign_pdf
+    from tonghop.issuing.signing import create_demo_authority, sign_pdf
 
     data = tmp_path / "du-lieu"
     authority = create_demo_authority(

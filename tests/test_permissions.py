@@ -7,10 +7,11 @@ methods the view takes, who is let in, and (for POST) whose request may change a
 People: anonymous; `cu`, a former reporter of An Phú whose account was disabled (a revoked
 access); Hoa whose session has expired; Hoa (reporter of An Phú, whose report the URLs name);
 Nam (reporter of Bình Minh); Lan (specialist) and Thạch (head) of the office; Tú (specialist of
-another office). Access by personal link (tonghop.links, no account): the link page is public,
-the token being the credential, so its row lets everyone in with a live link; a parallel matrix
-(`test_who_gets_in_by_link`) tries an expired, a revoked and a forged link as every person, and
-`test_a_link_opens_nothing_else` checks that a visitor who used a live link reaches no other URL.
+another office). Access by personal link (tonghop.reports.links, no account): the link page is
+public, the token being the credential, so its row lets everyone in with a live link; a parallel
+matrix (`test_who_gets_in_by_link`) tries an expired, a revoked and a forged link as every
+person, and `test_a_link_opens_nothing_else` checks that a visitor who used a live link reaches
+no other URL.
 
 Refused is 404 for a signed-in person, a redirect to the sign-in page for the signed-out ones,
 405 for a method the view does not take; allowed is any other answer below 500 except 403. A
@@ -51,9 +52,10 @@ class Extra:
     a notification for Hoa."""
 
     def __init__(self, world: World) -> None:
-        from tonghop.compilation.models import Compilation, CompilationStatus, NewsItem
+        from tonghop.compilation.models import Compilation, CompilationStatus
         from tonghop.documents.models import Direction, Document
         from tonghop.orgs.models import Membership, Role, User
+        from tonghop.portal.models import NewsItem
         from tonghop.reminders.models import Notification
         from tonghop.reports import actions
 
@@ -94,8 +96,8 @@ class Extra:
         Membership.objects.create(user=self.revoked, unit=world.an_phu, role=Role.REPORTER)
         # Personal links: a live one to Bình Minh's form; to the school's (not started, so a
         # save would go through if the link were taken), a revoked one and an expired one.
-        from tonghop.links import actions as links
-        from tonghop.links.models import AccessLink
+        from tonghop.reports.links import actions as links
+        from tonghop.reports.links.models import AccessLink
 
         _live, self.link_path = links.issue_link(world.a_binh_minh, by=world.lan)
         revoked, self.revoked_link_path = links.issue_link(world.a_school, by=world.lan)
@@ -526,7 +528,7 @@ ROWS: dict[str, Row] = {
     ),
     # The audit log: administrators only (nobody in this World).
     "audit:events": Row(get=NOBODY),
-    # Personal links (tonghop.links). Whoever holds a live link may read and write that one
+    # Personal links (tonghop.reports.links). Whoever holds a live link may read and write that one
     # form, signed in or not (the expired, revoked and forged ones: test_who_gets_in_by_link);
     # only the office issues and revokes links.
     "links:page": Row(

@@ -63,7 +63,7 @@ MAIN_TABLES = {
     "report_versions": "reports.ReportVersion",
     "documents": "documents.Document",
     "compilations": "compilation.Compilation",
-    "news": "compilation.NewsItem",
+    "news": "portal.NewsItem",
 }
 
 

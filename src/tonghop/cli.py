@@ -399,7 +399,7 @@ def _demo(args: argparse.Namespace, data_dir: Path) -> int:
 def _verify(argv: list[str]) -> int:
     """Verification needs the demo root of the data folder when there is one, so it sets up
     Django only to learn the trust roots; the check itself is pure."""
-    from tonghop.compilation.verify_cli import main as verify_main
+    from tonghop.issuing.verify_cli import main as verify_main
 
     data = os.environ.get("TONGHOP_DATA_DIR")
     if "--data" in argv:

@@ -116,11 +116,12 @@ INSTALLED_APPS = [
     "tonghop.campaigns",
     "tonghop.reports",
     "tonghop.compilation",
+    "tonghop.portal",
     "tonghop.reminders",
     "tonghop.audit",
     # After django-otp's apps: its admin module replaces their device admins.
     "tonghop.twofactor",
-    "tonghop.links",
+    "tonghop.reports.links",
     "tonghop.api",
 ]
 

@@ -9,9 +9,10 @@ from tonghop.api.site import api
 from tonghop.campaigns import form_views
 from tonghop.compilation import views as compilation_views
 from tonghop.documents import views as document_views
-from tonghop.links import views as link_views
+from tonghop.portal import views as portal_views
 from tonghop.reports import campaign_views, unit_views
 from tonghop.reports import views as report_views
+from tonghop.reports.links import views as link_views
 
 reports_patterns = (
     [
@@ -104,7 +105,7 @@ compilation_patterns = (
         path("<slug:slug>/<uuid:uid>/words/", compilation_views.words, name="words"),
         path("<slug:slug>/<uuid:uid>/issue/", compilation_views.issue, name="issue"),
         path("<slug:slug>/<uuid:uid>/email/", compilation_views.email, name="email"),
-        path("<slug:slug>/<uuid:uid>/news/", compilation_views.news, name="news"),
+        path("<slug:slug>/<uuid:uid>/news/", portal_views.news, name="news"),
     ],
     "compilation",
 )
@@ -122,9 +123,9 @@ document_patterns = (
 
 news_patterns = (
     [
-        path("", compilation_views.news_list, name="list"),
-        path("feed/", compilation_views.NewsFeed(), name="feed"),
-        path("<uuid:uid>/", compilation_views.news_item, name="item"),
+        path("", portal_views.news_list, name="list"),
+        path("feed/", portal_views.NewsFeed(), name="feed"),
+        path("<uuid:uid>/", portal_views.news_item, name="item"),
     ],
     "news",
 )
@@ -147,7 +148,7 @@ urlpatterns = [
     path("news/", include(news_patterns)),
     path("verify/", compilation_views.verify, name="verify"),
     path("audit/", include("tonghop.audit.urls")),
-    path("l/", include("tonghop.links.urls")),
+    path("l/", include("tonghop.reports.links.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -157,8 +157,8 @@ def test_others_get_404_on_the_extension(world: World) -> None:
 
 
 def test_extending_lengthens_the_units_live_link_and_no_other(world: World) -> None:
-    from tonghop.links.actions import issue_link, revoke_link
-    from tonghop.links.models import AccessLink
+    from tonghop.reports.links.actions import issue_link, revoke_link
+    from tonghop.reports.links.models import AccessLink
 
     # An Phú's link as issued: until 30 days after the old due time; Bình Minh's revoked.
     live, _path = issue_link(world.a_an_phu, by=world.lan, now=NOW)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import pytest
 from defusedxml import ElementTree as SafeET
 
-from tonghop.compilation.edxml import (
+from tonghop.dispatch.edxml import (
     ICT,
     NAMESPACE,
     Attachment,

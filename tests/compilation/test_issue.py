@@ -18,10 +18,11 @@ from django.urls import reverse
 
 from tests.conftest import World
 from tonghop.compilation import actions
-from tonghop.compilation.edxml import parse_package
-from tonghop.compilation.models import Compilation, NewsItem
-from tonghop.compilation.signing import create_demo_authority, verify_pdf
+from tonghop.compilation.models import Compilation
+from tonghop.dispatch.edxml import parse_package
 from tonghop.documents.models import Direction, Document
+from tonghop.issuing.signing import create_demo_authority, verify_pdf
+from tonghop.portal.models import NewsItem
 from tonghop.reports import actions as report_actions
 
 PASS = "mat-khau-ky"

@@ -19,8 +19,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
-from tonghop.compilation import verify_cli
-from tonghop.compilation.signing import (
+from tonghop.issuing import verify_cli
+from tonghop.issuing.signing import (
     CertificateExpired,
     CertificateUnusable,
     DemoAuthority,

@@ -17,8 +17,9 @@ from django.utils.translation import gettext
 from tests.conftest import VN, World
 from tonghop.audit.models import Action, AuditEvent
 from tonghop.campaigns.models import CampaignStatus
-from tonghop.links import actions
-from tonghop.links.models import (
+from tonghop.reports import actions as report_actions
+from tonghop.reports.links import actions
+from tonghop.reports.links.models import (
     AccessLink,
     Reason,
     Unusable,
@@ -28,7 +29,6 @@ from tonghop.links.models import (
     new_secret,
     read_token,
 )
-from tonghop.reports import actions as report_actions
 from tonghop.reports.models import AssignmentEvent, Report, State, Step
 
 DUE = dt.datetime(2030, 5, 5, 23, 59, 59, tzinfo=VN)

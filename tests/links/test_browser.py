@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import World, browser_login
-from tonghop.links.models import AccessLink
+from tonghop.reports.links.models import AccessLink
 from tonghop.reports.models import Report, State
 
 pytestmark = pytest.mark.browser

@@ -14,10 +14,10 @@ from PIL import Image
 from tests.conftest import PHONE_BROWSER, World
 from tests.links.conftest import attach_directive_document
 from tests.reminders.conftest import Inbox
-from tonghop.links import actions
-from tonghop.links.models import AccessLink
 from tonghop.reminders import directive
 from tonghop.reminders.models import DirectiveDelivery
+from tonghop.reports.links import actions
+from tonghop.reports.links.models import AccessLink
 from tonghop.reports.models import Attachment, Report, State
 
 

@@ -13,8 +13,8 @@ from django.urls import reverse
 from tests.conftest import PHONE_BROWSER, World
 from tonghop.audit.models import Action, AuditEvent
 from tonghop.campaigns.models import CampaignStatus
-from tonghop.links import actions
-from tonghop.links.models import AccessLink
+from tonghop.reports.links import actions
+from tonghop.reports.links.models import AccessLink
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
 STYLE_ATTRIBUTE = re.compile(r"\sstyle\s*=", re.IGNORECASE)

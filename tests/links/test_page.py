@@ -16,9 +16,9 @@ from django.utils.translation import gettext
 from tests.conftest import PHONE_BROWSER, World
 from tonghop.campaigns.models import CampaignStatus
 from tonghop.documents.models import Direction, Document
-from tonghop.links import actions
-from tonghop.links.models import AccessLink, make_token, new_secret
 from tonghop.reports import actions as report_actions
+from tonghop.reports.links import actions
+from tonghop.reports.links.models import AccessLink, make_token, new_secret
 from tonghop.reports.models import AssignmentEvent, Report, State, Step
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)

@@ -13,9 +13,9 @@ from django.urls import reverse
 from tests.conftest import PHONE_BROWSER, World
 from tests.links.conftest import attach_directive_document
 from tests.reminders.conftest import Inbox
-from tonghop.links.models import AccessLink
 from tonghop.reminders import directive
 from tonghop.reminders.models import DirectiveDelivery
+from tonghop.reports.links.models import AccessLink
 from tonghop.visitors import is_person
 
 ZALO_IN_APP = (

@@ -411,7 +411,7 @@ def _link_path(body: str) -> str:
 
 
 def test_a_unit_without_account_gets_a_personal_link(world: World, inbox: Inbox) -> None:
-    from tonghop.links.models import AccessLink
+    from tonghop.reports.links.models import AccessLink
 
     _son, cam_ha, thon_xa = setup(world)
     send(world)
@@ -444,7 +444,7 @@ def test_a_unit_without_account_gets_a_personal_link(world: World, inbox: Inbox)
 def test_a_retried_email_carries_a_new_link_and_the_unsent_one_is_revoked(
     world: World, silent_smtp: int, _smtp_server: tuple[Inbox, int], settings: Any
 ) -> None:
-    from tonghop.links.models import AccessLink
+    from tonghop.reports.links.models import AccessLink
 
     cam_ha = unit_in_campaign(world, "xa-cam-ha", "UBND xã Cẩm Hà", CAM_HA)
     the_directive(world)

@@ -568,7 +568,7 @@ def test_no_file_can_be_added_or_removed_once_submitted_or_closed(world: World) 
 
 
 def test_a_personal_link_attaches_as_the_unit(world: World) -> None:
-    from tonghop.links.actions import issue_link, revoke_link
+    from tonghop.reports.links.actions import issue_link, revoke_link
 
     link, _path = issue_link(world.a_binh_minh, by=world.lan)
     upload = SimpleUploadedFile("anh.png", png())

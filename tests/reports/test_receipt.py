@@ -215,7 +215,7 @@ def test_a_unit_without_any_address_is_told_so(world: World, inbox: Inbox) -> No
 def test_a_submission_through_the_personal_link_is_receipted_to_the_unit(
     world: World, inbox: Inbox, django_capture_on_commit_callbacks: Any
 ) -> None:
-    from tonghop.links.actions import issue_link, save_via_link
+    from tonghop.reports.links.actions import issue_link, save_via_link
 
     world.binh_minh.email = "ubnd@binhminh.gov.vn"
     world.binh_minh.save()

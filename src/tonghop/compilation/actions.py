@@ -19,12 +19,12 @@ from django.utils.translation import gettext as _
 
 from tonghop.campaigns.models import Campaign
 from tonghop.compilation.build import Issue, build_document, collect
-from tonghop.compilation.edxml import EdxmlError
-from tonghop.compilation.exchange import package_for
 from tonghop.compilation.layout import OfficialDocument
-from tonghop.compilation.models import Compilation, CompilationStatus, NewsItem
+from tonghop.compilation.models import Compilation, CompilationStatus
 from tonghop.compilation.render_docx import render_docx
+from tonghop.dispatch.edxml import EdxmlError
 from tonghop.documents.models import Direction, Document, IntakeStatus
+from tonghop.issuing.exchange import package_for
 from tonghop.orgs.models import Role, Unit, User
 from tonghop.pki import trust_roots
 
@@ -144,7 +144,7 @@ def issue(
     If anything fails (wrong passphrase, expired certificate…) the transaction rolls back: no
     number is used up and nothing is half issued.
     """
-    from tonghop.compilation.signing import SigningError, sign_pdf, verify_pdf
+    from tonghop.issuing.signing import SigningError, sign_pdf, verify_pdf
 
     today = today or timezone.localdate()
     with transaction.atomic():
@@ -251,28 +251,3 @@ def email_report(user: User, compilation: Compilation, to: str) -> None:
     compilation.emailed_at = timezone.now()
     compilation.emailed_to = to
     compilation.save(update_fields=["emailed_at", "emailed_to"])
-
-
-def save_news(
-    user: User,
-    compilation: Compilation,
-    *,
-    title: str,
-    summary: str,
-    body: str,
-    publish: bool,
-    item: NewsItem | None = None,
-) -> NewsItem:
-    """Write or update the news item about a campaign's results; publish only when asked."""
-    if not user.has_office_role(compilation.campaign.office):
-        raise CompileNotAllowed(_("Only the office's staff can compile this campaign."))
-    item = item or NewsItem(
-        office=compilation.campaign.office, compilation=compilation, created_by=user
-    )
-    item.title, item.summary, item.body = title.strip(), summary.strip(), body.strip()
-    if publish and item.published_at is None:
-        item.published_at = timezone.now()
-    if not publish:
-        item.published_at = None
-    item.save()
-    return item

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from tonghop.campaigns.models import Campaign
+from tonghop.campaigns.values import format_number, format_value
 from tonghop.compilation.layout import (
     Block,
     Chart,
@@ -23,8 +24,6 @@ from tonghop.compilation.totals import (
     Totals,
     UnitRow,
     compute_totals,
-    format_number,
-    format_value,
 )
 from tonghop.orgs.models import Role, UnitKind
 from tonghop.reports.models import Report, State

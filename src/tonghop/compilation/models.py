@@ -76,31 +76,3 @@ class Compilation(models.Model):
     @property
     def is_issued(self) -> bool:
         return self.document_id is not None
-
-
-class NewsItem(models.Model):
-    """A news item about a campaign's results, for the portal (Trang TTĐT) and its feed.
-
-    Only what the office writes and chooses to publish appears: nothing is published by itself.
-    """
-
-    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    office = models.ForeignKey("orgs.Unit", on_delete=models.PROTECT, related_name="news")
-    compilation = models.ForeignKey(
-        Compilation, null=True, blank=True, on_delete=models.SET_NULL, related_name="news"
-    )
-    title = models.CharField(_("title"), max_length=300)
-    summary = models.TextField(_("summary"), max_length=2000)
-    body = models.TextField(_("text"), blank=True, max_length=50000)
-    published_at = models.DateTimeField(_("published"), null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["-published_at", "-created_at"]
-
-    def __str__(self) -> str:
-        return self.title

@@ -6,12 +6,9 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.syndication.views import Feed
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -19,7 +16,7 @@ from tonghop.access import signed_in_user
 from tonghop.campaigns.models import Campaign
 from tonghop.compilation import actions
 from tonghop.compilation.forms import EmailForm, IssueForm, NewsForm, VerifyForm, WordsForm
-from tonghop.compilation.models import Compilation, CompilationStatus, NewsItem
+from tonghop.compilation.models import Compilation, CompilationStatus
 from tonghop.orgs.models import Role
 from tonghop.pki import trust_roots
 
@@ -35,7 +32,7 @@ FILES = {
 }
 
 
-def _get_compilation_for_staff(request: HttpRequest, slug: str, uid: str) -> Compilation:
+def get_compilation_for_staff(request: HttpRequest, slug: str, uid: str) -> Compilation:
     campaigns = Campaign.objects.for_office_staff(signed_in_user(request))
     return get_object_or_404(
         Compilation.objects.select_related("campaign", "campaign__office", "document"),
@@ -61,7 +58,7 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def detail(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
-    compilation = _get_compilation_for_staff(request, slug, uid)
+    compilation = get_compilation_for_staff(request, slug, uid)
     user = signed_in_user(request)
     news = compilation.news.first()
     campaign = compilation.campaign
@@ -109,7 +106,7 @@ def _news_summary(compilation: Compilation) -> str:
 @login_required
 @require_POST
 def words(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
-    compilation = _get_compilation_for_staff(request, slug, uid)
+    compilation = get_compilation_for_staff(request, slug, uid)
     form = WordsForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("The text is too long."))
@@ -130,7 +127,7 @@ def words(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
 @login_required
 @require_POST
 def issue(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
-    compilation = _get_compilation_for_staff(request, slug, uid)
+    compilation = get_compilation_for_staff(request, slug, uid)
     form = IssueForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Type the passphrase of the signing key."))
@@ -153,7 +150,7 @@ def issue(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
 @login_required
 @require_POST
 def email(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
-    compilation = _get_compilation_for_staff(request, slug, uid)
+    compilation = get_compilation_for_staff(request, slug, uid)
     form = EmailForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Enter a valid email address."))
@@ -174,33 +171,8 @@ def email(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
-def news(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
-    compilation = _get_compilation_for_staff(request, slug, uid)
-    form = NewsForm(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, str(message))
-        return redirect("compilation:detail", slug=slug, uid=uid)
-    item = actions.save_news(
-        signed_in_user(request),
-        compilation,
-        title=form.cleaned_data["title"],
-        summary=form.cleaned_data["summary"],
-        body=form.cleaned_data["body"],
-        publish=form.cleaned_data["publish"],
-        item=compilation.news.first(),
-    )
-    messages.success(
-        request, _("Published on the portal.") if item.published_at else _("Saved, not published.")
-    )
-    return redirect("compilation:detail", slug=slug, uid=uid)
-
-
-@login_required
 def download(request: HttpRequest, slug: str, uid: str, kind: str = "docx") -> FileResponse:
-    compilation = _get_compilation_for_staff(request, slug, uid)
+    compilation = get_compilation_for_staff(request, slug, uid)
     if kind not in FILES:
         raise Http404
     field, content_type, name = FILES[kind]
@@ -224,7 +196,7 @@ MAX_VERIFY_BYTES = 50 * 1024 * 1024
 @require_http_methods(["GET", "POST"])
 def verify(request: HttpRequest) -> HttpResponse:
     """Check every signature of an uploaded PDF: who, when, intact, trusted."""
-    from tonghop.compilation.signing import verification_lines, verify_pdf
+    from tonghop.issuing.signing import verification_lines, verify_pdf
 
     form = VerifyForm(request.POST or None, request.FILES or None)
     results = None
@@ -250,47 +222,3 @@ def verify(request: HttpRequest) -> HttpResponse:
         "lines": verification_lines(results) if results else [],
     }
     return TemplateResponse(request, "compilation/verify.html", context, status=status)
-
-
-def news_list(request: HttpRequest) -> HttpResponse:
-    """The public page the portal links to: only what offices chose to publish."""
-    items = NewsItem.objects.filter(published_at__isnull=False).select_related("office")[:50]
-    return TemplateResponse(request, "compilation/news_list.html", {"items": items})
-
-
-def news_item(request: HttpRequest, uid: str) -> HttpResponse:
-    item = get_object_or_404(NewsItem, uid=uid, published_at__isnull=False)
-    return TemplateResponse(request, "compilation/news_item.html", {"item": item})
-
-
-class NewsFeed(Feed[NewsItem, None]):
-    feed_type = Atom1Feed
-    title = "tonghop: tin kết quả báo cáo"
-    subtitle = "Tin về kết quả tổng hợp báo cáo do cơ quan chọn đăng."
-    description = subtitle
-
-    def link(self) -> str:
-        return reverse("news:list")
-
-    def items(self) -> list[NewsItem]:
-        return list(
-            NewsItem.objects.filter(published_at__isnull=False).select_related("office")[:50]
-        )
-
-    def item_title(self, item: NewsItem) -> str:
-        return item.title
-
-    def item_description(self, item: NewsItem) -> str:
-        return item.summary
-
-    def item_link(self, item: NewsItem) -> str:
-        return reverse("news:item", args=[item.uid])
-
-    def item_pubdate(self, item: NewsItem) -> Any:
-        return item.published_at
-
-    def item_updateddate(self, item: NewsItem) -> Any:
-        return item.updated_at
-
-    def item_author_name(self, item: NewsItem) -> str:
-        return item.office.name

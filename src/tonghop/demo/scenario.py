@@ -453,7 +453,7 @@ def ensure_demo_signing_key() -> Path:
     """A demo certificate authority and the head's signing key, in the data folder."""
     from django.conf import settings
 
-    from tonghop.compilation.signing import create_demo_authority
+    from tonghop.issuing.signing import create_demo_authority
 
     head = User.objects.filter(username="truongphong").first()
     authority = create_demo_authority(

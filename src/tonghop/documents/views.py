@@ -133,7 +133,7 @@ def original(request: HttpRequest, uid: str) -> FileResponse:
 @require_http_methods(["GET", "POST"])
 def import_edxml(request: HttpRequest) -> HttpResponse:
     """Take an edXML package (QCVN 102:2016) into the incoming register."""
-    from tonghop.compilation.exchange import ImportRefused, import_package
+    from tonghop.documents.exchange import ImportRefused, import_package
 
     _require_staff(request)
     offices = signed_in_user(request).office_units()

@@ -363,7 +363,7 @@ def personal_body(message: Message, now: dt.datetime) -> str:
     body = message.body
     if LINK_MARK not in body or message.assignment is None:
         return body
-    from tonghop.links.actions import issue_link
+    from tonghop.reports.links.actions import issue_link
 
     try:
         access_link, path = issue_link(message.assignment, by=None, now=now)

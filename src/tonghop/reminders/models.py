@@ -217,7 +217,7 @@ class DirectiveDelivery(models.Model):
     )
     # The file name as attached, empty when the campaign had no document to attach.
     attachment_name = models.CharField(_("attached file"), max_length=255, blank=True)
-    # The personal link issued to a unit without an account (tonghop.links), if any. An id,
+    # The personal link issued to a unit without an account (tonghop.reports.links), if any. An id,
     # not a foreign key: the links app is optional for this one.
     link_id = models.PositiveBigIntegerField(null=True, blank=True)
     first_opened_at = models.DateTimeField(_("first opened"), null=True, blank=True)

@@ -15,10 +15,10 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from tonghop.campaigns.models import CampaignStatus, FormRule, Indicator
-from tonghop.links.models import DEFAULT_DAYS_AFTER_DUE as LINK_DAYS_AFTER_DUE
-from tonghop.links.models import AccessLink
 from tonghop.orgs.models import Role, User
 from tonghop.reports import receipts
+from tonghop.reports.links.models import DEFAULT_DAYS_AFTER_DUE as LINK_DAYS_AFTER_DUE
+from tonghop.reports.links.models import AccessLink
 from tonghop.reports.models import (
     FILE_KIND,
     STEP_ROLES,

@@ -17,7 +17,7 @@ from typing import Any, Literal, Protocol
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from tonghop.compilation.totals import format_value
+from tonghop.campaigns.values import format_value
 from tonghop.reports.models import Assignment, Attachment, ReportVersion
 
 SegmentKind = Literal["same", "ins", "del"]

@@ -14,8 +14,8 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tonghop.campaigns.formedit import version_for
 from tonghop.campaigns.form_models import FormVersion
+from tonghop.campaigns.formedit import version_for
 from tonghop.campaigns.models import Campaign, CampaignStatus
 from tonghop.orgs.models import Role, Unit, User
 

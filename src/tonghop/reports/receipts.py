@@ -28,7 +28,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django_tasks_db import DatabaseBackend
 
-from tonghop.compilation.totals import format_value
+from tonghop.campaigns.values import format_value
 from tonghop.reports.models import FILE_KIND, Attachment, ReceiptMail, ReportVersion
 from tonghop.reports.models import receipt_mail_state as _state
 

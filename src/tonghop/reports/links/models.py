@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from tonghop.campaigns.models import CampaignStatus
 from tonghop.reports.models import Assignment
 
-SALT = "tonghop.links"
+SALT = "tonghop.links"  # signs live tokens: must never change
 SECRET_BYTES = 32
 # A real token is about 90 characters; anything much longer is not worth an HMAC.
 MAX_TOKEN_LENGTH = 200

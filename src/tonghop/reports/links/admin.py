@@ -1,13 +1,14 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from tonghop.links.models import AccessLink
+from tonghop.reports.links.models import AccessLink
 
 
 @admin.register(AccessLink)
 class AccessLinkAdmin(admin.ModelAdmin[AccessLink]):
     """To look, not to change: links are issued and revoked by the office on the unit's review
-    page (tonghop.links.actions), where the one-time URL is shown and the audit log written."""
+    page (tonghop.reports.links.actions), where the one-time URL is shown and the audit log
+    written."""
 
     list_display = ("assignment", "created_at", "created_by", "expires_at", "revoked_at")
     list_filter = ("assignment__campaign",)

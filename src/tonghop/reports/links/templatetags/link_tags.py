@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django import template
 from django.utils import timezone
 
-from tonghop.links.models import AccessLink
+from tonghop.reports.links.models import AccessLink
 from tonghop.reports.models import Assignment
 
 register = template.Library()

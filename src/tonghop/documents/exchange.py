@@ -1,4 +1,4 @@
-"""From the registers to edXML packages (QCVN 102:2016) and back."""
+"""edXML packages (QCVN 102:2016) into the incoming register: the exchange inbox."""
 
 from __future__ import annotations
 
@@ -10,66 +10,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tonghop.campaigns.models import Campaign
-from tonghop.compilation.edxml import (
-    Attachment,
-    DocumentType,
-    EdxmlDocument,
-    EdxmlError,
-    Organ,
-    SignerInfo,
-    build_package,
-    parse_package,
-)
+from tonghop.dispatch.edxml import EdxmlError, parse_package
+from tonghop.dispatch.signatures import pdf_signatures
 from tonghop.documents.models import Direction, Document, IntakeStatus
 from tonghop.orgs.models import Unit, User
+from tonghop.pki import trust_roots
 
 
 class ImportRefused(Exception):
     """The package was not taken; str() is for the clerk."""
-
-
-def package_for(document: Document, signed_pdf: bytes, campaign: Campaign | None) -> bytes:
-    """The outgoing document as an edXML package, the signed PDF attached, addressed to the
-    body the campaign reports to."""
-    office = document.office
-    receivers: tuple[Organ, ...] = ()
-    if campaign is not None and campaign.report_to_organ_id:
-        receivers = (
-            Organ(
-                organ_id=campaign.report_to_organ_id,
-                organ_name=campaign.report_to,
-                email=campaign.report_to_email,
-            ),
-        )
-    assert document.issued_on is not None
-    package = EdxmlDocument(
-        sender=Organ(
-            organ_id=office.organ_id,
-            organization_in_charge=office.parent_body,
-            organ_name=office.name,
-            email=office.email,
-        ),
-        receivers=receivers,
-        code_number=document.number,
-        code_notation=document.symbol,
-        promulgation_date=document.issued_on,
-        place=office.place,
-        subject=document.subject,
-        # The reference packages only show the code of a công văn (1, detail 0); the type is
-        # carried by its name until the other codes are confirmed against QCVN 102:2016.
-        document_type=DocumentType(type_name=document.doc_type),
-        signer=SignerInfo(position=document.signer_title, full_name=document.signer_name),
-        to_places=tuple(document.recipients),
-        attachments=(
-            Attachment(
-                name=document.original_name or "van-ban.pdf",
-                content_type="application/pdf",
-                data=signed_pdf,
-            ),
-        ),
-    )
-    return build_package(package)
 
 
 def _safe_name(name: str) -> str:
@@ -100,9 +49,6 @@ def import_package(user: User, office: Unit, data: bytes) -> Document:
         "signatures": [],
     }
     if attachment is not None and attachment.content_type == "application/pdf":
-        from tonghop.dispatch.signatures import pdf_signatures
-        from tonghop.pki import trust_roots
-
         parsed["signatures"] = pdf_signatures(attachment.data, trust_roots())
     document = Document(
         office=office,

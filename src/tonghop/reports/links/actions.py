@@ -26,7 +26,9 @@ from django.utils.translation import gettext as _
 from tonghop.audit.models import Action
 from tonghop.audit.records import record
 from tonghop.campaigns.models import CampaignStatus
-from tonghop.links.models import (
+from tonghop.orgs.models import User
+from tonghop.reports.actions import ActionError, NotAllowed, save_report
+from tonghop.reports.links.models import (
     DEFAULT_DAYS_AFTER_DUE,
     MAX_DAYS,
     AccessLink,
@@ -34,8 +36,6 @@ from tonghop.links.models import (
     make_token,
     new_secret,
 )
-from tonghop.orgs.models import User
-from tonghop.reports.actions import ActionError, NotAllowed, save_report
 from tonghop.reports.models import Assignment
 
 

@@ -13,7 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-from tonghop.compilation.signing import verification_lines, verify_pdf
+from tonghop.issuing.signing import verification_lines, verify_pdf
 
 
 def main(argv: list[str] | None = None) -> int:

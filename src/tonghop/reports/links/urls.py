@@ -3,7 +3,7 @@ sent to the unit. The office's buttons live under campaigns/ (tonghop.urls)."""
 
 from django.urls import path
 
-from tonghop.links import views
+from tonghop.reports.links import views
 
 app_name = "links"
 

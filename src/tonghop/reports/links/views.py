@@ -36,13 +36,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from tonghop.access import signed_in_user
-from tonghop.links import actions
-from tonghop.links.models import MAX_DAYS, AccessLink, Reason, Unusable, find
 from tonghop.reminders import directive
 from tonghop.reports import attachments
 from tonghop.reports.actions import ActionError, InvalidStep, InvalidValues, NotAllowed, StaleForm
 from tonghop.reports.forms import ReportForm
 from tonghop.reports.history import history
+from tonghop.reports.links import actions
+from tonghop.reports.links.models import MAX_DAYS, AccessLink, Reason, Unusable, find
 from tonghop.reports.models import Assignment, Attachment, Report, Step
 
 # The reporter's page builds its form and takes its files this way; the link page must behave

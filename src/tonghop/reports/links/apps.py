@@ -2,5 +2,5 @@ from django.apps import AppConfig
 
 
 class LinksConfig(AppConfig):
-    name = "tonghop.links"
+    name = "tonghop.reports.links"
     label = "links"

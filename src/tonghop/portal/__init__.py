@@ -1,0 +1,1 @@
+"""The portal (Trang TTĐT): news items about a campaign's results and their Atom feed."""
