@@ -19,8 +19,8 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import signers
 
 from tonghop.dispatch.signatures import (
+    PROBLEM_BEYOND_CERTIFICATION,
     PROBLEM_MODIFIED,
-    PROBLEM_RESIGNED,
     PROBLEM_SHA1,
     PROBLEM_UNREADABLE,
     PROBLEM_UNTRUSTED,
@@ -193,13 +193,16 @@ def test_it_reads_a_signing_time_without_zone_as_vietnam_time() -> None:
 def test_it_reports_the_government_ca_signatures_of_a_corpus_pdf(tmp_path: Path) -> None:
     path = CORPUS / "007.pdf"
     first, second = pdf_signatures(path)
-    assert first == {
+    assert {key: first[key] for key in ("signer", "signed_at", "intact", "trusted", "problem")} == {
         "signer": "Ủy ban nhân dân tỉnh Quảng Ngãi",
         "signed_at": "2025-01-07T10:09:57+07:00",
         "intact": True,
         "trusted": False,
         "problem": f"{PROBLEM_SHA1} {PROBLEM_UNTRUSTED}",
     }
+    # The later signature filled a signature field, which the first permits: said, not hidden.
+    assert (first["changes_after"], first["changes_allowed"]) == ("form_filling", True)
+    assert "TRUNG TÂM CÔNG BÁO VÀ TIN HỌC (không tin cậy)" in str(first["note"])
     assert second["signer"] == "TRUNG TÂM CÔNG BÁO VÀ TIN HỌC"
     assert second["signed_at"] == "2025-01-07T10:44:25+00:00"  # as the CMS attribute says
     assert (second["intact"], second["trusted"]) == (True, False)
@@ -223,15 +226,23 @@ def test_it_reports_the_government_ca_signatures_of_a_corpus_pdf(tmp_path: Path)
 def test_it_never_raises_on_the_corpus_pdfs() -> None:
     for path in sorted(CORPUS.glob("0[0-2]*.pdf")):
         for facts in pdf_signatures(path):
-            assert set(facts) == {"signer", "signed_at", "intact", "trusted", "problem"}
-            assert facts["intact"] is True, (path.name, facts)
+            assert {"signer", "signed_at", "intact", "trusted", "problem", "note"} <= set(facts)
+            if path.name != "006.pdf":  # the one whose certification forbids the later change
+                assert facts["intact"] is True, (path.name, facts)
 
 
 @needs_corpus
-def test_it_accepts_changes_that_a_later_signature_covers() -> None:
-    # 006.pdf: certified, then signed again by the same official in a way pyHanko's strict
-    # DocMDP policy dislikes; the later signature covers the document as it now is.
+def test_it_never_calls_a_certification_intact_after_changes_it_forbids() -> None:
+    # 006.pdf: certified, then signed again by the same official in a way the certification's
+    # DocMDP permissions forbid. A later signature does not make the first one intact: it
+    # vouches for revision 3 of 4, and the page says what changed and who signed the change.
     first, second = pdf_signatures(CORPUS / "006.pdf")
-    assert (first["intact"], second["intact"]) == (True, True)
-    assert PROBLEM_RESIGNED in str(first["problem"])
-    assert PROBLEM_MODIFIED not in str(first["problem"])
+    assert (first["intact"], first["revision_intact"], second["intact"]) == (False, True, True)
+    assert (first["revision"], first["revisions"]) == (3, 4)
+    assert first["changes_after"] == "form_filling" and first["changes_allowed"] is False
+    assert first["later_signers"] == [{"signer": "Đỗ Văn Chung", "trusted": False}]
+    problem = str(first["problem"])
+    assert problem.startswith(PROBLEM_MODIFIED)
+    assert PROBLEM_BEYOND_CERTIFICATION in problem
+    assert "Đỗ Văn Chung (không tin cậy)" in problem
+    assert "được chữ ký sau bảo đảm" not in problem

@@ -196,7 +196,8 @@ MAX_VERIFY_BYTES = 50 * 1024 * 1024
 @require_http_methods(["GET", "POST"])
 def verify(request: HttpRequest) -> HttpResponse:
     """Check every signature of an uploaded PDF: who, when, intact, trusted."""
-    from tonghop.issuing.signing import verification_lines, verify_pdf
+    from tonghop.dispatch.signatures import UnreadablePdf, read_signatures
+    from tonghop.issuing.signing import verification_lines
 
     form = VerifyForm(request.POST or None, request.FILES or None)
     results = None
@@ -213,7 +214,18 @@ def verify(request: HttpRequest) -> HttpResponse:
                     form.add_error("file", _("This is not a PDF file."))
                     status = 400
                 else:
-                    results = verify_pdf(data, trust_roots())
+                    try:
+                        results = read_signatures(data, trust_roots())
+                    except UnreadablePdf:
+                        # Not "no signature": nothing could be read to find one.
+                        form.add_error(
+                            "file",
+                            _(
+                                "The file could not be read as a PDF: it is damaged, cut short "
+                                "or not a PDF at all, so its digital signatures cannot be checked."
+                            ),
+                        )
+                        status = 400
         else:
             status = 400
     context = {

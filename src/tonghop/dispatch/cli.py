@@ -141,7 +141,8 @@ def print_human(fields: dict[str, object], out: TextIO) -> None:
         state = "còn nguyên vẹn" if s.get("intact") else "đã bị sửa đổi"
         trust = "tin cậy" if s.get("trusted") else "chưa xác minh được nguồn tin cậy"
         problem = f"; {s.get('problem')}" if s.get("problem") else ""
-        sigs.append(f"{s.get('signer')} lúc {s.get('signed_at')}: {state}, {trust}{problem}")
+        note = f"; lưu ý: {s.get('note')}" if s.get("note") else ""
+        sigs.append(f"{s.get('signer')} lúc {s.get('signed_at')}: {state}, {trust}{problem}{note}")
     items("Chữ ký số", sigs)
     items(
         "Phát hiện",

@@ -11,10 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tonghop.dispatch.edxml import EdxmlError, parse_package
-from tonghop.dispatch.signatures import pdf_signatures
 from tonghop.documents.models import Direction, Document, IntakeStatus
 from tonghop.orgs.models import Unit, User
-from tonghop.pki import trust_roots
 
 
 class ImportRefused(Exception):
@@ -49,7 +47,24 @@ def import_package(user: User, office: Unit, data: bytes) -> Document:
         "signatures": [],
     }
     if attachment is not None and attachment.content_type == "application/pdf":
-        parsed["signatures"] = pdf_signatures(attachment.data, trust_roots())
+        from tonghop.dispatch.signatures import UnreadablePdf, read_signatures
+        from tonghop.pki import trust_roots
+
+        try:
+            parsed["signatures"] = read_signatures(attachment.data, trust_roots())
+        except UnreadablePdf:
+            # Kept and registered, but the clerk must not read "no signature" into it.
+            parsed["findings"] = [
+                {
+                    "code": "unreadable-pdf",
+                    "severity": "error",
+                    "message": _(
+                        "The file could not be read as a PDF: it is damaged, cut short or not "
+                        "a PDF at all, so its digital signatures cannot be checked."
+                    ),
+                    "text": attachment.name,
+                }
+            ]
     document = Document(
         office=office,
         direction=Direction.INCOMING,

@@ -437,6 +437,10 @@ def verification_lines(results: Sequence[dict[str, object]]) -> list[str]:
     for number, facts in enumerate(results, 1):
         signer = facts.get("signer") or "không rõ người ký"
         signed_at = facts.get("signed_at") or "không rõ thời gian"
+        if facts.get("time_proven") is False:
+            signed_at = f"{signed_at} (do người ký tự ghi)"
+        elif facts.get("time_proven"):
+            signed_at = f"{signed_at} (có dấu thời gian tin cậy)"
         problem = str(facts.get("problem") or "")
         if facts.get("intact"):
             state = "nguyên vẹn"
@@ -450,5 +454,8 @@ def verification_lines(results: Sequence[dict[str, object]]) -> list[str]:
             trust = f"tin cậy ({rest})" if rest else "tin cậy"
         else:
             trust = f"không tin cậy: {rest}" if rest else "không tin cậy"
-        lines.append(f"Chữ ký {number}: {signer} — ký lúc {signed_at} — {state} — {trust}")
+        line = f"Chữ ký {number}: {signer} — ký lúc {signed_at} — {state} — {trust}"
+        if facts.get("note"):
+            line += f" — lưu ý: {facts['note']}"
+        lines.append(line)
     return lines

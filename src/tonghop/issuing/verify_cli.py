@@ -13,7 +13,8 @@ import json
 import sys
 from pathlib import Path
 
-from tonghop.issuing.signing import verification_lines, verify_pdf
+from tonghop.dispatch.signatures import PROBLEM_NOT_PDF, UnreadablePdf, read_signatures
+from tonghop.issuing.signing import verification_lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,7 +49,13 @@ def main(argv: list[str] | None = None) -> int:
             report.append({"file": str(path), "error": problem, "signatures": []})
             status = 2
             continue
-        results = verify_pdf(path, roots)
+        try:
+            results = read_signatures(path, roots)
+        except UnreadablePdf:
+            print(f"tonghop: {path}: {PROBLEM_NOT_PDF}", file=sys.stderr)
+            report.append({"file": str(path), "error": PROBLEM_NOT_PDF, "signatures": []})
+            status = 2
+            continue
         ok = bool(results) and all(
             facts["intact"] and (facts["trusted"] or not roots) for facts in results
         )
@@ -67,8 +74,8 @@ def main(argv: list[str] | None = None) -> int:
 def _unreadable(path: Path) -> str | None:
     """Why ``path`` cannot be checked, in Vietnamese; None when it is a readable PDF.
 
-    The verifier itself reports an unreadable file as having no signatures, which would hide
-    a wrong path behind "Không có chữ ký số".
+    Said before verifying, so that a wrong path is not hidden behind "Không có chữ ký số";
+    a file that passes here but still cannot be parsed is reported as ``PROBLEM_NOT_PDF``.
     """
     try:
         data = path.read_bytes()
