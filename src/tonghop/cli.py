@@ -302,10 +302,20 @@ def _announce(plan: ServerPlan) -> None:
 def _serve_waitress(plan: ServerPlan) -> None:
     from waitress import serve
 
+    from tonghop.upload_limits import max_body_bytes
     from tonghop.wsgi import application
 
     try:
-        serve(application, host=plan.host, port=plan.port, threads=plan.threads, ident="tonghop")
+        serve(
+            application,
+            host=plan.host,
+            port=plan.port,
+            threads=plan.threads,
+            ident="tonghop",
+            # waitress reads a whole body (to a temporary file) before the application sees it:
+            # its ceiling is the largest body any address takes, not its default of 1 GB.
+            max_request_body_size=max_body_bytes(),
+        )
     except KeyboardInterrupt:  # Ctrl+C is how a laptop install is stopped, not an error
         print("Đã dừng máy chủ.", flush=True)
 

@@ -131,3 +131,41 @@ def test_it_stops_and_says_so_when_the_report_changed_elsewhere(
     assert page.locator("#autosave-status").get_attribute("data-state") == "stale"
     assert problems == []
     context.close()
+
+
+def _noise_photo(path: Path, width: int, height: int) -> Path:
+    """A photo that does not compress: its size on disk is about its pixels'."""
+    import os
+
+    Image.frombytes("RGB", (width, height), os.urandom(width * height * 3)).save(
+        path, "JPEG", quality=95
+    )
+    return path
+
+
+def test_files_chosen_together_are_sent_one_at_a_time_and_a_too_large_one_is_named(
+    browser: Any, world_tx: World, live_server: Any, settings: Any, tmp_path: Path
+) -> None:
+    """The server takes a request of one file's limit (tonghop.upload_limits): three photos
+    chosen at once, larger together than that, are all attached; a file over it is refused
+    unread with the server's sentence shown beside the field."""
+    settings.TONGHOP_ATTACHMENT_MAX_BYTES = 1024 * 1024
+    world = world_tx
+    context, page, problems = _phone(browser, live_server.url)
+    page.goto(f"{live_server.url}/reports/{world.a_an_phu.pk}/")
+    photos = [_noise_photo(tmp_path / f"anh-{n}.jpg", 1000, 750) for n in range(3)]
+    assert sum(p.stat().st_size for p in photos) > 2 * 1024 * 1024
+    page.set_input_files("#id_attachments", [str(p) for p in photos])
+    page.wait_for_function("() => document.querySelectorAll('form li.attachment').length === 3")
+    assert Attachment.objects.count() == 3
+    assert page.locator("[data-file-errors]").count() == 0
+
+    big = _noise_photo(tmp_path / "to.jpg", 1600, 1200)
+    assert big.stat().st_size > 2 * 1024 * 1024
+    page.set_input_files("#id_attachments", str(big))
+    page.wait_for_selector('[data-field="attachments"] [data-file-errors]')
+    assert "mỗi lần gửi tối đa 1 MB" in page.locator("[data-file-errors]").inner_text()
+    assert Attachment.objects.count() == 3
+    assert page.locator("form li.attachment").count() == 3
+    assert problems == []
+    context.close()

@@ -98,6 +98,14 @@ def _refused(name: str, refusal: filecheck.Refused) -> AttachmentRefused:
             "“%(name)s” was refused: the image has too many pixels to be opened safely."
         ),
         "image_unreadable": _("“%(name)s” could not be read as an image; it may be damaged."),
+        "image_too_many_scans": _(
+            "“%(name)s” was refused: the JPEG is made of more than %(limit)s scans, which no "
+            "camera, phone or editor writes. Save it again as an ordinary JPEG."
+        ),
+        "image_too_complex": _(
+            "“%(name)s” was refused: the image holds far more parts than a photo does. Save it "
+            "again as an ordinary JPEG."
+        ),
         "pdf_unreadable": _("“%(name)s” could not be read as a PDF; it may be damaged."),
         "pdf_encrypted": _(
             "“%(name)s” is protected by a password or encrypted; attach it without protection."

@@ -4,11 +4,14 @@ Pure Python, no Django, so it can be run and tested alone (and as the child proc
 Accepted: photos (JPEG, PNG, WebP), PDF, and Word / Excel files (DOCX, XLSX). Everything else,
 including HTML, SVG and programs under any name, is refused.
 
-PDFs and large images are opened in a fresh interpreter with a memory ceiling and a time limit,
-as incoming documents are (tonghop.documents.intake): a decompression bomb, a PDF bomb or a file
-that sends pdfium into a loop costs that child only, never the web server. The same child draws
-the thumbnail. Ordinary photos, whose decoding is bounded (see IN_PROCESS_PIXELS), are checked
-and thumbnailed in the server's process. DOCX and XLSX are zip archives whose directory is read
+PDFs and large or unusual images are opened in a fresh interpreter with a memory ceiling, a CPU
+time limit and a wall-clock limit, as incoming documents are (tonghop.documents.intake): a
+decompression bomb, a PDF bomb, a JPEG of hundreds of scans or a file that sends pdfium into a
+loop costs that child only, never the web server. The same child draws the thumbnail. Before
+any decoder sees an image, its structure is walked here in pure Python with a bounded number of
+steps (JPEG segments and scans, PNG chunks); only ordinary photos whose decoding is bounded by
+their size (see _small_enough_here) are checked and thumbnailed in the server's process. DOCX
+and XLSX are zip archives whose directory is read
 here, then every member is inflated with the sizes it declared as a ceiling (zipfile stops there
 and checks the CRC), so a bomb is refused before it costs more than the limits below.
 
@@ -18,7 +21,10 @@ A refusal is a `Refused` with a code and its figures; reports.attachments words 
 from __future__ import annotations
 
 import json
+import mmap
 import os
+import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -167,22 +173,158 @@ def check_file(path: Path, *, max_pixels: int | None, timeout: float, memory_mb:
 
 
 # A photo from a phone is checked in the server's own process: starting an interpreter for it
-# costs more than the check (most of a submission's time under load). Only what is bounded goes
-# here: a JPEG is decoded at an eighth of its size at most (draft mode), any other image only up
-# to this many pixels (64 MB as RGBA). Larger ones, and every PDF, go to the child.
+# costs more than the check (most of a submission's time under load). Only what is bounded by its
+# size goes here: a baseline JPEG of one scan, decoded at an eighth of its size (draft mode) in
+# one pass over its bytes, and a PNG or WebP of at most this many pixels (64 MB as RGBA).
 IN_PROCESS_PIXELS = 16_000_000
+# A progressive JPEG (or a sequential one in several scans) is not bounded by its bytes: libjpeg
+# decodes every scan over the whole image at full size, holding all its coefficients (2 bytes a
+# pixel and component), so its cost is pixels times scans. A small one (a picture saved for the
+# web) is decoded here: at most this many pixels (24 MB of coefficients) and this many pixels
+# times scans (about a tenth of a second). Larger ones go to the child, with unusual files and
+# every PDF.
+IN_PROCESS_SCANNED_PIXELS = 4_000_000
+IN_PROCESS_PIXEL_SCANS = 64_000_000
+
+# Scans of a JPEG. A baseline JPEG has one (or one per colour component); a progressive one
+# from libjpeg, a phone, a camera or an editor (Photoshop, GIMP, mozjpeg) about ten, and
+# jpegtran's or mozjpeg's optimised scripts stay under twenty. Each scan walks the whole image
+# once more, so a file of a few hundred kilobytes with hundreds of scans keeps a decoder busy
+# for minutes: refused before any decoder sees it.
+MAX_JPEG_SCANS = 32
+# Segments (markers with a length) before the end of a JPEG. A photo has a few dozen: APPn for
+# EXIF, XMP and an ICC profile (at most 255 parts), tables, a frame, its scans. Pillow reads the
+# header's segments one by one in Python, so their number is bounded before it runs.
+MAX_JPEG_SEGMENTS = 1_000
+# Chunks of a PNG read here. A 20 MB PNG written in 8 KB IDAT chunks has 2,500; Pillow reads
+# (and verify() checks) every chunk in Python, so a file of more goes to the child.
+MAX_PNG_CHUNKS_HERE = 4_000
+
+# SOF0 to SOF15, without DHT (C4), JPG (C8) and DAC (CC), which share the range.
+_JPEG_FRAMES = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+# The end of an entropy-coded segment: 0xFF followed by a marker that is not a restart (RSTn),
+# not a stuffed zero and not a fill byte.
+_JPEG_SEGMENT_END = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
+
+
+@dataclass(frozen=True)
+class JpegLayout:
+    """What a JPEG's markers say, read without decoding it."""
+
+    width: int
+    height: int
+    frame: int  # the SOFn marker's last byte: 0xC0 baseline, 0xC2 progressive, ...
+    frames: int
+    components: int
+    scans: int
+    single_pass: bool  # one scan holding every component: decoded in one pass, no buffering
+    junk: bool  # bytes between segments, which libjpeg skips and Pillow reads one at a time
+
+
+def jpeg_layout(path: Path) -> JpegLayout:
+    """Walk a JPEG's segments up to its end (EOI) in a bounded number of steps; refuse one with
+    more scans than MAX_JPEG_SCANS or more segments than MAX_JPEG_SEGMENTS. The entropy-coded
+    data of each scan is skipped by a regular expression, never byte by byte in Python."""
+    width = height = frame = frames = components = scans = segments = 0
+    single_pass = junk = False
+    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        size = len(data)
+        pos = 2  # after SOI, which sniff() saw
+        while pos + 1 < size:
+            if data[pos] != 0xFF:
+                junk = True
+                found = _JPEG_SEGMENT_END.search(data, pos)
+                if found is None:
+                    break
+                pos = found.start()
+                continue
+            marker = data[pos + 1]
+            if marker == 0xFF:  # a fill byte before a marker
+                pos += 1
+                continue
+            pos += 2
+            if marker == 0xD9:  # EOI: anything after it (an MPO's second picture) is not read
+                break
+            if marker == 0x01 or 0xD0 <= marker <= 0xD8 or marker == 0x00:
+                junk = True  # a marker without a length where a segment belongs
+                continue
+            if pos + 2 > size:
+                break
+            length = (data[pos] << 8) | data[pos + 1]
+            if length < 2:
+                raise Refused("image_unreadable")
+            segments += 1
+            if segments > MAX_JPEG_SEGMENTS:
+                raise Refused("image_too_complex")
+            body = data[pos + 2 : pos + min(length, 8)]
+            pos += length
+            if marker in _JPEG_FRAMES and len(body) >= 6:
+                frames += 1
+                frame = marker
+                height = (body[1] << 8) | body[2]
+                width = (body[3] << 8) | body[4]
+                components = body[5]
+            elif marker == 0xDA and len(body) >= 1:
+                scans += 1
+                if scans > MAX_JPEG_SCANS:
+                    raise Refused("image_too_many_scans", limit=MAX_JPEG_SCANS)
+                if scans == 1:
+                    single_pass = body[0] == components
+                found = _JPEG_SEGMENT_END.search(data, pos)
+                pos = size if found is None else found.start()
+    return JpegLayout(
+        width=width,
+        height=height,
+        frame=frame,
+        frames=frames,
+        components=components,
+        scans=scans,
+        single_pass=single_pass and scans == 1,
+        junk=junk,
+    )
+
+
+def _png_chunks_within(path: Path, limit: int) -> bool:
+    """True if the PNG ends (IEND, or the file does) within `limit` chunks."""
+    with path.open("rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        pos = 8
+        for _ in range(limit):
+            handle.seek(pos)
+            head = handle.read(8)
+            if len(head) < 8 or head[4:8] == b"IEND":
+                return True
+            pos += 12 + int.from_bytes(head[:4], "big")
+            if pos >= size:
+                return True
+    return False
 
 
 def _small_enough_here(path: Path, kind: str, max_pixels: int | None) -> bool:
-    """Read only the image's header; False sends it to the child, which gives the refusal."""
-    from PIL import Image
+    """Whether decoding this image is bounded enough for the server's own process. Reads the
+    structure only; False sends the image to the child, which refuses it or draws it."""
+    if kind == "jpeg":
+        layout = jpeg_layout(path)  # raises Refused for a file no decoder should see
+        size = (layout.width, layout.height)
+        if layout.frames != 1 or layout.frame not in (0xC0, 0xC1, 0xC2) or layout.junk:
+            return False  # arithmetic coding, lossless, hierarchical, damaged or odd: the child
+        pixels = layout.width * layout.height
+        if not layout.single_pass and (
+            pixels > IN_PROCESS_SCANNED_PIXELS or pixels * layout.scans > IN_PROCESS_PIXEL_SCANS
+        ):
+            return False
+    else:
+        if kind == "png" and not _png_chunks_within(path, MAX_PNG_CHUNKS_HERE):
+            return False
+        from PIL import Image
 
-    try:
-        with Image.open(path, formats=[_PIL_FORMATS[kind]]) as image:
-            width, height = image.size
-    except Exception:  # damaged, or a bomb by Pillow's own measure: the child says which
-        return False
-    if width > MAX_SIDE or height > MAX_SIDE:
+        try:
+            with Image.open(path, formats=[_PIL_FORMATS[kind]]) as image:
+                size = image.size
+        except Exception:  # damaged, or a bomb by Pillow's own measure: the child says which
+            return False
+    width, height = size
+    if not (0 < width <= MAX_SIDE and 0 < height <= MAX_SIDE):
         return False
     if max_pixels is not None and width * height > max_pixels:
         return False
@@ -284,6 +426,16 @@ def _inflate_all(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -> No
         raise Refused("zip_unreadable") from None
 
 
+# The signal a process gets when it passes its CPU-time limit (RLIMIT_CPU).
+_CPU_SIGNAL = getattr(signal, "SIGXCPU", 0)
+
+
+def _cpu_seconds(timeout: float) -> int:
+    """The child's CPU-time limit: its wall-clock limit. A decoder that spins is stopped by the
+    kernel even if the parent is gone (a worker restarted, a request abandoned)."""
+    return max(1, int(timeout + 0.999))
+
+
 def _inspect_in_child(
     path: Path, kind: str, *, max_pixels: int | None, timeout: float, memory_mb: int
 ) -> bytes:
@@ -298,6 +450,7 @@ def _inspect_in_child(
             os.fspath(out),
             "none" if max_pixels is None else str(max_pixels),
             str(memory_mb),
+            str(_cpu_seconds(timeout)),
         ]
         try:
             # The child caps its own memory first thing: a preexec_fn is not safe in the web
@@ -311,6 +464,8 @@ def _inspect_in_child(
             outcome = json.loads(done.stdout.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError):
             errors = done.stderr.decode("utf-8", "replace").lower()
+            if done.returncode == -_CPU_SIGNAL:
+                raise Refused("too_slow", seconds=int(timeout)) from None
             if done.returncode < 0 or any(sign in errors for sign in _MEMORY_SIGNS):
                 raise Refused("too_much_memory") from None
             raise Refused(f"{'pdf' if kind == 'pdf' else 'image'}_unreadable") from None
@@ -407,10 +562,20 @@ def _limit_memory(memory_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
+def _limit_cpu(seconds: int) -> None:
+    try:
+        import resource
+    except ImportError:  # not every platform lets a process cap its CPU time
+        return
+    # SIGXCPU at the soft limit ends the process; the hard limit, a second later, kills it.
+    resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
+
+
 def _main(argv: list[str]) -> int:
     """The child: check one file, write its thumbnail, print one JSON object."""
-    kind, path, out, pixels, memory_mb = argv
+    kind, path, out, pixels, memory_mb, cpu_seconds = argv
     _limit_memory(int(memory_mb))
+    _limit_cpu(int(cpu_seconds))
     max_pixels = None if pixels == "none" else int(pixels)
     try:
         if kind == "pdf":

@@ -256,37 +256,54 @@
     if (!uploadUrl || !input.files || !input.files.length || stopped) {
       return;
     }
-    var body = new FormData();
-    body.append("csrfmiddlewaretoken", token());
-    Array.prototype.forEach.call(input.files, function (file) {
-      body.append(input.name, file);
-    });
+    // One file per request: the server takes a request of at most one file's size limit.
+    var files = Array.prototype.slice.call(input.files);
     var group = groupOf(input);
+    var refusals = [];
     say("uploading", message("uploading"));
-    fetch(uploadUrl, {
-      method: "POST",
-      body: body,
-      credentials: "same-origin",
-      headers: { "X-CSRFToken": token(), Accept: "application/json" },
-    })
-      .then(readJson)
-      .then(function (result) {
-        var json = result.json;
-        if (!json) {
-          say("error", message("upload-failed"));
-          return;
-        }
+
+    function sendOne(file) {
+      var body = new FormData();
+      body.append("csrfmiddlewaretoken", token());
+      body.append(input.name, file);
+      return fetch(uploadUrl, {
+        method: "POST",
+        body: body,
+        credentials: "same-origin",
+        headers: { "X-CSRFToken": token(), Accept: "application/json" },
+      })
+        .then(readJson)
+        .then(function (result) {
+          var json = result.json;
+          if (!json) {
+            throw new Error("upload failed");
+          }
+          putLists(json.lists);
+          // A refusal of the whole request (too large) comes under "".
+          var errors = json.errors || {};
+          refusals = refusals.concat(errors[group] || errors[""] || []);
+          if (result.response.status === 409) {
+            stopped = true;
+            say("stale", json.message);
+          }
+        });
+    }
+
+    files
+      .reduce(function (previous, file) {
+        return previous.then(function () {
+          return stopped ? null : sendOne(file);
+        });
+      }, Promise.resolve())
+      .then(function () {
         input.value = "";
-        putLists(json.lists);
-        showFileErrors(group, (json.errors || {})[group]);
-        if (result.response.status === 409) {
-          stopped = true;
-          say("stale", json.message);
-        } else {
+        showFileErrors(group, refusals);
+        if (!stopped) {
           say("idle", "");
         }
       })
       .catch(function () {
+        showFileErrors(group, refusals);
         say("error", message("upload-failed"));
       });
   }
