@@ -590,6 +590,13 @@ ROWS: dict[str, Row] = {
     "twofactor:verify": Row(
         get=EVERYONE, post=EVERYONE, public=True, data=lambda w, e: {"code": "123456"}
     ),
+    # Past a sign-in lock: the password and a second code, from anyone not signed in.
+    "twofactor:unlock": Row(
+        post=EVERYONE,
+        get_only_post=True,
+        public=True,
+        data=lambda w, e: {"username": "lan", "password": "x", "code": "123456"},
+    ),
 }
 
 

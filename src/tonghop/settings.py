@@ -242,13 +242,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Sign-in throttling (tonghop.audit.throttle): after this many failed sign-ins for one user name,
-# or from one address, within the lock time, further attempts are refused for the lock time.
-# Counted in the database, so every app server sees the same count. Offices behind one shared
-# address (NAT) may raise the per-address limit.
+# Sign-in throttling (tonghop.audit.throttle): after this many failed sign-ins for one user name
+# from one address, or for that many different user names from one address, within the lock
+# time, further attempts from there are refused for the lock time (the owner elsewhere is not
+# touched). Counted in the database, so every app server sees the same count. Offices behind one
+# shared address (NAT) may raise the per-address limit.
 AUTHENTICATION_BACKENDS = ["tonghop.audit.backends.ThrottledModelBackend"]
 TONGHOP_LOGIN_ATTEMPTS = env_positive("TONGHOP_LOGIN_ATTEMPTS", 5)
-TONGHOP_LOGIN_IP_ATTEMPTS = env_positive("TONGHOP_LOGIN_IP_ATTEMPTS", TONGHOP_LOGIN_ATTEMPTS)
+# Different user names failing from one address before the address is locked for everyone.
+TONGHOP_LOGIN_IP_ACCOUNTS = env_positive("TONGHOP_LOGIN_IP_ACCOUNTS", 10)
 TONGHOP_LOGIN_LOCK_MINUTES = env_positive("TONGHOP_LOGIN_LOCK_MINUTES", 15)
 
 # Two-step verification (tonghop.twofactor) is offered to everyone; this makes it compulsory

@@ -14,10 +14,12 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
 
-from tonghop.audit.backends import LOCK_ATTRIBUTE
+from tonghop.audit import throttle
+from tonghop.audit.backends import LOCK_ATTRIBUTE, REFUSED_ATTRIBUTE, RIGHT_USER_ATTRIBUTE
 from tonghop.orgs.models import User
 from tonghop.twofactor import actions as twofactor
 from tonghop.twofactor import pending
+from tonghop.twofactor.forms import LockPassForm
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -66,10 +68,16 @@ def login(request: HttpRequest) -> HttpResponse:
     view = _SignInView.as_view(extra_context={"session_expired": expired})
     response = view(request)
     assert isinstance(response, HttpResponse)
-    # The sign-in failed: say so plainly when this name or address is now locked, by this attempt
-    # or before it (then the password was not even checked; tonghop.audit.backends).
+    # The sign-in failed: say so plainly when this account or address is now locked.
     lock = getattr(request, LOCK_ATTRIBUTE, None)
     if request.method == "POST" and response.status_code == 200 and lock is not None:
+        if getattr(request, REFUSED_ATTRIBUTE, False):
+            # Typed during the lock: the way past it, a second factor, asked for whether the
+            # password was right or not (tonghop.audit.backends checked it, and tells only us).
+            user = getattr(request, RIGHT_USER_ATTRIBUTE, None)
+            twofactor.start_lock_pass(request, user if isinstance(user, User) else None)
+            initial = {k: request.POST.get(k, "")[:2000] for k in ("username", "next")}
+            return lock_pass_page(request, LockPassForm(initial=initial), status=429)
         return locked_page(request, str(twofactor.Locked(lock)))
     return response
 
@@ -82,6 +90,19 @@ def locked_page(request: HttpRequest, message: str) -> HttpResponse:
         "next": request.POST.get("next", ""),
     }
     return TemplateResponse(request, "registration/login.html", context, status=429)
+
+
+def lock_pass_page(request: HttpRequest, form: LockPassForm, status: int) -> HttpResponse:
+    """The page after a password typed during a lock: the lock, and the form that passes it
+    with a second factor (tonghop.twofactor.views.unlock)."""
+    username = str(form["username"].value() or "")
+    lock = throttle.check(username, throttle.client_ip(request)) if username else None
+    context = {
+        "form": form,
+        "locked_message": str(twofactor.Locked(lock)) if lock is not None else "",
+        "minutes": throttle.PASS_CODE_MINUTES,
+    }
+    return TemplateResponse(request, "registration/login_lock_pass.html", context, status=status)
 
 
 def health(request: HttpRequest) -> JsonResponse:

@@ -36,3 +36,8 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 def lan_on(world: World) -> tuple[Any, list[str]]:
     """Lan, the specialist, with two-step verification on: her device and backup codes."""
     return turn_on(world.lan)
+
+
+# The reminders' real SMTP server (aiosmtpd): sign-in codes and lock alerts go through the same
+# outbox.
+from tests.reminders.conftest import _smtp_server, inbox  # noqa: E402, F401

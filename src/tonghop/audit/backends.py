@@ -16,9 +16,12 @@ from tonghop.audit import throttle
 from tonghop.orgs.models import User
 
 # Set on the request for the audit record and the sign-in page: the Lock in force after this
-# attempt, and whether the attempt was refused because of it (not even checked).
+# attempt, and whether the attempt was refused because of it.
 LOCK_ATTRIBUTE = "tonghop_login_lock"
 REFUSED_ATTRIBUTE = "tonghop_login_refused"
+# Set on a refused attempt whose password was right: the person, whom the sign-in page then
+# offers a second factor to pass the lock (tonghop.twofactor.actions.start_lock_pass).
+RIGHT_USER_ATTRIBUTE = "tonghop_login_pass_user"
 
 
 class ThrottledModelBackend(ModelBackend):
@@ -36,11 +39,15 @@ class ThrottledModelBackend(ModelBackend):
         ip = throttle.client_ip(request)
         lock = throttle.check(username, ip)
         if lock is not None:
+            # Refused whatever the password. It is checked all the same (no failure counted),
+            # but only the sign-in page learns the answer, and it answers a right and a wrong
+            # password alike: asking for a second factor. Raising (not returning None) stops
+            # Django from trying any other backend.
+            user = super().authenticate(request, username=username, password=password, **kwargs)
             if request is not None:
                 setattr(request, LOCK_ATTRIBUTE, lock)
                 setattr(request, REFUSED_ATTRIBUTE, True)
-            # Refused without looking at the password: a lock gives nothing away. Raising
-            # (not returning None) stops Django from trying any other backend.
+                setattr(request, RIGHT_USER_ATTRIBUTE, user)
             raise PermissionDenied
         user = super().authenticate(request, username=username, password=password, **kwargs)
         if user is None:
@@ -48,5 +55,5 @@ class ThrottledModelBackend(ModelBackend):
             if lock is not None and request is not None:
                 setattr(request, LOCK_ATTRIBUTE, lock)
         else:
-            throttle.clear(username)
+            throttle.clear(username, ip)
         return user

@@ -26,7 +26,9 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
 
 
 class AuditEvent(models.Model):
-    """One line of the audit log. Written once, never changed; people are kept by name too."""
+    """One line of the audit log. Written once, never changed (but for the count of attempts
+    refused during one sign-in lock, kept on that lock's single row); people are kept by name
+    too."""
 
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     # Who did it: empty for a failed or refused sign-in (the person is not known then).
@@ -78,3 +80,60 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username} {self.ip}"
+
+
+class LockScope(models.TextChoices):
+    ACCOUNT = "account", _("one account from one address")
+    ADDRESS = "address", _("one address, for every account")
+
+
+class LoginLock(models.Model):
+    """One lock period of the sign-in throttle (tonghop.audit.throttle), written when it starts.
+
+    Attempts refused while it holds are counted here (and on its single audit row), never one
+    row each, so a flood cannot fill the tables. The owner of a locked account is told once,
+    when the worker claims `notified_at`.
+    """
+
+    scope = models.CharField(max_length=8, choices=LockScope.choices)
+    # The normalised user name for an account's lock, empty for an address's.
+    username = models.CharField(max_length=150, blank=True)
+    # Empty when the address is not known (a sign-in without a request).
+    ip = models.CharField(max_length=45, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    until = models.DateTimeField(db_index=True)
+    refused = models.PositiveIntegerField(default=0)
+    event = models.ForeignKey(
+        AuditEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "username", "ip", "until"], name="login_lock_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.username} {self.ip} → {self.until:%Y-%m-%d %H:%M:%S}"
+
+
+class LockPassCode(models.Model):
+    """A one-time code emailed to the owner of an account without two-step verification, so
+    that the right password and this code pass a sign-in lock once. Only its HMAC is kept."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    # Wrong codes typed against it; past the limit it is spent.
+    tries = models.PositiveSmallIntegerField(default=0)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "expires_at"], name="lock_pass_code_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.created_at:%Y-%m-%d %H:%M:%S}"

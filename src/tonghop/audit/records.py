@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.db import models
+from django.db import models, transaction
 from django.http import HttpRequest
 
 from tonghop.audit import throttle
@@ -63,6 +63,33 @@ def _lock_details(lock: Lock | None) -> dict[str, Any]:
     return {} if lock is None else {"locked_until": lock.until.isoformat(), "locked_by": lock.by}
 
 
+def refused(
+    lock: Lock,
+    *,
+    request: HttpRequest | None = None,
+    username: str = "",
+    subject: Any = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """An attempt refused by a lock: the first of the lock period writes one audit row, the
+    next ones only count on it ("refused"), so a flood of attempts cannot fill the log."""
+    with transaction.atomic():
+        row = throttle.locked_row(lock)
+        row.refused += 1
+        if row.event_id is None:
+            full = {**(details or {}), **_lock_details(lock), "refused": row.refused}
+            row.event = record(
+                Action.LOCKED, request=request, username=username, subject=subject, details=full
+            )
+        else:
+            # The one audit row that changes: the count of its lock period, nothing else.
+            event = AuditEvent.objects.filter(pk=row.event_id).first()
+            if event is not None:
+                event.details = {**event.details, "refused": row.refused}
+                event.save(update_fields=["details"])
+        row.save(update_fields=["refused", "event"])
+
+
 # Set on the request by a sign-in that has more to tell before it calls login() (two-step
 # verification: which second step was used).
 SIGN_IN_DETAILS_ATTRIBUTE = "tonghop_sign_in_details"
@@ -85,9 +112,11 @@ def sign_in_failed(
     user_model = get_user_model()
     subject = user_model._default_manager.filter(username=username).first() if username else None
     lock = getattr(request, LOCK_ATTRIBUTE, None) if request is not None else None
-    refused = request is not None and getattr(request, REFUSED_ATTRIBUTE, False)
+    if lock is not None and request is not None and getattr(request, REFUSED_ATTRIBUTE, False):
+        refused(lock, request=request, username=username, subject=subject)
+        return
     record(
-        Action.LOCKED if refused else Action.SIGN_IN_FAILED,
+        Action.SIGN_IN_FAILED,
         request=request,
         username=username,
         subject=subject,

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from tonghop.campaigns.models import Campaign, CampaignStatus
 from tonghop.orgs.models import User
+from tonghop.reminders.accounts import queue_lock_alerts
 from tonghop.reminders.delivery import TickReport, deliver_queued
 from tonghop.reminders.models import Channel, Message, MessageKind, MessageStatus, ReminderPolicy
 from tonghop.reminders.schedule import Schedule, slot_to_send
@@ -268,6 +269,7 @@ def run_due_reminders(now: dt.datetime | None = None) -> TickReport:
         report.claimed += _claim_scheduled_reminders(campaign, policy, now)
         if policy.digest_enabled and _claim_scheduled_digest(campaign, policy, now):
             report.digests += 1
+    queue_lock_alerts(now)
     return deliver_queued(now, report)
 
 

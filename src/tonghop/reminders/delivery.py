@@ -25,6 +25,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tonghop.campaigns.models import CampaignStatus
+from tonghop.reminders.accounts import account_message_stale
 from tonghop.reminders.directive import (
     Attachment,
     DirectiveError,
@@ -78,6 +79,8 @@ class TickReport:
 def _why_not_send(message: Message) -> str:
     """Empty if the message is still wanted; else why it is cancelled."""
     campaign = message.campaign
+    if campaign is None:
+        return account_message_stale(message)
     if campaign.status != CampaignStatus.OPEN:
         return "campaign closed"
     if message.kind == MessageKind.REMINDER and policy_for(campaign).is_stopped:
@@ -108,6 +111,7 @@ def _send_email(message: Message, attachments: Attachments, now: dt.datetime) ->
     )
     if message.kind == MessageKind.DIRECTIVE:
         campaign = message.campaign
+        assert campaign is not None
         if campaign.pk not in attachments:
             attachments[campaign.pk] = read_attachment(campaign)
         attachment = attachments[campaign.pk]
@@ -131,6 +135,10 @@ def _fail(message: Message, error: str, now: dt.datetime) -> None:
     if not updated:
         return
     campaign = message.campaign
+    if campaign is None:
+        # About a person's account: no office to tell; the log keeps it.
+        logger.warning("account email %s to %s failed: %s", message.pk, message.recipient, error)
+        return
     target = message.assignment.unit.name if message.assignment else campaign.office.name
     with translation.override(settings.LANGUAGE_CODE):
         text = _(

@@ -67,6 +67,9 @@ class MessageKind(models.TextChoices):
     MANUAL = "manual", _("Reminder sent by hand")
     DIGEST = "digest", _("Digest to the office")
     DIRECTIVE = "directive", _("Directive sent to the unit")
+    # About a person's account, not a campaign (tonghop.reminders.accounts).
+    LOGIN_CODE = "login_code", _("One-time sign-in code")
+    LOCK_ALERT = "lock_alert", _("Sign-in lock alert")
 
 
 class Channel(models.TextChoices):
@@ -92,8 +95,13 @@ class Message(models.Model):
     by email and in the app, each logged on its own.
     """
 
+    # Empty for a message about a person's account (a sign-in code, a lock alert).
     campaign = models.ForeignKey(
-        Campaign, on_delete=models.CASCADE, related_name="reminder_messages"
+        Campaign,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reminder_messages",
     )
     # Empty for a digest, which concerns the whole campaign.
     assignment = models.ForeignKey(

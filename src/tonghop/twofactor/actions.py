@@ -21,6 +21,7 @@ from typing import Any, NoReturn
 
 from django.conf import settings
 from django.contrib import auth
+from django.contrib.auth.backends import ModelBackend
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import formats, timezone
@@ -34,15 +35,17 @@ from django_otp.plugins.otp_static.models import (
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tonghop.audit import records, throttle
-from tonghop.audit.models import Action
+from tonghop.audit.models import Action, LockScope
 from tonghop.orgs.models import User
+from tonghop.reminders import accounts
 from tonghop.twofactor import pending
 
 BACKUP_CODE_COUNT = 10
 TOTP_CODE = re.compile(r"[0-9]{6}")
 # StaticToken.random_token(): five random bytes in lower-case base32.
 BACKUP_CODE = re.compile(r"[a-z2-7]{8}")
-APP, BACKUP, MALFORMED = "app", "backup_code", "malformed"
+EMAIL_CODE = re.compile(rf"[0-9]{{{throttle.PASS_CODE_DIGITS}}}")
+APP, BACKUP, MALFORMED, EMAILED = "app", "backup_code", "malformed", "email_code"
 
 
 class TwoFactorError(Exception):
@@ -89,10 +92,28 @@ class Locked(TwoFactorError):
 
     def __str__(self) -> str:
         until = formats.time_format(timezone.localtime(self.lock.until), "H:i")
+        if self.lock.by == LockScope.ADDRESS:
+            return _(
+                "Too many failed sign-in attempts from your address, for several accounts. "
+                "Sign-in from this address is locked until %(time)s."
+            ) % {"time": until}
         return _(
-            "Too many failed sign-in attempts. Sign-in is locked until %(time)s; "
-            "please try again after that time."
+            "Too many failed sign-in attempts for this account from your address. Sign-in to "
+            "it from this address is locked until %(time)s; from anywhere else it works as "
+            "usual."
         ) % {"time": until}
+
+
+class PassRefused(TwoFactorError):
+    """A password and code that do not pass the lock. Said alike whatever was wrong, so the
+    page never tells whether the password was right."""
+
+    def __str__(self) -> str:
+        return _(
+            "The password or the code is not correct, or the code has been used or has "
+            "expired. Type your password again with the code your app shows now, or the "
+            "code in the email."
+        )
 
 
 @dataclass(frozen=True)
@@ -202,13 +223,12 @@ def _fail(request: HttpRequest, user: User, details: dict[str, Any]) -> NoReturn
 def _refuse_if_locked(request: HttpRequest, user: User, during: str) -> None:
     lock = throttle.check(user.get_username(), throttle.client_ip(request))
     if lock is not None:
-        details = {"during": during, "locked_until": lock.until.isoformat(), "locked_by": lock.by}
-        records.record(
-            Action.LOCKED,
+        records.refused(
+            lock,
             request=request,
             username=user.get_username(),
             subject=user,
-            details=details,
+            details={"during": during},
         )
         raise Locked(lock)
 
@@ -228,7 +248,75 @@ def sign_in(request: HttpRequest, half: pending.Pending, code: str) -> None:
         auth.login(request, user, backend=half.backend)
         otp_login(request, device)
         request.session[pending.CHECKED_KEY] = "code"
-    throttle.clear(user.get_username())
+    throttle.clear(user.get_username(), throttle.client_ip(request))
+
+
+def start_lock_pass(request: HttpRequest, user: User | None) -> None:
+    """A password typed while sign-in is locked; `user` is the person when it was right, else
+    None, and the page that follows is the same either way. Without two-step verification,
+    the person (right password only) gets a one-time code by email, through the outbox; at
+    most one code is live at a time. Nothing is kept in the session: a flood of attempts
+    writes nothing."""
+    if user is None or has_second_step(user) or not user.email:
+        return
+    ip = throttle.client_ip(request)
+    issued = throttle.new_pass_code(user.pk, ip)
+    if issued is None:
+        return
+    row, code = issued
+    accounts.queue_pass_code(user, code, row.expires_at, ip)
+    accounts.deliver_soon()
+
+
+def _second_factor(user: User, code: str) -> tuple[str, Any] | None:
+    """The kind of second factor the code is for this person, and the device that took it
+    (None for an emailed code); None if it is not good. django-otp's brake refuses like a
+    wrong code here: saying "wait" would tell that the password was right."""
+    if has_second_step(user):
+        kind, device = _device_for(user, code)
+        if device is None:
+            return None
+        outcome = _verify(device, code)
+        return (kind, outcome.device) if outcome.device is not None else None
+    if EMAIL_CODE.fullmatch(code) and throttle.use_pass_code(user.pk, code):
+        return EMAILED, None
+    return None
+
+
+def pass_lock(request: HttpRequest, username: str, password: str, code: str) -> None:
+    """The right password and a second factor: signed in, the lock notwithstanding. The
+    password is checked again here (nothing was kept from the first try); a wrong password or
+    code is counted on the lock, not logged one row each, and never counts as a failure."""
+    found = None
+    # Django's own check, not the throttled backend's: this is the way past its lock.
+    user = ModelBackend().authenticate(request, username=username, password=password)
+    if isinstance(user, User):
+        found = _second_factor(user, normalise(code))
+    if not isinstance(user, User) or found is None:
+        lock = throttle.check(username, throttle.client_ip(request))
+        if lock is not None:
+            records.refused(
+                lock,
+                request=request,
+                username=username,
+                subject=user,
+                details={"during": "lock_pass"},
+            )
+        raise PassRefused()
+    kind, device = found
+    details: dict[str, Any] = {"second_factor": kind, "through_lock": True}
+    if kind == BACKUP:
+        details["backup_codes_left"] = device.token_set.count()
+    setattr(request, records.SIGN_IN_DETAILS_ATTRIBUTE, details)
+    with transaction.atomic():
+        pending.clear(request)
+        auth.login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
+        if device is not None:
+            otp_login(request, device)
+            request.session[pending.CHECKED_KEY] = "code"
+        else:
+            # An emailed code is a way past the lock, not a second step the person turned on.
+            request.session[pending.CHECKED_KEY] = "password"
 
 
 def start_setup(user: User) -> Any:

@@ -32,6 +32,27 @@ class CodeForm(forms.Form):
         self.fields["code"] = _code_field(label, digits_only=not backup)
 
 
+class LockPassForm(forms.Form):
+    """Past a sign-in lock: the password again, with the app's code, a backup code, or the
+    code sent by email."""
+
+    username = forms.CharField(
+        label=_("User name"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        max_length=4096,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+    )
+    code = _code_field(
+        _("Code from your app, or the code in the email"), digits_only=False, autofocus=False
+    )
+    next = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+
+
 class ConfirmForm(forms.Form):
     code = _code_field(_("6-digit code from your app"), digits_only=True)
 

@@ -13,4 +13,5 @@ urlpatterns: list[URLPattern] = [
     path("codes/", views.new_codes, name="new-codes"),
     path("qr.svg", views.qr, name="qr"),
     path("code/", views.verify, name="verify"),
+    path("unlock/", views.unlock, name="unlock"),
 ]

@@ -29,7 +29,7 @@ from tonghop import views as site_views
 from tonghop.access import signed_in_user
 from tonghop.orgs.models import User
 from tonghop.twofactor import actions, pending
-from tonghop.twofactor.forms import CodeForm, ConfirmForm, NewCodesForm, TurnOffForm
+from tonghop.twofactor.forms import CodeForm, ConfirmForm, LockPassForm, NewCodesForm, TurnOffForm
 
 
 def _spaced(secret: str) -> str:
@@ -208,3 +208,23 @@ def verify(request: HttpRequest) -> HttpResponse:
                 return redirect(_safe_next(request, half.next_url))
     context = {"form": form, "backup": backup, "person": half.user}
     return TemplateResponse(request, "registration/login_code.html", context, status=status)
+
+
+@never_cache
+@sensitive_post_parameters("password", "code")
+@require_POST
+def unlock(request: HttpRequest) -> HttpResponse:
+    """The password and a second factor, past a sign-in lock (the form is on the page that
+    tonghop.views.login shows when a password is typed during a lock)."""
+    if request.user.is_authenticated:
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    form = LockPassForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.pass_lock(request, data["username"], data["password"], data["code"])
+        except actions.TwoFactorError as exc:
+            form.add_error("code", str(exc))
+        else:
+            return redirect(_safe_next(request, data["next"]))
+    return site_views.lock_pass_page(request, form, status=400)

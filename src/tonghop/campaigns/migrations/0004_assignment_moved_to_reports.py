@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("campaigns", "0003_forms_templates"),
         ("links", "0002_assignment_in_reports"),
-        ("reminders", "0003_assignment_in_reports"),
+        ("reminders", "0004_assignment_in_reports"),
         ("reports", "0003_assignment_moved_here"),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reminders", "0002_directive_delivery"),
+        ("reminders", "0003_account_messages"),
         ("reports", "0003_assignment_moved_here"),
     ]
 
