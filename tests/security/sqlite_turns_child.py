@@ -1,7 +1,9 @@
 """One tonghop process on a SQLite file, for test_sqlite_turns.py (run as a script).
 
     python sqlite_turns_child.py hold SECONDS       write, say "held", wait, commit, say "released"
-    python sqlite_turns_child.py write               one write; prints its wait in ms, or "locked"
+                                                     (SECONDS "stdin": until a line arrives there)
+    python sqlite_turns_child.py write               say "trying", one write; prints its wait in
+                                                     ms, or "locked"
     python sqlite_turns_child.py count THREADS EACH  read-modify-write of one counter, in threads
     python sqlite_turns_child.py rollback            a transaction that fails, then a write
     python sqlite_turns_child.py closed              a connection closed mid-transaction, a write
@@ -34,9 +36,13 @@ def main() -> None:
             with connection.cursor() as cursor:
                 cursor.execute("INSERT INTO t(who) VALUES ('holder')")
             print("held", flush=True)
-            time.sleep(float(sys.argv[2]))
+            if sys.argv[2] == "stdin":
+                sys.stdin.readline()
+            else:
+                time.sleep(float(sys.argv[2]))
         print("released", flush=True)
     elif mode == "write":
+        print("trying", flush=True)
         t0 = time.monotonic()
         try:
             write("writer")

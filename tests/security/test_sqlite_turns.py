@@ -49,7 +49,9 @@ def _run(database: Path, *args: str, timeout: int = 20) -> str:
         timeout=120,
         check=True,
     )
-    return done.stdout.strip()
+    # The last line is the outcome ("write" first says it is trying).
+    lines = done.stdout.strip().splitlines()
+    return lines[-1] if lines else ""
 
 
 def _start(database: Path, *args: str) -> subprocess.Popen[str]:
@@ -97,13 +99,27 @@ def test_processes_and_threads_counting_together_lose_no_update(database: Path) 
 
 
 def test_a_writer_waits_for_the_turn_of_another_process_then_writes(database: Path) -> None:
-    process = _holding(database, 1.5)
-    assert process.stdout is not None
-    waited = _run(database, "write")
-    assert process.stdout.readline().strip() == "released"
-    process.wait(timeout=30)
+    holder = subprocess.Popen(
+        [sys.executable, str(CHILD), "hold", "stdin"],
+        env=_env(database),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdin is not None
+    assert holder.stdout.readline().strip() == "held"
+    writer = _start(database, "write")
+    assert writer.stdout is not None
+    assert writer.stdout.readline().strip() == "trying"
+    # However slow the machine, the writer cannot finish while the holder keeps its turn.
+    with pytest.raises(subprocess.TimeoutExpired):
+        writer.wait(timeout=0.5)
+    holder.stdin.write("go\n")
+    holder.stdin.flush()
+    assert holder.stdout.readline().strip() == "released"
+    holder.wait(timeout=30)
+    waited = writer.communicate(timeout=60)[0].strip()
     assert waited.isdigit(), waited
-    assert int(waited) >= 500  # the holder had most of its 1.5 s left when the writer came
     assert _rows(database) == ["holder", "writer"]
 
 
