@@ -166,9 +166,7 @@ def test_a_stale_version_is_refused(world: World, key: Path) -> None:
 
 
 def _put_in(compilation: Compilation, state: CompilationState) -> Compilation:
-    Compilation.objects.filter(pk=compilation.pk).update(
-        state=state, status=CompilationStatus.DONE
-    )
+    Compilation.objects.filter(pk=compilation.pk).update(state=state, status=CompilationStatus.DONE)
     compilation.refresh_from_db()
     return compilation
 
@@ -225,7 +223,9 @@ def test_the_head_returns_the_report_and_the_specialist_sees_why(world: World) -
     assert "Lãnh đạo trả lại" in body
     assert 'id="submit-for-signature"' in body
     event = AuditEvent.objects.get(action=Action.RETURN)
-    assert event.actor == world.thach and event.details["comment"] == "Bổ sung số liệu xã Bình Minh."
+    assert (
+        event.actor == world.thach and event.details["comment"] == "Bổ sung số liệu xã Bình Minh."
+    )
     assert event.object_id == str(compilation.pk)
 
 
@@ -252,9 +252,7 @@ def test_the_page_shows_the_state_and_the_buttons_for_it(world: World) -> None:
     assert outsider.post(submit_url).status_code == 404
 
 
-def test_issue_email_and_publish_are_recorded(
-    world: World, key: Path, smtp: list[bytes]
-) -> None:
+def test_issue_email_and_publish_are_recorded(world: World, key: Path, smtp: list[bytes]) -> None:
     compilation = _draft(world)
     actions.issue(world.thach, compilation.pk, passphrase=PASS, today=dt.date(2026, 11, 26))
     sent = actions.email_report(world.lan, compilation, "so@example.vn")
