@@ -7,7 +7,6 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from tonghop.campaigns.models import Campaign
 
@@ -31,7 +30,7 @@ class CompilationState(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted for signature")
     RETURNED = "returned", _("Returned by the head")
     SIGNED = "signed", _("Signed")
-    ISSUED = "issued", pgettext_lazy("report state", "Issued")
+    ISSUED = "issued", _("Signed and issued")
     SENT = "sent", _("Sent")
 
 

@@ -55,7 +55,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='compilation',
             name='state',
-            field=models.CharField(choices=[('drafting', 'Being drafted'), ('ready', 'Ready to submit'), ('submitted', 'Submitted for signature'), ('returned', 'Returned by the head'), ('signed', 'Signed'), ('issued', 'Issued'), ('sent', 'Sent')], default='drafting', max_length=10, verbose_name='state'),
+            field=models.CharField(choices=[('drafting', 'Being drafted'), ('ready', 'Ready to submit'), ('submitted', 'Submitted for signature'), ('returned', 'Returned by the head'), ('signed', 'Signed'), ('issued', 'Signed and issued'), ('sent', 'Sent')], default='drafting', max_length=10, verbose_name='state'),
         ),
         migrations.AddField(
             model_name='compilation',
