@@ -407,6 +407,9 @@ ROWS: dict[str, Row] = {
     ),
     "campaigns:detail": Row(_slug, get=OFFICE),
     "campaigns:missing": Row(_slug, get=OFFICE),
+    "campaigns:change-status": Row(
+        lambda w, e: {"slug": w.campaign.slug, "step": "close"}, post=OFFICE, get_only_post=True
+    ),
     "campaigns:export": Row(lambda w, e: {**_slug(w, e), "fmt": "xlsx"}, get=OFFICE),
     "campaigns:review": Row(
         lambda w, e: {"slug": w.campaign.slug, "pk": w.a_an_phu.pk}, get=OFFICE
@@ -430,6 +433,10 @@ ROWS: dict[str, Row] = {
         post=OFFICE,
         get_only_post=True,
         data=lambda w, e: {"assessment": "ghi đè", "proposals": "ghi đè"},
+    ),
+    "compilation:submit": Row(_compilation, post=OFFICE, get_only_post=True),
+    "compilation:return": Row(
+        _compilation, post=OFFICE, get_only_post=True, data=lambda w, e: {"comment": "Sửa lại"}
     ),
     "compilation:issue": Row(
         _compilation, post=OFFICE, get_only_post=True, data=lambda w, e: {"passphrase": "x"}
@@ -457,6 +464,12 @@ ROWS: dict[str, Row] = {
         lambda w, e: {"uid": e.document.uid}, get=OFFICE, post=OFFICE, data=_register
     ),
     "documents:original": Row(lambda w, e: {"uid": e.document.uid}, get=OFFICE),
+    "documents:revoke": Row(
+        lambda w, e: {"uid": e.document.uid},
+        post=OFFICE,
+        get_only_post=True,
+        data=lambda w, e: {"reason": "Gửi nhầm"},
+    ),
     "reminders:campaign": Row(_slug, get=OFFICE),
     "reminders:policy": Row(_slug, post=OFFICE, get_only_post=True, data=_policy),
     "reminders:policy-state": Row(

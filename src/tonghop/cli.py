@@ -474,8 +474,10 @@ def _compile(args: argparse.Namespace) -> int:
     )
     actions.run(compilation)
     try:
+        # From the command line the head drafts, submits to himself and signs in one go.
+        actions.submit_for_signature(signer, compilation.pk)
         issued = actions.issue(signer, compilation.pk, passphrase=passphrase)
-    except actions.IssueRefused as exc:
+    except actions.CompilationError as exc:
         compilation.delete()
         print(f"tonghop compile: {exc}", file=sys.stderr)
         return 1

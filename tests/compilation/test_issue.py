@@ -17,6 +17,8 @@ from django.db import connection
 from django.urls import reverse
 
 from tests.conftest import World
+from tonghop.campaigns.actions import CampaignSpec
+from tonghop.campaigns.models import Campaign
 from tonghop.compilation import actions
 from tonghop.compilation.models import Compilation
 from tonghop.dispatch.edxml import parse_package
@@ -24,6 +26,7 @@ from tonghop.documents.models import Direction, Document
 from tonghop.issuing.signing import create_demo_authority, verify_pdf
 from tonghop.portal.models import NewsItem
 from tonghop.reports import actions as report_actions
+from tonghop.reports.assigning import create_campaign
 
 PASS = "mat-khau-ky"
 
@@ -42,6 +45,12 @@ def key(settings: Any, tmp_path: Path) -> Path:
 
 
 def _draft(world: World) -> Compilation:
+    """A drawn report the specialist has submitted for signature."""
+    return actions.submit_for_signature(world.lan, _ready(world).pk)
+
+
+def _ready(world: World) -> Compilation:
+    """A drawn report, not yet submitted."""
     report_actions.save_report(
         world.hoa,
         world.a_an_phu.pk,
@@ -82,13 +91,21 @@ def test_the_head_issues_signs_and_registers(world: World, key: Path) -> None:
     assert (package.code_number, package.code_notation) == ("01", "BC-VHKHTT")
     assert package.attachments[0].data == signed
     second = actions.issue(
-        world.thach, _draft_again(world).pk, passphrase=PASS, today=dt.date(2026, 11, 27)
+        world.thach,
+        _draft_again(world).pk,
+        passphrase=PASS,
+        today=dt.date(2026, 11, 27),
+        correction=True,
+        correction_reason="Sửa số liệu xã An Phú",
     )
     assert second.document is not None and second.document.number == "02"
 
 
-def _draft_again(world: World) -> Compilation:
-    return actions.run(Compilation.objects.create(campaign=world.campaign, created_by=world.lan))
+def _draft_again(world: World, campaign: Campaign | None = None) -> Compilation:
+    compilation = actions.run(
+        Compilation.objects.create(campaign=campaign or world.campaign, created_by=world.lan)
+    )
+    return actions.submit_for_signature(world.lan, compilation.pk)
 
 
 def test_a_wrong_passphrase_uses_up_no_number(world: World, key: Path) -> None:
@@ -150,7 +167,7 @@ def test_the_assessment_goes_into_the_report(
 
     import docx
 
-    compilation = _draft(world)
+    compilation = _ready(world)
     client = world.client_for(world.lan)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
@@ -174,7 +191,18 @@ def test_two_heads_at_the_same_moment_get_two_numbers(
         tmp_path / "pki", office_name="Phòng", signer_name="Phạm Viết Thạch", passphrase=PASS
     )
     settings.TONGHOP_SIGNING_P12 = str(authority.signing_p12)
-    first, second = _draft(world), _draft_again(world)
+    other = create_campaign(
+        world.office,
+        CampaignSpec(
+            slug="chien-dich-khac",
+            title="Chiến dịch khác",
+            due_at=world.campaign.due_at,
+            report_symbol="BC-VHKHTT",
+        ),
+        [world.an_phu],
+        by=world.lan,
+    )
+    first, second = _draft(world), _draft_again(world, other)
     errors: list[BaseException] = []
 
     def sign(pk: int) -> None:
@@ -245,13 +273,14 @@ def test_it_refuses_to_email_a_draft(world: World) -> None:
         actions.email_report(world.lan, _draft(world), "so@example.vn")
 
 
-def test_it_publishes_only_what_the_office_chose(world: World) -> None:
+def test_it_publishes_only_what_the_office_chose(world: World, key: Path) -> None:
     compilation = _draft(world)
     client = world.client_for(world.lan)
     url = reverse("compilation:news", args=[world.campaign.slug, compilation.uid])
     client.post(url, {"title": "Bản nháp tin", "summary": "Chưa đăng", "body": ""})
     assert "Bản nháp tin" not in client.get(reverse("news:list")).content.decode()
     assert "Bản nháp tin" not in client.get(reverse("news:feed")).content.decode()
+    actions.issue(world.thach, compilation.pk, passphrase=PASS)
     client.post(
         url,
         {

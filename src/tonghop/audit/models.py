@@ -18,6 +18,20 @@ class Action(models.TextChoices):
     LOCKED = "locked", _("Sign-in refused: locked")
     PERMISSION = "permission", _("Permission change")
     DATA = "data", _("Data change")
+    # Changes of state of the core objects (documents, campaigns, compilations): each one is
+    # made by one function of its package's actions.py, which writes the entry.
+    DOCUMENT_READ = "document_read", _("Document read")
+    REGISTER = "register", _("Document registered")
+    DOCUMENT_EDIT = "document_edit", _("Document edited")
+    REVOKE = "revoke", _("Document revoked")
+    CLOSE = "close", _("Campaign closed")
+    REOPEN = "reopen", _("Campaign reopened")
+    ARCHIVE = "archive", _("Campaign archived")
+    SUBMIT_FOR_SIGNATURE = "submit_signature", _("Submitted for signature")
+    RETURN = "return", _("Returned by the head")
+    ISSUE = "issue", _("Report issued")
+    EMAIL = "email", _("Report emailed")
+    PUBLISH = "publish", _("News published")
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):

@@ -22,8 +22,10 @@ from tonghop.audit.models import Action
 from tonghop.audit.records import record
 from tonghop.campaigns import unit_import, unit_table
 from tonghop.campaigns.models import (
+    CAMPAIGN_TRANSITIONS,
     Campaign,
     CampaignStatus,
+    CampaignStep,
     FormRule,
     FormTemplate,
     Indicator,
@@ -35,6 +37,73 @@ from tonghop.orgs.models import Unit, UnitKind, User
 
 class ActionError(Exception):
     """A refused change. str() is a sentence for the person who asked for it."""
+
+
+class StaleCampaign(ActionError):
+    pass
+
+
+_STEP_AUDIT = {
+    CampaignStep.CLOSE: Action.CLOSE,
+    CampaignStep.REOPEN: Action.REOPEN,
+    CampaignStep.ARCHIVE: Action.ARCHIVE,
+}
+
+
+def change_status(
+    user: User, campaign_id: int, step: CampaignStep, *, expected_version: int | None = None
+) -> Campaign:
+    """Close, reopen or archive a campaign (CAMPAIGN_TRANSITIONS), as the office's staff.
+
+    A closed campaign takes no more submissions or changes of reports (reports.actions), and
+    sends no reminders (the reminder scheduler and the outbox check the status before sending)."""
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().select_related("office").get(pk=campaign_id)
+        if not user.is_active or not user.has_office_role(campaign.office):
+            raise ActionError(_("Only the office's staff can close or reopen this campaign."))
+        before = CampaignStatus(campaign.status)
+        after = CAMPAIGN_TRANSITIONS.get((before, step))
+        if after is None:
+            raise ActionError(
+                _("This is not possible for this campaign now (it is %(state)s).")
+                % {"state": before.label.lower()}
+            )
+        if expected_version is not None and campaign.version != expected_version:
+            raise StaleCampaign(
+                _(
+                    "This campaign changed after you opened it (it is now %(state)s). Nothing "
+                    "was done; the page shows the current state."
+                )
+                % {"state": before.label.lower()}
+            )
+        campaign.status = after
+        campaign.version += 1
+        campaign.save(update_fields=["status", "version"])
+        record(
+            _STEP_AUDIT[step],
+            actor=user,
+            obj=campaign,
+            details={"from": before.value, "to": after.value},
+        )
+        return campaign
+
+
+def close_campaign(
+    user: User, campaign_id: int, *, expected_version: int | None = None
+) -> Campaign:
+    return change_status(user, campaign_id, CampaignStep.CLOSE, expected_version=expected_version)
+
+
+def reopen_campaign(
+    user: User, campaign_id: int, *, expected_version: int | None = None
+) -> Campaign:
+    return change_status(user, campaign_id, CampaignStep.REOPEN, expected_version=expected_version)
+
+
+def archive_campaign(
+    user: User, campaign_id: int, *, expected_version: int | None = None
+) -> Campaign:
+    return change_status(user, campaign_id, CampaignStep.ARCHIVE, expected_version=expected_version)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,6 @@ from tonghop.campaigns import formedit, kinds
 from tonghop.campaigns.models import (
     Aggregation,
     Campaign,
-    CampaignStatus,
     FormRule,
     FormVersion,
     Indicator,
@@ -254,7 +253,7 @@ def form_page(request: HttpRequest, slug: str) -> HttpResponse:
         "rules": rules,
         "versions": campaign.form_versions.select_related("created_by").order_by("-number"),
         "reports_in": campaign.assignments.filter(report__isnull=False).exists(),
-        "closed": campaign.status == CampaignStatus.CLOSED,
+        "closed": campaign.is_ended,
     }
     return TemplateResponse(request, "campaigns/form_page.html", context)
 

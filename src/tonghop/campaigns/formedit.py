@@ -27,7 +27,6 @@ from django.utils.translation import gettext as _
 from tonghop.campaigns import kinds
 from tonghop.campaigns.models import (
     Campaign,
-    CampaignStatus,
     FormRule,
     FormVersion,
     Indicator,
@@ -122,7 +121,7 @@ def _lock(user: User, campaign_id: int) -> Campaign:
     campaign = Campaign.objects.select_for_update().select_related("office").get(pk=campaign_id)
     if not user.is_active or not user.has_office_role(campaign.office):
         raise NotAllowed(_("You are not allowed to change this form."))
-    if campaign.status == CampaignStatus.CLOSED:
+    if campaign.is_ended:
         raise FormChangeRefused(_("This campaign is closed; its form can no longer be changed."))
     return campaign
 

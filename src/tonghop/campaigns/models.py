@@ -31,6 +31,26 @@ class CampaignStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     OPEN = "open", _("Open")
     CLOSED = "closed", _("Closed")
+    ARCHIVED = "archived", _("Archived")
+
+
+class CampaignStep(models.TextChoices):
+    CLOSE = "close", _("Closed")
+    REOPEN = "reopen", _("Reopened")
+    ARCHIVE = "archive", _("Archived")
+
+
+# The one table of allowed changes of a campaign's status, used by campaigns.actions. A draft
+# is opened when it is created (create_campaign); closing stops submissions and reminders;
+# archiving is final.
+CAMPAIGN_TRANSITIONS: dict[tuple[CampaignStatus, CampaignStep], CampaignStatus] = {
+    (CampaignStatus.OPEN, CampaignStep.CLOSE): CampaignStatus.CLOSED,
+    (CampaignStatus.CLOSED, CampaignStep.REOPEN): CampaignStatus.OPEN,
+    (CampaignStatus.CLOSED, CampaignStep.ARCHIVE): CampaignStatus.ARCHIVED,
+}
+
+# Statuses in which nothing can be submitted or changed any more.
+ENDED_STATUSES = (CampaignStatus.CLOSED, CampaignStatus.ARCHIVED)
 
 
 class CampaignQuerySet(models.QuerySet["Campaign"]):
@@ -65,6 +85,8 @@ class Campaign(models.Model):
         _("organ code of the body reported to"), max_length=40, blank=True
     )
     report_symbol = models.CharField(_("report symbol"), max_length=60, blank=True)
+    # Bumped by every change of status: a page carries the version it was drawn from.
+    version = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -79,6 +101,13 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_ended(self) -> bool:
+        return self.status in ENDED_STATUSES
+
+    def allowed_steps(self) -> list[CampaignStep]:
+        return [step for (state, step) in CAMPAIGN_TRANSITIONS if state == self.status]
 
 
 # --- Form templates ---

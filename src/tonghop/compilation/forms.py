@@ -25,6 +25,24 @@ class IssueForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
         max_length=500,
     )
+    # A second report of a campaign already reported: issued only on purpose, saying why.
+    correction = forms.BooleanField(
+        label=_("This is a correction of the report already issued"), required=False
+    )
+    correction_reason = forms.CharField(
+        label=_("Reason for the correction"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ReturnForm(forms.Form):
+    comment = forms.CharField(
+        label=_("What must be changed"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
 
 class EmailForm(forms.Form):

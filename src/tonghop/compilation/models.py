@@ -12,10 +12,62 @@ from tonghop.campaigns.models import Campaign
 
 
 class CompilationStatus(models.TextChoices):
+    """The rendering job's status (the `status` field), kept apart from the report's state: a
+    report being drafted is drawn again each time its words change, and the job's waiting,
+    running or failed says nothing about where the report stands in trình ký."""
+
     QUEUED = "queued", _("Waiting")
     RUNNING = "running", _("Compiling")
     DONE = "done", _("Done")
     FAILED = "failed", _("Failed")
+
+
+class CompilationState(models.TextChoices):
+    """Where the consolidated report stands (the `state` field)."""
+
+    DRAFTING = "drafting", _("Being drafted")
+    READY = "ready", _("Ready to submit")
+    SUBMITTED = "submitted", _("Submitted for signature")
+    RETURNED = "returned", _("Returned by the head")
+    SIGNED = "signed", _("Signed")
+    ISSUED = "issued", _("Signed and issued")
+    SENT = "sent", _("Sent")
+
+
+class CompilationStep(models.TextChoices):
+    DRAWN = "drawn", _("Drawn")
+    REDRAW = "redraw", _("Words changed, drawn again")
+    SUBMIT = "submit", _("Submitted for signature")
+    RETURN = "return", _("Returned")
+    SIGN = "sign", _("Signed")
+    ISSUE = "issue", _("Issued")
+    EMAIL = "email", _("Sent by email")
+    PUBLISH = "publish", _("News published")
+
+
+# The one table of allowed changes: (state before, step) -> state after; compilation.actions
+# refuses anything else. The head signs and issues in one step for now (the clerk's own
+# signature comes later), so ISSUE is allowed from SUBMITTED as well as from SIGNED. Sending
+# again and publishing the news leave the state as it is.
+TRANSITIONS: dict[tuple[CompilationState, CompilationStep], CompilationState] = {
+    (CompilationState.DRAFTING, CompilationStep.DRAWN): CompilationState.READY,
+    (CompilationState.DRAFTING, CompilationStep.REDRAW): CompilationState.DRAFTING,
+    (CompilationState.READY, CompilationStep.REDRAW): CompilationState.DRAFTING,
+    (CompilationState.RETURNED, CompilationStep.REDRAW): CompilationState.DRAFTING,
+    (CompilationState.READY, CompilationStep.SUBMIT): CompilationState.SUBMITTED,
+    (CompilationState.RETURNED, CompilationStep.SUBMIT): CompilationState.SUBMITTED,
+    (CompilationState.SUBMITTED, CompilationStep.RETURN): CompilationState.RETURNED,
+    (CompilationState.SUBMITTED, CompilationStep.SIGN): CompilationState.SIGNED,
+    (CompilationState.SUBMITTED, CompilationStep.ISSUE): CompilationState.ISSUED,
+    (CompilationState.SIGNED, CompilationStep.ISSUE): CompilationState.ISSUED,
+    (CompilationState.ISSUED, CompilationStep.EMAIL): CompilationState.SENT,
+    (CompilationState.SENT, CompilationStep.EMAIL): CompilationState.SENT,
+    (CompilationState.ISSUED, CompilationStep.PUBLISH): CompilationState.ISSUED,
+    (CompilationState.SENT, CompilationStep.PUBLISH): CompilationState.SENT,
+}
+
+# An issued report: the states in which it holds a number of the outgoing register.
+ISSUED_STATES = (CompilationState.ISSUED, CompilationState.SENT)
 
 
 def _compilation_path(instance: Compilation, filename: str) -> str:
@@ -25,9 +77,25 @@ def _compilation_path(instance: Compilation, filename: str) -> str:
 class Compilation(models.Model):
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="compilations")
+    # The rendering job (see CompilationStatus) and the report's state (see TRANSITIONS).
     status = models.CharField(
         max_length=10, choices=CompilationStatus.choices, default=CompilationStatus.QUEUED
     )
+    state = models.CharField(
+        _("state"),
+        max_length=10,
+        choices=CompilationState.choices,
+        default=CompilationState.DRAFTING,
+    )
+    # Bumped by every change of state or words: a page carries the version it was drawn from,
+    # and the worker gives up a drawing when the row moved on while it rendered.
+    version = models.PositiveIntegerField(default=0)
+    # The head's comment when returning the draft, shown to the specialist.
+    head_comment = models.TextField(blank=True)
+    # A second issued report of the same campaign is refused unless the office issues a
+    # correction on purpose, saying why.
+    correction = models.BooleanField(default=False)
+    correction_reason = models.TextField(blank=True)
     progress = models.PositiveSmallIntegerField(default=0)
     docx = models.FileField(upload_to=_compilation_path, blank=True)
     pdf = models.FileField(upload_to=_compilation_path, blank=True)
@@ -65,9 +133,22 @@ class Compilation(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign"],
+                condition=models.Q(state__in=ISSUED_STATES, correction=False),
+                name="compilation_one_issued_per_campaign",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.campaign} · {self.created_at:%Y-%m-%d %H:%M}"
+
+    def allowed_steps(self) -> list[CompilationStep]:
+        return [step for (state, step) in TRANSITIONS if state == self.state]
+
+    def can(self, step: CompilationStep) -> bool:
+        return (CompilationState(self.state), step) in TRANSITIONS
 
     @property
     def filename(self) -> str:

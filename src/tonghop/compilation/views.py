@@ -12,11 +12,23 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tonghop.access import signed_in_user
+from tonghop.access import posted_version, signed_in_user
 from tonghop.campaigns.models import Campaign
 from tonghop.compilation import actions
-from tonghop.compilation.forms import EmailForm, IssueForm, NewsForm, VerifyForm, WordsForm
-from tonghop.compilation.models import Compilation, CompilationStatus
+from tonghop.compilation.forms import (
+    EmailForm,
+    IssueForm,
+    NewsForm,
+    ReturnForm,
+    VerifyForm,
+    WordsForm,
+)
+from tonghop.compilation.models import (
+    ISSUED_STATES,
+    Compilation,
+    CompilationStatus,
+    CompilationStep,
+)
 from tonghop.orgs.models import Role
 from tonghop.pki import trust_roots
 
@@ -71,6 +83,11 @@ def detail(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
         ),
         "is_head": user.has_office_role(campaign.office, Role.HEAD),
         "issue_form": IssueForm(),
+        "return_form": ReturnForm(),
+        "issued_before": campaign.compilations.filter(state__in=ISSUED_STATES)
+        .exclude(pk=compilation.pk)
+        .exists(),
+        "can": {step.value: compilation.can(step) for step in CompilationStep},
         "email_form": EmailForm(initial={"to": campaign.report_to_email}),
         "news": news,
         "news_form": NewsForm(
@@ -117,9 +134,10 @@ def words(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
                 compilation,
                 form.cleaned_data["assessment"],
                 form.cleaned_data["proposals"],
+                expected_version=posted_version(request),
             )
             messages.success(request, _("Saved; the report is being drawn again."))
-        except (actions.IssueRefused, actions.CompileNotAllowed) as exc:
+        except actions.CompilationError as exc:
             messages.error(request, str(exc))
     return redirect("compilation:detail", slug=slug, uid=uid)
 
@@ -134,9 +152,14 @@ def issue(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
         return redirect("compilation:detail", slug=slug, uid=uid)
     try:
         done = actions.issue(
-            signed_in_user(request), compilation.pk, passphrase=form.cleaned_data["passphrase"]
+            signed_in_user(request),
+            compilation.pk,
+            passphrase=form.cleaned_data["passphrase"],
+            expected_version=posted_version(request),
+            correction=form.cleaned_data["correction"],
+            correction_reason=form.cleaned_data["correction_reason"],
         )
-    except actions.IssueRefused as exc:
+    except actions.CompilationError as exc:
         messages.error(request, str(exc))
     else:
         assert done.document is not None
@@ -149,6 +172,43 @@ def issue(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
 
 @login_required
 @require_POST
+def submit(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
+    compilation = get_compilation_for_staff(request, slug, uid)
+    try:
+        actions.submit_for_signature(
+            signed_in_user(request), compilation.pk, expected_version=posted_version(request)
+        )
+    except actions.CompilationError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Submitted to the head for signature."))
+    return redirect("compilation:detail", slug=slug, uid=uid)
+
+
+@login_required
+@require_POST
+def send_back(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
+    compilation = get_compilation_for_staff(request, slug, uid)
+    form = ReturnForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say what must be changed in the report."))
+        return redirect("compilation:detail", slug=slug, uid=uid)
+    try:
+        actions.return_to_specialist(
+            signed_in_user(request),
+            compilation.pk,
+            form.cleaned_data["comment"],
+            expected_version=posted_version(request),
+        )
+    except actions.CompilationError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Returned to the specialist."))
+    return redirect("compilation:detail", slug=slug, uid=uid)
+
+
+@login_required
+@require_POST
 def email(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
     compilation = get_compilation_for_staff(request, slug, uid)
     form = EmailForm(request.POST)
@@ -156,8 +216,13 @@ def email(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
         messages.error(request, _("Enter a valid email address."))
         return redirect("compilation:detail", slug=slug, uid=uid)
     try:
-        actions.email_report(signed_in_user(request), compilation, form.cleaned_data["to"])
-    except (actions.IssueRefused, actions.CompileNotAllowed) as exc:
+        actions.email_report(
+            signed_in_user(request),
+            compilation,
+            form.cleaned_data["to"],
+            expected_version=posted_version(request),
+        )
+    except actions.CompilationError as exc:
         messages.error(request, str(exc))
     except OSError as exc:  # SMTP refused, unreachable or timed out
         messages.error(

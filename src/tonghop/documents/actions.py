@@ -13,14 +13,88 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tonghop.audit.models import Action
+from tonghop.audit.records import record
 from tonghop.documents.intake import IntakeError, analyse_in_child
-from tonghop.documents.models import Direction, Document, IntakeStatus
+from tonghop.documents.models import (
+    DOCUMENT_TRANSITIONS,
+    Direction,
+    Document,
+    DocumentStep,
+    IntakeStatus,
+)
 from tonghop.orgs.models import Unit, User
 from tonghop.pki import trust_roots
 
 
-class IntakeRefused(Exception):
-    """An upload refused before anything is stored; str() is for the clerk."""
+class DocumentError(Exception):
+    """A refused change of a document. str() is a sentence for the clerk."""
+
+
+class IntakeRefused(DocumentError):
+    """An upload refused before anything is stored, or a change refused."""
+
+
+class StaleDocument(IntakeRefused):
+    pass
+
+
+def _lock(document_id: int) -> Document:
+    return Document.objects.select_for_update().get(pk=document_id)
+
+
+def _refusal(document: Document, step: DocumentStep) -> str:
+    if document.direction == Direction.OUTGOING and step in (
+        DocumentStep.EDIT,
+        DocumentStep.REGISTER,
+    ):
+        # Outgoing documents are numbered and signed by the issuing action, never edited.
+        return _("An issued document cannot be changed.")
+    if document.status == IntakeStatus.READING:
+        return _("The document is still being read; wait a moment.")
+    if document.status == IntakeStatus.REVOKED:
+        return _("This document has been revoked; it can no longer be changed.")
+    if step == DocumentStep.REVOKE:
+        return _("Only a registered document can be revoked.")
+    return _("This step is not possible now (%(state)s).") % {
+        "state": IntakeStatus(document.status).label
+    }
+
+
+def _step(
+    user: User | None,
+    document: Document,
+    step: DocumentStep,
+    *,
+    expected_version: int | None,
+    audit: Action | None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Move the locked document one step of DOCUMENT_TRANSITIONS, save it and record it. The
+    caller has set the fields the step changes; `expected_version` None: the caller works from
+    the row it has just locked (the reading worker)."""
+    before = IntakeStatus(document.status)
+    after = DOCUMENT_TRANSITIONS.get((before, step))
+    if after is None or (document.direction == Direction.OUTGOING and step != DocumentStep.REVOKE):
+        raise IntakeRefused(_refusal(document, step))
+    if expected_version is not None and document.version != expected_version:
+        raise StaleDocument(
+            _(
+                "This document changed after you opened it (it is now “%(state)s”). Nothing "
+                "was saved; the page shows the current version."
+            )
+            % {"state": before.label}
+        )
+    document.status = after
+    document.version += 1
+    document.save()
+    if audit is not None:
+        record(
+            audit,
+            actor=user,
+            obj=document,
+            details={"from": before.value, "to": after.value, **(details or {})},
+        )
 
 
 def receive_upload(user: User, office: Unit, upload: UploadedFile[bytes]) -> Document:
@@ -59,7 +133,10 @@ def receive_upload(user: User, office: Unit, upload: UploadedFile[bytes]) -> Doc
 
 
 def read(document: Document) -> Document:
-    """Read the stored file and keep the fields and the text beside it."""
+    """Read the stored file and keep the fields and the text beside it.
+
+    Reading runs in a child process for seconds, with no lock held; the row is then locked
+    and written only if it is still waiting to be read."""
     try:
         analysis = analyse_in_child(
             Path(document.file.path),
@@ -68,15 +145,33 @@ def read(document: Document) -> Document:
             memory_mb=settings.TONGHOP_INTAKE_MEMORY_MB,
         )
     except IntakeError as exc:
-        document.status = IntakeStatus.FAILED
-        document.error = str(exc)
-        document.save(update_fields=["status", "error"])
-        return document
-    fields = analysis.fields
+        with transaction.atomic():
+            row = _lock(document.pk)
+            if row.status != IntakeStatus.READING:
+                return row
+            row.error = str(exc)
+            _step(
+                None,
+                row,
+                DocumentStep.READ_FAILED,
+                expected_version=None,
+                audit=Action.DOCUMENT_READ,
+                details={"error": row.error[:500]},
+            )
+            return row
+    with transaction.atomic():
+        row = _lock(document.pk)
+        if row.status != IntakeStatus.READING:
+            return row
+        _apply_fields(row, analysis.fields)
+        row.text = analysis.text
+        row.error = ""
+        _step(None, row, DocumentStep.READ, expected_version=None, audit=Action.DOCUMENT_READ)
+        return row
+
+
+def _apply_fields(document: Document, fields: dict[str, Any]) -> None:
     document.parsed = fields
-    document.text = analysis.text
-    document.status = IntakeStatus.READ
-    document.error = ""
     limits = {"doc_type": 60, "number": 20, "symbol": 60, "issuer": 255, "subject": 5000}
     for name, limit in limits.items():
         value = fields.get(name)
@@ -95,29 +190,102 @@ def read(document: Document) -> Document:
     recipients = fields.get("recipients")
     if isinstance(recipients, list):
         document.recipients = [str(r) for r in recipients]
-    document.save()
-    return document
 
 
-@transaction.atomic
-def register(user: User, document_id: int, changes: dict[str, Any]) -> Document:
+def register(
+    user: User,
+    document_id: int,
+    changes: dict[str, Any],
+    *,
+    expected_version: int | None = None,
+) -> Document:
     """Save the clerk's confirmed fields and give the next number of the incoming register.
 
     The office row is locked while the number is taken, so two clerks registering at the same
     moment get consecutive numbers; the unique constraint is the last guard.
     """
-    document = Document.objects.select_for_update().get(pk=document_id)
-    office = Unit.objects.select_for_update().get(pk=document.office_id)
-    if not user.has_office_role(office):
-        raise IntakeRefused(_("Only the office's staff can register documents."))
-    for name, value in changes.items():
-        setattr(document, name, value)
-    if document.register_number is None:
-        year = (document.received_on or timezone.localdate()).year
-        document.register_year = year
-        document.register_number = Document.objects.next_register_number(
-            office, document.direction, year
+    with transaction.atomic():
+        document = _lock(document_id)
+        office = Unit.objects.select_for_update().get(pk=document.office_id)
+        if not user.has_office_role(office):
+            raise IntakeRefused(_("Only the office's staff can register documents."))
+        if (IntakeStatus(document.status), DocumentStep.REGISTER) not in DOCUMENT_TRANSITIONS:
+            raise IntakeRefused(_refusal(document, DocumentStep.REGISTER))
+        for name, value in changes.items():
+            setattr(document, name, value)
+        if document.register_number is None:
+            year = (document.received_on or timezone.localdate()).year
+            document.register_year = year
+            document.register_number = Document.objects.next_register_number(
+                office, document.direction, year
+            )
+        _step(
+            user,
+            document,
+            DocumentStep.REGISTER,
+            expected_version=expected_version,
+            audit=Action.REGISTER,
+            details={"register_number": document.register_number, "year": document.register_year},
         )
-    document.status = IntakeStatus.REGISTERED
-    document.save()
-    return document
+        return document
+
+
+def edit(
+    user: User,
+    document_id: int,
+    changes: dict[str, Any],
+    *,
+    expected_version: int | None = None,
+) -> Document:
+    """Correct the fields of a registered incoming document; its number stays. An outgoing
+    document (numbered and signed by the issuing action) and one still being read are refused."""
+    with transaction.atomic():
+        document = _lock(document_id)
+        if not user.has_office_role(document.office):
+            raise IntakeRefused(_("Only the office's staff can register documents."))
+        if document.direction == Direction.OUTGOING or (
+            (IntakeStatus(document.status), DocumentStep.EDIT) not in DOCUMENT_TRANSITIONS
+        ):
+            raise IntakeRefused(_refusal(document, DocumentStep.EDIT))
+        changed = sorted(
+            name for name, value in changes.items() if getattr(document, name) != value
+        )
+        for name, value in changes.items():
+            setattr(document, name, value)
+        _step(
+            user,
+            document,
+            DocumentStep.EDIT,
+            expected_version=expected_version,
+            audit=Action.DOCUMENT_EDIT,
+            details={"fields": changed},
+        )
+        return document
+
+
+MAX_REASON = 2000
+
+
+def revoke(
+    user: User, document_id: int, reason: str, *, expected_version: int | None = None
+) -> Document:
+    """Revoke a registered document (thu hồi), saying why; it stays in the register, marked."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise IntakeRefused(_("Give the reason for revoking the document."))
+    if len(reason) > MAX_REASON:
+        raise IntakeRefused(_("Too long: at most %(limit)s characters.") % {"limit": MAX_REASON})
+    with transaction.atomic():
+        document = _lock(document_id)
+        if not user.has_office_role(document.office):
+            raise IntakeRefused(_("Only the office's staff can register documents."))
+        document.revoked_reason = reason
+        _step(
+            user,
+            document,
+            DocumentStep.REVOKE,
+            expected_version=expected_version,
+            audit=Action.REVOKE,
+            details={"reason": reason},
+        )
+        return document

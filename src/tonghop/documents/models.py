@@ -25,10 +25,37 @@ def _document_path(instance: Document, filename: str) -> str:
 
 
 class IntakeStatus(models.TextChoices):
+    """A document's state. The stored values predate the workflow and are kept as they are:
+    received = READING (the file is kept and queued for reading), read = READ, unreadable =
+    FAILED, then REGISTERED and REVOKED."""
+
     READING = "reading", _("Being read")
     READ = "read", _("Read, to be confirmed")
     FAILED = "failed", _("Could not be read")
     REGISTERED = "registered", _("Registered")
+    REVOKED = "revoked", _("Revoked")
+
+
+class DocumentStep(models.TextChoices):
+    READ = "read", _("Read")
+    READ_FAILED = "read_failed", _("Could not be read")
+    REGISTER = "register", _("Registered")
+    EDIT = "edit", _("Edited")
+    REVOKE = "revoke", _("Revoked")
+
+
+# The one table of allowed changes of a document: (state before, step) -> state after; anything
+# else is refused by documents.actions. An unreadable file can still be registered by hand; a
+# registered one keeps its number when the clerk corrects its fields. Outgoing documents are
+# created registered by the issuing action and never edited (see actions.edit).
+DOCUMENT_TRANSITIONS: dict[tuple[IntakeStatus, DocumentStep], IntakeStatus] = {
+    (IntakeStatus.READING, DocumentStep.READ): IntakeStatus.READ,
+    (IntakeStatus.READING, DocumentStep.READ_FAILED): IntakeStatus.FAILED,
+    (IntakeStatus.READ, DocumentStep.REGISTER): IntakeStatus.REGISTERED,
+    (IntakeStatus.FAILED, DocumentStep.REGISTER): IntakeStatus.REGISTERED,
+    (IntakeStatus.REGISTERED, DocumentStep.EDIT): IntakeStatus.REGISTERED,
+    (IntakeStatus.REGISTERED, DocumentStep.REVOKE): IntakeStatus.REVOKED,
+}
 
 
 class DocumentQuerySet(models.QuerySet["Document"]):
@@ -75,6 +102,10 @@ class Document(models.Model):
     register_year = models.PositiveSmallIntegerField(null=True, blank=True)
     register_number = models.PositiveIntegerField(_("register number"), null=True, blank=True)
     received_on = models.DateField(_("received on"), null=True, blank=True)
+    revoked_reason = models.TextField(_("reason for revoking"), blank=True)
+    # Bumped by every change of state or fields: a form carries the version it was drawn from,
+    # and a change from a stale one is refused.
+    version = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -102,6 +133,9 @@ class Document(models.Model):
         if self.symbol:
             return f"{self.number or '    '}/{self.symbol}"
         return self.number
+
+    def allowed_steps(self) -> list[DocumentStep]:
+        return [step for (state, step) in DOCUMENT_TRANSITIONS if state == self.status]
 
     @property
     def findings(self) -> list[dict[str, Any]]:

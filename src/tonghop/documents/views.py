@@ -10,9 +10,9 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
-from tonghop.access import signed_in_user
+from tonghop.access import posted_version, signed_in_user
 from tonghop.documents import actions
 from tonghop.documents.forms import ConfirmForm, UploadForm
 from tonghop.documents.models import Direction, Document, IntakeStatus
@@ -85,21 +85,26 @@ def detail(request: HttpRequest, uid: str) -> HttpResponse:
     form = ConfirmForm(request.POST or None, instance=document)
     status = 200
     if request.method == "POST":
-        if document.direction == Direction.OUTGOING:
-            # Outgoing documents are numbered and signed by the issuing action, never edited.
-            messages.error(request, _("An issued document cannot be changed."))
-            return redirect("documents:detail", uid=document.uid)
-        if document.status == IntakeStatus.READING:
-            messages.error(request, _("The document is still being read; wait a moment."))
-            return redirect("documents:detail", uid=document.uid)
         if form.is_valid():
             changes = {name: form.cleaned_data[name] for name in form.Meta.fields}
-            document = actions.register(signed_in_user(request), document.pk, changes)
-            messages.success(
-                request,
-                _("Registered as incoming document no. %(number)s/%(year)s.")
-                % {"number": document.register_number, "year": document.register_year},
-            )
+            user = signed_in_user(request)
+            try:
+                if document.status == IntakeStatus.REGISTERED:
+                    document = actions.edit(
+                        user, document.pk, changes, expected_version=posted_version(request)
+                    )
+                    messages.success(request, _("Saved."))
+                else:
+                    document = actions.register(
+                        user, document.pk, changes, expected_version=posted_version(request)
+                    )
+                    messages.success(
+                        request,
+                        _("Registered as incoming document no. %(number)s/%(year)s.")
+                        % {"number": document.register_number, "year": document.register_year},
+                    )
+            except actions.DocumentError as exc:
+                messages.error(request, str(exc))
             return redirect("documents:detail", uid=document.uid)
         status = 400
     template = "documents/detail.html"
@@ -112,6 +117,24 @@ def detail(request: HttpRequest, uid: str) -> HttpResponse:
         "fields": document.parsed,
     }
     return TemplateResponse(request, template, context, status=status)
+
+
+@login_required
+@require_POST
+def revoke(request: HttpRequest, uid: str) -> HttpResponse:
+    document = _get_document_for_staff(request, uid)
+    try:
+        actions.revoke(
+            signed_in_user(request),
+            document.pk,
+            request.POST.get("reason", "")[: actions.MAX_REASON + 1],
+            expected_version=posted_version(request),
+        )
+    except actions.DocumentError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The document was revoked."))
+    return redirect("documents:detail", uid=document.uid)
 
 
 @login_required

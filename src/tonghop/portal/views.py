@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tonghop.access import signed_in_user
+from tonghop.compilation.actions import CompilationError
 from tonghop.compilation.forms import NewsForm
 from tonghop.compilation.views import get_compilation_for_staff
 from tonghop.portal.actions import save_news
@@ -32,15 +33,19 @@ def news(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
             for message in errors:
                 messages.error(request, str(message))
         return redirect("compilation:detail", slug=slug, uid=uid)
-    item = save_news(
-        signed_in_user(request),
-        compilation,
-        title=form.cleaned_data["title"],
-        summary=form.cleaned_data["summary"],
-        body=form.cleaned_data["body"],
-        publish=form.cleaned_data["publish"],
-        item=compilation.news.first(),
-    )
+    try:
+        item = save_news(
+            signed_in_user(request),
+            compilation,
+            title=form.cleaned_data["title"],
+            summary=form.cleaned_data["summary"],
+            body=form.cleaned_data["body"],
+            publish=form.cleaned_data["publish"],
+            item=compilation.news.first(),
+        )
+    except CompilationError as exc:
+        messages.error(request, str(exc))
+        return redirect("compilation:detail", slug=slug, uid=uid)
     messages.success(
         request, _("Published on the portal.") if item.published_at else _("Saved, not published.")
     )

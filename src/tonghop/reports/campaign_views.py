@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from tonghop.access import signed_in_user
+from tonghop.access import posted_version, signed_in_user
 from tonghop.campaigns import actions as campaign_actions
 from tonghop.campaigns.actions import ActionError, IndicatorSpec, UnitListChanged, spec_from_form
 from tonghop.campaigns.forms import (
@@ -37,7 +37,7 @@ from tonghop.campaigns.forms import (
     initial_from_campaign,
     initial_from_document,
 )
-from tonghop.campaigns.models import Campaign, FormTemplate, IndicatorKind
+from tonghop.campaigns.models import Campaign, CampaignStep, FormTemplate, IndicatorKind
 from tonghop.campaigns.presets import PRESETS
 from tonghop.campaigns.unit_import import Plan, preview_rows
 from tonghop.campaigns.unit_table import MAX_BYTES, ImportFileError, read_table
@@ -105,6 +105,35 @@ def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "compilations": campaign.compilations.all()[:5],
     }
     return TemplateResponse(request, "campaigns/campaign_detail.html", context)
+
+
+_STATUS_DONE = {
+    CampaignStep.CLOSE: gettext_lazy(
+        "The campaign is closed: units can no longer submit, and no reminders are sent."
+    ),
+    CampaignStep.REOPEN: gettext_lazy("The campaign is open again."),
+    CampaignStep.ARCHIVE: gettext_lazy("The campaign is archived."),
+}
+
+
+@login_required
+@require_POST
+def change_status(request: HttpRequest, slug: str, step: str) -> HttpResponse:
+    campaign = _get_campaign_for_staff(request, slug)
+    if step not in CampaignStep.values:
+        raise Http404
+    try:
+        campaign_actions.change_status(
+            signed_in_user(request),
+            campaign.pk,
+            CampaignStep(step),
+            expected_version=posted_version(request),
+        )
+    except campaign_actions.ActionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, str(_STATUS_DONE[CampaignStep(step)]))
+    return redirect("campaigns:detail", slug=slug)
 
 
 @login_required

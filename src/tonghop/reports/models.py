@@ -171,7 +171,7 @@ class AssignmentQuerySet(models.QuerySet["Assignment"]):
         )
 
 
-_VISIBLE_TO_UNITS = [CampaignStatus.OPEN, CampaignStatus.CLOSED]
+_VISIBLE_TO_UNITS = [CampaignStatus.OPEN, CampaignStatus.CLOSED, CampaignStatus.ARCHIVED]
 
 
 class Assignment(models.Model):

@@ -25,7 +25,6 @@ from django.utils.translation import gettext as _
 
 from tonghop.audit.models import Action
 from tonghop.audit.records import record
-from tonghop.campaigns.models import CampaignStatus
 from tonghop.orgs.models import User
 from tonghop.reports.actions import ActionError, NotAllowed, save_report
 from tonghop.reports.links.models import (
@@ -96,7 +95,7 @@ def issue_link(
         _check_office(by, locked)
         if not locked.is_active:
             raise LinkError(_("This unit no longer has a duty in this campaign."))
-        if locked.campaign.status == CampaignStatus.CLOSED:
+        if locked.campaign.is_ended:
             raise LinkError(_("This campaign is closed; reports can no longer be changed."))
         replaced = list(
             AccessLink.objects.filter(assignment=locked).unrevoked().values_list("pk", flat=True)

@@ -5,7 +5,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("compilation", "0002_initial"),
+        ("compilation", "0003_compilation_workflow_state"),
         ("portal", "0001_initial"),
     ]
 
