@@ -8,11 +8,13 @@ works on databases of its own.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tarfile
@@ -215,13 +217,14 @@ def test_it_restores_a_backup_into_a_fresh_folder_with_everything(
         manifest = json.loads(tar.extractfile("manifest.json").read())  # type: ignore[union-attr]
     assert manifest["counts"] == before["counts"]
     assert manifest["database"]["vendor"] == "sqlite"
-    assert set(manifest["members"]) == set(names) - {"manifest.json"}
+    assert set(manifest["members"]) == set(names) - {"manifest.json", "manifest.sig"}
+    assert names[-1] == "manifest.sig"
     assert "secret_key" in names and "pki/office-signing.p12" in names
     assert not [n for n in names if n.endswith(("-wal", "-shm")) or n.startswith("outbox")]
     assert archive.stat().st_mode & 0o077 == 0
 
     fresh = tmp_path / "may-moi"
-    done = tonghop(fresh, "restore", str(archive))
+    done = tonghop(fresh, "restore", str(archive), "--key", str(office / "backup_key"))
     assert done.returncode == 0, done.stderr
     assert "Đã khôi phục" in done.stdout
     after = facts(fresh)
@@ -265,7 +268,7 @@ def test_a_backup_taken_while_reports_are_written_is_consistent(
     assert int(out.split()[-1]) > 1
     for n, path in enumerate(archives):
         fresh = tmp_path / f"khoi-phuc-{n}"
-        done = tonghop(fresh, "restore", str(path))
+        done = tonghop(fresh, "restore", str(path), "--key", str(office / "backup_key"))
         assert done.returncode == 0, done.stderr
         assert facts(fresh)["problems"] == []
 
@@ -279,6 +282,31 @@ def _rewrite(
     with tarfile.open(target, "w:gz") as tar:
         for info, data in members:
             tar.addfile(info, io.BytesIO(data) if info.isfile() else None)
+
+
+def _recompute_manifest(
+    members: list[tuple[tarfile.TarInfo, bytes]], extra: dict[str, bytes] | None = None
+) -> None:
+    """What a forger does after changing members: the manifest's sha256s made to match again
+    (its signature cannot be, without the backup key)."""
+    at = next(n for n, (info, _data) in enumerate(members) if info.name == "manifest.json")
+    info, raw = members[at]
+    manifest = json.loads(raw)
+    for member, data in members:
+        if member.name in manifest["members"]:
+            manifest["members"][member.name] = hashlib.sha256(data).hexdigest()
+    for name, data in (extra or {}).items():
+        manifest["members"][name] = hashlib.sha256(data).hexdigest()
+    raw = json.dumps(manifest).encode()
+    info.size = len(raw)
+    members[at] = (info, raw)
+
+
+def _replace(members: list[tuple[tarfile.TarInfo, bytes]], name: str, data: bytes) -> None:
+    at = next(n for n, (info, _data) in enumerate(members) if info.name == name)
+    info = members[at][0]
+    info.size = len(data)
+    members[at] = (info, data)
 
 
 def _refused(office: Path, path: Path, word: str) -> None:
@@ -333,13 +361,9 @@ def test_a_member_outside_the_data_folder_is_refused(
             info.type, info.linkname = tarfile.SYMTYPE, "/etc/passwd"
         else:
             info.size = len(payload)
-        manifest_info, raw = members[-1]
-        manifest = json.loads(raw)
         # A forger lists the member too, so only the path check can stop it.
-        manifest["members"][name] = hashlib.sha256(payload).hexdigest()
-        raw = json.dumps(manifest).encode()
-        manifest_info.size = len(raw)
-        members[-1:] = [(info, payload), (manifest_info, raw)]
+        members.insert(0, (info, payload))
+        _recompute_manifest(members, extra={name: payload})
 
     evil = tmp_path / "evil.tar.gz"
     _rewrite(archive, evil, smuggle)
@@ -355,12 +379,13 @@ def test_an_existing_database_is_replaced_only_with_force(office: Path, tmp_path
     assert tonghop(other, "backup", str(path)).returncode == 0
     wanted, before = facts(other), tree(office)
 
-    done = tonghop(office, "restore", str(path))
+    key = ("--key", str(other / "backup_key"))
+    done = tonghop(office, "restore", str(path), *key)
     assert done.returncode == 1
     assert "--force" in done.stderr
     assert tree(office) == before
 
-    done = tonghop(office, "restore", str(path), "--force")
+    done = tonghop(office, "restore", str(path), "--force", *key)
     assert done.returncode == 0, done.stderr
     assert facts(office) == wanted
     aside = [p for p in office.iterdir() if p.name.startswith("truoc-khoi-phuc-")]
@@ -375,7 +400,7 @@ def test_a_missing_file_is_listed_after_the_restore(
     gone.unlink()
     path = tmp_path / "thieu.tar.gz"
     assert tonghop(office, "backup", str(path)).returncode == 0
-    done = tonghop(tmp_path / "moi", "restore", str(path))
+    done = tonghop(tmp_path / "moi", "restore", str(path), "--key", str(office / "backup_key"))
     assert done.returncode == 0, done.stderr
     assert "Thiếu 1 tệp" in done.stdout
     assert str(gone.relative_to(office / "files")) in done.stdout
@@ -417,6 +442,7 @@ if PG_URL.startswith(("postgres://", "postgresql://")):
         with _pg_database(PG_URL) as source_url, _pg_database(PG_URL) as target_url:
             office = tmp_path / "office"
             make_office(office, DATABASE_URL=source_url)
+            script(office, SESSION, DATABASE_URL=source_url)
             before = facts(office, DATABASE_URL=source_url)
             path = tmp_path / "pg.tar.gz"
             done = tonghop(office, "backup", str(path), DATABASE_URL=source_url)
@@ -425,12 +451,168 @@ if PG_URL.startswith(("postgres://", "postgresql://")):
                 assert "database/tonghop.pgdump" in tar.getnames()
 
             fresh = tmp_path / "may-moi"
+            fresh.mkdir()
+            shutil.copy(office / "backup_key", fresh / "backup_key")
             done = tonghop(fresh, "restore", str(path), DATABASE_URL=target_url)
             assert done.returncode == 0, done.stderr
             assert facts(fresh, DATABASE_URL=target_url) == before
+            # pg_dump left the sessions' rows out.
+            assert script(fresh, SESSIONS, DATABASE_URL=target_url).strip() == "0"
             done = tonghop(fresh, "restore", str(path), DATABASE_URL=target_url)
             assert done.returncode == 1
             assert "--force" in done.stderr
             done = tonghop(fresh, "restore", str(path), "--force", DATABASE_URL=target_url)
             assert done.returncode == 0, done.stderr
             assert facts(fresh, DATABASE_URL=target_url) == before
+
+
+# ---------------------------------------------------------------------------- signature, sessions
+
+SESSION = """
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.auth import SESSION_KEY
+from tonghop.orgs.models import User
+store = SessionStore()
+store[SESSION_KEY] = str(User.objects.get(username="chuyenvien").pk)
+store.create()
+print(store.session_key)
+"""
+
+SESSIONS = """
+from django.contrib.sessions.models import Session
+print(Session.objects.count())
+"""
+
+
+def _mode(path: Path) -> int:
+    return path.lstat().st_mode & 0o777
+
+
+def _database_with(data: bytes, tmp: Path, sql: str) -> bytes:
+    """The archived SQLite database, changed by one statement."""
+    copy = tmp / f"db-{uuid.uuid4().hex}.sqlite3"
+    copy.write_bytes(data)
+    with contextlib.closing(sqlite3.connect(copy)) as db:
+        db.execute(sql)
+        db.commit()
+    return copy.read_bytes()
+
+
+def _member(archive: Path, name: str) -> bytes:
+    with tarfile.open(archive) as tar:
+        handle = tar.extractfile(name)
+        assert handle is not None
+        return handle.read()
+
+
+@pytest.mark.parametrize("changed", ["database", "secret_key"])
+def test_a_tampered_archive_with_a_recomputed_manifest_is_refused(
+    office: Path, archive: Path, tmp_path: Path, changed: str
+) -> None:
+    def tamper(members: list[tuple[tarfile.TarInfo, bytes]]) -> None:
+        if changed == "database":
+            data = _database_with(
+                _member(archive, "database/tonghop.sqlite3"),
+                tmp_path,
+                "UPDATE orgs_user SET is_superuser = 1, is_staff = 1 WHERE username = 'xa-an-phu'",
+            )
+            _replace(members, "database/tonghop.sqlite3", data)
+        else:
+            _replace(members, "secret_key", b"a-key-the-forger-knows-" * 3)
+        _recompute_manifest(members)
+
+    forged = tmp_path / "forged.tar.gz"
+    _rewrite(archive, forged, tamper)
+    _refused(office, forged, "chữ ký của tệp sao lưu không khớp với khoá sao lưu")
+    fresh = tmp_path / "may-moi"
+    done = tonghop(fresh, "restore", str(forged), "--key", str(office / "backup_key"))
+    assert done.returncode == 1
+    assert "không khôi phục gì" in done.stderr
+    assert not (fresh / "tonghop.sqlite3").exists()
+
+
+def test_an_archive_signed_with_another_key_or_without_a_key_is_refused(
+    office: Path, archive: Path, tmp_path: Path
+) -> None:
+    other_key = tmp_path / "khoa-khac"
+    other_key.write_text("k" * 40)
+    fresh = tmp_path / "may-moi"
+    done = tonghop(fresh, "restore", str(archive), "--key", str(other_key))
+    assert done.returncode == 1
+    assert "khoá đang dùng" in done.stderr
+    done = tonghop(fresh, "restore", str(archive))
+    assert done.returncode == 1
+    assert "không tìm thấy khoá sao lưu" in done.stderr
+    assert "TONGHOP_BACKUP_KEY" in done.stderr
+    assert not (fresh / "tonghop.sqlite3").exists()
+    # The key may come from the environment instead of a file.
+    key = (office / "backup_key").read_text().strip()
+    done = tonghop(fresh, "restore", str(archive), TONGHOP_BACKUP_KEY=key)
+    assert done.returncode == 0, done.stderr
+
+
+def test_an_archive_made_before_signatures_is_restored_only_when_told(
+    office: Path, archive: Path, tmp_path: Path
+) -> None:
+    def unsigned(members: list[tuple[tarfile.TarInfo, bytes]]) -> None:
+        # As an older tonghop wrote it: no signature, and a live session in its database.
+        members[:] = [(i, d) for i, d in members if i.name != "manifest.sig"]
+        data = _database_with(
+            _member(archive, "database/tonghop.sqlite3"),
+            tmp_path,
+            "INSERT INTO django_session (session_key, session_data, expire_date) "
+            "VALUES ('phien-cu-con-song', 'x', '2999-01-01 00:00:00')",
+        )
+        _replace(members, "database/tonghop.sqlite3", data)
+        _recompute_manifest(members)
+
+    old = tmp_path / "cu.tar.gz"
+    _rewrite(archive, old, unsigned)
+    _refused(office, old, "--accept-unsigned")
+    fresh = tmp_path / "may-moi"
+    done = tonghop(fresh, "restore", str(old), "--accept-unsigned")
+    assert done.returncode == 0, done.stderr
+    assert "Không kiểm tra chữ ký" in done.stdout
+    # Its live session is not carried over.
+    assert script(fresh, SESSIONS).strip() == "0"
+
+
+def test_a_backup_and_a_restore_are_private_and_carry_no_session(
+    office: Path, tmp_path: Path
+) -> None:
+    script(office, SESSION)
+    assert script(office, SESSIONS).strip() == "1"
+    path = tmp_path / "sao-luu.tar.gz"
+    done = tonghop(office, "backup", str(path))
+    assert done.returncode == 0, done.stderr
+    key = office / "backup_key"
+    assert f"Khoá sao lưu mới được tạo: {key}" in done.stdout
+    assert _mode(key) == 0o600 and _mode(path) == 0o600
+    with tarfile.open(path) as tar:
+        assert "backup_key" not in tar.getnames()
+    copy = tmp_path / "copy.sqlite3"
+    copy.write_bytes(_member(path, "database/tonghop.sqlite3"))
+    with contextlib.closing(sqlite3.connect(copy)) as db:
+        assert db.execute("SELECT COUNT(*) FROM django_session").fetchone()[0] == 0
+    # A second backup signs with the same key, and says so without making another.
+    done = tonghop(office, "backup", str(tmp_path / "lan-hai.tar.gz"))
+    assert "Khoá sao lưu mới" not in done.stdout
+    assert "Đã ký bản kê" in done.stdout
+
+    fresh = tmp_path / "may-moi"
+    done = tonghop(fresh, "restore", str(path), "--key", str(key))
+    assert done.returncode == 0, done.stderr
+    assert "đăng nhập lại" in done.stdout
+    assert script(fresh, SESSIONS).strip() == "0"
+    found = {p: _mode(p) for p in [fresh, *fresh.rglob("*")]}
+    assert len(found) > 8
+    wanted = {p: 0o700 if p.is_dir() else 0o600 for p in found}
+    assert found == wanted
+
+    # Into the live folder, with --force: the folder and what replaced the old data, private.
+    done = tonghop(office, "restore", str(path), "--force")
+    assert done.returncode == 0, done.stderr
+    restored = [office, office / "tonghop.sqlite3", office / "secret_key", office / "files"]
+    restored += [*(office / "files").rglob("*"), *(office / "pki").rglob("*")]
+    assert {p: _mode(p) for p in restored} == {p: 0o700 if p.is_dir() else 0o600 for p in restored}
+    assert script(office, SESSIONS).strip() == "0"

@@ -80,7 +80,13 @@ def _parser() -> argparse.ArgumentParser:
         "--batch", action="store_true", help="xử lý hết việc đang chờ rồi dừng (dùng cho cron)"
     )
     worker.add_argument("--interval", type=float, default=1.0, help="giây giữa hai lần kiểm tra")
-    sub.add_parser("migrate", help="tạo hoặc nâng cấp cơ sở dữ liệu")
+    sub.add_parser(
+        "migrate", help="tạo hoặc nâng cấp cơ sở dữ liệu; khoá thư mục dữ liệu cho riêng chủ sở hữu"
+    )
+    check = sub.add_parser(
+        "check", help="kiểm tra cấu hình và quyền của thư mục dữ liệu (chỉ cảnh báo, không sửa)"
+    )
+    check.add_argument("--deploy", action="store_true", help="cả các kiểm tra khi triển khai")
 
     compile_ = sub.add_parser("compile", help="tổng hợp báo cáo của một đợt ra tệp DOCX")
     compile_.add_argument("campaign", help="mã đợt báo cáo, ví dụ sang-tao-2025")
@@ -129,6 +135,18 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="thay thế cơ sở dữ liệu đang có (dữ liệu cũ được chuyển sang thư mục bên cạnh)",
     )
+    restore.add_argument(
+        "--key",
+        type=Path,
+        metavar="TỆP",
+        help="tệp khoá sao lưu để kiểm tra chữ ký; mặc định TONGHOP_BACKUP_KEY hoặc DIR/backup_key",
+    )
+    restore.add_argument(
+        "--accept-unsigned",
+        action="store_true",
+        help="khôi phục mà không kiểm tra chữ ký: chỉ cho tệp sao lưu làm trước khi tonghop ký "
+        "bản sao lưu (hoặc khi mất khoá), và chắc chắn chưa ai sửa",
+    )
 
     manage = sub.add_parser("manage", help="lệnh quản trị Django (createsuperuser, shell…)")
     manage.add_argument("args", nargs=argparse.REMAINDER)
@@ -146,16 +164,46 @@ def _setup(data: str | None) -> Path:
     import django
     from django.conf import settings
 
+    from tonghop import datadir
+
     django.setup()
     data_dir = Path(settings.DATA_DIR)
-    data_dir.mkdir(parents=True, exist_ok=True)
+    if not data_dir.exists():
+        datadir.make_folder(data_dir)
     return data_dir
 
 
 def _migrate() -> None:
+    from django.conf import settings
     from django.core.management import call_command
 
+    from tonghop import datadir
+
     call_command("migrate", interactive=False, verbosity=0)
+    # An install made before the data folder was private is closed here (tonghop.datadir).
+    data_dir = Path(settings.DATA_DIR)
+    changed = datadir.tighten(data_dir)
+    if changed:
+        print(
+            f"Đã khoá thư mục dữ liệu {data_dir}: {changed} mục trước đây tài khoản khác trên "
+            "máy này mở được, nay chỉ chủ sở hữu đọc được."
+        )
+
+
+def _check(args: argparse.Namespace) -> int:
+    """Django's system checks, with tonghop's own (tonghop.checks), spoken in Vietnamese."""
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    try:
+        call_command("check", deploy=args.deploy)
+    except SystemCheckError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    return 0
 
 
 def _split_addr(addr: str) -> tuple[str, int]:
@@ -538,7 +586,13 @@ def _backup_restore(args: argparse.Namespace, data_dir: Path) -> int:
         if args.command == "backup":
             info = backup(args.file)
         else:
-            info = restore(args.file, into=data_dir, force=args.force)
+            info = restore(
+                args.file,
+                into=data_dir,
+                force=args.force,
+                key_file=args.key,
+                accept_unsigned=args.accept_unsigned,
+            )
     except BackupError as exc:
         print(f"{name}: {exc}", file=sys.stderr)
         return 1
@@ -546,6 +600,14 @@ def _backup_restore(args: argparse.Namespace, data_dir: Path) -> int:
     if args.command == "backup":
         print(f"Đã sao lưu vào {info.archive} ({size}, {info.vendor}).")
         print(f"Cơ sở dữ liệu: {_counts_line(info.counts)}; {info.files} tệp.")
+        if info.key is not None:
+            print(f"Đã ký bản kê bằng khoá sao lưu {info.key.key_id} ({info.key.where}).")
+            if info.key.created:
+                print(
+                    f"Khoá sao lưu mới được tạo: {info.key.where}. Hãy chép tệp này ra nơi khác, "
+                    "tách khỏi các tệp sao lưu: thiếu nó, tonghop restore không kiểm chứng được "
+                    "tệp sao lưu."
+                )
         if info.missing:
             print(f"Cơ sở dữ liệu nhắc đến {len(info.missing)} tệp không có trong thư mục:")
             for missing in info.missing:
@@ -555,6 +617,9 @@ def _backup_restore(args: argparse.Namespace, data_dir: Path) -> int:
     _migrate()
     print(f"Đã khôi phục {info.archive.name} (sao lưu lúc {info.created_at}) vào {data_dir}.")
     print(f"Cơ sở dữ liệu: {_counts_line(info.restored_counts)}; {info.files} tệp.")
+    if info.key is None:
+        print("Không kiểm tra chữ ký của tệp sao lưu (--accept-unsigned).")
+    print("Các phiên đăng nhập không được khôi phục: mọi người đăng nhập lại.")
     if info.moved_aside:
         print(f"Dữ liệu cũ được chuyển sang: {info.moved_aside}")
     if info.restored_counts != info.counts:
@@ -569,6 +634,11 @@ def _backup_restore(args: argparse.Namespace, data_dir: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    from tonghop import datadir
+
+    # Everything written from here on (database, its -wal and -shm, keys, files, archives) is
+    # this account's alone.
+    datadir.private_umask()
     # `parse` needs neither Django nor a data folder, and its options are its own.
     if argv[:1] == ["parse"]:
         from tonghop.dispatch.cli import main as parse_main
@@ -588,6 +658,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "migrate":
         _migrate()
         return 0
+    if args.command == "check":
+        return _check(args)
     if args.command == "serve":
         _serve(_plan(args.addr, args))
         return 0

@@ -17,6 +17,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from tonghop import datadir
+
 BASE_DIR = Path(__file__).resolve().parent
 
 
@@ -64,6 +66,15 @@ DATA_DIR = Path(env_str("TONGHOP_DATA_DIR", "var")).resolve()
 # A deployment on a server, behind TLS. Off, the defaults suit a laptop: http://127.0.0.1, no TLS.
 PRODUCTION = env_bool("TONGHOP_PRODUCTION", False)
 
+# The data folder holds live sessions, password hashes and keys: a server does not start while
+# other accounts of the machine may open it (a laptop install is warned by `tonghop check`).
+if PRODUCTION and DATA_DIR.is_dir() and datadir.is_open(DATA_DIR):
+    raise ImproperlyConfigured(
+        f"the data folder {DATA_DIR} (TONGHOP_DATA_DIR) can be opened by other accounts of this "
+        f"computer (mode {DATA_DIR.stat().st_mode & 0o777:04o}); it holds sessions, password "
+        f"hashes and keys. Make it private, then start again: {datadir.fix_command(DATA_DIR)}"
+    )
+
 
 def _secret_key() -> str:
     key = os.environ.get("TONGHOP_SECRET_KEY")
@@ -81,10 +92,9 @@ def _secret_key() -> str:
     key_file = DATA_DIR / "secret_key"
     if key_file.exists():
         return key_file.read_text(encoding="ascii").strip()
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    datadir.make_folder(DATA_DIR)
     key = secrets.token_urlsafe(50)
-    key_file.write_text(key, encoding="ascii")
-    key_file.chmod(0o600)
+    datadir.write_private(key_file, key.encode("ascii"))
     return key
 
 
@@ -278,6 +288,16 @@ STATIC_ROOT = os.environ.get("TONGHOP_STATIC_ROOT") or None
 # Serve straight from the apps' static folders: a laptop install needs no collectstatic step.
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = DATA_DIR / "files"
+# The key that signs the manifest of every backup (tonghop.backup), so that restore refuses an
+# archive changed after it was made. Unset, the first backup makes DATA/backup_key. Never in an
+# archive: keep a copy apart from them.
+TONGHOP_BACKUP_KEY = env_str("TONGHOP_BACKUP_KEY", "")
+if TONGHOP_BACKUP_KEY and len(TONGHOP_BACKUP_KEY) < 32:
+    raise ImproperlyConfigured("TONGHOP_BACKUP_KEY must be a random value of 32 characters or more")
+# Uploaded and generated files, and the folders made for them, are the server account's alone
+# (tonghop.datadir), whatever the umask of the process that saves them.
+FILE_UPLOAD_PERMISSIONS = datadir.FILE_MODE
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = datadir.FOLDER_MODE
 
 SESSION_COOKIE_AGE = env_int("TONGHOP_SESSION_SECONDS", 60 * 60 * 12)
 

@@ -15,10 +15,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django_otp.oath import hotp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.conftest import PASSWORD
 from tonghop.orgs.models import User
+from tonghop.twofactor.models import SealedTOTPDevice as TOTPDevice
 
 
 def code_now(device: Any, refresh: bool = True) -> str:

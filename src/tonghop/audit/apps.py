@@ -6,6 +6,7 @@ class AuditConfig(AppConfig):
     label = "audit"
 
     def ready(self) -> None:
+        from tonghop import checks  # noqa: F401 - registers tonghop's system checks
         from tonghop.audit import records
 
         records.connect_auth_signals()

@@ -20,6 +20,7 @@ exists, which is all a single-process server needs.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -124,6 +125,16 @@ class DatabaseWrapper(sqlite.DatabaseWrapper):
         self._turn: _Turns | None = None
         self._queue_name = ""
         self._queue_path = ""
+
+    def get_new_connection(self, conn_params: dict[str, Any]) -> Any:
+        # A new database file is made private before SQLite opens it, whatever the process's
+        # umask; SQLite gives its -wal and -shm files the database file's own mode.
+        if not self.is_in_memory_db():
+            name = str(conn_params.get("database", ""))
+            if name and not name.startswith("file:") and not os.path.exists(name):
+                with contextlib.suppress(FileExistsError, FileNotFoundError):
+                    os.close(os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        return super().get_new_connection(conn_params)
 
     def _queue(self) -> _Turns | None:
         if self.is_in_memory_db():

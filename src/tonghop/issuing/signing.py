@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
+from tonghop import datadir
 from tonghop.dispatch.signatures import PROBLEM_MODIFIED, VIETNAM, pdf_signatures
 
 FONT_IN_PACKAGE = Path(__file__).parent / "fonts" / "LiberationSerif-Regular.ttf"
@@ -92,7 +93,8 @@ def create_demo_authority(
     """
     if not passphrase:
         raise CertificateUnusable("Cần một mật khẩu để bảo vệ khóa ký số.")
-    folder.mkdir(parents=True, exist_ok=True)
+    # The signing key and its folder are the server account's alone (tonghop.datadir).
+    datadir.make_folder(folder)
     authority = DemoAuthority(
         folder / "tonghop-demo-ca.pem", folder / "office-signing.p12", passphrase
     )
@@ -106,16 +108,19 @@ def create_demo_authority(
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = _name(office_name, signer_name)
     cert = _certificate(name, key, root_cert, root_key, start, days=3 * 365)
-    authority.signing_p12.write_bytes(
+    datadir.write_private(
+        authority.signing_p12,
         pkcs12.serialize_key_and_certificates(
             signer_name.encode(),
             key,
             cert,
             [root_cert],  # the chain travels with the key, so signatures embed it
             serialization.BestAvailableEncryption(passphrase.encode()),
-        )
+        ),
     )
-    authority.root_certificate.write_bytes(root_cert.public_bytes(serialization.Encoding.PEM))
+    datadir.write_private(
+        authority.root_certificate, root_cert.public_bytes(serialization.Encoding.PEM)
+    )
     return authority
 
 

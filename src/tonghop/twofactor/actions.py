@@ -9,7 +9,7 @@ A six-digit code is checked against the app only, a backup code against the back
 so that a wrong code never slows down the other device (django-otp counts failures per device
 and makes each next try wait longer: 1, 2, 4, 8… seconds). A TOTP code once accepted is never
 accepted again: django-otp keeps the time step of the last code used (`last_t`) and only takes
-later ones.
+later ones. The app's secret is stored sealed and the backup codes as keyed digests (sealing.py).
 """
 
 from __future__ import annotations
@@ -32,13 +32,13 @@ from django_otp.plugins.otp_static.models import (
     StaticDevice,
     StaticToken,
 )
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tonghop.audit import records, throttle
 from tonghop.audit.models import Action, LockScope
 from tonghop.orgs.models import User
 from tonghop.reminders import accounts
-from tonghop.twofactor import pending
+from tonghop.twofactor import pending, sealing
+from tonghop.twofactor.models import SealedTOTPDevice as TOTPDevice
 
 BACKUP_CODE_COUNT = 10
 TOTP_CODE = re.compile(r"[0-9]{6}")
@@ -189,13 +189,21 @@ def _verify(device: Any, code: str) -> _Outcome:
         if not allowed:
             until = (info or {}).get("locked_until") or timezone.now()
             return _Outcome(None, wait_until=until)
-        return _Outcome(device if device.verify_token(code) else None)
+        try:
+            accepted = device.verify_token(code)
+        except sealing.SealError:
+            # Sealed under another secret key: no code can match; an administrator resets it.
+            device.throttle_increment(commit=True)
+            accepted = False
+        return _Outcome(device if accepted else None)
 
 
 def _check_code(request: HttpRequest, user: User, code: str, during: str) -> tuple[str, Any]:
     """The device that accepts the code; a wrong code counts as a failed sign-in."""
     kind, device = _device_for(user, code)
-    outcome = _verify(device, code) if device is not None else _Outcome(None)
+    # Backup codes are stored as keyed digests: the digest is what django-otp looks up.
+    given = sealing.code_digest(code) if kind == BACKUP else code
+    outcome = _verify(device, given) if device is not None else _Outcome(None)
     if outcome.wait_until is not None:
         # Not tried, so not counted: django-otp's brake already holds this device.
         raise TooSoon(outcome.wait_until)
@@ -370,7 +378,9 @@ def _new_backup_codes(user: User) -> list[str]:
     codes: set[str] = set()
     while len(codes) < BACKUP_CODE_COUNT:
         codes.add(StaticToken.random_token())
-    StaticToken.objects.bulk_create(StaticToken(device=device, token=c) for c in sorted(codes))
+    StaticToken.objects.bulk_create(
+        StaticToken(device=device, token=sealing.code_digest(c)) for c in sorted(codes)
+    )
     return sorted(codes)
 
 

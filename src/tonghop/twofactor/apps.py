@@ -3,7 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class TwoFactorConfig(AppConfig):
-    """No models of its own (django-otp's are used); installed for its admin module."""
+    """django-otp's devices, the app's one through a proxy that seals its secret (models.py);
+    installed for that, its migrations (sealing existing secrets) and its admin module."""
 
     name = "tonghop.twofactor"
     label = "twofactor"
