@@ -29,6 +29,7 @@ from tonghop.campaigns.models import (
     IndicatorKind,
     RuleOp,
 )
+from tonghop.forms import CleanInputForm
 from tonghop.reports.models import Report
 
 
@@ -42,7 +43,7 @@ def _get_campaign_for_editor(request: HttpRequest, slug: str) -> Campaign:
 # Forms.
 
 
-class IndicatorForm(forms.Form):
+class IndicatorForm(CleanInputForm, forms.Form):
     label = forms.CharField(label=gettext_lazy("Label"), max_length=300)
     code = forms.SlugField(
         label=gettext_lazy("Code"),
@@ -108,7 +109,9 @@ class IndicatorForm(forms.Form):
             min_value=data["min_value"],
             max_value=data["max_value"],
             help_text=data["help_text"],
-            choices=tuple(data["choices"].splitlines()),
+            # Only a new line separates two options: the form has made every line break one
+            # (tonghop.forms), and splitlines() would also split on control characters.
+            choices=tuple(data["choices"].split("\n")),
         )
 
 
@@ -133,7 +136,7 @@ def _indicator_initial(indicator: Indicator) -> dict[str, Any]:
 _OPS = [(op.value, op.label) for op in RuleOp]
 
 
-class RuleForm(forms.Form):
+class RuleForm(CleanInputForm, forms.Form):
     if_indicator = forms.ModelChoiceField(
         label=gettext_lazy("If the field"),
         queryset=Indicator.objects.none(),

@@ -20,6 +20,7 @@ from tonghop.campaigns.models import Campaign
 from tonghop.compilation import actions
 from tonghop.compilation.forms import EmailForm, IssueForm, NewsForm, VerifyForm, WordsForm
 from tonghop.compilation.models import Compilation, CompilationStatus, NewsItem
+from tonghop.inputs import clean_text
 from tonghop.orgs.models import Role
 from tonghop.pki import trust_roots
 
@@ -277,11 +278,13 @@ class NewsFeed(Feed[NewsItem, None]):
             NewsItem.objects.filter(published_at__isnull=False).select_related("office")[:50]
         )
 
+    # Cleaned again here: an item saved before text was cleaned where it enters must not make
+    # the whole feed fail (XML cannot carry control characters).
     def item_title(self, item: NewsItem) -> str:
-        return item.title
+        return clean_text(item.title)
 
     def item_description(self, item: NewsItem) -> str:
-        return item.summary
+        return clean_text(item.summary, multiline=True)
 
     def item_link(self, item: NewsItem) -> str:
         return reverse("news:item", args=[item.uid])
@@ -293,4 +296,4 @@ class NewsFeed(Feed[NewsItem, None]):
         return item.updated_at
 
     def item_author_name(self, item: NewsItem) -> str:
-        return item.office.name
+        return clean_text(item.office.name)
