@@ -33,10 +33,9 @@ TEXT_LIMITS = {TEXT: 1000, LONG_TEXT: 20000}
 MAX_NUMBER = Decimal("1e12")
 # A figure is written in plain digits: no exponent (1e-999999 would be kept as a million
 # characters), at most MAX_DECIMALS digits after the mark (a percentage, hectares, millions
-# of đồng need 1 to 4) and, with MAX_NUMBER, at most 18 significant digits in all. What is
-# typed may not be longer than MAX_NUMBER_TEXT characters (thousands dots and spaces included).
+# of đồng need 1 to 4), so with MAX_NUMBER at most 18 significant digits in all.
+MAX_WHOLE_DIGITS = 12
 MAX_DECIMALS = 6
-MAX_NUMBER_TEXT = 40
 MAX_LINK = 2000
 # More files than this under one indicator is a mistake, not a report.
 MAX_FILES = 100
@@ -156,7 +155,7 @@ def _required_message(kind: str) -> str:
 
 _THOUSANDS = re.compile(r"^[-+]?\d{1,3}(\.\d{3})+(,\d+)?$")
 # After normalise_number: plain digits with at most one decimal point, nothing else.
-_PLAIN_NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)$")
+_PLAIN_NUMBER = re.compile(r"^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)$")
 
 
 def normalise_number(text: str) -> str:
@@ -172,22 +171,35 @@ def normalise_number(text: str) -> str:
 
 
 def parse_number(text: str) -> Decimal:
-    """A finite number in plain digits within MAX_NUMBER and MAX_DECIMALS, or ValidationError."""
-    compact = normalise_number(text[: MAX_NUMBER_TEXT + 1])
-    if len(text) > MAX_NUMBER_TEXT or not _PLAIN_NUMBER.match(compact):
-        # Exponents ("1e5"), "Infinity", "NaN" and the like are Decimal's, not a person's.
-        raise _refuse(
-            _("“%(value)s” is not a number.") % {"value": text[:40]}, "not_a_number"
-        )
-    number = Decimal(compact)
-    if abs(number) >= MAX_NUMBER:
+    """A finite number in plain digits within MAX_NUMBER and MAX_DECIMALS, or ValidationError.
+
+    The digits are counted before Decimal reads them: what is stored is then at most 12 digits
+    before the mark and MAX_DECIMALS after it, however long the text sent (zeros in front or
+    behind count for nothing)."""
+    compact = normalise_number(text)
+    if not _PLAIN_NUMBER.match(compact):
+        # Exponents ("1e5"), "Infinity", "NaN" are Decimal's writing, not a person's: refused,
+        # with the reason a person can act on.
+        try:
+            number = Decimal(compact)
+        except InvalidOperation:
+            raise _refuse(
+                _("“%(value)s” is not a number.") % {"value": text[:40]}, "not_a_number"
+            ) from None
+        if not number.is_finite() or abs(number) >= MAX_NUMBER:
+            raise _refuse(_("This number is too large."), "too_large")
+        raise _refuse(_("Write the number in plain digits, without an exponent."), "exponent")
+    whole, _mark, decimals = compact.lstrip("+-").partition(".")
+    if len(whole.lstrip("0")) > MAX_WHOLE_DIGITS:
         raise _refuse(_("This number is too large."), "too_large")
-    decimals = compact.partition(".")[2].rstrip("0")
-    if len(decimals) > MAX_DECIMALS:
+    if len(decimals.rstrip("0")) > MAX_DECIMALS:
         raise _refuse(
             _("At most %(limit)s digits after the decimal comma.") % {"limit": MAX_DECIMALS},
             "too_precise",
         )
+    number = Decimal(compact)
+    if abs(number) >= MAX_NUMBER:
+        raise _refuse(_("This number is too large."), "too_large")
     return number
 
 
