@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from defusedxml import ElementTree as ET
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -14,15 +15,17 @@ from django.urls import reverse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.compilation.test_issue import _draft
+from tests.compilation.test_issue import PASS, _draft, key  # noqa: F401 (key: a fixture)
 from tests.conftest import World
 from tonghop.api import tokens
 from tonghop.campaigns import formedit
 from tonghop.campaigns.formedit import IndicatorFields
 from tonghop.campaigns.models import Assignment, Campaign
+from tonghop.compilation import actions as compilation_actions
 from tonghop.compilation.models import NewsItem
+from tonghop.documents.models import Direction, Document
 from tonghop.inputs import clean_text
-from tonghop.orgs.models import Unit
+from tonghop.orgs.models import Unit, User
 from tonghop.reports.models import Report
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -249,3 +252,45 @@ def test_options_are_split_only_on_new_lines_and_cleaned(world: World) -> None:
     assert twice.status_code in (200, 400)
     assert "Lựa chọn “Hội thảo” bị lặp lại." in twice.content.decode()
     assert not world.campaign.indicators.filter(label="Lần hai").exists()
+
+
+@pytest.mark.usefixtures("key")
+def test_an_edxml_package_with_line_breaks_comes_in_on_one_line(world: World) -> None:
+    issued = compilation_actions.issue(world.thach, _draft(world).pk, passphrase=PASS)
+    data = issued.edxml.read()
+    assert data.count("Phạm Viết Thạch".encode()) >= 1
+    # XML carries a line break and a tab as character references.
+    data = data.replace("Phạm Viết Thạch".encode(), "Phạm Viết&#13;&#10;Thạch&#9;".encode())
+    response = world.client_for(world.lan).post(
+        reverse("documents:import-edxml"),
+        {"office": world.office.pk, "file": SimpleUploadedFile("r.edxml", data)},
+    )
+    assert response.status_code == 302
+    incoming = Document.objects.get(direction=Direction.INCOMING)
+    assert incoming.signer_name == "Phạm Viết Thạch"
+
+
+def test_the_admin_cleans_and_bounds_as_the_pages_do(world: World) -> None:
+    root = User.objects.create_superuser(
+        username="root", password="x" * 12, email="root@example.org", full_name="Quản trị"
+    )
+    client = world.client_for(root)
+    url = reverse("admin:campaigns_campaign_change", args=[world.campaign.pk])
+    data = {
+        "office": world.office.pk,
+        "slug": world.campaign.slug,
+        "title": "Ngày hội\r\nSáng tạo",
+        "due_at_0": "9999-12-31",
+        "due_at_1": "23:59:59",
+        "status": "open",
+        "indicators-TOTAL_FORMS": "0",
+        "indicators-INITIAL_FORMS": "0",
+    }
+    refused = client.post(url, data)
+    assert refused.status_code == 200
+    assert DATE_RANGE in refused.content.decode()
+    world.campaign.refresh_from_db()
+    assert world.campaign.title == "Hưởng ứng Ngày Sáng tạo"
+    assert client.post(url, {**data, "due_at_0": "2030-05-05"}).status_code == 302
+    world.campaign.refresh_from_db()
+    assert world.campaign.title == "Ngày hội Sáng tạo"

@@ -57,7 +57,9 @@ class CleanInputForm(forms.BaseForm):
             self._inputs_cleaned = True
             self.data = self._cleaned_data_copy(self.data)
         for field in self.fields.values():
-            dated = isinstance(field, forms.DateField | forms.DateTimeField)
+            dated = isinstance(
+                field, forms.DateField | forms.DateTimeField | forms.SplitDateTimeField
+            )
             if dated and check_date_range not in field.validators:
                 field.validators.append(check_date_range)
         super().full_clean()
