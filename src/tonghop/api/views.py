@@ -17,9 +17,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from tonghop.access import signed_in_user
 from tonghop.api import tokens
 from tonghop.api.models import ApiToken
+from tonghop.forms import CleanInputForm
 
 
-class TokenForm(forms.Form):
+class TokenForm(CleanInputForm, forms.Form):
     name = forms.CharField(
         label=gettext_lazy("Name (which program uses it)"),
         max_length=100,

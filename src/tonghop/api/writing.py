@@ -16,6 +16,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from ninja.errors import HttpError, ValidationError
+from pydantic import field_validator
 
 from tonghop.api.endpoints import (
     REFUSALS,
@@ -28,6 +29,7 @@ from tonghop.api.endpoints import (
     person_of,
 )
 from tonghop.campaigns.models import IndicatorKind
+from tonghop.inputs import clean_text
 from tonghop.reports import actions
 from tonghop.reports.models import Assignment, Report, ReportVersion
 
@@ -45,6 +47,24 @@ class ReportIn(Schema):
     narrative: str = Field("", max_length=actions.MAX_NARRATIVE)
     version: int = Field(ge=0, description="the assignment's version the values were based on")
     submit: bool = Field(False, description="submit the report; otherwise save a draft")
+
+    # Text is cleaned as the form cleans it (tonghop.forms): lines kept, control characters
+    # out. A value then becomes one line unless its field is a long text, and a value with a
+    # NUL is refused in words (kinds.clean).
+    @field_validator("narrative")
+    @classmethod
+    def _clean_narrative(cls, narrative: str) -> str:
+        return clean_text(narrative, multiline=True)
+
+    @field_validator("values")
+    @classmethod
+    def _clean_values(cls, values: dict[str, Value]) -> dict[str, Value]:
+        return {
+            code: clean_text(value, multiline=True)
+            if isinstance(value, str) and "\x00" not in value
+            else value
+            for code, value in values.items()
+        }
 
 
 class ReportSaved(Schema):

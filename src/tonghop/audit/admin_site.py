@@ -15,6 +15,7 @@ from django.db import models
 from django.http import HttpRequest
 
 from tonghop.audit import records
+from tonghop.forms import CleanInputForm
 
 
 class AuditedAdminMixin:
@@ -27,6 +28,14 @@ class AuditedAdminMixin:
         entry = super().log_change(request, obj, message)  # type: ignore[misc]
         records.admin_change(request, obj, "changed", message)
         return entry
+
+    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        # The admin is one more place text and dates enter: cleaned and bounded as on every
+        # other form (tonghop.forms).
+        form = super().get_form(request, obj, **kwargs)  # type: ignore[misc]
+        if issubclass(form, CleanInputForm):
+            return form
+        return type(form.__name__, (CleanInputForm, form), {"__module__": form.__module__})
 
     def log_deletions(self, request: HttpRequest, queryset: Iterable[models.Model]) -> Any:
         # Called before the deletion: the objects still have their ids.

@@ -4,9 +4,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tonghop.audit.models import Action
+from tonghop.forms import CleanInputForm
 
 
-class EventFilterForm(forms.Form):
+class EventFilterForm(CleanInputForm, forms.Form):
     action = forms.ChoiceField(
         label=_("Action"), required=False, choices=[("", _("All actions")), *Action.choices]
     )

@@ -28,6 +28,7 @@ from tonghop.campaigns.models import (
     IndicatorKind,
     RuleOp,
 )
+from tonghop.forms import CleanInputForm
 
 
 def _get_campaign_for_editor(request: HttpRequest, slug: str) -> Campaign:
@@ -40,7 +41,7 @@ def _get_campaign_for_editor(request: HttpRequest, slug: str) -> Campaign:
 # Forms.
 
 
-class IndicatorForm(forms.Form):
+class IndicatorForm(CleanInputForm, forms.Form):
     label = forms.CharField(label=gettext_lazy("Label"), max_length=300)
     code = forms.SlugField(
         label=gettext_lazy("Code"),
@@ -106,7 +107,9 @@ class IndicatorForm(forms.Form):
             min_value=data["min_value"],
             max_value=data["max_value"],
             help_text=data["help_text"],
-            choices=tuple(data["choices"].splitlines()),
+            # Only a new line separates two options: the form has made every line break one
+            # (tonghop.forms), and splitlines() would also split on control characters.
+            choices=tuple(data["choices"].split("\n")),
         )
 
 
@@ -131,7 +134,7 @@ def _indicator_initial(indicator: Indicator) -> dict[str, Any]:
 _OPS = [(op.value, op.label) for op in RuleOp]
 
 
-class RuleForm(forms.Form):
+class RuleForm(CleanInputForm, forms.Form):
     if_indicator = forms.ModelChoiceField(
         label=gettext_lazy("If the field"),
         queryset=Indicator.objects.none(),

@@ -30,6 +30,7 @@ from tonghop.campaigns.models import Campaign, FormTemplate
 from tonghop.campaigns.presets import PRESETS
 from tonghop.campaigns.unit_table import MAX_BYTES
 from tonghop.documents.models import Document
+from tonghop.forms import CleanInputForm
 from tonghop.orgs.models import Unit, UnitKind, User
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -99,7 +100,7 @@ def unit_tree(office: Unit) -> list[TreeNode]:
     ]
 
 
-class UnitPickerForm(forms.Form):
+class UnitPickerForm(CleanInputForm, forms.Form):
     """Units by group (all schools), by branch (a unit and everything below) and one by one.
 
     Works without JavaScript: three sets of checkboxes whose union, without duplicates, is the
@@ -435,7 +436,7 @@ class UnitFileForm(forms.Form):
         return upload
 
 
-class TemplateForm(forms.Form):
+class TemplateForm(CleanInputForm, forms.Form):
     name = forms.CharField(label=gettext_lazy("Name of the template"), max_length=200)
     description = forms.CharField(
         label=gettext_lazy("Description"),

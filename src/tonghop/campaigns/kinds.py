@@ -21,6 +21,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils.translation import gettext as _
 
+from tonghop.forms import date_range_message
+from tonghop.inputs import clean_text, date_in_range
+
 INTEGER, DECIMAL, TEXT, LONG_TEXT = "integer", "decimal", "text", "long_text"
 YES_NO, CHOICE, DATE, LINK, FILE = "yes_no", "choice", "date", "link", "file"
 
@@ -28,6 +31,11 @@ NUMERIC_KINDS = frozenset({INTEGER, DECIMAL})
 TEXT_LIMITS = {TEXT: 1000, LONG_TEXT: 20000}
 # Far above any real count, far below what breaks a DOCX table.
 MAX_NUMBER = Decimal("1e12")
+# A figure is written in plain digits: no exponent (1e-999999 would be kept as a million
+# characters), at most MAX_DECIMALS digits after the mark (a percentage, hectares, millions
+# of đồng need 1 to 4), so with MAX_NUMBER at most 18 significant digits in all.
+MAX_WHOLE_DIGITS = 12
+MAX_DECIMALS = 6
 MAX_LINK = 2000
 # More files than this under one indicator is a mistake, not a report.
 MAX_FILES = 100
@@ -108,14 +116,16 @@ def clean(definition: Definition, raw: object) -> Answer:
         return raw
     if kind == DATE and isinstance(raw, dt.date):
         raw = (raw.date() if isinstance(raw, dt.datetime) else raw).isoformat()
-    text = "" if raw is None else str(raw).strip()
+    text = "" if raw is None else str(raw)
+    if "\x00" in text:
+        # PostgreSQL's JSON refuses NUL, and no keyboard types it.
+        raise _refuse(_("This text contains a character that is not allowed."), "invalid")
+    # Whatever the form or the API let through: only a long text keeps its lines.
+    text = clean_text(text, multiline=kind == LONG_TEXT).strip()
     if text == "":
         if definition.required:
             raise _refuse(_required_message(kind), "required")
         return None
-    if "\x00" in text:
-        # PostgreSQL's JSON refuses NUL, and no keyboard types it.
-        raise _refuse(_("This text contains a character that is not allowed."), "invalid")
     if kind in NUMERIC_KINDS:
         return _clean_number(definition, text)
     if kind == YES_NO:
@@ -123,7 +133,10 @@ def clean(definition: Definition, raw: object) -> Answer:
     if kind == CHOICE:
         return _clean_choice(definition, text)
     if kind == DATE:
-        return parse_date(text).isoformat()
+        day = parse_date(text)
+        if not date_in_range(day):
+            raise _refuse(date_range_message(), "date_range")
+        return day.isoformat()
     if kind == LINK:
         return _clean_link(text)
     limit = TEXT_LIMITS.get(kind, TEXT_LIMITS[TEXT])
@@ -141,6 +154,8 @@ def _required_message(kind: str) -> str:
 
 
 _THOUSANDS = re.compile(r"^[-+]?\d{1,3}(\.\d{3})+(,\d+)?$")
+# After normalise_number: plain digits with at most one decimal point, nothing else.
+_PLAIN_NUMBER = re.compile(r"^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)$")
 
 
 def normalise_number(text: str) -> str:
@@ -156,14 +171,34 @@ def normalise_number(text: str) -> str:
 
 
 def parse_number(text: str) -> Decimal:
-    """A finite number within MAX_NUMBER, or ValidationError."""
-    try:
-        number = Decimal(normalise_number(text))
-    except InvalidOperation:
+    """A finite number in plain digits within MAX_NUMBER and MAX_DECIMALS, or ValidationError.
+
+    The digits are counted before Decimal reads them: what is stored is then at most 12 digits
+    before the mark and MAX_DECIMALS after it, however long the text sent (zeros in front or
+    behind count for nothing)."""
+    compact = normalise_number(text)
+    if not _PLAIN_NUMBER.match(compact):
+        # Exponents ("1e5"), "Infinity", "NaN" are Decimal's writing, not a person's: refused,
+        # with the reason a person can act on.
+        try:
+            number = Decimal(compact)
+        except InvalidOperation:
+            raise _refuse(
+                _("“%(value)s” is not a number.") % {"value": text[:40]}, "not_a_number"
+            ) from None
+        if not number.is_finite() or abs(number) >= MAX_NUMBER:
+            raise _refuse(_("This number is too large."), "too_large")
+        raise _refuse(_("Write the number in plain digits, without an exponent."), "exponent")
+    whole, _mark, decimals = compact.lstrip("+-").partition(".")
+    if len(whole.lstrip("0")) > MAX_WHOLE_DIGITS:
+        raise _refuse(_("This number is too large."), "too_large")
+    if len(decimals.rstrip("0")) > MAX_DECIMALS:
         raise _refuse(
-            _("“%(value)s” is not a number.") % {"value": text[:40]}, "not_a_number"
-        ) from None
-    if not number.is_finite() or abs(number) >= MAX_NUMBER:
+            _("At most %(limit)s digits after the decimal comma.") % {"limit": MAX_DECIMALS},
+            "too_precise",
+        )
+    number = Decimal(compact)
+    if abs(number) >= MAX_NUMBER:
         raise _refuse(_("This number is too large."), "too_large")
     return number
 
@@ -284,7 +319,7 @@ def clean_options(lines: Sequence[str]) -> list[str]:
     options: list[str] = []
     seen: set[str] = set()
     for line in lines:
-        option = " ".join(unicodedata.normalize("NFC", str(line)).split())
+        option = " ".join(clean_text(str(line)).split())
         if not option:
             continue
         if len(option) > MAX_OPTION_LENGTH:

@@ -21,6 +21,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from tonghop.inputs import clean_text
 from tonghop.orgs.models import UnitKind
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -241,13 +242,10 @@ def _workbook_unreadable() -> str:
     )
 
 
-# Control characters out of every cell: nobody means them in a unit's name or code, some
-# systems export them, and PostgreSQL refuses a NUL in any text it stores.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
 def _clean(text: str) -> str:
-    return _CONTROL.sub("", text).strip()[: MAX_CELL + 1]
+    # Every cell is one line: nobody means control characters or a line break in a unit's
+    # name or code, some systems export them, and PostgreSQL refuses a NUL in any text.
+    return clean_text(text).strip()[: MAX_CELL + 1]
 
 
 def _cell_text(value: object) -> str:

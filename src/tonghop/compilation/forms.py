@@ -3,8 +3,10 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tonghop.forms import CleanInputForm
 
-class WordsForm(forms.Form):
+
+class WordsForm(CleanInputForm, forms.Form):
     assessment = forms.CharField(
         label=_("III. General assessment"),
         required=False,
@@ -45,11 +47,11 @@ class ReturnForm(forms.Form):
     )
 
 
-class EmailForm(forms.Form):
+class EmailForm(CleanInputForm, forms.Form):
     to = forms.EmailField(label=_("Send to (email of the body above)"))
 
 
-class NewsForm(forms.Form):
+class NewsForm(CleanInputForm, forms.Form):
     title = forms.CharField(label=_("Headline"), max_length=300)
     summary = forms.CharField(
         label=_("Summary"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})

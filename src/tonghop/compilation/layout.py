@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime
 import re
-import unicodedata
 from dataclasses import dataclass
+
+from tonghop import inputs
 
 __all__ = [
     "Block",
@@ -142,16 +143,10 @@ class OfficialDocument:
     appendices: tuple[Section, ...] = ()  # heading is the appendix title
 
 
-# XML 1.0 forbids C0 controls except tab/newline/CR; C1 controls, lone surrogates and the
-# non-characters U+FFFE/U+FFFF make python-docx (lxml) raise, so they are dropped, not escaped.
-_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-
-
 def clean_text(text: str) -> str:
-    """NFC (TCVN 6909:2001 is Unicode; decomposed input from some keyboards breaks search and
-    fonts), without characters XML cannot carry; CR/CRLF become newlines, tabs spaces."""
-    text = _FORBIDDEN.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-    return unicodedata.normalize("NFC", text.replace("\t", " "))
+    """The one cleaning of text where it enters (tonghop.inputs), again here: a document drawn
+    from data kept before that cleaning existed must still render (lxml raises on controls)."""
+    return inputs.clean_text(text, multiline=True)
 
 
 def column_shares(table: Table) -> tuple[float, ...]:

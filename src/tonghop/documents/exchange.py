@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from tonghop.dispatch.edxml import EdxmlError, parse_package
 from tonghop.documents.models import Direction, Document, IntakeStatus
+from tonghop.inputs import clean_text
 from tonghop.orgs.models import Unit, User
 
 
@@ -23,6 +24,10 @@ def _safe_name(name: str) -> str:
     # The sender chooses attachment names: keep letters, digits and a few marks, never a path.
     cleaned = re.sub(r"[^\w.\-]+", "-", name.rsplit("/", 1)[-1].rsplit("\\", 1)[-1])
     return cleaned.strip(".-")[:120] or "tep-dinh-kem"
+
+
+def _line(text: str) -> str:
+    return clean_text(text).strip()
 
 
 @transaction.atomic
@@ -69,15 +74,17 @@ def import_package(user: User, office: Unit, data: bytes) -> Document:
         office=office,
         direction=Direction.INCOMING,
         status=IntakeStatus.READ,
-        doc_type=package.document_type.type_name,
-        number=package.code_number[:20],
-        symbol=package.code_notation[:60],
-        issuer=(package.sender.organ_name or package.sender.organ_id)[:255],
+        # Text from another agency enters here as a form's would (tonghop.inputs): XML lets
+        # line breaks and tabs through, and only the subject may keep its lines.
+        doc_type=_line(package.document_type.type_name),
+        number=_line(package.code_number)[:20],
+        symbol=_line(package.code_notation)[:60],
+        issuer=_line(package.sender.organ_name or package.sender.organ_id)[:255],
         issued_on=package.promulgation_date,
-        subject=package.subject,
-        signer_title=package.signer.position[:120],
-        signer_name=package.signer.full_name[:120],
-        recipients=list(package.to_places),
+        subject=clean_text(package.subject, multiline=True).strip(),
+        signer_title=_line(package.signer.position)[:120],
+        signer_name=_line(package.signer.full_name)[:120],
+        recipients=[_line(place) for place in package.to_places],
         received_on=timezone.localdate(),
         parsed=parsed,
         created_by=user,

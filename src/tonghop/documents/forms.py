@@ -6,10 +6,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tonghop.documents.models import Document
+from tonghop.forms import CleanInputForm
 from tonghop.orgs.models import Unit
 
 
-class UploadForm(forms.Form):
+class UploadForm(CleanInputForm, forms.Form):
     office = forms.ModelChoiceField(queryset=Unit.objects.none(), label=_("Office"))
     file = forms.FileField(
         label=_("Document file (PDF, DOCX, DOC or text)"),
@@ -26,7 +27,7 @@ class UploadForm(forms.Form):
             office_field.widget = forms.HiddenInput()
 
 
-class ConfirmForm(forms.ModelForm[Document]):
+class ConfirmForm(CleanInputForm, forms.ModelForm[Document]):
     class Meta:
         model = Document
         fields = [

@@ -19,6 +19,7 @@ from tonghop.access import signed_in_user
 from tonghop.compilation.actions import CompilationError
 from tonghop.compilation.forms import NewsForm
 from tonghop.compilation.views import get_compilation_for_staff
+from tonghop.inputs import clean_text
 from tonghop.portal.actions import save_news
 from tonghop.portal.models import NewsItem
 
@@ -77,11 +78,13 @@ class NewsFeed(Feed[NewsItem, None]):
             NewsItem.objects.filter(published_at__isnull=False).select_related("office")[:50]
         )
 
+    # Cleaned again here: an item saved before text was cleaned where it enters must not make
+    # the whole feed fail (XML cannot carry control characters).
     def item_title(self, item: NewsItem) -> str:
-        return item.title
+        return clean_text(item.title)
 
     def item_description(self, item: NewsItem) -> str:
-        return item.summary
+        return clean_text(item.summary, multiline=True)
 
     def item_link(self, item: NewsItem) -> str:
         return reverse("news:item", args=[item.uid])
@@ -93,4 +96,4 @@ class NewsFeed(Feed[NewsItem, None]):
         return item.updated_at
 
     def item_author_name(self, item: NewsItem) -> str:
-        return item.office.name
+        return clean_text(item.office.name)

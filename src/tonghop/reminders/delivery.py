@@ -25,6 +25,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tonghop.campaigns.models import CampaignStatus
+from tonghop.inputs import clean_text
 from tonghop.reminders.accounts import account_message_stale
 from tonghop.reminders.directive import (
     Attachment,
@@ -104,7 +105,9 @@ def _send_email(message: Message, attachments: Attachments, now: dt.datetime) ->
     the unit's personal link cannot be issued.
     """
     email = EmailMessage(
-        subject=message.subject,
+        # One line: a subject queued before titles were cleaned may hold a line break, which
+        # no mail header may carry.
+        subject=clean_text(message.subject).strip(),
         body=message.body,
         to=[address.strip() for address in message.recipient.split(",") if address.strip()],
         headers={"Auto-Submitted": "auto-generated", "X-Tonghop-Message": str(message.pk)},
@@ -217,6 +220,14 @@ def deliver_queued(now: dt.datetime | None = None, report: TickReport | None = N
                 report.retried += 1
             if not isinstance(exc, PER_MESSAGE_ERRORS):
                 break  # the server is unreachable: do not wait out a timeout per message
+            continue
+        except Exception as exc:
+            # This message cannot be built (an address with a line break, say): trying again
+            # would fail the same way. It fails alone; the rest of the run is delivered, and
+            # none is left "sending" to be marked failed later.
+            logger.exception("reminder %s to %s cannot be sent", message.pk, message.recipient)
+            _fail(message, _error_text(exc), now)
+            report.failed += 1
             continue
         Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
             status=MessageStatus.SENT, sent_at=now, lease_until=None

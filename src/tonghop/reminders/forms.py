@@ -5,10 +5,11 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy
 
+from tonghop.forms import CleanInputForm
 from tonghop.reminders.schedule import MAX_OFFSET_DAYS, Schedule, ScheduleError, parse_offsets
 
 
-class PolicyForm(forms.Form):
+class PolicyForm(CleanInputForm, forms.Form):
     offsets = forms.CharField(
         label=gettext_lazy("Days relative to the due date"),
         max_length=200,

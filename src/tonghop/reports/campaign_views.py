@@ -42,6 +42,7 @@ from tonghop.campaigns.presets import PRESETS
 from tonghop.campaigns.unit_import import Plan, preview_rows
 from tonghop.campaigns.unit_table import MAX_BYTES, ImportFileError, read_table
 from tonghop.documents.models import Document
+from tonghop.forms import CleanInputForm
 from tonghop.orgs.models import Unit
 from tonghop.reports import actions, dashboard, export
 from tonghop.reports.assigning import create_campaign
@@ -593,7 +594,7 @@ def export_reports(request: HttpRequest, slug: str, fmt: str) -> HttpResponseBas
     )
 
 
-class ExtendForm(forms.Form):
+class ExtendForm(CleanInputForm, forms.Form):
     """The office moves one unit's due time, with the reason kept in the history."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)

@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tonghop.campaigns.models import Indicator, IndicatorKind
+from tonghop.forms import CleanInputForm
 from tonghop.reports.actions import MAX_NARRATIVE
 
 # Up to this many options a choice is radio buttons, every option in sight on a phone; more
@@ -80,7 +81,7 @@ def _widget(indicator: Indicator) -> forms.Widget:
     return forms.TextInput()
 
 
-class ReportForm(forms.Form):
+class ReportForm(CleanInputForm, forms.Form):
     """Every value is taken as text and checked by Indicator.clean_value in the action, so the
     rules live in one place; the widgets only make typing easy on a phone."""
 
@@ -130,7 +131,7 @@ class ReportForm(forms.Form):
         return grouped
 
 
-class ReturnForm(forms.Form):
+class ReturnForm(CleanInputForm, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     comment = forms.CharField(
         label=_("What must the unit correct?"),
