@@ -42,7 +42,8 @@ def _build(units_n: int, indicators_n: int) -> float:
     from django.core.management import call_command
     from django.utils import timezone
 
-    from tonghop.campaigns.models import Assignment, Campaign, Indicator, State
+    from tonghop.campaigns.form_models import Indicator
+    from tonghop.campaigns.models import Assignment, Campaign, State
     from tonghop.orgs.models import Unit, UnitKind
     from tonghop.reports.models import Report
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
@@ -11,12 +13,16 @@ from tonghop.campaigns import views as campaign_views
 from tonghop.compilation import views as compilation_views
 from tonghop.documents import views as document_views
 from tonghop.links import views as link_views
+from tonghop.links.actions import lengthen_links
+from tonghop.reminders.directive import mark_opened
 from tonghop.reports import views as report_views
 
 reports_patterns = (
     [
         path("", report_views.my_assignments, name="mine"),
-        path("<int:pk>/", report_views.report_form, name="form"),
+        # The reporter's opening of the form counts as the unit opening the directive sent
+        # to it; reports does not import the directive's package, so it is handed in here.
+        path("<int:pk>/", partial(report_views.report_form, on_open=mark_opened), name="form"),
         path("<int:pk>/autosave/", report_views.autosave, name="autosave"),
         path("<int:pk>/files/", report_views.upload, name="upload"),
         path("<int:pk>/files/<int:file_pk>/", report_views.attachment_file, name="file"),
@@ -53,7 +59,11 @@ campaign_patterns = (
             campaign_views.review_step,
             name="review-step",
         ),
-        path("<slug:slug>/units/<int:pk>/extend/", campaign_views.extend, name="extend"),
+        path(
+            "<slug:slug>/units/<int:pk>/extend/",
+            partial(campaign_views.extend, lengthen=lengthen_links),
+            name="extend",
+        ),
         path("<slug:slug>/units/<int:pk>/link/issue/", link_views.issue, name="link-issue"),
         path("<slug:slug>/units/<int:pk>/link/revoke/", link_views.revoke, name="link-revoke"),
         # The campaign's form: fields, rules across fields, versions (campaigns/form_views.py).

@@ -11,8 +11,9 @@ from django.utils import translation
 
 from tests.conftest import World
 from tonghop.campaigns import formedit
+from tonghop.campaigns.form_models import FormRule, Indicator
 from tonghop.campaigns.formedit import InvalidDefinition, RuleFields
-from tonghop.campaigns.models import Assignment, FormRule, Indicator, State
+from tonghop.campaigns.models import Assignment, State
 from tonghop.reports import actions
 from tonghop.reports.actions import InvalidValues
 

@@ -9,9 +9,10 @@ import docx
 from django.urls import reverse
 
 from tests.conftest import World
+from tonghop.campaigns.values import format_number
 from tonghop.cli import main as cli_main
 from tonghop.compilation.models import Compilation, CompilationStatus
-from tonghop.compilation.totals import IndicatorInfo, UnitRow, compute_totals, format_number
+from tonghop.compilation.totals import IndicatorInfo, UnitRow, compute_totals
 from tonghop.reports import actions
 
 

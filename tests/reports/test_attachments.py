@@ -25,7 +25,8 @@ from PIL import Image
 from reportlab.pdfgen import canvas
 
 from tests.conftest import World
-from tonghop.campaigns.models import Assignment, CampaignStatus, Indicator, State
+from tonghop.campaigns.form_models import Indicator
+from tonghop.campaigns.models import Assignment, CampaignStatus, State
 from tonghop.reports import actions, attachments, filecheck
 from tonghop.reports.models import Attachment, Report, ReportVersion
 

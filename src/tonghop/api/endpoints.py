@@ -29,14 +29,14 @@ from ninja.security import HttpBearer
 
 from tonghop.api import tokens
 from tonghop.campaigns import dashboard
+from tonghop.campaigns.form_models import Indicator
+from tonghop.campaigns.kinds import IndicatorKind
 from tonghop.campaigns.models import (
     Assignment,
     Campaign,
     CampaignFigures,
     CampaignStatus,
     DisplayStatus,
-    Indicator,
-    IndicatorKind,
     State,
 )
 from tonghop.orgs.models import Unit, User

@@ -27,7 +27,8 @@ from tonghop.api.endpoints import (
     only_params,
     person_of,
 )
-from tonghop.campaigns.models import Assignment, IndicatorKind
+from tonghop.campaigns.kinds import IndicatorKind
+from tonghop.campaigns.models import Assignment
 from tonghop.reports import actions
 from tonghop.reports.models import Report, ReportVersion
 

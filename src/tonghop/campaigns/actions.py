@@ -21,16 +21,8 @@ from django.utils.translation import gettext as _
 from tonghop.audit.models import Action
 from tonghop.audit.records import record
 from tonghop.campaigns import unit_import, unit_table
-from tonghop.campaigns.models import (
-    Assignment,
-    Campaign,
-    CampaignStatus,
-    FormRule,
-    FormTemplate,
-    Indicator,
-    State,
-    UnitImport,
-)
+from tonghop.campaigns.form_models import FormRule, FormTemplate, Indicator
+from tonghop.campaigns.models import Assignment, Campaign, CampaignStatus, State, UnitImport
 from tonghop.documents.models import Document
 from tonghop.orgs.models import Unit, UnitKind, User
 

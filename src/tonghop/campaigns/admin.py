@@ -3,7 +3,8 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from tonghop.campaigns.models import Assignment, Campaign, FormTemplate, FormVersion, Indicator
+from tonghop.campaigns.form_models import FormTemplate, FormVersion, Indicator
+from tonghop.campaigns.models import Assignment, Campaign
 
 
 class IndicatorInline(admin.TabularInline[Indicator, Campaign]):

@@ -19,16 +19,9 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from tonghop.access import signed_in_user
 from tonghop.campaigns import formedit, kinds
-from tonghop.campaigns.models import (
-    Aggregation,
-    Campaign,
-    CampaignStatus,
-    FormRule,
-    FormVersion,
-    Indicator,
-    IndicatorKind,
-    RuleOp,
-)
+from tonghop.campaigns.form_models import Aggregation, FormRule, FormVersion, Indicator, RuleOp
+from tonghop.campaigns.kinds import IndicatorKind
+from tonghop.campaigns.models import Campaign, CampaignStatus
 from tonghop.reports.models import Report
 
 

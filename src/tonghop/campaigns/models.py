@@ -1,5 +1,5 @@
 """Campaigns (what a directive asks of units) and each unit's assignment. The form's models
-(indicators, rules, versions, templates) are in form_models.py, imported here with the rest."""
+(indicators, rules, versions, templates) are in form_models.py: import them from there."""
 
 from __future__ import annotations
 
@@ -14,18 +14,8 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tonghop.campaigns.form_models import (
-    Aggregation,
-    FormRule,
-    FormTemplate,
-    FormTemplateQuerySet,
-    FormVersion,
-    FormVersionQuerySet,
-    Indicator,
-    IndicatorKind,
-    RuleOp,
-    loose,
-)
+# The form's models live in form_models.py; importing it here registers them with the app.
+from tonghop.campaigns import form_models  # noqa: F401
 from tonghop.documents.models import Document
 from tonghop.orgs.models import Role, Unit, User
 
@@ -355,18 +345,3 @@ class UnitImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})"
-
-
-# The form's models, re-exported: the rest of the code imports them from here.
-__all__ = [
-    "Aggregation",
-    "FormRule",
-    "FormTemplate",
-    "FormTemplateQuerySet",
-    "FormVersion",
-    "FormVersionQuerySet",
-    "Indicator",
-    "IndicatorKind",
-    "RuleOp",
-    "loose",
-]

@@ -37,6 +37,7 @@ from tonghop.campaigns.actions import (
     create_campaign,
     spec_from_form,
 )
+from tonghop.campaigns.form_models import FormTemplate
 from tonghop.campaigns.forms import (
     CampaignForm,
     TemplateForm,
@@ -44,14 +45,8 @@ from tonghop.campaigns.forms import (
     initial_from_campaign,
     initial_from_document,
 )
-from tonghop.campaigns.models import (
-    Assignment,
-    AssignmentQuerySet,
-    Campaign,
-    DisplayStatus,
-    FormTemplate,
-    IndicatorKind,
-)
+from tonghop.campaigns.kinds import IndicatorKind
+from tonghop.campaigns.models import Assignment, AssignmentQuerySet, Campaign, DisplayStatus
 from tonghop.campaigns.presets import PRESETS
 from tonghop.campaigns.unit_import import Plan, preview_rows
 from tonghop.campaigns.unit_table import MAX_BYTES, ImportFileError, read_table
@@ -594,7 +589,9 @@ class ExtendForm(forms.Form):
 
 @login_required
 @require_POST
-def extend(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def extend(request: HttpRequest, slug: str, pk: int, *, lengthen: actions.Lengthen) -> HttpResponse:
+    """Extend one unit's due time; `lengthen` (the unit's personal links) is given by the URL
+    table, links being a package above this one."""
     assignment = _get_assignment_for_staff(request, slug, pk)
     form = ExtendForm(request.POST)
     if not form.is_valid():
@@ -610,6 +607,7 @@ def extend(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             form.cleaned_data["due_at"],
             form.cleaned_data["reason"],
             expected_version=form.cleaned_data["version"],
+            lengthen=lengthen,
         )
     except actions.InvalidValues as exc:
         for field_errors in exc.errors.values():

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from tonghop.campaigns.kinds import IndicatorKind, format_value
 from tonghop.campaigns.models import Campaign, State
+from tonghop.campaigns.values import format_number
 from tonghop.compilation.layout import (
     Block,
     Chart,
@@ -23,8 +25,6 @@ from tonghop.compilation.totals import (
     Totals,
     UnitRow,
     compute_totals,
-    format_number,
-    format_value,
 )
 from tonghop.orgs.models import Role, UnitKind
 from tonghop.reports.models import Report
@@ -204,7 +204,9 @@ def _charts(campaign: Campaign, totals: Totals) -> list[Block]:
 
 
 # Kinds whose answer is short enough for a column of the per-unit appendix.
-SHORT_ANSWER_KINDS = frozenset({"yes_no", "choice", "date", "file"})
+SHORT_ANSWER_KINDS = frozenset(
+    {IndicatorKind.YES_NO, IndicatorKind.CHOICE, IndicatorKind.DATE, IndicatorKind.FILE}
+)
 
 
 def _appendix_total(total: IndicatorTotal) -> str:

@@ -22,8 +22,9 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
+from tonghop.campaigns.values import format_number
+
 from .layout import Chart, clean_text
-from .totals import format_number
 
 __all__ = [
     "FONT_BOLD",

@@ -1,4 +1,4 @@
-"""Totals of a campaign's reports, computed exactly (pure Python, no Django).
+"""Totals of a campaign's reports, computed exactly (no database: plain rows in, totals out).
 
 Numbers arrive as int or decimal strings and are added as Decimal, so a total never carries
 the rounding noise of floats.
@@ -6,27 +6,27 @@ the rounding noise of floats.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
+
+from tonghop.campaigns.kinds import NUMERIC_KINDS, IndicatorKind, format_value
+from tonghop.campaigns.values import to_number
 
 
 @dataclass(frozen=True)
 class IndicatorInfo:
     code: str
     label: str
-    # "integer" | "decimal" | "text" | "long_text" | "yes_no" | "choice" | "date" | "link" |
-    # "file"
-    kind: str
+    kind: str  # an IndicatorKind value
     aggregation: str  # "sum" | "count" | "average" | "list"
     unit_of_measure: str = ""
     choices: tuple[str, ...] = ()  # the options of a choice, in the form's order
 
     @property
     def is_numeric(self) -> bool:
-        return self.kind in ("integer", "decimal")
+        return self.kind in NUMERIC_KINDS
 
     @property
     def mode(self) -> str:
@@ -35,10 +35,10 @@ class IndicatorInfo:
         (units per option), "files" (number of files), "count" (units answering) or "list"."""
         if self.is_numeric:
             return "list" if self.aggregation == "list" else "number"
-        if self.kind == "file":
+        if self.kind == IndicatorKind.FILE:
             return "files"
-        if self.kind in ("yes_no", "choice") and self.aggregation != "list":
-            return "yes" if self.kind == "yes_no" else "options"
+        if self.kind in (IndicatorKind.YES_NO, IndicatorKind.CHOICE) and self.aggregation != "list":
+            return "yes" if self.kind == IndicatorKind.YES_NO else "options"
         return "count" if self.aggregation == "count" else "list"
 
 
@@ -69,16 +69,6 @@ class Totals:
     units: int = 0
 
 
-def to_number(value: Any) -> Decimal | None:
-    if value is None or value == "" or isinstance(value, bool):
-        return None
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
-
-
 class _Sum:
     """A running total: whole numbers added as int, the rest as Decimal, both exact."""
 
@@ -107,7 +97,7 @@ class _Sum:
         total = self.decimal + self.whole
         if indicator.aggregation == "average":
             return IndicatorTotal(indicator, total / self.count, self.count)
-        if indicator.kind == "integer":
+        if indicator.kind == IndicatorKind.INTEGER:
             return IndicatorTotal(indicator, int(total), self.count)
         return IndicatorTotal(indicator, total, self.count)
 
@@ -196,49 +186,3 @@ def _yes(value: Any) -> int | None:
     if text in ("false", "no", "không", "0"):
         return 0
     return None
-
-
-def format_number(value: Decimal | int | None) -> str:
-    """Vietnamese style: dots between thousands, a comma before decimals (1.250; 2,5)."""
-    if value is None:
-        return "-"
-    if isinstance(value, int):
-        return f"{value:,}".replace(",", ".")
-    quantised = value.quantize(Decimal("0.01")).normalize()
-    whole, _, fraction = format(quantised, "f").partition(".")
-    sign = "-" if whole.startswith("-") else ""
-    whole = f"{int(whole.lstrip('-')):,}".replace(",", ".")
-    return f"{sign}{whole},{fraction}" if fraction else f"{sign}{whole}"
-
-
-# Kinds whose answers are text even when they look like numbers ("2025", a choice "1").
-TEXT_KINDS = frozenset({"text", "long_text", "choice", "link"})
-
-
-def format_value(value: Any, kind: str = "") -> str:
-    """A stored value as the report prints it (in Vietnamese, like the whole report): numbers
-    Vietnamese style, yes/no as Có/Không, dates as dd/mm/yyyy, files as their number, blanks
-    as a dash. Without the kind, a value that reads as a number is printed as one."""
-    if value is None or value == "" or value == []:
-        return "-"
-    if isinstance(value, bool):
-        return "Có" if value else "Không"
-    if isinstance(value, list):
-        return f"{len(value)} tệp"
-    if kind == "date":
-        return format_date(str(value))
-    if kind in TEXT_KINDS:
-        return str(value)
-    number = to_number(value)
-    if number is None:
-        return str(value)
-    return format_number(int(number) if number == number.to_integral_value() else number)
-
-
-def format_date(iso: str) -> str:
-    """yyyy-mm-dd as dd/mm/yyyy; anything else as it is."""
-    try:
-        day = dt.date.fromisoformat(iso)
-    except ValueError:
-        return iso
-    return f"{day.day:02d}/{day.month:02d}/{day.year}"

@@ -1,6 +1,6 @@
 """The pages a personal link opens, and the office's buttons to issue and revoke links.
 
-The link page is the reporter's form (same ReportForm, same template, same JSON helpers for
+The link page is the reporter's page (reports.views.report_page, with the JSON helpers for
 autosave and files) for the link's one assignment. It signs nobody in: the visitor stays
 anonymous, every other URL still asks for a password, and every address under /l/<token>/
 reaches only the assignment the token names, found again from the token on each request.
@@ -8,7 +8,8 @@ reaches only the assignment the token names, found again from the token on each 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import wraps
 from urllib.parse import quote
 
@@ -36,26 +37,16 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from tonghop.access import signed_in_user
-from tonghop.campaigns.models import Assignment, Step
+from tonghop.campaigns.models import Assignment
 from tonghop.links import actions
 from tonghop.links.models import MAX_DAYS, AccessLink, Reason, Unusable, find
 from tonghop.reminders import directive
 from tonghop.reports import attachments
-from tonghop.reports.actions import ActionError, InvalidStep, InvalidValues, NotAllowed, StaleForm
-from tonghop.reports.forms import ReportForm
-from tonghop.reports.history import history
-from tonghop.reports.models import Attachment, Report
+from tonghop.reports.actions import ActionError
+from tonghop.reports.models import Attachment
 
-# The reporter's page builds its form and takes its files this way; the link page must behave
-# the same, so it borrows these instead of keeping copies that could drift.
-from tonghop.reports.views import (
-    _initial,
-    _take_files,
-    autosave_json,
-    form_files_context,
-    remove_json,
-    upload_json,
-)
+# The link's pages are the reporter's (one implementation): this module only finds the link.
+from tonghop.reports.views import autosave_json, remove_json, report_page, upload_json
 from tonghop.visitors import is_person
 
 View = Callable[..., HttpResponseBase]
@@ -132,77 +123,48 @@ def _files_base(token: str) -> str:
     return reverse("links:upload", args=[token])
 
 
+@dataclass(frozen=True)
+class LinkWriter:
+    """The unit writing through its personal link, for reports.views.report_page."""
+
+    link: AccessLink
+    token: str
+    user: None = None
+
+    @property
+    def grant(self) -> AccessLink:
+        return self.link
+
+    def save(
+        self, values: Mapping[str, object], narrative: str, *, expected_version: int, submit: bool
+    ) -> Assignment:
+        return actions.save_via_link(
+            self.link, values, narrative, expected_version=expected_version, submit=submit
+        )
+
+    def opened(self, request: HttpRequest, assignment: Assignment) -> None:
+        if is_person(request):  # a chat app drawing the link's preview is not the unit
+            actions.record_use(self.link)
+            directive.mark_opened(assignment, None, link_id=self.link.pk)
+
+    def addresses(self) -> dict[str, object]:
+        # The shared template uses these addresses in place of the signed-in reporter's.
+        return {
+            "via_link": True,
+            "access_link": self.link,
+            "autosave_url": reverse("links:autosave", args=[self.token]),
+            "upload_url": _files_base(self.token),
+            "files_base": _files_base(self.token),
+            "receipt_confirm_url": reverse("links:confirm-receipt", args=[self.token]),
+            "receipt_document_url": reverse("links:directive-document", args=[self.token]),
+        }
+
+
 @_through_link()
 @require_http_methods(["GET", "POST"])
 def link_page(request: HttpRequest, link: AccessLink, token: str) -> HttpResponse:
-    assignment = link.assignment
-    indicators = list(assignment.campaign.indicators.all())
-    status = 200
-    file_errors: dict[str, list[str]] = {}
-    if request.method == "POST":
-        form = ReportForm(indicators, request.POST)
-        submit = request.POST.get("action") == "submit"
-        try:
-            # Files first, as on the reporter's page: a removal or an upload does not wait
-            # for the figures to be right.
-            file_errors = _take_files(request, None, assignment, indicators, grant=link)
-        except (InvalidStep, NotAllowed) as exc:
-            messages.error(request, str(exc))
-            return redirect(request.path)
-        if file_errors:
-            form.is_valid()
-            status = 400
-        elif form.is_valid():
-            try:
-                actions.save_via_link(
-                    link,
-                    {i.code: form.cleaned_data.get(i.code) for i in indicators},
-                    form.cleaned_data["narrative"],
-                    expected_version=form.cleaned_data["version"],
-                    submit=submit,
-                )
-            except InvalidValues as exc:
-                for code, errors in exc.errors.items():
-                    for error in errors:
-                        form.add_error(code if code in form.fields else None, error)
-                status = 400
-            except (StaleForm, InvalidStep, NotAllowed) as exc:
-                messages.error(request, str(exc))
-                return redirect(request.path)
-            else:
-                if submit:
-                    messages.success(request, _("Your report was submitted. Thank you."))
-                else:
-                    messages.success(request, _("Draft saved."))
-                return redirect(request.path)
-        else:
-            status = 400
-    else:
-        form = ReportForm(indicators, initial=_initial(assignment))
-        if is_person(request):  # a chat app drawing the link's preview is not the unit
-            actions.record_use(link)
-            directive.mark_opened(assignment, None, link_id=link.pk)
-    report = Report.objects.filter(assignment=assignment).first()
-    editable = assignment.is_editable_by_unit
-    context = {
-        "assignment": assignment,
-        "campaign": assignment.campaign,
-        "form": form,
-        "editable": editable,
-        "report": report,
-        "last_return": assignment.events.filter(step=Step.RETURN).order_by("-at").first(),
-        "history": history(assignment),
-        **form_files_context(assignment, form, report, file_errors, accepts_files=editable),
-        # The shared templates use these addresses in place of the signed-in reporter's.
-        "via_link": True,
-        "access_link": link,
-        "autosave_url": reverse("links:autosave", args=[token]),
-        "upload_url": _files_base(token),
-        "files_base": _files_base(token),
-        "receipt_confirm_url": reverse("links:confirm-receipt", args=[token]),
-        "receipt_document_url": reverse("links:directive-document", args=[token]),
-    }
-    return TemplateResponse(request, "reports/report_form.html", context, status=status)
+    """The link is authenticated by _through_link; the page is the reporter's own."""
+    return report_page(request, link.assignment, LinkWriter(link, token))
 
 
 @_through_link(json=True)

@@ -19,14 +19,9 @@ from zoneinfo import ZoneInfo
 
 from django.utils import translation
 
-from tonghop.campaigns.models import (
-    Assignment,
-    Campaign,
-    DisplayStatus,
-    Indicator,
-    IndicatorKind,
-    State,
-)
+from tonghop.campaigns.form_models import Indicator
+from tonghop.campaigns.kinds import IndicatorKind
+from tonghop.campaigns.models import Assignment, Campaign, DisplayStatus, State
 from tonghop.orgs.models import UnitKind
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")

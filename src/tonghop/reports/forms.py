@@ -8,7 +8,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from tonghop.campaigns.models import Indicator, IndicatorKind
+from tonghop.campaigns.form_models import Indicator
+from tonghop.campaigns.kinds import IndicatorKind
 from tonghop.reports.actions import MAX_NARRATIVE
 
 # Up to this many options a choice is radio buttons, every option in sight on a phone; more

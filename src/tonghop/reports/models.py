@@ -11,10 +11,6 @@ from django.utils.translation import gettext_lazy as _
 
 from tonghop.campaigns.models import Assignment
 
-# The indicator kind whose value is the list of ids of the files attached to it
-# (IndicatorKind.FILE in campaigns.models).
-FILE_KIND = "file"
-
 
 class Report(models.Model):
     """The current values of one assignment's report. Submissions are copied to versions."""

@@ -1,0 +1,40 @@
+"""Stored answers read as numbers and written the Vietnamese way (pure Python, no Django), for
+the report page, the receipts, the totals and the charts alike."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+
+def to_number(value: Any) -> Decimal | None:
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+def format_number(value: Decimal | int | None) -> str:
+    """Vietnamese style: dots between thousands, a comma before decimals (1.250; 2,5)."""
+    if value is None:
+        return "-"
+    if isinstance(value, int):
+        return f"{value:,}".replace(",", ".")
+    quantised = value.quantize(Decimal("0.01")).normalize()
+    whole, _, fraction = format(quantised, "f").partition(".")
+    sign = "-" if whole.startswith("-") else ""
+    whole = f"{int(whole.lstrip('-')):,}".replace(",", ".")
+    return f"{sign}{whole},{fraction}" if fraction else f"{sign}{whole}"
+
+
+def format_date(iso: str) -> str:
+    """yyyy-mm-dd as dd/mm/yyyy; anything else as it is."""
+    try:
+        day = dt.date.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return f"{day.day:02d}/{day.month:02d}/{day.year}"
