@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from tonghop.access import signed_in_user
+from tonghop.audit.spreadsheet import safe_cell
 from tonghop.campaigns import actions as campaign_actions
 from tonghop.campaigns import dashboard
 from tonghop.campaigns.actions import (
@@ -146,24 +147,18 @@ def _missing_csv(campaign: Campaign, rows: list[Assignment]) -> HttpResponse:
         ]
     )
     for a in rows:
-        writer.writerow(
-            [
-                a.unit.code,
-                _safe_cell(a.unit.name),
-                a.unit.get_kind_display(),
-                timezone.localtime(a.due_at).strftime("%H:%M %d/%m/%Y"),
-                a.display_status.label,
-                _safe_cell(a.unit.contact_name),
-                _safe_cell(a.unit.contact_phone),
-                a.unit.email,
-            ]
-        )
+        cells = [
+            a.unit.code,
+            a.unit.name,
+            a.unit.get_kind_display(),
+            timezone.localtime(a.due_at).strftime("%H:%M %d/%m/%Y"),
+            a.display_status.label,
+            a.unit.contact_name,
+            a.unit.contact_phone,
+            a.unit.email,
+        ]
+        writer.writerow([safe_cell(str(cell)) for cell in cells])
     return response
-
-
-def _safe_cell(text: str) -> str:
-    # A cell starting with = + - @ is a formula to a spreadsheet: neutralise it.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 @login_required
