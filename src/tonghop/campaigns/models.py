@@ -73,6 +73,10 @@ class Campaign(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def is_open(self) -> bool:
+        return self.status == CampaignStatus.OPEN
+
     def figures(self) -> CampaignFigures:
         """Completeness figures, live from the assignments, in one query."""
         row = self.assignments.active().aggregate(**figure_counts(timezone.now()))
@@ -270,6 +274,22 @@ class Assignment(models.Model):
         return self.state in (State.SUBMITTED, State.ACCEPTED)
 
     @property
+    def is_not_started(self) -> bool:
+        return self.state == State.NOT_STARTED
+
+    @property
+    def is_awaiting_review(self) -> bool:
+        return self.state == State.SUBMITTED
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.state == State.ACCEPTED
+
+    @property
+    def is_returned(self) -> bool:
+        return self.state == State.RETURNED
+
+    @property
     def is_late(self) -> bool:
         if self.submitted_at is None:
             return False
@@ -286,9 +306,7 @@ class Assignment(models.Model):
 
     @property
     def is_editable_by_unit(self) -> bool:
-        return self.campaign.status == CampaignStatus.OPEN and (
-            (State(self.state), Step.SUBMIT) in TRANSITIONS
-        )
+        return self.campaign.is_open and ((State(self.state), Step.SUBMIT) in TRANSITIONS)
 
     def allowed_steps(self) -> list[Step]:
         return [step for (state, step) in TRANSITIONS if state == self.state]

@@ -19,7 +19,7 @@ from django.http import (
     HttpResponseBase,
     StreamingHttpResponse,
 )
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -31,6 +31,11 @@ from tonghop.access import signed_in_user
 from tonghop.audit.spreadsheet import safe_cell
 from tonghop.campaigns import actions as campaign_actions
 from tonghop.campaigns import dashboard
+from tonghop.campaigns.access import (
+    get_assignment_for_staff,
+    get_campaign_for_staff,
+    get_template_for_staff,
+)
 from tonghop.campaigns.actions import (
     ActionError,
     IndicatorSpec,
@@ -59,20 +64,6 @@ from tonghop.reports.history import history
 from tonghop.reports.models import Report
 
 
-def _get_campaign_for_staff(request: HttpRequest, slug: str) -> Campaign:
-    """The only way an office view reaches a campaign: through the user's own offices."""
-    queryset = Campaign.objects.for_office_staff(signed_in_user(request)).select_related("office")
-    return get_object_or_404(queryset, slug=slug)
-
-
-def _get_assignment_for_staff(request: HttpRequest, slug: str, pk: int) -> Assignment:
-    campaign = _get_campaign_for_staff(request, slug)
-    queryset = Assignment.objects.for_office_staff(signed_in_user(request)).select_related(
-        "campaign", "unit"
-    )
-    return get_object_or_404(queryset, campaign=campaign, pk=pk)
-
-
 @login_required
 def campaign_list(request: HttpRequest) -> HttpResponse:
     campaigns = list(
@@ -88,7 +79,7 @@ UNITS_PER_PAGE = 100
 
 @login_required
 def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    campaign = _get_campaign_for_staff(request, slug)
+    campaign = get_campaign_for_staff(request, slug)
     now = timezone.now()
     wanted = request.GET.get("status", "")
     assignments: AssignmentQuerySet = (
@@ -119,7 +110,7 @@ def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def missing_units(request: HttpRequest, slug: str) -> HttpResponse:
     """Units still owing their report, with contacts: sortable, and as a CSV file."""
-    campaign = _get_campaign_for_staff(request, slug)
+    campaign = get_campaign_for_staff(request, slug)
     order = request.GET.get("sort", "unit")
     rows = dashboard.missing(campaign, order)
     if request.GET.get("format") == "csv":
@@ -179,7 +170,7 @@ def unit_duties(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def review(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    assignment = _get_assignment_for_staff(request, slug, pk)
+    assignment = get_assignment_for_staff(request, slug, pk)
     report = Report.objects.filter(assignment=assignment).first()
     indicators = list(assignment.campaign.indicators.all())
     values = report.values if report else {}
@@ -208,7 +199,7 @@ def review(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def review_step(request: HttpRequest, slug: str, pk: int, step: str) -> HttpResponse:
-    assignment = _get_assignment_for_staff(request, slug, pk)
+    assignment = get_assignment_for_staff(request, slug, pk)
     form: VersionForm | ReturnForm
     # The URL admits only "accept" and "return"; anything else never reaches this view.
     form = ReturnForm(request.POST) if step == "return" else VersionForm(request.POST)
@@ -394,7 +385,7 @@ def _copy_from(request: HttpRequest) -> Campaign | None:
     slug = request.GET.get("copy") or request.POST.get("copy") or ""
     if not slug:
         return None
-    return _get_campaign_for_staff(request, slug)
+    return get_campaign_for_staff(request, slug)
 
 
 def _posted_plan(request: HttpRequest, form: CampaignForm) -> Plan | None:
@@ -442,12 +433,6 @@ def _int(value: object) -> int:
 # --- Form templates ---------------------------------------------------------------------------
 
 
-def _get_template_for_staff(request: HttpRequest, pk: int) -> FormTemplate:
-    """The only way a template view reaches a template: through the user's own offices."""
-    queryset = FormTemplate.objects.for_office_staff(signed_in_user(request))
-    return get_object_or_404(queryset.select_related("office", "created_by"), pk=pk)
-
-
 @login_required
 @require_safe
 def template_list(request: HttpRequest) -> HttpResponse:
@@ -469,7 +454,7 @@ def template_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One template: its indicators; rename it, retire it or take it back into use."""
-    template = _get_template_for_staff(request, pk)
+    template = get_template_for_staff(request, pk)
     user = signed_in_user(request)
     form = TemplateForm(
         request.POST if request.POST.get("action") == "rename" else None,
@@ -514,7 +499,7 @@ def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def template_save(request: HttpRequest, slug: str) -> HttpResponse:
     """Keep this campaign's form as a template of its office."""
-    campaign = _get_campaign_for_staff(request, slug)
+    campaign = get_campaign_for_staff(request, slug)
     form = TemplateForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -547,7 +532,7 @@ def export_reports(request: HttpRequest, slug: str, fmt: str) -> HttpResponseBas
     temporary file first (a workbook is a zip, finished only at the end) and sent from it."""
     if fmt not in EXPORT_FORMATS:
         raise Http404
-    campaign = _get_campaign_for_staff(request, slug)
+    campaign = get_campaign_for_staff(request, slug)
     name = export.filename(campaign, fmt)
     if fmt == "csv":
         streamed = StreamingHttpResponse(
@@ -587,7 +572,7 @@ class ExtendForm(forms.Form):
 def extend(request: HttpRequest, slug: str, pk: int, *, lengthen: actions.Lengthen) -> HttpResponse:
     """Extend one unit's due time; `lengthen` (the unit's personal links) is given by the URL
     table, links being a package above this one."""
-    assignment = _get_assignment_for_staff(request, slug, pk)
+    assignment = get_assignment_for_staff(request, slug, pk)
     form = ExtendForm(request.POST)
     if not form.is_valid():
         for field, errors in form.errors.items():

@@ -104,6 +104,18 @@ class Document(models.Model):
         return self.number
 
     @property
+    def is_outgoing(self) -> bool:
+        return self.direction == Direction.OUTGOING
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status == IntakeStatus.FAILED
+
+    @property
+    def is_registered(self) -> bool:
+        return self.status == IntakeStatus.REGISTERED
+
+    @property
     def findings(self) -> list[dict[str, Any]]:
         found = self.parsed.get("findings") or []
         return [f for f in found if isinstance(f, dict)]

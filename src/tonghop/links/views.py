@@ -37,6 +37,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from tonghop.access import signed_in_user
+from tonghop.campaigns.access import get_assignment_for_staff
 from tonghop.campaigns.models import Assignment
 from tonghop.links import actions
 from tonghop.links.models import MAX_DAYS, AccessLink, Reason, Unusable, find
@@ -253,14 +254,6 @@ def link_directive_document(request: HttpRequest, link: AccessLink, token: str) 
     return response
 
 
-def _get_assignment_for_staff(request: HttpRequest, slug: str, pk: int) -> Assignment:
-    """The only way the office's link views reach an assignment: through the user's offices."""
-    queryset = Assignment.objects.for_office_staff(signed_in_user(request)).select_related(
-        "campaign", "campaign__office", "unit"
-    )
-    return get_object_or_404(queryset, campaign__slug=slug, pk=pk)
-
-
 def _back(assignment: Assignment) -> HttpResponse:
     url = reverse("campaigns:review", args=[assignment.campaign.slug, assignment.pk])
     return redirect(f"{url}#link")
@@ -295,7 +288,7 @@ def _mailto(assignment: Assignment, url: str) -> str:
 @require_POST
 def issue(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """Issue a new link and show it once: only its hash is kept, it cannot be shown again."""
-    assignment = _get_assignment_for_staff(request, slug, pk)
+    assignment = get_assignment_for_staff(request, slug, pk)
     form = IssueForm(request.POST)
     if not form.is_valid():
         for message in form.errors.get("days", []) or [_("The form is incomplete.")]:
@@ -324,7 +317,7 @@ def issue(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    assignment = _get_assignment_for_staff(request, slug, pk)
+    assignment = get_assignment_for_staff(request, slug, pk)
     link: AccessLink | None = assignment.access_links.unrevoked().first()
     if link is None:
         messages.error(request, _("This unit has no link to revoke."))

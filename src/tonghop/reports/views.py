@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from tonghop.access import signed_in_user
+from tonghop.campaigns.access import get_assignment_for_reporter
 from tonghop.campaigns.form_models import Indicator
 from tonghop.campaigns.models import Assignment, Step
 from tonghop.orgs.models import User
@@ -32,14 +33,6 @@ from tonghop.reports.models import Attachment, Report
 # Records that the unit opened its form (reminders.directive.mark_opened, given by the URL
 # table: this package does not import the directive's).
 OnOpen = Callable[[Assignment, User | None], object]
-
-
-def _get_assignment_for_reporter(request: HttpRequest, pk: int) -> Assignment:
-    """The only way a reporter's view reaches an assignment: through the user's own units."""
-    queryset = Assignment.objects.for_reporter(signed_in_user(request)).select_related(
-        "campaign", "campaign__office", "unit"
-    )
-    return get_object_or_404(queryset, pk=pk)
 
 
 @login_required
@@ -120,7 +113,7 @@ class ReporterWriter:
 @require_http_methods(["GET", "POST"])
 def report_form(request: HttpRequest, pk: int, *, on_open: OnOpen) -> HttpResponse:
     """The signed-in reporter's route to the report page. `on_open` is given by the URL table."""
-    assignment = _get_assignment_for_reporter(request, pk)
+    assignment = get_assignment_for_reporter(request, pk)
     writer = ReporterWriter(signed_in_user(request), assignment, on_open)
     return report_page(request, assignment, writer)
 
@@ -415,21 +408,21 @@ def remove_json(
 @login_required
 @require_POST
 def autosave(request: HttpRequest, pk: int) -> JsonResponse:
-    assignment = _get_assignment_for_reporter(request, pk)
+    assignment = get_assignment_for_reporter(request, pk)
     return autosave_json(request, assignment, user=signed_in_user(request), grant=None)
 
 
 @login_required
 @require_POST
 def upload(request: HttpRequest, pk: int) -> JsonResponse:
-    assignment = _get_assignment_for_reporter(request, pk)
+    assignment = get_assignment_for_reporter(request, pk)
     return upload_json(request, assignment, user=signed_in_user(request), grant=None)
 
 
 @login_required
 @require_POST
 def remove_file(request: HttpRequest, pk: int, file_pk: int) -> JsonResponse:
-    assignment = _get_assignment_for_reporter(request, pk)
+    assignment = get_assignment_for_reporter(request, pk)
     return remove_json(request, assignment, file_pk, user=signed_in_user(request), grant=None)
 
 
