@@ -308,9 +308,6 @@ class Assignment(models.Model):
     def is_editable_by_unit(self) -> bool:
         return self.campaign.is_open and ((State(self.state), Step.SUBMIT) in TRANSITIONS)
 
-    def allowed_steps(self) -> list[Step]:
-        return [step for (state, step) in TRANSITIONS if state == self.state]
-
 
 class AssignmentEvent(models.Model):
     """The audit trail: who took which step on an assignment, when, and why."""

@@ -44,8 +44,7 @@ FIXED_HEADER = [
     "Thời điểm chấp nhận",
 ]
 NARRATIVE_HEADER = "Nội dung báo cáo"
-# Columns of the fixed part that hold times (0-based), and the width of each fixed column.
-TIME_COLUMNS = (4, 5, 6)
+# The width of each fixed column.
 FIXED_WIDTHS = (18, 36, 16, 20, 17, 17, 17)
 NARRATIVE_WIDTH = 60
 

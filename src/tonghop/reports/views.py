@@ -227,34 +227,33 @@ def form_files_context(
     assignment: Assignment,
     form: ReportForm,
     report: Report | None,
-    file_errors: dict[str, list[str]] | None = None,
+    file_errors: dict[str, list[str]],
     *,
     accepts_files: bool,
-    files_refused: bool | None = None,
+    files_refused: bool,
 ) -> dict[str, object]:
     """What report_form.html needs to show the attachments: the general files, the files and
     errors of each FILE indicator (by code), the limits, the receipt of the last submission.
 
     `file_errors` are by indicator code ("" for general files); `files_refused` says they are
-    refused uploads (the default when there are any) rather than a FILE value refused on
-    submission. With `accepts_files` the page offers file inputs and remove buttons, and with
-    `files_base` in the writer's addresses the files are linked under that address."""
+    refused uploads rather than a FILE value refused on submission. With `accepts_files` the
+    page offers file inputs and remove buttons, and with `files_base` in the writer's
+    addresses the files are linked under that address."""
     present = report.current_attachments() if report is not None else []
-    errors = file_errors or {}
+    errors = file_errors
     groups: dict[str, list[Attachment]] = {}
     for attachment in present:
         groups.setdefault(attachment.indicator_code, []).append(attachment)
     version = report.versions.order_by("-number").first() if report is not None else None
     receipt = version if version is not None and version.receipt_number else None
-    refused = any(errors.values()) if files_refused is None else files_refused
     return {
         "accepts_files": accepts_files,
         "file_groups": groups,
         "file_error_groups": errors,
         "general_files": groups.get("", []),
         "general_file_errors": errors.get("", []),
-        "files_refused": refused,
-        "file_value_errors": any(errors.values()) and not refused,
+        "files_refused": files_refused,
+        "file_value_errors": any(errors.values()) and not files_refused,
         "file_accept": filecheck.ACCEPT_ATTRIBUTE,
         "attachment_limits": {
             "mb": settings.TONGHOP_ATTACHMENT_MAX_BYTES // (1024 * 1024),
