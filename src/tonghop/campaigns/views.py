@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import tempfile
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -52,7 +53,13 @@ from tonghop.campaigns.forms import (
     initial_from_document,
 )
 from tonghop.campaigns.kinds import IndicatorKind
-from tonghop.campaigns.models import Assignment, AssignmentQuerySet, Campaign, DisplayStatus
+from tonghop.campaigns.models import (
+    Assignment,
+    AssignmentQuerySet,
+    Campaign,
+    DisplayStatus,
+    UnitImport,
+)
 from tonghop.campaigns.presets import PRESETS
 from tonghop.campaigns.unit_import import Plan, preview_rows
 from tonghop.campaigns.unit_table import MAX_BYTES, ImportFileError, read_table
@@ -237,7 +244,10 @@ def review_step(request: HttpRequest, slug: str, pk: int, step: str) -> HttpResp
 def campaign_new(request: HttpRequest) -> HttpResponse:
     """A campaign from scratch, pre-filled from a registered document (?document=UID), or as a
     copy of another (?copy=SLUG). Its units come from the picker and, if the office wishes,
-    from a unit list file, previewed on this same page before anything changes."""
+    from a unit list file, previewed on this same page before anything changes.
+
+    The page posts to itself with the button pressed as `action`; each action has its own view
+    below (a file sent with the page is always previewed first, whatever the button)."""
     user = signed_in_user(request)
     offices = user.office_units()
     if not offices.exists():
@@ -255,11 +265,43 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
         return page.render(CampaignForm(user, offices, initial=initial, copy_of=copy_of))
     action = request.POST.get("action", "create")
     if action == "discard-list":
-        kept = {**CampaignForm.initial_from(request.POST), "unit_list": "", "unit_list_digest": ""}
-        return page.render(CampaignForm(user, offices, initial=kept, copy_of=copy_of))
+        return _new_discard_list(page)
     if action == "preview" or request.FILES.get("unit_file"):
         return _preview_unit_list(request, page)
-    form = CampaignForm(user, offices, request.POST, request.FILES, copy_of=copy_of)
+    if action == "check":
+        return _new_check(page)
+    return _new_create(page)
+
+
+def _new_discard_list(page: _NewPage) -> HttpResponse:
+    """The "remove the list" button: the page again, as typed, without the unit list."""
+    user = signed_in_user(page.request)
+    data = page.request.POST
+    kept = {**CampaignForm.initial_from(data), "unit_list": "", "unit_list_digest": ""}
+    return page.render(CampaignForm(user, user.office_units(), initial=kept, copy_of=page.copy_of))
+
+
+@dataclass
+class _Checked:
+    """A new campaign's page that passed every check: what creating it needs."""
+
+    form: CampaignForm
+    office: Unit
+    unit_list: UnitImport | None
+    plan: Plan | None
+    units: list[Unit]
+    indicators: tuple[IndicatorSpec, ...]
+    rules: tuple[dict[str, Any], ...]
+
+
+def _new_checked(page: _NewPage) -> _Checked | HttpResponse:
+    """The posted page checked as creating it would check it: the form, the unit list kept
+    on the server, the form's preset, at least one unit. The page with its errors otherwise."""
+    request = page.request
+    user = signed_in_user(request)
+    form = CampaignForm(
+        user, user.office_units(), request.POST, request.FILES, copy_of=page.copy_of
+    )
     if not form.is_valid():
         return page.render(form, plan=_posted_plan(request, form), status=400)
     office = form.cleaned_data["office"]
@@ -284,29 +326,46 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
         form.add_error("units", _("Choose at least one unit, or import a unit list."))
     if not form.is_valid():
         return page.render(form, plan=plan, status=400)
-    if action == "check":
-        return page.render(form, plan=plan, chosen=units)
+    return _Checked(form, office, unit_list, plan, units, indicators, rules)
+
+
+def _new_check(page: _NewPage) -> HttpResponse:
+    """The "check" button (and Enter in a field): the page with the units that would be
+    handed the campaign, nothing created."""
+    checked = _new_checked(page)
+    if not isinstance(checked, _Checked):
+        return checked
+    return page.render(checked.form, plan=checked.plan, chosen=checked.units)
+
+
+def _new_create(page: _NewPage) -> HttpResponse:
+    """The "create" button: the campaign, its form and its units, then the directive's page."""
+    checked = _new_checked(page)
+    if not isinstance(checked, _Checked):
+        return checked
+    request, form = page.request, checked.form
+    user = signed_in_user(request)
     try:
         campaign = create_campaign(
-            office,
-            spec_from_form(form.cleaned_data, indicators, rules),
-            units,
+            checked.office,
+            spec_from_form(form.cleaned_data, checked.indicators, checked.rules),
+            checked.units,
             by=user,
-            source_document=document,
-            unit_list=unit_list,
+            source_document=page.document,
+            unit_list=checked.unit_list,
             expected_digest=form.cleaned_data.get("unit_list_digest") or "",
         )
     except UnitListChanged as exc:
         # Show the list as it would now be applied, with the digest of what is shown.
         data = request.POST.copy()
         data["unit_list_digest"] = exc.plan.digest()
-        form = CampaignForm(user, offices, data, copy_of=copy_of)
+        form = CampaignForm(user, user.office_units(), data, copy_of=page.copy_of)
         form.is_valid()
         form.add_error(None, str(exc))
         return page.render(form, plan=exc.plan, status=409)
     except ActionError as exc:
         form.add_error(None, str(exc))
-        return page.render(form, plan=plan, status=400)
+        return page.render(form, plan=checked.plan, status=400)
     count = campaign.assignments.count()
     messages.success(
         request,
