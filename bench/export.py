@@ -42,7 +42,8 @@ def _build(units_n: int, indicators_n: int) -> float:
     from django.core.management import call_command
     from django.utils import timezone
 
-    from tonghop.campaigns.models import Campaign, Indicator
+    from tonghop.campaigns.form_models import Indicator
+    from tonghop.campaigns.models import Campaign
     from tonghop.orgs.models import Unit, UnitKind
     from tonghop.reports.models import Assignment, Report, State
 

@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.urls import reverse
 
 from tests.conftest import World
-from tonghop.campaigns.models import Indicator
+from tonghop.campaigns.form_models import Indicator
 from tonghop.orgs.models import User
 
 

@@ -5,7 +5,8 @@ from zoneinfo import ZoneInfo
 
 from django.test import Client
 
-from tonghop.campaigns.models import Campaign, Indicator
+from tonghop.campaigns.form_models import Indicator
+from tonghop.campaigns.models import Campaign
 from tonghop.demo.scenario import DEMO_PASSWORD, SEED_SLUG, demo_logins, load_scenario
 from tonghop.documents.models import Direction, Document
 from tonghop.orgs.models import Role, Unit, UnitKind

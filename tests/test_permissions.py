@@ -275,7 +275,7 @@ def _form_field(world: World, extra: Extra) -> dict[str, Any]:
 
 
 def _form_rule(world: World, extra: Extra) -> dict[str, Any]:
-    from tonghop.campaigns.models import FormRule
+    from tonghop.campaigns.form_models import FormRule
 
     rule, _created = FormRule.objects.get_or_create(
         campaign=world.campaign,
@@ -293,7 +293,7 @@ def _form_rule(world: World, extra: Extra) -> dict[str, Any]:
 
 
 def _form_version(world: World, extra: Extra) -> dict[str, Any]:
-    from tonghop.campaigns.models import FormVersion
+    from tonghop.campaigns.form_models import FormVersion
 
     FormVersion.objects.get_or_create(campaign=world.campaign, number=1)
     return {"slug": world.campaign.slug, "number": 1}
@@ -315,7 +315,7 @@ def _form_rule_data(world: World, extra: Extra) -> dict[str, Any]:
 # Starting campaigns (campaigns/views.py, unit_views.py): a template of the office and a unit
 # list Lan previewed for the campaign (only she may confirm it).
 def _form_template(world: World, extra: Extra) -> dict[str, Any]:
-    from tonghop.campaigns.models import FormTemplate
+    from tonghop.campaigns.form_models import FormTemplate
 
     template, _created = FormTemplate.objects.get_or_create(
         office=world.office, name="Mẫu biểu Sáng tạo", defaults={"indicators": []}

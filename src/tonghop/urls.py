@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
@@ -10,14 +12,19 @@ from tonghop.campaigns import form_views
 from tonghop.compilation import views as compilation_views
 from tonghop.documents import views as document_views
 from tonghop.portal import views as portal_views
+from tonghop.reminders import link_views as reminder_link_views
+from tonghop.reminders.directive import mark_opened
 from tonghop.reports import campaign_views, unit_views
 from tonghop.reports import views as report_views
 from tonghop.reports.links import views as link_views
+from tonghop.reports.links.actions import lengthen_links
 
 reports_patterns = (
     [
         path("", report_views.my_assignments, name="mine"),
-        path("<int:pk>/", report_views.report_form, name="form"),
+        # The reporter's opening of the form counts as the unit opening the directive sent
+        # to it; reports does not import the directive's package, so it is handed in here.
+        path("<int:pk>/", partial(report_views.report_form, on_open=mark_opened), name="form"),
         path("<int:pk>/autosave/", report_views.autosave, name="autosave"),
         path("<int:pk>/files/", report_views.upload, name="upload"),
         path("<int:pk>/files/<int:file_pk>/", report_views.attachment_file, name="file"),
@@ -55,7 +62,11 @@ campaign_patterns = (
             campaign_views.review_step,
             name="review-step",
         ),
-        path("<slug:slug>/units/<int:pk>/extend/", campaign_views.extend, name="extend"),
+        path(
+            "<slug:slug>/units/<int:pk>/extend/",
+            partial(campaign_views.extend, lengthen=lengthen_links),
+            name="extend",
+        ),
         path("<slug:slug>/units/<int:pk>/link/issue/", link_views.issue, name="link-issue"),
         path("<slug:slug>/units/<int:pk>/link/revoke/", link_views.revoke, name="link-revoke"),
         # The campaign's form: fields, rules across fields, versions (campaigns/form_views.py).
@@ -134,6 +145,38 @@ news_patterns = (
     "news",
 )
 
+# Everything a personal link opens: its form, the form's autosave and files, and the directive
+# sent to the unit. The office's buttons for links are under campaigns/.
+link_patterns = (
+    [
+        path(
+            "<str:token>/",
+            partial(link_views.link_page, on_open=reminder_link_views.mark_opened_by_link),
+            name="page",
+        ),
+        path("<str:token>/autosave/", link_views.link_autosave, name="autosave"),
+        path("<str:token>/files/", link_views.link_upload, name="upload"),
+        path("<str:token>/files/<int:file_pk>/", link_views.link_file, name="file"),
+        path("<str:token>/files/<int:file_pk>/thumb/", link_views.link_thumb, name="thumb"),
+        path(
+            "<str:token>/files/<int:file_pk>/remove/",
+            link_views.link_remove_file,
+            name="remove-file",
+        ),
+        path(
+            "<str:token>/receipt/",
+            reminder_link_views.link_confirm_receipt,
+            name="confirm-receipt",
+        ),
+        path(
+            "<str:token>/directive/",
+            reminder_link_views.link_directive_document,
+            name="directive-document",
+        ),
+    ],
+    "links",
+)
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/login/", views.login, name="login"),
@@ -152,7 +195,7 @@ urlpatterns = [
     path("news/", include(news_patterns)),
     path("verify/", compilation_views.verify, name="verify"),
     path("audit/", include("tonghop.audit.urls")),
-    path("l/", include("tonghop.reports.links.urls")),
+    path("l/", include(link_patterns)),
     path("admin/", admin.site.urls),
 ]
 

@@ -156,7 +156,7 @@ def test_only_the_units_reporter_writes(world: World) -> None:
 
 
 def test_files_are_not_sent_through_the_api(world: World) -> None:
-    from tonghop.campaigns.models import Indicator
+    from tonghop.campaigns.form_models import Indicator
 
     Indicator.objects.create(
         campaign=world.campaign, code="anh", label="Ảnh pano", kind="file", aggregation="count"

@@ -1,17 +1,22 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 import pytest
 from django.urls import reverse
 
 from tests.conftest import VN, World
 from tonghop.reports import actions
+from tonghop.reports.links.actions import lengthen_links
 from tonghop.reports.models import Assignment, AssignmentEvent, DisplayStatus, State, Step
 
 DUE = dt.datetime(2030, 5, 5, 23, 59, 59, tzinfo=VN)
 LATER = dt.datetime(2030, 5, 12, 17, 0, tzinfo=VN)
 NOW = dt.datetime(2030, 5, 4, 8, 0, tzinfo=VN)
+
+# As the office's page extends: with the unit's personal links lengthened.
+extend_due = partial(actions.extend_due, lengthen=lengthen_links)
 
 
 def _fresh(assignment: Assignment) -> Assignment:
@@ -21,7 +26,7 @@ def _fresh(assignment: Assignment) -> Assignment:
 def test_the_office_extends_with_a_reason(world: World) -> None:
     a = world.a_an_phu
     assert a.due_at == DUE
-    actions.extend_due(world.lan, a.pk, LATER, "Mưa bão", expected_version=0, now=NOW)
+    extend_due(world.lan, a.pk, LATER, "Mưa bão", expected_version=0, now=NOW)
     a = _fresh(a)
     assert a.due_at == LATER
     assert a.version == 1
@@ -42,7 +47,7 @@ def test_the_office_extends_with_a_reason(world: World) -> None:
 
 def test_a_submission_after_the_old_due_counts_on_time(world: World) -> None:
     a = world.a_an_phu
-    actions.extend_due(world.thach, a.pk, LATER, "Mưa bão", expected_version=0, now=NOW)
+    extend_due(world.thach, a.pk, LATER, "Mưa bão", expected_version=0, now=NOW)
     submitted = dt.datetime(2030, 5, 10, 9, 0, tzinfo=VN)
     actions.save_report(
         world.hoa, a.pk, {"pano": "2"}, "", expected_version=1, submit=True, now=submitted
@@ -66,7 +71,7 @@ def test_a_submission_after_the_old_due_counts_on_time(world: World) -> None:
 
 def test_it_requires_a_reason(world: World) -> None:
     with pytest.raises(actions.InvalidValues) as info:
-        actions.extend_due(world.lan, world.a_an_phu.pk, LATER, "  ", expected_version=0, now=NOW)
+        extend_due(world.lan, world.a_an_phu.pk, LATER, "  ", expected_version=0, now=NOW)
     assert info.value.errors == {"reason": ["Cần nêu lý do gia hạn."]}
     assert _fresh(world.a_an_phu).due_at == DUE
 
@@ -74,16 +79,14 @@ def test_it_requires_a_reason(world: World) -> None:
 def test_it_refuses_an_earlier_or_past_due(world: World) -> None:
     a = world.a_an_phu
     with pytest.raises(actions.InvalidValues) as earlier:
-        actions.extend_due(
-            world.lan, a.pk, DUE - dt.timedelta(days=1), "Sớm", expected_version=0, now=NOW
-        )
+        extend_due(world.lan, a.pk, DUE - dt.timedelta(days=1), "Sớm", expected_version=0, now=NOW)
     assert earlier.value.errors == {"due_at": ["Hạn mới phải sau hạn hiện tại (23:59 05/05/2030)."]}
     with pytest.raises(actions.InvalidValues) as same:
-        actions.extend_due(world.lan, a.pk, DUE, "Như cũ", expected_version=0, now=NOW)
+        extend_due(world.lan, a.pk, DUE, "Như cũ", expected_version=0, now=NOW)
     assert "Hạn mới phải sau hạn hiện tại" in same.value.errors["due_at"][0]
     # Later than the old due, but that has passed too.
     with pytest.raises(actions.InvalidValues) as past:
-        actions.extend_due(
+        extend_due(
             world.lan,
             a.pk,
             DUE + dt.timedelta(days=1),
@@ -100,9 +103,7 @@ def test_it_refuses_an_earlier_or_past_due(world: World) -> None:
 def test_reporters_and_other_offices_are_refused(world: World) -> None:
     for person in (world.hoa, world.nam, world.tu):
         with pytest.raises(actions.NotAllowed):
-            actions.extend_due(
-                person, world.a_an_phu.pk, LATER, "Xin gia hạn", expected_version=0, now=NOW
-            )
+            extend_due(person, world.a_an_phu.pk, LATER, "Xin gia hạn", expected_version=0, now=NOW)
     assert _fresh(world.a_an_phu).due_at == DUE
 
 
@@ -110,7 +111,7 @@ def test_a_stale_version_is_refused(world: World) -> None:
     a = world.a_an_phu
     actions.save_report(world.hoa, a.pk, {"pano": "2"}, "", expected_version=0, submit=False)
     with pytest.raises(actions.StaleForm):
-        actions.extend_due(world.lan, a.pk, LATER, "Mưa bão", expected_version=0, now=NOW)
+        extend_due(world.lan, a.pk, LATER, "Mưa bão", expected_version=0, now=NOW)
     assert _fresh(a).due_at == DUE
 
 
@@ -166,7 +167,7 @@ def test_extending_lengthens_the_units_live_link_and_no_other(world: World) -> N
     gone, _path = issue_link(world.a_binh_minh, by=world.lan, now=NOW)
     revoke_link(gone, by=world.lan, now=NOW)
     much_later = DUE + dt.timedelta(days=45)
-    actions.extend_due(world.lan, world.a_an_phu.pk, much_later, "Lũ", expected_version=0, now=NOW)
+    extend_due(world.lan, world.a_an_phu.pk, much_later, "Lũ", expected_version=0, now=NOW)
     live.refresh_from_db()
     assert live.expires_at == much_later + dt.timedelta(days=30)
     event = _fresh(world.a_an_phu).events.get()
@@ -174,15 +175,13 @@ def test_extending_lengthens_the_units_live_link_and_no_other(world: World) -> N
     # Another unit's link, revoked or not, is not touched by this unit's extension.
     gone.refresh_from_db()
     assert gone.expires_at == DUE + dt.timedelta(days=30)
-    actions.extend_due(
-        world.lan, world.a_binh_minh.pk, much_later, "Lũ", expected_version=0, now=NOW
-    )
+    extend_due(world.lan, world.a_binh_minh.pk, much_later, "Lũ", expected_version=0, now=NOW)
     gone.refresh_from_db()
     assert gone.expires_at == DUE + dt.timedelta(days=30)
     assert gone.revoked_at is not None
     # A link already lasting past the new due time plus 30 days is left as it is.
     long, _path = issue_link(world.a_an_phu, by=world.lan, days=365, now=NOW)
-    actions.extend_due(world.lan, world.a_an_phu.pk, much_later + dt.timedelta(days=1), "Lũ",
+    extend_due(world.lan, world.a_an_phu.pk, much_later + dt.timedelta(days=1), "Lũ",
                        expected_version=1, now=NOW)  # fmt: skip
     long.refresh_from_db()
     assert long.expires_at == NOW + dt.timedelta(days=365)

@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 
 from tests.conftest import VN, World
 from tonghop.campaigns import formedit
+from tonghop.campaigns.form_models import FormRule, FormVersion, Indicator
 from tonghop.campaigns.formedit import (
     FormChangeRefused,
     IndicatorFields,
@@ -21,7 +22,7 @@ from tonghop.campaigns.formedit import (
     NotAllowed,
     RuleFields,
 )
-from tonghop.campaigns.models import CampaignStatus, FormRule, FormVersion, Indicator
+from tonghop.campaigns.models import CampaignStatus
 from tonghop.orgs.models import Membership, Role, User
 from tonghop.reports import actions
 from tonghop.reports.actions import InvalidValues

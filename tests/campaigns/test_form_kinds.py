@@ -14,7 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tonghop.campaigns import kinds
-from tonghop.campaigns.models import Indicator, IndicatorKind
+from tonghop.campaigns.form_models import Indicator
+from tonghop.campaigns.kinds import IndicatorKind
 from tonghop.inputs import FIRST_DATE, LAST_DATE
 
 

@@ -11,8 +11,8 @@ from django.utils import translation
 
 from tests.conftest import World
 from tonghop.campaigns import formedit
+from tonghop.campaigns.form_models import FormRule, Indicator
 from tonghop.campaigns.formedit import InvalidDefinition, RuleFields
-from tonghop.campaigns.models import FormRule, Indicator
 from tonghop.reports import actions
 from tonghop.reports.actions import InvalidValues
 from tonghop.reports.models import Assignment, State

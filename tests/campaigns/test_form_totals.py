@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from tests.conftest import World
-from tonghop.campaigns.models import Indicator
-from tonghop.campaigns.values import format_value
+from tonghop.campaigns.form_models import Indicator
+from tonghop.campaigns.kinds import format_value
 from tonghop.compilation.totals import IndicatorInfo, UnitRow, compute_totals
 from tonghop.reports import actions, export
 from tonghop.reports.history import differences

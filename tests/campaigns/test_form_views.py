@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.conftest import World
-from tonghop.campaigns.models import FormRule, FormVersion, Indicator
+from tonghop.campaigns.form_models import FormRule, FormVersion, Indicator
 from tonghop.reports import actions
 from tonghop.reports.forms import FileSlot, ReportForm
 

@@ -14,7 +14,8 @@ from django.utils.translation import gettext
 
 from tests.conftest import World
 from tonghop.campaigns.actions import indicator_attributes, rules_of
-from tonghop.campaigns.models import Campaign, FormRule, Indicator
+from tonghop.campaigns.form_models import FormRule, Indicator
+from tonghop.campaigns.models import Campaign
 from tonghop.orgs.models import Unit
 
 

@@ -10,7 +10,8 @@ from django.urls import reverse
 
 from tests.conftest import World
 from tonghop.campaigns.actions import attributes_to_json, indicator_attributes
-from tonghop.campaigns.models import Campaign, FormRule, FormTemplate
+from tonghop.campaigns.form_models import FormRule, FormTemplate
+from tonghop.campaigns.models import Campaign
 from tonghop.campaigns.presets import PRESETS
 
 

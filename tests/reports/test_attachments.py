@@ -25,7 +25,8 @@ from PIL import Image
 from reportlab.pdfgen import canvas
 
 from tests.conftest import World
-from tonghop.campaigns.models import CampaignStatus, Indicator
+from tonghop.campaigns.form_models import Indicator
+from tonghop.campaigns.models import CampaignStatus
 from tonghop.reports import actions, attachments, filecheck
 from tonghop.reports.models import Assignment, Attachment, Report, ReportVersion, State
 

@@ -28,7 +28,9 @@ from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer
 
 from tonghop.api import tokens
-from tonghop.campaigns.models import Campaign, CampaignStatus, Indicator, IndicatorKind
+from tonghop.campaigns.form_models import Indicator
+from tonghop.campaigns.kinds import IndicatorKind
+from tonghop.campaigns.models import Campaign, CampaignStatus
 from tonghop.orgs.models import Unit, User
 from tonghop.reports import dashboard
 from tonghop.reports.models import Assignment, CampaignFigures, DisplayStatus, Report, State

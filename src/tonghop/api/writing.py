@@ -28,7 +28,7 @@ from tonghop.api.endpoints import (
     only_params,
     person_of,
 )
-from tonghop.campaigns.models import IndicatorKind
+from tonghop.campaigns.kinds import IndicatorKind
 from tonghop.inputs import clean_text
 from tonghop.reports import actions
 from tonghop.reports.models import Assignment, Report, ReportVersion

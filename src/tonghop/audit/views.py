@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from tonghop.audit.access import events_for
 from tonghop.audit.forms import EventFilterForm
 from tonghop.audit.models import Action, AuditEvent, AuditEventQuerySet
+from tonghop.audit.spreadsheet import safe_cell
 from tonghop.orgs.models import User
 
 PAGE_SIZE = 100
@@ -72,11 +73,6 @@ def events(request: HttpRequest) -> HttpResponseBase:
 
 def _with_format(query: str) -> str:
     return f"{query}&format=csv" if query else "format=csv"
-
-
-def safe_cell(text: str) -> str:
-    """A cell a spreadsheet would run as a formula (= + - @, tab, return) is made plain text."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 class _Echo:

@@ -21,14 +21,12 @@ from django.utils.translation import gettext as _
 from tonghop.audit.models import Action
 from tonghop.audit.records import record
 from tonghop.campaigns import unit_import, unit_table
+from tonghop.campaigns.form_models import FormRule, FormTemplate, Indicator
 from tonghop.campaigns.models import (
     CAMPAIGN_TRANSITIONS,
     Campaign,
     CampaignStatus,
     CampaignStep,
-    FormRule,
-    FormTemplate,
-    Indicator,
     UnitImport,
 )
 from tonghop.documents.models import Document

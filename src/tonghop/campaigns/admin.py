@@ -3,7 +3,8 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from tonghop.campaigns.models import Campaign, FormTemplate, FormVersion, Indicator
+from tonghop.campaigns.form_models import FormTemplate, FormVersion, Indicator
+from tonghop.campaigns.models import Campaign
 from tonghop.reports.models import Assignment
 
 

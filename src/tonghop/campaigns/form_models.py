@@ -19,19 +19,8 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from tonghop.campaigns import kinds
+from tonghop.campaigns.kinds import IndicatorKind
 from tonghop.orgs.models import Unit, User
-
-
-class IndicatorKind(models.TextChoices):
-    INTEGER = "integer", _("Whole number")
-    DECIMAL = "decimal", _("Decimal number")
-    TEXT = "text", _("Text")
-    LONG_TEXT = "long_text", _("Long text")
-    YES_NO = "yes_no", _("Yes / no")
-    CHOICE = "choice", _("Choice of options")
-    DATE = "date", _("Date")
-    LINK = "link", _("Web link")
-    FILE = "file", _("Attached files")
 
 
 class Aggregation(models.TextChoices):
@@ -90,7 +79,7 @@ class Indicator(models.Model):
 
     @property
     def is_numeric(self) -> bool:
-        return self.kind in (IndicatorKind.INTEGER, IndicatorKind.DECIMAL)
+        return self.kind in kinds.NUMERIC_KINDS
 
     @property
     def is_file(self) -> bool:

@@ -19,24 +19,11 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from tonghop.access import signed_in_user
 from tonghop.campaigns import formedit, kinds
-from tonghop.campaigns.models import (
-    Aggregation,
-    Campaign,
-    FormRule,
-    FormVersion,
-    Indicator,
-    IndicatorKind,
-    RuleOp,
-)
+from tonghop.campaigns.access import get_campaign_for_staff
+from tonghop.campaigns.form_models import Aggregation, FormRule, FormVersion, Indicator, RuleOp
+from tonghop.campaigns.kinds import IndicatorKind
+from tonghop.campaigns.models import Campaign
 from tonghop.forms import CleanInputForm
-
-
-def _get_campaign_for_editor(request: HttpRequest, slug: str) -> Campaign:
-    """The only way these views reach a campaign: through the user's own offices, where the
-    user is specialist, head or administrator."""
-    queryset = Campaign.objects.for_office_staff(signed_in_user(request)).select_related("office")
-    return get_object_or_404(queryset, slug=slug)
-
 
 # Forms.
 
@@ -243,7 +230,7 @@ def _put_errors(form: forms.Form, exc: formedit.FormChangeRefused) -> None:
 @login_required
 @require_safe
 def form_page(request: HttpRequest, slug: str) -> HttpResponse:
-    campaign = _get_campaign_for_editor(request, slug)
+    campaign = get_campaign_for_staff(request, slug)
     indicators = list(campaign.indicators.order_by("order", "pk"))
     rules = list(
         campaign.rules.select_related("if_indicator", "then_indicator", "then_other").order_by(
@@ -264,7 +251,7 @@ def form_page(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def indicator_new(request: HttpRequest, slug: str) -> HttpResponse:
-    campaign = _get_campaign_for_editor(request, slug)
+    campaign = get_campaign_for_staff(request, slug)
     form = IndicatorForm(request.POST or None, initial={"aggregation": Aggregation.SUM})
     if request.method == "POST" and form.is_valid():
         try:
@@ -287,7 +274,7 @@ def indicator_new(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def indicator_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    campaign = _get_campaign_for_editor(request, slug)
+    campaign = get_campaign_for_staff(request, slug)
     indicator = get_object_or_404(campaign.indicators, pk=pk)
     form = IndicatorForm(request.POST or None, initial=_indicator_initial(indicator), editing=True)
     if request.method == "POST" and form.is_valid():
@@ -328,7 +315,7 @@ def _run(request: HttpRequest, slug: str, change: Any, *args: Any) -> HttpRespon
 @login_required
 @require_POST
 def indicator_move(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    campaign = _get_campaign_for_editor(request, slug)
+    campaign = get_campaign_for_staff(request, slug)
     indicator = get_object_or_404(campaign.indicators, pk=pk)
     return _run(request, slug, formedit.move_indicator, indicator.pk, _direction(request))
 
@@ -336,7 +323,7 @@ def indicator_move(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def indicator_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    campaign = _get_campaign_for_editor(request, slug)
+    campaign = get_campaign_for_staff(request, slug)
     indicator = campaign.indicators.filter(pk=pk).first()
     if indicator is None:
         # Pressed twice, or in two tabs: the field is already gone, which is what was asked.
@@ -348,7 +335,7 @@ def indicator_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def rule_new(request: HttpRequest, slug: str) -> HttpResponse:
-    campaign = _get_campaign_for_editor(request, slug)
+    campaign = get_campaign_for_staff(request, slug)
     form = RuleForm(campaign, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -373,7 +360,7 @@ def _rule_of(campaign: Campaign, pk: int) -> FormRule:
 @login_required
 @require_http_methods(["GET", "POST"])
 def rule_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    campaign = _get_campaign_for_editor(request, slug)
+    campaign = get_campaign_for_staff(request, slug)
     rule = _rule_of(campaign, pk)
     form = RuleForm(campaign, request.POST or None, initial=_rule_initial(rule))
     if request.method == "POST" and form.is_valid():
@@ -394,14 +381,14 @@ def rule_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def rule_move(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    rule = _rule_of(_get_campaign_for_editor(request, slug), pk)
+    rule = _rule_of(get_campaign_for_staff(request, slug), pk)
     return _run(request, slug, formedit.move_rule, rule.pk, _direction(request))
 
 
 @login_required
 @require_POST
 def rule_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    campaign = _get_campaign_for_editor(request, slug)
+    campaign = get_campaign_for_staff(request, slug)
     if not campaign.rules.filter(pk=pk).exists():
         messages.info(request, _("This rule was already removed."))
         return redirect("campaigns:form", slug=slug)
@@ -411,7 +398,7 @@ def rule_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 @require_safe
 def version_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    campaign = _get_campaign_for_editor(request, slug)
+    campaign = get_campaign_for_staff(request, slug)
     version = get_object_or_404(
         FormVersion.objects.select_related("created_by"), campaign=campaign, number=number
     )

@@ -25,14 +25,9 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from tonghop.campaigns import kinds
-from tonghop.campaigns.models import (
-    Campaign,
-    FormRule,
-    FormVersion,
-    Indicator,
-    IndicatorKind,
-    loose,
-)
+from tonghop.campaigns.form_models import FormRule, FormVersion, Indicator, loose
+from tonghop.campaigns.kinds import IndicatorKind
+from tonghop.campaigns.models import Campaign
 from tonghop.orgs.models import User
 
 Direction = Literal["up", "down"]

@@ -26,7 +26,8 @@ from tonghop.campaigns.actions import (
     specs_from_campaign,
     specs_from_template,
 )
-from tonghop.campaigns.models import Campaign, FormTemplate
+from tonghop.campaigns.form_models import FormTemplate
+from tonghop.campaigns.models import Campaign
 from tonghop.campaigns.presets import PRESETS
 from tonghop.campaigns.unit_table import MAX_BYTES
 from tonghop.documents.models import Document

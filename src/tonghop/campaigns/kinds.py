@@ -19,16 +19,48 @@ from typing import Protocol
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.db import models
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from tonghop.campaigns.values import format_date, format_number, to_number
 from tonghop.forms import date_range_message
 from tonghop.inputs import clean_text, date_in_range
 
-INTEGER, DECIMAL, TEXT, LONG_TEXT = "integer", "decimal", "text", "long_text"
-YES_NO, CHOICE, DATE, LINK, FILE = "yes_no", "choice", "date", "link", "file"
+
+class IndicatorKind(models.TextChoices):
+    """The kinds of indicator: the one list. The model's field, the forms, the API schema,
+    the totals and the report's layout all take their kinds from here."""
+
+    INTEGER = "integer", gettext_lazy("Whole number")
+    DECIMAL = "decimal", gettext_lazy("Decimal number")
+    TEXT = "text", gettext_lazy("Text")
+    LONG_TEXT = "long_text", gettext_lazy("Long text")
+    YES_NO = "yes_no", gettext_lazy("Yes / no")
+    CHOICE = "choice", gettext_lazy("Choice of options")
+    DATE = "date", gettext_lazy("Date")
+    LINK = "link", gettext_lazy("Web link")
+    FILE = "file", gettext_lazy("Attached files")
+
+
+INTEGER, DECIMAL, TEXT, LONG_TEXT = (
+    IndicatorKind.INTEGER,
+    IndicatorKind.DECIMAL,
+    IndicatorKind.TEXT,
+    IndicatorKind.LONG_TEXT,
+)
+YES_NO, CHOICE, DATE, LINK, FILE = (
+    IndicatorKind.YES_NO,
+    IndicatorKind.CHOICE,
+    IndicatorKind.DATE,
+    IndicatorKind.LINK,
+    IndicatorKind.FILE,
+)
 
 NUMERIC_KINDS = frozenset({INTEGER, DECIMAL})
-TEXT_LIMITS = {TEXT: 1000, LONG_TEXT: 20000}
+# Kinds whose answers are text even when they look like numbers ("2025", a choice "1").
+TEXT_KINDS = frozenset({TEXT, LONG_TEXT, CHOICE, LINK})
+TEXT_LIMITS: dict[str, int] = {TEXT: 1000, LONG_TEXT: 20000}
 # Far above any real count, far below what breaks a DOCX table.
 MAX_NUMBER = Decimal("1e12")
 # A figure is written in plain digits: no exponent (1e-999999 would be kept as a million
@@ -398,3 +430,23 @@ def same_footing(left_kind: str, right_kind: str) -> bool:
     if left_kind in NUMERIC_KINDS and right_kind in NUMERIC_KINDS:
         return True
     return left_kind == right_kind
+
+
+def format_value(value: object, kind: str = "") -> str:
+    """A stored value as the report prints it (in Vietnamese, like the whole report): numbers
+    Vietnamese style, yes/no as Có/Không, dates as dd/mm/yyyy, files as their number, blanks
+    as a dash. Without the kind, a value that reads as a number is printed as one."""
+    if value is None or value == "" or value == []:
+        return "-"
+    if isinstance(value, bool):
+        return "Có" if value else "Không"
+    if isinstance(value, list):
+        return f"{len(value)} tệp"
+    if kind == DATE:
+        return format_date(str(value))
+    if kind in TEXT_KINDS:
+        return str(value)
+    number = to_number(value)
+    if number is None:
+        return str(value)
+    return format_number(int(number) if number == number.to_integral_value() else number)

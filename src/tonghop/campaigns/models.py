@@ -11,18 +11,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tonghop.campaigns.form_models import (
-    Aggregation,
-    FormRule,
-    FormTemplate,
-    FormTemplateQuerySet,
-    FormVersion,
-    FormVersionQuerySet,
-    Indicator,
-    IndicatorKind,
-    RuleOp,
-    loose,
-)
+# The form's models live in form_models.py; importing it here registers them with the app.
+from tonghop.campaigns import form_models  # noqa: F401
 from tonghop.documents.models import Document
 from tonghop.orgs.models import Unit, User
 
@@ -103,6 +93,10 @@ class Campaign(models.Model):
         return self.title
 
     @property
+    def is_open(self) -> bool:
+        return self.status == CampaignStatus.OPEN
+
+    @property
     def is_ended(self) -> bool:
         return self.status in ENDED_STATUSES
 
@@ -140,18 +134,3 @@ class UnitImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})"
-
-
-# The form's models, re-exported: the rest of the code imports them from here.
-__all__ = [
-    "Aggregation",
-    "FormRule",
-    "FormTemplate",
-    "FormTemplateQuerySet",
-    "FormVersion",
-    "FormVersionQuerySet",
-    "Indicator",
-    "IndicatorKind",
-    "RuleOp",
-    "loose",
-]

@@ -13,12 +13,13 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from tonghop.campaigns.actions import IndicatorSpec
+from tonghop.campaigns.kinds import IndicatorKind
 
 SEED_INDICATORS = (
     IndicatorSpec(
         "pano",
         "Pano tuyên truyền đã treo",
-        "integer",
+        IndicatorKind.INTEGER,
         "sum",
         "1. Tuyên truyền trực quan",
         "cái",
@@ -27,7 +28,7 @@ SEED_INDICATORS = (
     IndicatorSpec(
         "bang_ron",
         "Băng rôn đã treo",
-        "integer",
+        IndicatorKind.INTEGER,
         "sum",
         "1. Tuyên truyền trực quan",
         "cái",
@@ -36,7 +37,7 @@ SEED_INDICATORS = (
     IndicatorSpec(
         "ap_phich",
         "Áp phích khẩu hiệu đã treo",
-        "integer",
+        IndicatorKind.INTEGER,
         "sum",
         "1. Tuyên truyền trực quan",
         "tờ",
@@ -45,7 +46,7 @@ SEED_INDICATORS = (
     IndicatorSpec(
         "bai_viet",
         "Bài viết, tin bài đã đăng tải (phối hợp Trung tâm VH-TT-DL)",
-        "integer",
+        IndicatorKind.INTEGER,
         "sum",
         "2. Thông tin, truyền thông",
         "bài",
@@ -54,7 +55,7 @@ SEED_INDICATORS = (
     IndicatorSpec(
         "hoat_dong",
         "Hoạt động hưởng ứng đã tổ chức",
-        "integer",
+        IndicatorKind.INTEGER,
         "sum",
         "3. Hoạt động hưởng ứng",
         "hoạt động",
@@ -63,19 +64,23 @@ SEED_INDICATORS = (
     IndicatorSpec(
         "luot_nguoi",
         "Số lượt người tham gia, được tiếp cận",
-        "integer",
+        IndicatorKind.INTEGER,
         "sum",
         "3. Hoạt động hưởng ứng",
         "lượt người",
         required=True,
     ),
     IndicatorSpec(
-        "khau_hieu", "Khẩu hiệu tuyên truyền đã lựa chọn", "text", "list", "3. Hoạt động hưởng ứng"
+        "khau_hieu",
+        "Khẩu hiệu tuyên truyền đã lựa chọn",
+        IndicatorKind.TEXT,
+        "list",
+        "3. Hoạt động hưởng ứng",
     ),
     IndicatorSpec(
         "tap_the_khen",
         "Tập thể đề nghị khen thưởng",
-        "integer",
+        IndicatorKind.INTEGER,
         "sum",
         "4. Biểu dương, khen thưởng",
         "tập thể",
@@ -83,7 +88,7 @@ SEED_INDICATORS = (
     IndicatorSpec(
         "ca_nhan_khen",
         "Cá nhân đề nghị khen thưởng",
-        "integer",
+        IndicatorKind.INTEGER,
         "sum",
         "4. Biểu dương, khen thưởng",
         "cá nhân",
@@ -91,7 +96,7 @@ SEED_INDICATORS = (
     IndicatorSpec(
         "danh_sach_khen",
         "Tên tập thể, cá nhân đề nghị khen thưởng",
-        "long_text",
+        IndicatorKind.LONG_TEXT,
         "list",
         "4. Biểu dương, khen thưởng",
     ),

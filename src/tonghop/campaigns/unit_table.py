@@ -36,7 +36,6 @@ MAX_RAW_ROWS = 4 * MAX_ROWS
 # Longest cell kept: longer values are cut here, so the plan still sees them as too long.
 MAX_CELL = 1000
 
-FIELDS = ("code", "name", "kind", "parent", "email", "contact", "phone")
 REQUIRED = ("code", "name")
 
 

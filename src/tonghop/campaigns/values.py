@@ -1,8 +1,5 @@
-"""How a stored answer reads, in Vietnamese like the whole report: numbers with dots between
-thousands and a comma before decimals, yes/no as Có/Không, dates as dd/mm/yyyy (pure Python).
-
-Used wherever an answer is shown: the report form's history, the receipt, the compiled report.
-"""
+"""Stored answers read as numbers and written the Vietnamese way (pure Python, no Django), for
+the report page, the receipts, the totals and the charts alike."""
 
 from __future__ import annotations
 
@@ -32,30 +29,6 @@ def format_number(value: Decimal | int | None) -> str:
     sign = "-" if whole.startswith("-") else ""
     whole = f"{int(whole.lstrip('-')):,}".replace(",", ".")
     return f"{sign}{whole},{fraction}" if fraction else f"{sign}{whole}"
-
-
-# Kinds whose answers are text even when they look like numbers ("2025", a choice "1").
-TEXT_KINDS = frozenset({"text", "long_text", "choice", "link"})
-
-
-def format_value(value: Any, kind: str = "") -> str:
-    """A stored value as the report prints it (in Vietnamese, like the whole report): numbers
-    Vietnamese style, yes/no as Có/Không, dates as dd/mm/yyyy, files as their number, blanks
-    as a dash. Without the kind, a value that reads as a number is printed as one."""
-    if value is None or value == "" or value == []:
-        return "-"
-    if isinstance(value, bool):
-        return "Có" if value else "Không"
-    if isinstance(value, list):
-        return f"{len(value)} tệp"
-    if kind == "date":
-        return format_date(str(value))
-    if kind in TEXT_KINDS:
-        return str(value)
-    number = to_number(value)
-    if number is None:
-        return str(value)
-    return format_number(int(number) if number == number.to_integral_value() else number)
 
 
 def format_date(iso: str) -> str:

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from tonghop.campaigns.kinds import IndicatorKind, format_value
 from tonghop.campaigns.models import Campaign
-from tonghop.campaigns.values import format_number, format_value
+from tonghop.campaigns.values import format_number
 from tonghop.compilation.layout import (
     Block,
     Chart,
@@ -203,7 +204,9 @@ def _charts(campaign: Campaign, totals: Totals) -> list[Block]:
 
 
 # Kinds whose answer is short enough for a column of the per-unit appendix.
-SHORT_ANSWER_KINDS = frozenset({"yes_no", "choice", "date", "file"})
+SHORT_ANSWER_KINDS = frozenset(
+    {IndicatorKind.YES_NO, IndicatorKind.CHOICE, IndicatorKind.DATE, IndicatorKind.FILE}
+)
 
 
 def _appendix_total(total: IndicatorTotal) -> str:
@@ -221,20 +224,27 @@ def _appendix_total(total: IndicatorTotal) -> str:
     return ""
 
 
-def build_document(
-    campaign: Campaign,
-    *,
-    assessment: str = "",
-    proposals: str = "",
-    issue: Issue | None = None,
-    today: dt.date | None = None,
-) -> OfficialDocument:
-    """The consolidated report as an experienced clerk lays it out (ND 30, Mẫu 1.4)."""
-    totals, rows, missing, late = collect(campaign)
-    today = issue.issued_on if issue else (today or timezone.localdate())
-    office = campaign.office
+def _status_section(rows: list[UnitRow], missing: list[str], late: list[str]) -> Section:
+    """I: how many units were asked, how many reported, who has not, who was late."""
     expected = len(rows) + len(missing)
+    blocks: list[Block] = [
+        Paragraph(
+            f"Tổng số đơn vị được giao: {expected}; số đơn vị đã báo cáo: {len(rows)}/{expected}"
+            f"{f', trong đó {len(late)} đơn vị báo cáo chậm' if late else ''}."
+        )
+    ]
+    if missing:
+        blocks.append(Paragraph(f"Các đơn vị chưa báo cáo ({len(missing)}): {_names(missing)}."))
+    else:
+        blocks.append(Paragraph("Tất cả các đơn vị đã gửi báo cáo."))
+    if late:
+        blocks.append(Paragraph(f"Các đơn vị báo cáo chậm ({len(late)}): {_names(late)}."))
+    return Section("I. TÌNH HÌNH TRIỂN KHAI VÀ BÁO CÁO CỦA CÁC ĐƠN VỊ", tuple(blocks))
 
+
+def _summary(totals: Totals) -> tuple[Table, list[Block]]:
+    """II.1: the table of figures, one row per indicator that adds up; and the answers in
+    words (texts, links, dates listed per unit) for II's last part."""
     figure_rows = []
     list_blocks: list[Block] = []
     # The table numbers its own rows: indicators listed in words below leave no gap.
@@ -268,11 +278,16 @@ def build_document(
         rows=tuple(figure_rows),
         numeric=(False, False, False, True, True),
     )
+    return summary, list_blocks
+
+
+def _by_group_tables(totals: Totals) -> list[Table]:
+    """II.2: the figures per group of units, with the grand total; wider forms are split into
+    several tables (see COLUMNS_PER_TABLE)."""
     numeric = [t.indicator for t in totals.totals if t.indicator.is_numeric]
     grand = {t.indicator.code: t for t in totals.totals}
-    # Wider forms are split into several tables (see COLUMNS_PER_TABLE).
     chunks = [numeric[i : i + COLUMNS_PER_TABLE] for i in range(0, len(numeric), COLUMNS_PER_TABLE)]
-    by_group_tables = [
+    return [
         Table(
             columns=("Nhóm đơn vị", *[i.label for i in chunk]),
             rows=tuple(
@@ -291,8 +306,51 @@ def build_document(
         )
         for chunk in chunks
     ]
-    # The appendix shows each unit's figures and its short answers (yes/no, choice, date,
-    # files); texts and links are listed in section II instead, they do not fit a column.
+
+
+def _results_section(totals: Totals, rows: list[UnitRow]) -> Section:
+    """II: the figures, by group when there are groups, the highlights from the units'
+    narratives, and the answers in words; the parts are numbered as they come."""
+    summary, list_blocks = _summary(totals)
+    results: list[Block] = [Paragraph("1. Tổng hợp các chỉ tiêu", bold=True), summary]
+    number = 2
+    has_figures = any(t.indicator.is_numeric for t in totals.totals)
+    if has_figures and len(totals.by_group) > 1:
+        results += [
+            Paragraph(f"{number}. Tổng hợp theo nhóm đơn vị", bold=True),
+            *_by_group_tables(totals),
+        ]
+        number += 1
+    highlights = [row for row in rows if row.narrative.strip()][:HIGHLIGHTS]
+    if highlights:
+        results.append(Paragraph(f"{number}. Một số kết quả nổi bật", bold=True))
+        results += [Paragraph(f"- {_first_sentence(row.narrative)}") for row in highlights]
+        number += 1
+    if list_blocks:
+        results += [Paragraph(f"{number}. Nội dung cụ thể", bold=True), *list_blocks]
+    return Section("II. KẾT QUẢ THỰC HIỆN", tuple(results))
+
+
+def _assessment_section(assessment: str) -> Section:
+    """III: the office's own assessment, or the usual sentence."""
+    return Section(
+        "III. ĐÁNH GIÁ CHUNG", _paragraphs(assessment) or (Paragraph(DEFAULT_ASSESSMENT),)
+    )
+
+
+def _proposals_section(proposals: str) -> Section:
+    """IV: the office's proposals, or the usual one."""
+    return Section(
+        "IV. KIẾN NGHỊ, ĐỀ XUẤT", _paragraphs(proposals) or (Paragraph(DEFAULT_PROPOSALS),)
+    )
+
+
+def _units_appendix(totals: Totals, rows: list[UnitRow]) -> Section:
+    """Each unit's figures and its short answers (yes/no, choice, date, files); texts and
+    links are listed in section II instead, they do not fit a column. Landscape: one row per
+    unit in each table, so half the tables are half the pages."""
+    numeric = [t.indicator for t in totals.totals if t.indicator.is_numeric]
+    grand = {t.indicator.code: t for t in totals.totals}
     in_appendix = numeric + [
         t.indicator for t in totals.totals if t.indicator.kind in SHORT_ANSWER_KINDS
     ]
@@ -317,80 +375,69 @@ def build_document(
             rows=tuple((str(n), row.unit_name) for n, row in enumerate(rows, start=1)),
         )
     ]
-    status_blocks: list[Block] = [
-        Paragraph(
-            f"Tổng số đơn vị được giao: {expected}; số đơn vị đã báo cáo: {len(rows)}/{expected}"
-            f"{f', trong đó {len(late)} đơn vị báo cáo chậm' if late else ''}."
-        )
-    ]
-    long_lists = len(missing) > NAMES_IN_TEXT or len(late) > NAMES_IN_TEXT
-    if missing:
-        status_blocks.append(
-            Paragraph(f"Các đơn vị chưa báo cáo ({len(missing)}): {_names(missing)}.")
-        )
-    else:
-        status_blocks.append(Paragraph("Tất cả các đơn vị đã gửi báo cáo."))
-    if late:
-        status_blocks.append(Paragraph(f"Các đơn vị báo cáo chậm ({len(late)}): {_names(late)}."))
+    return Section("PHỤ LỤC: KẾT QUẢ THEO ĐƠN VỊ", tuple(unit_tables), landscape=True)
 
-    results: list[Block] = [Paragraph("1. Tổng hợp các chỉ tiêu", bold=True), summary]
-    number = 2
-    if numeric and len(totals.by_group) > 1:
-        results += [Paragraph(f"{number}. Tổng hợp theo nhóm đơn vị", bold=True), *by_group_tables]
-        number += 1
-    highlights = [row for row in rows if row.narrative.strip()][:HIGHLIGHTS]
-    if highlights:
-        results.append(Paragraph(f"{number}. Một số kết quả nổi bật", bold=True))
-        results += [Paragraph(f"- {_first_sentence(row.narrative)}") for row in highlights]
-        number += 1
-    if list_blocks:
-        results += [Paragraph(f"{number}. Nội dung cụ thể", bold=True), *list_blocks]
 
-    sections = (
-        Section("", (Paragraph(_intro(campaign)),)),
-        Section("I. TÌNH HÌNH TRIỂN KHAI VÀ BÁO CÁO CỦA CÁC ĐƠN VỊ", tuple(status_blocks)),
-        Section("II. KẾT QUẢ THỰC HIỆN", tuple(results)),
-        Section(
-            "III. ĐÁNH GIÁ CHUNG",
-            _paragraphs(assessment) or (Paragraph(DEFAULT_ASSESSMENT),),
-        ),
-        Section(
-            "IV. KIẾN NGHỊ, ĐỀ XUẤT",
-            _paragraphs(proposals) or (Paragraph(DEFAULT_PROPOSALS),),
+def _missing_appendix(missing: list[str], late: list[str]) -> Section | None:
+    """The full lists of units missing and late, when section I cannot name them all: a
+    province's list of thousands of names would bury it."""
+    if len(missing) <= NAMES_IN_TEXT and len(late) <= NAMES_IN_TEXT:
+        return None
+    listed = [(m, "Chưa báo cáo") for m in missing] + [(m, "Báo cáo chậm") for m in late]
+    return Section(
+        "PHỤ LỤC: CÁC ĐƠN VỊ CHƯA BÁO CÁO, BÁO CÁO CHẬM",
+        (
+            Table(
+                columns=("TT", "Đơn vị", "Tình trạng"),
+                rows=tuple(
+                    (str(n), name, status) for n, (name, status) in enumerate(listed, start=1)
+                ),
+            ),
         ),
     )
-    # Landscape: one row per unit in each table, so half the tables are half the pages.
-    appendices = [Section("PHỤ LỤC: KẾT QUẢ THEO ĐƠN VỊ", tuple(unit_tables), landscape=True)]
-    if long_lists:
-        # A province's list of thousands of names would bury section I: the text names the
-        # first ones and the full lists stand in their own appendix.
-        appendices.append(
-            Section(
-                "PHỤ LỤC: CÁC ĐƠN VỊ CHƯA BÁO CÁO, BÁO CÁO CHẬM",
-                (
-                    Table(
-                        columns=("TT", "Đơn vị", "Tình trạng"),
-                        rows=tuple(
-                            (str(n), name, status)
-                            for n, (name, status) in enumerate(
-                                [(m, "Chưa báo cáo") for m in missing]
-                                + [(m, "Báo cáo chậm") for m in late],
-                                start=1,
-                            )
-                        ),
-                    ),
-                ),
-            )
-        )
+
+
+def _charts_appendix(campaign: Campaign, totals: Totals) -> Section | None:
     charts = _charts(campaign, totals)
-    if charts:
-        appendices.append(Section("PHỤ LỤC: BIỂU ĐỒ CÁC CHỈ TIÊU CHÍNH", tuple(charts)))
-    symbol = campaign.report_symbol or "BC"
+    if not charts:
+        return None
+    return Section("PHỤ LỤC: BIỂU ĐỒ CÁC CHỈ TIÊU CHÍNH", tuple(charts))
+
+
+def build_document(
+    campaign: Campaign,
+    *,
+    assessment: str = "",
+    proposals: str = "",
+    issue: Issue | None = None,
+    today: dt.date | None = None,
+) -> OfficialDocument:
+    """The consolidated report as an experienced clerk lays it out (ND 30, Mẫu 1.4): one
+    function per section and per appendix, put together here."""
+    totals, rows, missing, late = collect(campaign)
+    today = issue.issued_on if issue else (today or timezone.localdate())
+    office = campaign.office
+    sections = (
+        Section("", (Paragraph(_intro(campaign)),)),
+        _status_section(rows, missing, late),
+        _results_section(totals, rows),
+        _assessment_section(assessment),
+        _proposals_section(proposals),
+    )
+    appendices = [
+        appendix
+        for appendix in (
+            _units_appendix(totals, rows),
+            _missing_appendix(missing, late),
+            _charts_appendix(campaign, totals),
+        )
+        if appendix is not None
+    ]
     return OfficialDocument(
         parent_body=office.parent_body or None,
         issuer=office.name.upper(),
         number=issue.number if issue else None,
-        symbol=symbol,
+        symbol=campaign.report_symbol or "BC",
         place=office.place or "",
         issued_on=issue.issued_on if issue else None,
         year=today.year,

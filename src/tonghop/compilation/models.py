@@ -155,5 +155,17 @@ class Compilation(models.Model):
         return f"bao-cao-tong-hop-{self.campaign.slug}.docx"
 
     @property
+    def is_done(self) -> bool:
+        return self.status == CompilationStatus.DONE
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status == CompilationStatus.FAILED
+
+    @property
+    def is_returned(self) -> bool:
+        return self.state == CompilationState.RETURNED
+
+    @property
     def is_issued(self) -> bool:
         return self.document_id is not None

@@ -1,4 +1,4 @@
-"""Totals of a campaign's reports, computed exactly (pure Python, no Django).
+"""Totals of a campaign's reports, computed exactly (no database: plain rows in, totals out).
 
 Numbers arrive as int or decimal strings and are added as Decimal, so a total never carries
 the rounding noise of floats.
@@ -11,23 +11,22 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from tonghop.campaigns.values import format_value, to_number
+from tonghop.campaigns.kinds import NUMERIC_KINDS, IndicatorKind, format_value
+from tonghop.campaigns.values import to_number
 
 
 @dataclass(frozen=True)
 class IndicatorInfo:
     code: str
     label: str
-    # "integer" | "decimal" | "text" | "long_text" | "yes_no" | "choice" | "date" | "link" |
-    # "file"
-    kind: str
+    kind: str  # an IndicatorKind value
     aggregation: str  # "sum" | "count" | "average" | "list"
     unit_of_measure: str = ""
     choices: tuple[str, ...] = ()  # the options of a choice, in the form's order
 
     @property
     def is_numeric(self) -> bool:
-        return self.kind in ("integer", "decimal")
+        return self.kind in NUMERIC_KINDS
 
     @property
     def mode(self) -> str:
@@ -36,10 +35,10 @@ class IndicatorInfo:
         (units per option), "files" (number of files), "count" (units answering) or "list"."""
         if self.is_numeric:
             return "list" if self.aggregation == "list" else "number"
-        if self.kind == "file":
+        if self.kind == IndicatorKind.FILE:
             return "files"
-        if self.kind in ("yes_no", "choice") and self.aggregation != "list":
-            return "yes" if self.kind == "yes_no" else "options"
+        if self.kind in (IndicatorKind.YES_NO, IndicatorKind.CHOICE) and self.aggregation != "list":
+            return "yes" if self.kind == IndicatorKind.YES_NO else "options"
         return "count" if self.aggregation == "count" else "list"
 
 
@@ -98,7 +97,7 @@ class _Sum:
         total = self.decimal + self.whole
         if indicator.aggregation == "average":
             return IndicatorTotal(indicator, total / self.count, self.count)
-        if indicator.kind == "integer":
+        if indicator.kind == IndicatorKind.INTEGER:
             return IndicatorTotal(indicator, int(total), self.count)
         return IndicatorTotal(indicator, total, self.count)
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tonghop.access import posted_version, signed_in_user
+from tonghop.campaigns.access import get_campaign_for_staff
 from tonghop.campaigns.models import Campaign
 from tonghop.compilation import actions
 from tonghop.compilation.forms import (
@@ -57,9 +58,7 @@ def get_compilation_for_staff(request: HttpRequest, slug: str, uid: str) -> Comp
 @login_required
 @require_POST
 def start(request: HttpRequest, slug: str) -> HttpResponse:
-    campaign = get_object_or_404(
-        Campaign.objects.for_office_staff(signed_in_user(request)), slug=slug
-    )
+    campaign = get_campaign_for_staff(request, slug)
     try:
         compilation = actions.request_compilation(signed_in_user(request), campaign)
     except actions.CompileNotAllowed as exc:

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tonghop.campaigns.actions import CampaignSpec, IndicatorSpec
+from tonghop.campaigns.kinds import IndicatorKind
 from tonghop.campaigns.models import Campaign
 from tonghop.campaigns.presets import SEED_INDICATORS
 from tonghop.documents.models import Direction, Document
@@ -102,7 +103,7 @@ CURRENT_INDICATORS = (
     IndicatorSpec(
         "tthc_truc_tuyen",
         "Thủ tục hành chính cung cấp trực tuyến toàn trình",
-        "integer",
+        IndicatorKind.INTEGER,
         "sum",
         "",
         "thủ tục",
@@ -111,7 +112,7 @@ CURRENT_INDICATORS = (
     IndicatorSpec(
         "ho_so_truc_tuyen",
         "Hồ sơ tiếp nhận trực tuyến trong tháng",
-        "integer",
+        IndicatorKind.INTEGER,
         "sum",
         "",
         "hồ sơ",
@@ -120,14 +121,14 @@ CURRENT_INDICATORS = (
     IndicatorSpec(
         "ty_le_ky_so",
         "Tỷ lệ văn bản đi được ký số",
-        "decimal",
+        IndicatorKind.DECIMAL,
         "average",
         "",
         "%",
         required=True,
         max_value=None,
     ),
-    IndicatorSpec("kho_khan", "Khó khăn, vướng mắc", "long_text", "list", ""),
+    IndicatorSpec("kho_khan", "Khó khăn, vướng mắc", IndicatorKind.LONG_TEXT, "list", ""),
 )
 
 

@@ -63,11 +63,6 @@ def _languages(command: str) -> frozenset[str]:
     return frozenset(line.strip() for line in lines if line.strip() and " " not in line.strip())
 
 
-def ocr_available() -> bool:
-    command = tesseract_command()
-    return command is not None and LANGUAGE in _languages(command)
-
-
 def require_ocr() -> str:
     """The tesseract command, or OcrUnavailable saying what is missing."""
     command = tesseract_command()

@@ -71,11 +71,6 @@ def is_upper_line(value: str, *, min_letters: int = 2) -> bool:
     return len(only) >= min_letters and only.isupper()
 
 
-def sentence_case(value: str) -> str:
-    low = collapse(value).lower()
-    return low[:1].upper() + low[1:]
-
-
 def fold(value: str) -> str:
     """Upper case without diacritics (`QUYÉT ĐỊNH` → `QUYET DINH`), to match OCR-damaged words."""
     return fold_line(collapse(value))

@@ -138,6 +138,22 @@ class Document(models.Model):
         return [step for (state, step) in DOCUMENT_TRANSITIONS if state == self.status]
 
     @property
+    def is_outgoing(self) -> bool:
+        return self.direction == Direction.OUTGOING
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status == IntakeStatus.FAILED
+
+    @property
+    def is_registered(self) -> bool:
+        return self.status == IntakeStatus.REGISTERED
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.status == IntakeStatus.REVOKED
+
+    @property
     def findings(self) -> list[dict[str, Any]]:
         found = self.parsed.get("findings") or []
         return [f for f in found if isinstance(f, dict)]

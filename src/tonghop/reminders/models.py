@@ -156,6 +156,10 @@ class Message(models.Model):
         return f"{self.slot} {self.channel} → {self.recipient} ({self.status})"
 
     @property
+    def is_sent(self) -> bool:
+        return self.status == MessageStatus.SENT
+
+    @property
     def badge(self) -> str:
         """The class of the status badge, reusing the colours of site.css."""
         return STATUS_BADGES.get(MessageStatus(self.status), "")

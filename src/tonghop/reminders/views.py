@@ -16,32 +16,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from tonghop.access import signed_in_user
+from tonghop.campaigns.access import get_campaign_for_staff
 from tonghop.campaigns.models import Campaign, CampaignStatus
 from tonghop.reminders import actions, directive, receipts
 from tonghop.reminders.forms import PolicyForm
 from tonghop.reminders.models import Channel, MessageStatus, Notification, ReminderPolicy
 from tonghop.reminders.schedule import format_offsets, next_slot
 from tonghop.reminders.texts import SUBMITTED_STATES, local_tz, policy_for
-from tonghop.reports.models import Assignment
+from tonghop.reports.access import get_assignment_for_reporter
 from tonghop.visitors import is_person
 
+# What the reminders pages read of a campaign besides its office.
+READS = ("reminder_policy", "source_document")
 LOG_ROWS = 200  # reminder messages a page; the latest notifications shown
-
-
-def _get_campaign_for_staff(request: HttpRequest, slug: str) -> Campaign:
-    """The only way a reminders view reaches a campaign: through the user's own offices."""
-    queryset = Campaign.objects.for_office_staff(signed_in_user(request)).select_related(
-        "office", "reminder_policy", "source_document"
-    )
-    return get_object_or_404(queryset, slug=slug)
-
-
-def _get_assignment_for_reporter(request: HttpRequest, pk: int) -> Assignment:
-    """The unit's side of the directive: only through the user's own units."""
-    queryset = Assignment.objects.for_reporter(signed_in_user(request)).select_related(
-        "campaign", "campaign__source_document", "unit"
-    )
-    return get_object_or_404(queryset, pk=pk)
 
 
 def _get_notification_for_user(request: HttpRequest, pk: int) -> Notification:
@@ -113,13 +100,13 @@ def _campaign_page(
 
 @login_required
 def campaign(request: HttpRequest, slug: str) -> HttpResponse:
-    return _campaign_page(request, _get_campaign_for_staff(request, slug))
+    return _campaign_page(request, get_campaign_for_staff(request, slug, *READS))
 
 
 @login_required
 @require_POST
 def policy_edit(request: HttpRequest, slug: str) -> HttpResponse:
-    campaign = _get_campaign_for_staff(request, slug)
+    campaign = get_campaign_for_staff(request, slug, *READS)
     form = PolicyForm(request.POST)
     if not form.is_valid():
         return _campaign_page(request, campaign, form, status=400)
@@ -137,7 +124,7 @@ def policy_edit(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def policy_state(request: HttpRequest, slug: str, action: str) -> HttpResponse:
-    campaign = _get_campaign_for_staff(request, slug)
+    campaign = get_campaign_for_staff(request, slug, *READS)
     stopped = action == "stop"
     actions.set_stopped(signed_in_user(request), campaign, stopped)
     if stopped:
@@ -150,7 +137,7 @@ def policy_state(request: HttpRequest, slug: str, action: str) -> HttpResponse:
 @login_required
 @require_POST
 def remind(request: HttpRequest, slug: str) -> HttpResponse:
-    campaign = _get_campaign_for_staff(request, slug)
+    campaign = get_campaign_for_staff(request, slug, *READS)
     ids = [int(value) for value in request.POST.getlist("assignment") if value.isdigit()]
     if not ids:
         messages.error(request, _("Choose at least one unit."))
@@ -183,7 +170,7 @@ def remind(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def digest(request: HttpRequest, slug: str) -> HttpResponse:
-    campaign = _get_campaign_for_staff(request, slug)
+    campaign = get_campaign_for_staff(request, slug, *READS)
     try:
         sent = actions.send_digest(campaign, by=signed_in_user(request))
     except actions.ReminderError as exc:
@@ -264,7 +251,7 @@ def _tell_sent(request: HttpRequest, result: directive.DirectiveResult) -> None:
 @require_http_methods(["GET", "POST"])
 def directive_send(request: HttpRequest, slug: str) -> HttpResponse:
     """The confirmation page (GET), then the office's press of "send" (POST)."""
-    campaign = _get_campaign_for_staff(request, slug)
+    campaign = get_campaign_for_staff(request, slug, *READS)
     if request.method == "POST":
         try:
             result = directive.send_directive(
@@ -284,7 +271,7 @@ def directive_send(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_safe
 def receipts_page(request: HttpRequest, slug: str) -> HttpResponse:
-    campaign = _get_campaign_for_staff(request, slug)
+    campaign = get_campaign_for_staff(request, slug, *READS)
     now = timezone.now()
     wanted = request.GET.get("state", "")
     page = Paginator(receipts.filtered(campaign, wanted, now), RECEIPT_ROWS).get_page(
@@ -305,7 +292,7 @@ def receipts_page(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def confirm_receipt(request: HttpRequest, pk: int) -> HttpResponse:
-    assignment = _get_assignment_for_reporter(request, pk)
+    assignment = get_assignment_for_reporter(request, pk)
     try:
         directive.confirm_receipt(assignment, user=signed_in_user(request), link_id=None)
     except directive.DirectiveError as exc:
@@ -319,7 +306,7 @@ def confirm_receipt(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def directive_document(request: HttpRequest, pk: int) -> FileResponse:
     """The directive's file as sent, for units reached only in the app."""
-    assignment = _get_assignment_for_reporter(request, pk)
+    assignment = get_assignment_for_reporter(request, pk)
     document = assignment.campaign.source_document
     if directive.delivery_for(assignment) is None or document is None or not document.file:
         raise Http404

@@ -5,7 +5,7 @@ checked against the transition table, recorded in the assignment's events.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from django.core.exceptions import ValidationError
@@ -14,13 +14,12 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from tonghop.campaigns.models import CampaignStatus, FormRule, Indicator
+from tonghop.campaigns.form_models import FormRule, Indicator
+from tonghop.campaigns.kinds import IndicatorKind
+from tonghop.campaigns.models import CampaignStatus
 from tonghop.orgs.models import Role, User
 from tonghop.reports import receipts
-from tonghop.reports.links.models import DEFAULT_DAYS_AFTER_DUE as LINK_DAYS_AFTER_DUE
-from tonghop.reports.links.models import AccessLink
 from tonghop.reports.models import (
-    FILE_KIND,
     STEP_ROLES,
     TRANSITIONS,
     Assignment,
@@ -279,7 +278,7 @@ def save_report(
         # here before the values are checked, so a required one is refused on submission while
         # nothing is attached.
         files = (report or Report()).file_values(
-            [i.code for i in indicators if i.kind == FILE_KIND]
+            [i.code for i in indicators if i.kind == IndicatorKind.FILE]
         )
         values = {**clean_values(indicators, {**data, **files}, for_submit=submit), **files}
         if len(narrative) > MAX_NARRATIVE:
@@ -380,6 +379,11 @@ def accept_report(
 
 MAX_REASON = 2000
 
+# What else must last until an assignment's new due time (the unit's personal links, in
+# links.actions.lengthen_links): called in the extension's transaction with the assignment,
+# the new due time and now; what it returns goes into the event's details.
+Lengthen = Callable[[Assignment, dt.datetime, dt.datetime], Mapping[str, Any]]
+
 
 def extend_due(
     user: User,
@@ -388,10 +392,12 @@ def extend_due(
     reason: str,
     *,
     expected_version: int,
+    lengthen: Lengthen,
     now: dt.datetime | None = None,
 ) -> Assignment:
     """Move one unit's due time later, saying why. The state is unchanged; the old and new due
-    times are kept in the event, and a submission is judged against the new one."""
+    times are kept in the event, and a submission is judged against the new one. `lengthen` is
+    what must last until the new due time too (its package sits above this one)."""
     now = now or timezone.now()
     reason = (reason or "").strip()
     if not reason:
@@ -430,14 +436,7 @@ def extend_due(
         assignment.version += 1
         assignment.save(update_fields=["due_at", "version", "updated_at"])
         details: dict[str, Any] = {"old_due": old_due.isoformat(), "new_due": new_due.isoformat()}
-        # The unit's personal link must not run out before its new due time: a live one is
-        # lengthened to what a link issued now would get. An expired or revoked one stays so.
-        link_until = new_due + dt.timedelta(days=LINK_DAYS_AFTER_DUE)
-        links = AccessLink.objects.filter(assignment=assignment).live(now)
-        lengthened = list(links.filter(expires_at__lt=link_until).values_list("pk", flat=True))
-        if lengthened:
-            AccessLink.objects.filter(pk__in=lengthened).update(expires_at=link_until)
-            details |= {"links_lengthened": lengthened, "link_until": link_until.isoformat()}
+        details |= lengthen(assignment, new_due, now)
         AssignmentEvent.objects.create(
             assignment=assignment,
             actor=user,

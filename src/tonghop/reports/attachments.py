@@ -36,7 +36,8 @@ from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from PIL import Image
 
-from tonghop.campaigns.models import Indicator
+from tonghop.campaigns.form_models import Indicator
+from tonghop.campaigns.kinds import IndicatorKind
 from tonghop.orgs.models import User
 from tonghop.reports import filecheck
 from tonghop.reports.actions import (
@@ -48,7 +49,6 @@ from tonghop.reports.actions import (
     _refusal,
 )
 from tonghop.reports.models import (
-    FILE_KIND,
     TRANSITIONS,
     Assignment,
     Attachment,
@@ -76,7 +76,7 @@ def file_codes(assignment: Assignment, indicators: list[Indicator] | None = None
     campaign's already loaded, when given)."""
     if indicators is None:
         indicators = list(assignment.campaign.indicators.all())
-    return [i.code for i in indicators if i.kind == FILE_KIND]
+    return [i.code for i in indicators if i.kind == IndicatorKind.FILE]
 
 
 def _sync_file_values(report: Report, codes: list[str]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import tempfile
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -19,7 +20,7 @@ from django.http import (
     HttpResponseBase,
     StreamingHttpResponse,
 )
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -28,8 +29,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from tonghop.access import posted_version, signed_in_user
+from tonghop.audit.spreadsheet import safe_cell
 from tonghop.campaigns import actions as campaign_actions
+from tonghop.campaigns.access import get_campaign_for_staff, get_template_for_staff
 from tonghop.campaigns.actions import ActionError, IndicatorSpec, UnitListChanged, spec_from_form
+from tonghop.campaigns.form_models import FormTemplate
 from tonghop.campaigns.forms import (
     CampaignForm,
     TemplateForm,
@@ -37,7 +41,8 @@ from tonghop.campaigns.forms import (
     initial_from_campaign,
     initial_from_document,
 )
-from tonghop.campaigns.models import Campaign, CampaignStep, FormTemplate, IndicatorKind
+from tonghop.campaigns.kinds import IndicatorKind
+from tonghop.campaigns.models import Campaign, CampaignStep, UnitImport
 from tonghop.campaigns.presets import PRESETS
 from tonghop.campaigns.unit_import import Plan, preview_rows
 from tonghop.campaigns.unit_table import MAX_BYTES, ImportFileError, read_table
@@ -45,24 +50,11 @@ from tonghop.documents.models import Document
 from tonghop.forms import CleanInputForm
 from tonghop.orgs.models import Unit
 from tonghop.reports import actions, dashboard, export
+from tonghop.reports.access import get_assignment_for_staff
 from tonghop.reports.assigning import create_campaign
 from tonghop.reports.forms import ReturnForm, VersionForm
 from tonghop.reports.history import history
 from tonghop.reports.models import Assignment, AssignmentQuerySet, DisplayStatus, Report
-
-
-def _get_campaign_for_staff(request: HttpRequest, slug: str) -> Campaign:
-    """The only way an office view reaches a campaign: through the user's own offices."""
-    queryset = Campaign.objects.for_office_staff(signed_in_user(request)).select_related("office")
-    return get_object_or_404(queryset, slug=slug)
-
-
-def _get_assignment_for_staff(request: HttpRequest, slug: str, pk: int) -> Assignment:
-    campaign = _get_campaign_for_staff(request, slug)
-    queryset = Assignment.objects.for_office_staff(signed_in_user(request)).select_related(
-        "campaign", "unit"
-    )
-    return get_object_or_404(queryset, campaign=campaign, pk=pk)
 
 
 @login_required
@@ -80,7 +72,7 @@ UNITS_PER_PAGE = 100
 
 @login_required
 def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    campaign = _get_campaign_for_staff(request, slug)
+    campaign = get_campaign_for_staff(request, slug)
     now = timezone.now()
     wanted = request.GET.get("status", "")
     assignments: AssignmentQuerySet = (
@@ -120,7 +112,7 @@ _STATUS_DONE = {
 @login_required
 @require_POST
 def change_status(request: HttpRequest, slug: str, step: str) -> HttpResponse:
-    campaign = _get_campaign_for_staff(request, slug)
+    campaign = get_campaign_for_staff(request, slug)
     if step not in CampaignStep.values:
         raise Http404
     try:
@@ -140,7 +132,7 @@ def change_status(request: HttpRequest, slug: str, step: str) -> HttpResponse:
 @login_required
 def missing_units(request: HttpRequest, slug: str) -> HttpResponse:
     """Units still owing their report, with contacts: sortable, and as a CSV file."""
-    campaign = _get_campaign_for_staff(request, slug)
+    campaign = get_campaign_for_staff(request, slug)
     order = request.GET.get("sort", "unit")
     rows = dashboard.missing(campaign, order)
     if request.GET.get("format") == "csv":
@@ -168,24 +160,18 @@ def _missing_csv(campaign: Campaign, rows: list[Assignment]) -> HttpResponse:
         ]
     )
     for a in rows:
-        writer.writerow(
-            [
-                a.unit.code,
-                _safe_cell(a.unit.name),
-                a.unit.get_kind_display(),
-                timezone.localtime(a.due_at).strftime("%H:%M %d/%m/%Y"),
-                a.display_status.label,
-                _safe_cell(a.unit.contact_name),
-                _safe_cell(a.unit.contact_phone),
-                a.unit.email,
-            ]
-        )
+        cells = [
+            a.unit.code,
+            a.unit.name,
+            a.unit.get_kind_display(),
+            timezone.localtime(a.due_at).strftime("%H:%M %d/%m/%Y"),
+            a.display_status.label,
+            a.unit.contact_name,
+            a.unit.contact_phone,
+            a.unit.email,
+        ]
+        writer.writerow([safe_cell(str(cell)) for cell in cells])
     return response
-
-
-def _safe_cell(text: str) -> str:
-    # A cell starting with = + - @ is a formula to a spreadsheet: neutralise it.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 @login_required
@@ -206,7 +192,7 @@ def unit_duties(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def review(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    assignment = _get_assignment_for_staff(request, slug, pk)
+    assignment = get_assignment_for_staff(request, slug, pk)
     report = Report.objects.filter(assignment=assignment).first()
     indicators = list(assignment.campaign.indicators.all())
     values = report.values if report else {}
@@ -235,7 +221,7 @@ def review(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def review_step(request: HttpRequest, slug: str, pk: int, step: str) -> HttpResponse:
-    assignment = _get_assignment_for_staff(request, slug, pk)
+    assignment = get_assignment_for_staff(request, slug, pk)
     form: VersionForm | ReturnForm
     # The URL admits only "accept" and "return"; anything else never reaches this view.
     form = ReturnForm(request.POST) if step == "return" else VersionForm(request.POST)
@@ -273,7 +259,10 @@ def review_step(request: HttpRequest, slug: str, pk: int, step: str) -> HttpResp
 def campaign_new(request: HttpRequest) -> HttpResponse:
     """A campaign from scratch, pre-filled from a registered document (?document=UID), or as a
     copy of another (?copy=SLUG). Its units come from the picker and, if the office wishes,
-    from a unit list file, previewed on this same page before anything changes."""
+    from a unit list file, previewed on this same page before anything changes.
+
+    The page posts to itself with the button pressed as `action`; each action has its own view
+    below (a file sent with the page is always previewed first, whatever the button)."""
     user = signed_in_user(request)
     offices = user.office_units()
     if not offices.exists():
@@ -291,11 +280,43 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
         return page.render(CampaignForm(user, offices, initial=initial, copy_of=copy_of))
     action = request.POST.get("action", "create")
     if action == "discard-list":
-        kept = {**CampaignForm.initial_from(request.POST), "unit_list": "", "unit_list_digest": ""}
-        return page.render(CampaignForm(user, offices, initial=kept, copy_of=copy_of))
+        return _new_discard_list(page)
     if action == "preview" or request.FILES.get("unit_file"):
         return _preview_unit_list(request, page)
-    form = CampaignForm(user, offices, request.POST, request.FILES, copy_of=copy_of)
+    if action == "check":
+        return _new_check(page)
+    return _new_create(page)
+
+
+def _new_discard_list(page: _NewPage) -> HttpResponse:
+    """The "remove the list" button: the page again, as typed, without the unit list."""
+    user = signed_in_user(page.request)
+    data = page.request.POST
+    kept = {**CampaignForm.initial_from(data), "unit_list": "", "unit_list_digest": ""}
+    return page.render(CampaignForm(user, user.office_units(), initial=kept, copy_of=page.copy_of))
+
+
+@dataclass
+class _Checked:
+    """A new campaign's page that passed every check: what creating it needs."""
+
+    form: CampaignForm
+    office: Unit
+    unit_list: UnitImport | None
+    plan: Plan | None
+    units: list[Unit]
+    indicators: tuple[IndicatorSpec, ...]
+    rules: tuple[dict[str, Any], ...]
+
+
+def _new_checked(page: _NewPage) -> _Checked | HttpResponse:
+    """The posted page checked as creating it would check it: the form, the unit list kept
+    on the server, the form's preset, at least one unit. The page with its errors otherwise."""
+    request = page.request
+    user = signed_in_user(request)
+    form = CampaignForm(
+        user, user.office_units(), request.POST, request.FILES, copy_of=page.copy_of
+    )
     if not form.is_valid():
         return page.render(form, plan=_posted_plan(request, form), status=400)
     office = form.cleaned_data["office"]
@@ -320,29 +341,46 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
         form.add_error("units", _("Choose at least one unit, or import a unit list."))
     if not form.is_valid():
         return page.render(form, plan=plan, status=400)
-    if action == "check":
-        return page.render(form, plan=plan, chosen=units)
+    return _Checked(form, office, unit_list, plan, units, indicators, rules)
+
+
+def _new_check(page: _NewPage) -> HttpResponse:
+    """The "check" button (and Enter in a field): the page with the units that would be
+    handed the campaign, nothing created."""
+    checked = _new_checked(page)
+    if not isinstance(checked, _Checked):
+        return checked
+    return page.render(checked.form, plan=checked.plan, chosen=checked.units)
+
+
+def _new_create(page: _NewPage) -> HttpResponse:
+    """The "create" button: the campaign, its form and its units, then the directive's page."""
+    checked = _new_checked(page)
+    if not isinstance(checked, _Checked):
+        return checked
+    request, form = page.request, checked.form
+    user = signed_in_user(request)
     try:
         campaign = create_campaign(
-            office,
-            spec_from_form(form.cleaned_data, indicators, rules),
-            units,
+            checked.office,
+            spec_from_form(form.cleaned_data, checked.indicators, checked.rules),
+            checked.units,
             by=user,
-            source_document=document,
-            unit_list=unit_list,
+            source_document=page.document,
+            unit_list=checked.unit_list,
             expected_digest=form.cleaned_data.get("unit_list_digest") or "",
         )
     except UnitListChanged as exc:
         # Show the list as it would now be applied, with the digest of what is shown.
         data = request.POST.copy()
         data["unit_list_digest"] = exc.plan.digest()
-        form = CampaignForm(user, offices, data, copy_of=copy_of)
+        form = CampaignForm(user, user.office_units(), data, copy_of=page.copy_of)
         form.is_valid()
         form.add_error(None, str(exc))
         return page.render(form, plan=exc.plan, status=409)
     except ActionError as exc:
         form.add_error(None, str(exc))
-        return page.render(form, plan=plan, status=400)
+        return page.render(form, plan=checked.plan, status=400)
     count = campaign.assignments.count()
     messages.success(
         request,
@@ -421,7 +459,7 @@ def _copy_from(request: HttpRequest) -> Campaign | None:
     slug = request.GET.get("copy") or request.POST.get("copy") or ""
     if not slug:
         return None
-    return _get_campaign_for_staff(request, slug)
+    return get_campaign_for_staff(request, slug)
 
 
 def _posted_plan(request: HttpRequest, form: CampaignForm) -> Plan | None:
@@ -469,12 +507,6 @@ def _int(value: object) -> int:
 # --- Form templates ---------------------------------------------------------------------------
 
 
-def _get_template_for_staff(request: HttpRequest, pk: int) -> FormTemplate:
-    """The only way a template view reaches a template: through the user's own offices."""
-    queryset = FormTemplate.objects.for_office_staff(signed_in_user(request))
-    return get_object_or_404(queryset.select_related("office", "created_by"), pk=pk)
-
-
 @login_required
 @require_safe
 def template_list(request: HttpRequest) -> HttpResponse:
@@ -496,7 +528,7 @@ def template_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One template: its indicators; rename it, retire it or take it back into use."""
-    template = _get_template_for_staff(request, pk)
+    template = get_template_for_staff(request, pk)
     user = signed_in_user(request)
     form = TemplateForm(
         request.POST if request.POST.get("action") == "rename" else None,
@@ -541,7 +573,7 @@ def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def template_save(request: HttpRequest, slug: str) -> HttpResponse:
     """Keep this campaign's form as a template of its office."""
-    campaign = _get_campaign_for_staff(request, slug)
+    campaign = get_campaign_for_staff(request, slug)
     form = TemplateForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -574,7 +606,7 @@ def export_reports(request: HttpRequest, slug: str, fmt: str) -> HttpResponseBas
     temporary file first (a workbook is a zip, finished only at the end) and sent from it."""
     if fmt not in EXPORT_FORMATS:
         raise Http404
-    campaign = _get_campaign_for_staff(request, slug)
+    campaign = get_campaign_for_staff(request, slug)
     name = export.filename(campaign, fmt)
     if fmt == "csv":
         streamed = StreamingHttpResponse(
@@ -611,8 +643,10 @@ class ExtendForm(CleanInputForm, forms.Form):
 
 @login_required
 @require_POST
-def extend(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    assignment = _get_assignment_for_staff(request, slug, pk)
+def extend(request: HttpRequest, slug: str, pk: int, *, lengthen: actions.Lengthen) -> HttpResponse:
+    """Extend one unit's due time; `lengthen` (the unit's personal links) is given by the URL
+    table, links being a package above this one."""
+    assignment = get_assignment_for_staff(request, slug, pk)
     form = ExtendForm(request.POST)
     if not form.is_valid():
         for field, errors in form.errors.items():
@@ -627,6 +661,7 @@ def extend(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             form.cleaned_data["due_at"],
             form.cleaned_data["reason"],
             expected_version=form.cleaned_data["version"],
+            lengthen=lengthen,
         )
     except actions.InvalidValues as exc:
         for field_errors in exc.errors.values():

@@ -19,7 +19,10 @@ from zoneinfo import ZoneInfo
 
 from django.utils import translation
 
-from tonghop.campaigns.models import Campaign, Indicator, IndicatorKind
+from tonghop.audit.spreadsheet import is_formula, safe_cell
+from tonghop.campaigns.form_models import Indicator
+from tonghop.campaigns.kinds import IndicatorKind
+from tonghop.campaigns.models import Campaign
 from tonghop.orgs.models import UnitKind
 from tonghop.reports.models import Assignment, DisplayStatus, State
 
@@ -42,13 +45,9 @@ FIXED_HEADER = [
     "Thời điểm chấp nhận",
 ]
 NARRATIVE_HEADER = "Nội dung báo cáo"
-# Columns of the fixed part that hold times (0-based), and the width of each fixed column.
-TIME_COLUMNS = (4, 5, 6)
+# The width of each fixed column.
 FIXED_WIDTHS = (18, 36, 16, 20, 17, 17, 17)
 NARRATIVE_WIDTH = 60
-
-# A cell starting with one of these is a formula (or the start of one) to a spreadsheet.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def filename(campaign: Campaign, fmt: str) -> str:
@@ -185,8 +184,8 @@ def _csv_cell(value: object) -> object:
         return value.strftime(TIME_FORMAT)
     if isinstance(value, dt.date):
         return value.strftime(DATE_FORMAT)
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
+    if isinstance(value, str):
+        return safe_cell(value)
     return value
 
 
@@ -255,8 +254,9 @@ def write_xlsx(campaign: Campaign, path_or_stream: str | Path | IO[bytes]) -> No
 
     def text_cell(text: str) -> object:
         text = ILLEGAL_CHARACTERS_RE.sub("", text)
-        if text.startswith(("=", "#")):
-            # openpyxl would store "=..." as a formula and "#N/A" as an error: keep them text.
+        if is_formula(text) or text.startswith("#"):
+            # openpyxl would store "=..." as a formula and "#N/A" as an error: keep them text,
+            # as typed (a cell of text is never run, so no apostrophe is needed here).
             cell = WriteOnlyCell(sheet, value=text)
             cell.data_type = "s"
             return cell

@@ -8,7 +8,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from tonghop.campaigns.models import Indicator, IndicatorKind
+from tonghop.campaigns.form_models import Indicator
+from tonghop.campaigns.kinds import IndicatorKind
 from tonghop.forms import CleanInputForm
 from tonghop.reports.actions import MAX_NARRATIVE
 

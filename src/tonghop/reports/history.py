@@ -17,7 +17,7 @@ from typing import Any, Literal, Protocol
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from tonghop.campaigns.values import format_value
+from tonghop.campaigns.kinds import IndicatorKind, format_value
 from tonghop.reports.models import Assignment, Attachment, ReportVersion
 
 SegmentKind = Literal["same", "ins", "del"]
@@ -115,9 +115,9 @@ def word_diff(before: str, after: str) -> tuple[Segment, ...]:
 def _shown(value: Any, kind: str = "") -> str:
     """A value as the page shows it: yes/no and file counts in the reader's language, dates
     as dd/mm/yyyy, numbers Vietnamese style."""
-    if kind == "yes_no" and isinstance(value, bool):
+    if kind == IndicatorKind.YES_NO and isinstance(value, bool):
         return _("Yes") if value else _("No")
-    if kind == "file" and isinstance(value, list) and value:
+    if kind == IndicatorKind.FILE and isinstance(value, list) and value:
         return ngettext("%(count)s file", "%(count)s files", len(value)) % {"count": len(value)}
     return format_value("" if value is None else value, kind)
 
@@ -139,14 +139,14 @@ def differences(
         before = _shown(older.get(indicator.code), indicator.kind)
         after = _shown(newer.get(indicator.code), indicator.kind)
         if before == after:
-            if indicator.kind != "file" or _ids(older, indicator.code) == _ids(
+            if indicator.kind != IndicatorKind.FILE or _ids(older, indicator.code) == _ids(
                 newer, indicator.code
             ):
                 continue
             # As many files as before, but not the same ones.
             after = _("%(files)s (other files)") % {"files": after}
         segments: tuple[Segment, ...] = ()
-        if indicator.kind == "long_text":
+        if indicator.kind == IndicatorKind.LONG_TEXT:
             segments = word_diff(_text(older.get(indicator.code)), _text(newer.get(indicator.code)))
         changes.append(Change(indicator.label, indicator.unit_of_measure, before, after, segments))
     old_narrative = (older_narrative or "").strip()

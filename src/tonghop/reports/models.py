@@ -217,6 +217,22 @@ class Assignment(models.Model):
         return self.state in (State.SUBMITTED, State.ACCEPTED)
 
     @property
+    def is_not_started(self) -> bool:
+        return self.state == State.NOT_STARTED
+
+    @property
+    def is_awaiting_review(self) -> bool:
+        return self.state == State.SUBMITTED
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.state == State.ACCEPTED
+
+    @property
+    def is_returned(self) -> bool:
+        return self.state == State.RETURNED
+
+    @property
     def is_late(self) -> bool:
         if self.submitted_at is None:
             return False
@@ -233,12 +249,7 @@ class Assignment(models.Model):
 
     @property
     def is_editable_by_unit(self) -> bool:
-        return self.campaign.status == CampaignStatus.OPEN and (
-            (State(self.state), Step.SUBMIT) in TRANSITIONS
-        )
-
-    def allowed_steps(self) -> list[Step]:
-        return [step for (state, step) in TRANSITIONS if state == self.state]
+        return self.campaign.is_open and ((State(self.state), Step.SUBMIT) in TRANSITIONS)
 
 
 class AssignmentEvent(models.Model):
@@ -261,11 +272,6 @@ class AssignmentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.step}"
-
-
-# The indicator kind whose value is the list of ids of the files attached to it
-# (IndicatorKind.FILE in campaigns.models).
-FILE_KIND = "file"
 
 
 class Report(models.Model):

@@ -28,8 +28,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django_tasks_db import DatabaseBackend
 
-from tonghop.campaigns.values import format_value
-from tonghop.reports.models import FILE_KIND, Attachment, ReceiptMail, ReportVersion
+from tonghop.campaigns.kinds import IndicatorKind, format_value
+from tonghop.reports.models import Attachment, ReceiptMail, ReportVersion
 from tonghop.reports.models import receipt_mail_state as _state
 
 logger = logging.getLogger(__name__)
@@ -106,7 +106,7 @@ def compose(version: ReportVersion, to: list[str]) -> EmailMessage:
         lines += ["", _("Figures reported:")]
         for indicator in campaign.indicators.all():
             value = version.values.get(indicator.code)
-            if indicator.kind == FILE_KIND:
+            if indicator.kind == IndicatorKind.FILE:
                 ids = value if isinstance(value, list) else []
                 shown = ", ".join(files[i].original_name for i in ids if i in files) or "-"
             else:

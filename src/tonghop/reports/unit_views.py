@@ -14,12 +14,12 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from tonghop.access import signed_in_user
 from tonghop.campaigns import actions
+from tonghop.campaigns.access import get_campaign_for_staff
 from tonghop.campaigns.forms import UnitFileForm, UnitsForm
 from tonghop.campaigns.models import Campaign, CampaignStatus, UnitImport
 from tonghop.campaigns.unit_import import Plan, preview_rows
 from tonghop.campaigns.unit_table import ImportFileError, read_table
 from tonghop.reports import assigning
-from tonghop.reports.campaign_views import _get_campaign_for_staff
 
 UNITS_PER_PAGE = 100
 
@@ -27,7 +27,7 @@ UNITS_PER_PAGE = 100
 @login_required
 @require_safe
 def units(request: HttpRequest, slug: str) -> HttpResponse:
-    campaign = _get_campaign_for_staff(request, slug)
+    campaign = get_campaign_for_staff(request, slug)
     return _units_page(request, campaign, UnitsForm(campaign.office))
 
 
@@ -51,7 +51,7 @@ def _units_page(
 @login_required
 @require_POST
 def units_add(request: HttpRequest, slug: str) -> HttpResponse:
-    campaign = _get_campaign_for_staff(request, slug)
+    campaign = get_campaign_for_staff(request, slug)
     form = UnitsForm(campaign.office, request.POST)
     if not form.is_valid():
         return _units_page(request, campaign, form, status=400)
@@ -75,7 +75,7 @@ def units_add(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def units_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    campaign = _get_campaign_for_staff(request, slug)
+    campaign = get_campaign_for_staff(request, slug)
     assignment = campaign.assignments.select_related("unit").filter(pk=pk).first()
     if assignment is None:
         raise Http404
@@ -98,7 +98,7 @@ def units_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def units_import(request: HttpRequest, slug: str) -> HttpResponse:
     """Send a unit list file; it is read and kept on the server, then previewed."""
-    campaign = _get_campaign_for_staff(request, slug)
+    campaign = get_campaign_for_staff(request, slug)
     form = UnitFileForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":
@@ -128,7 +128,7 @@ def units_import(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def units_import_confirm(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
     """The preview of a stored list (nothing changed yet); confirming applies it."""
-    campaign = _get_campaign_for_staff(request, slug)
+    campaign = get_campaign_for_staff(request, slug)
     user = signed_in_user(request)
     try:
         unit_list = actions.usable_unit_import(str(uid), user, campaign.office, campaign)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,22 +20,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from tonghop.access import signed_in_user
-from tonghop.campaigns.models import Indicator
+from tonghop.campaigns.form_models import Indicator
 from tonghop.orgs.models import User
-from tonghop.reminders import directive
 from tonghop.reports import actions, attachments, filecheck, receipts
+from tonghop.reports.access import get_assignment_for_reporter
 from tonghop.reports.actions import Grant
 from tonghop.reports.forms import ReportForm
 from tonghop.reports.history import history
-from tonghop.reports.models import Assignment, Attachment, Report
+from tonghop.reports.models import Assignment, Attachment, Report, Step
 
-
-def _get_assignment_for_reporter(request: HttpRequest, pk: int) -> Assignment:
-    """The only way a reporter's view reaches an assignment: through the user's own units."""
-    queryset = Assignment.objects.for_reporter(signed_in_user(request)).select_related(
-        "campaign", "campaign__office", "unit"
-    )
-    return get_object_or_404(queryset, pk=pk)
+# Records that the unit opened its form (reminders.directive.mark_opened, given by the URL
+# table: this package does not import the directive's).
+OnOpen = Callable[[Assignment, User | None], object]
 
 
 @login_required
@@ -54,10 +54,72 @@ def _initial(assignment: Assignment) -> dict[str, object]:
     return initial
 
 
+class Writer(Protocol):
+    """Who writes the report through the page: the signed-in reporter, or the unit's
+    personal link (links.views). The page's logic is the same for both; only this differs."""
+
+    @property
+    def user(self) -> User | None: ...
+
+    @property
+    def grant(self) -> Grant | None: ...
+
+    def save(
+        self, values: Mapping[str, object], narrative: str, *, expected_version: int, submit: bool
+    ) -> Assignment: ...
+
+    def opened(self, request: HttpRequest, assignment: Assignment) -> None:
+        """The unit opened its form (a GET): what the caller records of it."""
+
+    def addresses(self) -> dict[str, object]:
+        """The addresses the page and its script use (autosave_url, upload_url, ...), and
+        anything else the template shows for this kind of visitor."""
+
+
+@dataclass(frozen=True)
+class ReporterWriter:
+    """The signed-in reporter; `on_open` records the opening (the directive's delivery, whose
+    package sits above this one and is handed in by the URL table)."""
+
+    user: User
+    assignment: Assignment
+    on_open: OnOpen
+    grant: Grant | None = None
+
+    def save(
+        self, values: Mapping[str, object], narrative: str, *, expected_version: int, submit: bool
+    ) -> Assignment:
+        return actions.save_report(
+            self.user,
+            self.assignment.pk,
+            values,
+            narrative,
+            expected_version=expected_version,
+            submit=submit,
+        )
+
+    def opened(self, request: HttpRequest, assignment: Assignment) -> None:
+        self.on_open(assignment, self.user)
+
+    def addresses(self) -> dict[str, object]:
+        return {
+            "autosave_url": reverse("reports:autosave", args=[self.assignment.pk]),
+            "upload_url": reverse("reports:upload", args=[self.assignment.pk]),
+        }
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
-def report_form(request: HttpRequest, pk: int) -> HttpResponse:
-    assignment = _get_assignment_for_reporter(request, pk)
+def report_form(request: HttpRequest, pk: int, *, on_open: OnOpen) -> HttpResponse:
+    """The signed-in reporter's route to the report page. `on_open` is given by the URL table."""
+    assignment = get_assignment_for_reporter(request, pk)
+    writer = ReporterWriter(signed_in_user(request), assignment, on_open)
+    return report_page(request, assignment, writer)
+
+
+def report_page(request: HttpRequest, assignment: Assignment, writer: Writer) -> HttpResponse:
+    """The one report page (reports/report_form.html), for whoever `writer` is: the form, its
+    files, its refusals, the history. A POST that succeeds redirects to the page itself."""
     indicators = list(assignment.campaign.indicators.all())
     status = 200
     file_errors: dict[str, list[str]] = {}
@@ -65,23 +127,22 @@ def report_form(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         form = ReportForm(indicators, request.POST)
         submit = request.POST.get("action") == "submit"
-        user = signed_in_user(request)
         try:
             # Files first: a FILE indicator's value is its list of files, and a removal or an
             # upload does not wait for the figures to be right.
-            file_errors = _take_files(request, user, assignment, indicators, grant=None)
+            file_errors = _take_files(
+                request, writer.user, assignment, indicators, grant=writer.grant
+            )
         except (actions.InvalidStep, actions.NotAllowed) as exc:
             messages.error(request, str(exc))
-            return redirect("reports:form", pk=assignment.pk)
+            return redirect(request.path)
         if file_errors:
             # The figures typed stay in the form, the report saved before stays as it was.
             form.is_valid()
             status = 400
         elif form.is_valid():
             try:
-                actions.save_report(
-                    user,
-                    assignment.pk,
+                writer.save(
                     {i.code: form.cleaned_data.get(i.code) for i in indicators},
                     form.cleaned_data["narrative"],
                     expected_version=form.cleaned_data["version"],
@@ -100,19 +161,18 @@ def report_form(request: HttpRequest, pk: int) -> HttpResponse:
                 status = 400
             except (actions.StaleForm, actions.InvalidStep, actions.NotAllowed) as exc:
                 messages.error(request, str(exc))
-                return redirect("reports:form", pk=assignment.pk)
+                return redirect(request.path)
             else:
                 if submit:
                     messages.success(request, _("Your report was submitted. Thank you."))
                 else:
                     messages.success(request, _("Draft saved."))
-                return redirect("reports:form", pk=assignment.pk)
+                return redirect(request.path)
         else:
             status = 400
     else:
         form = ReportForm(indicators, initial=_initial(assignment))
-        directive.mark_opened(assignment, signed_in_user(request))
-    last_return = assignment.events.filter(step="return").order_by("-at").first()
+        writer.opened(request, assignment)
     report = Report.objects.filter(assignment=assignment).first()
     editable = assignment.is_editable_by_unit
     context = {
@@ -121,7 +181,7 @@ def report_form(request: HttpRequest, pk: int) -> HttpResponse:
         "form": form,
         "editable": editable,
         "report": report,
-        "last_return": last_return,
+        "last_return": assignment.events.filter(step=Step.RETURN).order_by("-at").first(),
         "history": history(assignment),
         **form_files_context(
             assignment,
@@ -131,8 +191,7 @@ def report_form(request: HttpRequest, pk: int) -> HttpResponse:
             accepts_files=editable,
             files_refused=not values_refused and bool(file_errors),
         ),
-        "autosave_url": reverse("reports:autosave", args=[assignment.pk]),
-        "upload_url": reverse("reports:upload", args=[assignment.pk]),
+        **writer.addresses(),
     }
     return TemplateResponse(request, "reports/report_form.html", context, status=status)
 
@@ -167,35 +226,33 @@ def form_files_context(
     assignment: Assignment,
     form: ReportForm,
     report: Report | None,
-    file_errors: dict[str, list[str]] | None = None,
+    file_errors: dict[str, list[str]],
     *,
     accepts_files: bool,
-    files_refused: bool | None = None,
+    files_refused: bool,
 ) -> dict[str, object]:
     """What report_form.html needs to show the attachments: the general files, the files and
     errors of each FILE indicator (by code), the limits, the receipt of the last submission.
 
     `file_errors` are by indicator code ("" for general files); `files_refused` says they are
-    refused uploads (the default when there are any) rather than a FILE value refused on
-    submission. The personal-link page calls this too; with `accepts_files` the page offers
-    file inputs and remove buttons (its POST must then take them as report_form does), and with
-    `files_base` set in its context the files are linked under that address."""
+    refused uploads rather than a FILE value refused on submission. With `accepts_files` the
+    page offers file inputs and remove buttons, and with `files_base` in the writer's
+    addresses the files are linked under that address."""
     present = report.current_attachments() if report is not None else []
-    errors = file_errors or {}
+    errors = file_errors
     groups: dict[str, list[Attachment]] = {}
     for attachment in present:
         groups.setdefault(attachment.indicator_code, []).append(attachment)
     version = report.versions.order_by("-number").first() if report is not None else None
     receipt = version if version is not None and version.receipt_number else None
-    refused = any(errors.values()) if files_refused is None else files_refused
     return {
         "accepts_files": accepts_files,
         "file_groups": groups,
         "file_error_groups": errors,
         "general_files": groups.get("", []),
         "general_file_errors": errors.get("", []),
-        "files_refused": refused,
-        "file_value_errors": any(errors.values()) and not refused,
+        "files_refused": files_refused,
+        "file_value_errors": any(errors.values()) and not files_refused,
         "file_accept": filecheck.ACCEPT_ATTRIBUTE,
         "attachment_limits": {
             "mb": settings.TONGHOP_ATTACHMENT_MAX_BYTES // (1024 * 1024),
@@ -349,21 +406,21 @@ def remove_json(
 @login_required
 @require_POST
 def autosave(request: HttpRequest, pk: int) -> JsonResponse:
-    assignment = _get_assignment_for_reporter(request, pk)
+    assignment = get_assignment_for_reporter(request, pk)
     return autosave_json(request, assignment, user=signed_in_user(request), grant=None)
 
 
 @login_required
 @require_POST
 def upload(request: HttpRequest, pk: int) -> JsonResponse:
-    assignment = _get_assignment_for_reporter(request, pk)
+    assignment = get_assignment_for_reporter(request, pk)
     return upload_json(request, assignment, user=signed_in_user(request), grant=None)
 
 
 @login_required
 @require_POST
 def remove_file(request: HttpRequest, pk: int, file_pk: int) -> JsonResponse:
-    assignment = _get_assignment_for_reporter(request, pk)
+    assignment = get_assignment_for_reporter(request, pk)
     return remove_json(request, assignment, file_pk, user=signed_in_user(request), grant=None)
 
 

@@ -188,3 +188,18 @@ def save_via_link(
         )
         record_use(fresh, now)
     return saved
+
+
+def lengthen_links(
+    assignment: Assignment, new_due: dt.datetime, now: dt.datetime
+) -> dict[str, Any]:
+    """For reports.actions.extend_due, inside its transaction: the unit's personal link must not
+    run out before its new due time, so a live one is lengthened to what a link issued now
+    would get. An expired or revoked one stays so. The details for the extension's event."""
+    link_until = new_due + dt.timedelta(days=DEFAULT_DAYS_AFTER_DUE)
+    links = AccessLink.objects.filter(assignment=assignment).live(now)
+    lengthened = list(links.filter(expires_at__lt=link_until).values_list("pk", flat=True))
+    if not lengthened:
+        return {}
+    AccessLink.objects.filter(pk__in=lengthened).update(expires_at=link_until)
+    return {"links_lengthened": lengthened, "link_until": link_until.isoformat()}

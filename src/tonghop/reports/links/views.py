@@ -1,6 +1,6 @@
 """The pages a personal link opens, and the office's buttons to issue and revoke links.
 
-The link page is the reporter's form (same ReportForm, same template, same JSON helpers for
+The link page is the reporter's page (reports.views.report_page, with the JSON helpers for
 autosave and files) for the link's one assignment. It signs nobody in: the visitor stays
 anonymous, every other URL still asks for a password, and every address under /l/<token>/
 reaches only the assignment the token names, found again from the token on each request.
@@ -8,7 +8,8 @@ reaches only the assignment the token names, found again from the token on each 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import wraps
 from urllib.parse import quote
 
@@ -19,7 +20,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import (
     FileResponse,
-    Http404,
     HttpRequest,
     HttpResponse,
     HttpResponseBase,
@@ -36,25 +36,15 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from tonghop.access import signed_in_user
-from tonghop.reminders import directive
 from tonghop.reports import attachments
-from tonghop.reports.actions import ActionError, InvalidStep, InvalidValues, NotAllowed, StaleForm
-from tonghop.reports.forms import ReportForm
-from tonghop.reports.history import history
+from tonghop.reports.access import get_assignment_for_staff
+from tonghop.reports.actions import ActionError
 from tonghop.reports.links import actions
 from tonghop.reports.links.models import MAX_DAYS, AccessLink, Reason, Unusable, find
-from tonghop.reports.models import Assignment, Attachment, Report, Step
+from tonghop.reports.models import Assignment, Attachment
 
-# The reporter's page builds its form and takes its files this way; the link page must behave
-# the same, so it borrows these instead of keeping copies that could drift.
-from tonghop.reports.views import (
-    _initial,
-    _take_files,
-    autosave_json,
-    form_files_context,
-    remove_json,
-    upload_json,
-)
+# The link's pages are the reporter's (one implementation): this module only finds the link.
+from tonghop.reports.views import autosave_json, remove_json, report_page, upload_json
 from tonghop.visitors import is_person
 
 View = Callable[..., HttpResponseBase]
@@ -66,6 +56,10 @@ View = Callable[..., HttpResponseBase]
 # can). "strict-origin" sends the site's origin only, never the path that holds the token, and
 # nothing from HTTPS to HTTP.
 REFERRER_POLICY = "strict-origin"
+
+
+# (assignment, link id): what opening the form through a link records beyond the link's use.
+LinkOpened = Callable[[Assignment, int], object]
 
 
 def _private(view: View) -> View:
@@ -107,7 +101,7 @@ def _unusable_json(exc: Unusable) -> JsonResponse:
     )
 
 
-def _through_link(*, json: bool = False) -> Callable[[View], View]:
+def through_link(*, json: bool = False) -> Callable[[View], View]:
     """Every view under /l/<token>/: the link is found from the token first (refusals as the
     page or, for the form's script, as JSON), then the view gets it in place of the token."""
 
@@ -131,80 +125,55 @@ def _files_base(token: str) -> str:
     return reverse("links:upload", args=[token])
 
 
-@_through_link()
-@require_http_methods(["GET", "POST"])
-def link_page(request: HttpRequest, link: AccessLink, token: str) -> HttpResponse:
-    assignment = link.assignment
-    indicators = list(assignment.campaign.indicators.all())
-    status = 200
-    file_errors: dict[str, list[str]] = {}
-    if request.method == "POST":
-        form = ReportForm(indicators, request.POST)
-        submit = request.POST.get("action") == "submit"
-        try:
-            # Files first, as on the reporter's page: a removal or an upload does not wait
-            # for the figures to be right.
-            file_errors = _take_files(request, None, assignment, indicators, grant=link)
-        except (InvalidStep, NotAllowed) as exc:
-            messages.error(request, str(exc))
-            return redirect(request.path)
-        if file_errors:
-            form.is_valid()
-            status = 400
-        elif form.is_valid():
-            try:
-                actions.save_via_link(
-                    link,
-                    {i.code: form.cleaned_data.get(i.code) for i in indicators},
-                    form.cleaned_data["narrative"],
-                    expected_version=form.cleaned_data["version"],
-                    submit=submit,
-                )
-            except InvalidValues as exc:
-                for code, errors in exc.errors.items():
-                    for error in errors:
-                        form.add_error(code if code in form.fields else None, error)
-                status = 400
-            except (StaleForm, InvalidStep, NotAllowed) as exc:
-                messages.error(request, str(exc))
-                return redirect(request.path)
-            else:
-                if submit:
-                    messages.success(request, _("Your report was submitted. Thank you."))
-                else:
-                    messages.success(request, _("Draft saved."))
-                return redirect(request.path)
-        else:
-            status = 400
-    else:
-        form = ReportForm(indicators, initial=_initial(assignment))
+@dataclass(frozen=True)
+class LinkWriter:
+    """The unit writing through its personal link, for reports.views.report_page."""
+
+    link: AccessLink
+    token: str
+    # Records the opening (the directive's delivery, above this package): given by the URL table.
+    on_open: LinkOpened
+    user: None = None
+
+    @property
+    def grant(self) -> AccessLink:
+        return self.link
+
+    def save(
+        self, values: Mapping[str, object], narrative: str, *, expected_version: int, submit: bool
+    ) -> Assignment:
+        return actions.save_via_link(
+            self.link, values, narrative, expected_version=expected_version, submit=submit
+        )
+
+    def opened(self, request: HttpRequest, assignment: Assignment) -> None:
         if is_person(request):  # a chat app drawing the link's preview is not the unit
-            actions.record_use(link)
-            directive.mark_opened(assignment, None, link_id=link.pk)
-    report = Report.objects.filter(assignment=assignment).first()
-    editable = assignment.is_editable_by_unit
-    context = {
-        "assignment": assignment,
-        "campaign": assignment.campaign,
-        "form": form,
-        "editable": editable,
-        "report": report,
-        "last_return": assignment.events.filter(step=Step.RETURN).order_by("-at").first(),
-        "history": history(assignment),
-        **form_files_context(assignment, form, report, file_errors, accepts_files=editable),
-        # The shared templates use these addresses in place of the signed-in reporter's.
-        "via_link": True,
-        "access_link": link,
-        "autosave_url": reverse("links:autosave", args=[token]),
-        "upload_url": _files_base(token),
-        "files_base": _files_base(token),
-        "receipt_confirm_url": reverse("links:confirm-receipt", args=[token]),
-        "receipt_document_url": reverse("links:directive-document", args=[token]),
-    }
-    return TemplateResponse(request, "reports/report_form.html", context, status=status)
+            actions.record_use(self.link)
+            self.on_open(assignment, self.link.pk)
+
+    def addresses(self) -> dict[str, object]:
+        # The shared template uses these addresses in place of the signed-in reporter's.
+        return {
+            "via_link": True,
+            "access_link": self.link,
+            "autosave_url": reverse("links:autosave", args=[self.token]),
+            "upload_url": _files_base(self.token),
+            "files_base": _files_base(self.token),
+            "receipt_confirm_url": reverse("links:confirm-receipt", args=[self.token]),
+            "receipt_document_url": reverse("links:directive-document", args=[self.token]),
+        }
 
 
-@_through_link(json=True)
+@through_link()
+@require_http_methods(["GET", "POST"])
+def link_page(
+    request: HttpRequest, link: AccessLink, token: str, *, on_open: LinkOpened
+) -> HttpResponse:
+    """The link is authenticated by through_link; the page is the reporter's own."""
+    return report_page(request, link.assignment, LinkWriter(link, token, on_open))
+
+
+@through_link(json=True)
 @require_POST
 def link_autosave(request: HttpRequest, link: AccessLink, token: str) -> JsonResponse:
     response = autosave_json(request, link.assignment, user=None, grant=link)
@@ -214,7 +183,7 @@ def link_autosave(request: HttpRequest, link: AccessLink, token: str) -> JsonRes
     return response
 
 
-@_through_link(json=True)
+@through_link(json=True)
 @require_POST
 def link_upload(request: HttpRequest, link: AccessLink, token: str) -> JsonResponse:
     return upload_json(
@@ -222,7 +191,7 @@ def link_upload(request: HttpRequest, link: AccessLink, token: str) -> JsonRespo
     )
 
 
-@_through_link(json=True)
+@through_link(json=True)
 @require_POST
 def link_remove_file(
     request: HttpRequest, link: AccessLink, token: str, file_pk: int
@@ -242,60 +211,16 @@ def _attachment(link: AccessLink, file_pk: int) -> Attachment:
     )
 
 
-@_through_link()
+@through_link()
 @require_safe
 def link_file(request: HttpRequest, link: AccessLink, token: str, file_pk: int) -> FileResponse:
     return attachments.serve_attachment(request, _attachment(link, file_pk), thumbnail=False)
 
 
-@_through_link()
+@through_link()
 @require_safe
 def link_thumb(request: HttpRequest, link: AccessLink, token: str, file_pk: int) -> FileResponse:
     return attachments.serve_attachment(request, _attachment(link, file_pk), thumbnail=True)
-
-
-@_through_link()
-@require_POST
-def link_confirm_receipt(request: HttpRequest, link: AccessLink, token: str) -> HttpResponse:
-    try:
-        directive.confirm_receipt(link.assignment, user=None, link_id=link.pk)
-    except directive.DirectiveError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("Thank you: your unit's receipt of the directive is recorded."))
-    return redirect("links:page", token=token)
-
-
-@_through_link()
-@require_safe
-def link_directive_document(request: HttpRequest, link: AccessLink, token: str) -> FileResponse:
-    """The directive's file as sent to the unit, as on the reporter's page."""
-    assignment = link.assignment
-    document = assignment.campaign.source_document
-    if directive.delivery_for(assignment) is None or document is None or not document.file:
-        raise Http404
-    try:
-        handle = document.file.open("rb")
-    except OSError:
-        raise Http404 from None
-    if is_person(request):
-        directive.mark_opened(assignment, None, link_id=link.pk)
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=directive.attachment_name(document),
-        content_type="application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-def _get_assignment_for_staff(request: HttpRequest, slug: str, pk: int) -> Assignment:
-    """The only way the office's link views reach an assignment: through the user's offices."""
-    queryset = Assignment.objects.for_office_staff(signed_in_user(request)).select_related(
-        "campaign", "campaign__office", "unit"
-    )
-    return get_object_or_404(queryset, campaign__slug=slug, pk=pk)
 
 
 def _back(assignment: Assignment) -> HttpResponse:
@@ -332,7 +257,7 @@ def _mailto(assignment: Assignment, url: str) -> str:
 @require_POST
 def issue(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """Issue a new link and show it once: only its hash is kept, it cannot be shown again."""
-    assignment = _get_assignment_for_staff(request, slug, pk)
+    assignment = get_assignment_for_staff(request, slug, pk)
     form = IssueForm(request.POST)
     if not form.is_valid():
         for message in form.errors.get("days", []) or [_("The form is incomplete.")]:
@@ -361,7 +286,7 @@ def issue(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    assignment = _get_assignment_for_staff(request, slug, pk)
+    assignment = get_assignment_for_staff(request, slug, pk)
     link: AccessLink | None = assignment.access_links.unrevoked().first()
     if link is None:
         messages.error(request, _("This unit has no link to revoke."))

@@ -22,6 +22,14 @@ class LinkPanel:
     current: AccessLink | None
     recent: list[AccessLink]
 
+    @property
+    def is_live(self) -> bool:
+        return self.state == "live"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.state == "expired"
+
 
 @register.simple_tag
 def link_panel(assignment: Assignment) -> LinkPanel:
