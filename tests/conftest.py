@@ -28,6 +28,31 @@ PHONE_BROWSER = (
 )
 
 
+# Modules whose tests start processes or servers (the command line, backups, the WSGI servers,
+# SQLite's turns between processes, the intake's child reader, SMTP timeouts): with the browser
+# tests they are "slow", so `./scripts/dev test -m "not slow"` is the quick loop.
+SLOW_MODULES = {
+    "test_backup.py",
+    "test_cli.py",
+    "test_datadir.py",
+    "dispatch/test_hostile.py",
+    "reminders/test_actions.py",
+    "reports/test_hostile_uploads.py",
+    "security/test_faults.py",
+    "security/test_server.py",
+    "security/test_settings.py",
+    "security/test_sqlite_turns.py",
+}
+TESTS = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        module = Path(str(item.fspath)).resolve().relative_to(TESTS).as_posix()
+        if item.get_closest_marker("browser") or module in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(autouse=True)
 def _isolated(settings: Any, tmp_path: Path) -> Iterator[None]:
     settings.MEDIA_ROOT = tmp_path / "files"

@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO, Any, Protocol
 
-from tonghop import datadir
+from tonghop import datadir, errors
 
 FORMAT = "tonghop-backup/1"
 MANIFEST = "manifest.json"
@@ -83,7 +83,7 @@ MAIN_TABLES = {
 }
 
 
-class BackupError(Exception):
+class BackupError(errors.Refused):
     """A refused backup or restore; str() is a Vietnamese sentence for the person at the desk."""
 
 

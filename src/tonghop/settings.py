@@ -154,6 +154,9 @@ MIDDLEWARE = [
     "tonghop.twofactor.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so it sees a view's exception first: a refusal a view let through becomes the
+    # page's message, never a 500 (tonghop.errors).
+    "tonghop.middleware.RefusalMiddleware",
 ]
 
 ROOT_URLCONF = "tonghop.urls"

@@ -25,6 +25,7 @@ from tonghop.compilation.models import (
     CompilationStep,
 )
 from tonghop.documents.models import Direction, Document
+from tonghop.portal.actions import save_news
 from tonghop.portal.models import NewsItem
 
 __all__ = ["key", "smtp"]  # fixtures, used by name
@@ -183,7 +184,7 @@ def test_every_step_not_in_the_table_is_refused(world: World, key: Path) -> None
         CompilationStep.EMAIL: lambda: actions.email_report(
             world.lan, compilation, "so@example.vn"
         ),
-        CompilationStep.PUBLISH: lambda: actions.save_news(
+        CompilationStep.PUBLISH: lambda: save_news(
             world.lan, compilation, title="t", summary="s", body="", publish=True
         ),
     }
@@ -257,7 +258,7 @@ def test_issue_email_and_publish_are_recorded(world: World, key: Path, smtp: lis
     actions.issue(world.thach, compilation.pk, passphrase=PASS, today=dt.date(2026, 11, 26))
     sent = actions.email_report(world.lan, compilation, "so@example.vn")
     assert sent.state == CompilationState.SENT and len(smtp) == 1
-    item = actions.save_news(
+    item = save_news(
         world.lan, compilation, title="Kết quả", summary="Tóm tắt", body="", publish=True
     )
     issue = AuditEvent.objects.get(action=Action.ISSUE)

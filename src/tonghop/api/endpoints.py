@@ -27,6 +27,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer
 
+from tonghop import errors
 from tonghop.api import tokens
 from tonghop.campaigns.form_models import Indicator
 from tonghop.campaigns.kinds import IndicatorKind
@@ -81,6 +82,12 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     # Ninja's own 400 (a body that is not JSON) says so in English only.
     message = _("The request's body is not valid JSON.") if exc.status_code == 400 else str(exc)
     return api.create_response(request, {"detail": message}, status=exc.status_code)
+
+
+@api.exception_handler(errors.Refused)
+def _refused(request: HttpRequest, exc: errors.Refused) -> HttpResponse:
+    """A refusal an operation did not answer itself, with its kind's status (tonghop.errors)."""
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status)
 
 
 @api.exception_handler(ValidationError)

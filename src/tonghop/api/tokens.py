@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tonghop import errors
 from tonghop.api.models import ApiToken
 from tonghop.audit.models import Action
 from tonghop.audit.records import record
@@ -25,7 +26,7 @@ MAX_LIVE_PER_PERSON = 20
 USE_RESOLUTION = dt.timedelta(minutes=1)
 
 
-class TokenRefused(Exception):
+class TokenRefused(errors.Refused):
     """str() says why, in the person's words."""
 
 

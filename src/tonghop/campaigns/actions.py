@@ -18,6 +18,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tonghop import errors
 from tonghop.audit.models import Action
 from tonghop.audit.records import record
 from tonghop.campaigns import unit_import, unit_table
@@ -33,11 +34,11 @@ from tonghop.documents.models import Document
 from tonghop.orgs.models import Unit, UnitKind, User
 
 
-class ActionError(Exception):
+class ActionError(errors.Refused):
     """A refused change. str() is a sentence for the person who asked for it."""
 
 
-class StaleCampaign(ActionError):
+class StaleCampaign(ActionError, errors.Stale):
     pass
 
 

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from tonghop import errors
 from tonghop.campaigns import kinds
 from tonghop.campaigns.form_models import FormRule, FormVersion, Indicator, loose
 from tonghop.campaigns.kinds import IndicatorKind
@@ -52,15 +53,15 @@ DESCRIBED = (
 )
 
 
-class FormChangeRefused(Exception):
+class FormChangeRefused(errors.Refused):
     """A refused change of the form. str() is a sentence for the person who asked for it."""
 
 
-class NotAllowed(FormChangeRefused):
+class NotAllowed(FormChangeRefused, errors.NotAllowed):
     pass
 
 
-class InvalidDefinition(FormChangeRefused):
+class InvalidDefinition(FormChangeRefused, errors.Invalid):
     """The new definition does not hold together; `errors` maps form fields to sentences."""
 
     def __init__(self, errors: dict[str, list[str]]) -> None:

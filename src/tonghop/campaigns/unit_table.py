@@ -21,6 +21,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from tonghop import errors
 from tonghop.inputs import clean_text
 from tonghop.orgs.models import UnitKind
 
@@ -72,7 +73,7 @@ KIND_ALIASES = _aliases(
 LIMITS = {"code": 40, "name": 255, "email": 254, "contact": 200, "phone": 40, "parent": 40}
 
 
-class ImportFileError(Exception):
+class ImportFileError(errors.Invalid):
     """The file cannot be read as a unit list. str() is a sentence for the person."""
 
 

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tonghop import errors
 from tonghop.audit.models import Action
 from tonghop.audit.records import record
 from tonghop.campaigns.models import Campaign
@@ -41,11 +42,11 @@ from tonghop.pki import trust_roots
 log = logging.getLogger(__name__)
 
 
-class CompilationError(Exception):
+class CompilationError(errors.Refused):
     """A refused change of a compilation. str() is a sentence for the person who asked."""
 
 
-class CompileNotAllowed(CompilationError):
+class CompileNotAllowed(CompilationError, errors.NotAllowed):
     pass
 
 
@@ -53,7 +54,7 @@ class IssueRefused(CompilationError):
     """A step refused in the report's present state; when issuing, nothing was numbered."""
 
 
-class StaleCompilation(IssueRefused):
+class StaleCompilation(IssueRefused, errors.Stale):
     pass
 
 

@@ -32,6 +32,8 @@ from typing import TYPE_CHECKING
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
+from tonghop import errors
+
 if TYPE_CHECKING:  # types only: parsing always goes through defusedxml
     from xml.etree.ElementTree import Element
 
@@ -63,7 +65,7 @@ _LABELS = {
 }
 
 
-class EdxmlError(ValueError):
+class EdxmlError(errors.Invalid, ValueError):
     """A package we cannot build or read; ``str(e)`` is a Vietnamese sentence for the clerk."""
 
 

@@ -6,8 +6,10 @@ message is a Vietnamese sentence written for a person, not a traceback.
 
 from __future__ import annotations
 
+from tonghop import errors
 
-class DispatchError(Exception):
+
+class DispatchError(errors.Invalid):
     """Base class of every error of ``tonghop.dispatch``."""
 
     default_message = "Không xử lý được văn bản."

@@ -26,6 +26,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from tonghop import errors
+
 VIETNAM = timezone(timedelta(hours=7))
 logger = logging.getLogger(__name__)
 
@@ -73,7 +75,7 @@ CHANGE_KINDS = {
 _WEAK_DIGESTS = frozenset({"md5", "sha1"})
 
 
-class UnreadablePdf(ValueError):
+class UnreadablePdf(errors.Invalid, ValueError):
     """The file cannot be parsed as a PDF: neither signed nor unsigned, just unreadable."""
 
     def __init__(self) -> None:

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tonghop import errors
 from tonghop.audit.models import Action
 from tonghop.audit.records import record
 from tonghop.documents.intake import IntakeError, analyse_in_child
@@ -27,7 +28,7 @@ from tonghop.orgs.models import Unit, User
 from tonghop.pki import trust_roots
 
 
-class DocumentError(Exception):
+class DocumentError(errors.Refused):
     """A refused change of a document. str() is a sentence for the clerk."""
 
 
@@ -35,7 +36,7 @@ class IntakeRefused(DocumentError):
     """An upload refused before anything is stored, or a change refused."""
 
 
-class StaleDocument(IntakeRefused):
+class StaleDocument(IntakeRefused, errors.Stale):
     pass
 
 

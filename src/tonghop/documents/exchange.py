@@ -10,13 +10,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tonghop import errors
 from tonghop.dispatch.edxml import EdxmlError, parse_package
 from tonghop.documents.models import Direction, Document, IntakeStatus
 from tonghop.inputs import clean_text
 from tonghop.orgs.models import Unit, User
 
 
-class ImportRefused(Exception):
+class ImportRefused(errors.Invalid):
     """The package was not taken; str() is for the clerk."""
 
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tonghop import errors
+
 MB = 1024 * 1024
 MEMORY_MESSAGE = (
     "Việc đọc văn bản bị dừng vì dùng quá nhiều bộ nhớ; tệp có thể bị hỏng hoặc được tạo để "
@@ -27,7 +29,7 @@ MEMORY_MESSAGE = (
 _MEMORY_SIGNS = ("memoryerror", "out of memory", "cannot allocate", "failed to map")
 
 
-class IntakeError(Exception):
+class IntakeError(errors.Refused):
     """The document could not be read; str() is a Vietnamese sentence for the clerk."""
 
 

@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
-from tonghop import datadir
+from tonghop import datadir, errors
 from tonghop.dispatch.signatures import PROBLEM_MODIFIED, VIETNAM, pdf_signatures
 
 FONT_IN_PACKAGE = Path(__file__).parent / "fonts" / "LiberationSerif-Regular.ttf"
@@ -46,7 +46,7 @@ STAMP_MARGIN = 36.0
 logging.getLogger("fontTools.subset").addFilter(lambda record: "NOT subset" not in record.msg)
 
 
-class SigningError(Exception):
+class SigningError(errors.Refused):
     """The report could not be signed; the message is for the person who tried."""
 
     message = "Không ký được tài liệu."

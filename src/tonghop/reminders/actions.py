@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from tonghop import errors
 from tonghop.campaigns.models import Campaign, CampaignStatus
 from tonghop.orgs.models import User
 from tonghop.reminders.accounts import queue_lock_alerts
@@ -48,11 +49,11 @@ from tonghop.reports.models import Assignment
 __all__ = ["TickReport", "deliver_queued"]
 
 
-class ReminderError(Exception):
+class ReminderError(errors.Refused):
     """A refused request. str() is a sentence for the person who asked."""
 
 
-class NotAllowed(ReminderError):
+class NotAllowed(ReminderError, errors.NotAllowed):
     pass
 
 

@@ -30,6 +30,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from tonghop import errors
 from tonghop.campaigns.models import Campaign, CampaignStatus
 from tonghop.documents.models import Document
 from tonghop.orgs.models import Membership, Role, Unit, User
@@ -53,11 +54,11 @@ UNIT_ADDRESS_SLOT = "directive:unit"
 OCTET_STREAM = "application/octet-stream"
 
 
-class DirectiveError(Exception):
+class DirectiveError(errors.Refused):
     """A refused request. str() is a sentence for the person who asked."""
 
 
-class NotAllowed(DirectiveError):
+class NotAllowed(DirectiveError, errors.NotAllowed):
     pass
 
 

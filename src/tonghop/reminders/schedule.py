@@ -23,6 +23,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from tonghop import errors
+
 DEFAULT_OFFSETS: tuple[int, ...] = (-3, 0, 1)
 DEFAULT_REPEAT_DAYS = 2
 DEFAULT_SEND_HOUR = 8
@@ -30,7 +32,7 @@ DEFAULT_SEND_HOUR = 8
 MAX_OFFSET_DAYS = 90
 
 
-class ScheduleError(ValueError):
+class ScheduleError(errors.Invalid, ValueError):
     """A schedule that cannot be used; str() says why."""
 
 

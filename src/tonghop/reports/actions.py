@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from tonghop import errors
 from tonghop.campaigns.form_models import FormRule, Indicator
 from tonghop.campaigns.kinds import IndicatorKind
 from tonghop.campaigns.models import CampaignStatus
@@ -45,11 +46,11 @@ class Grant(Protocol):
     def is_usable(self, now: dt.datetime) -> bool: ...
 
 
-class ActionError(Exception):
+class ActionError(errors.Refused):
     """A refused change. str() is a sentence for the person who asked for it."""
 
 
-class NotAllowed(ActionError):
+class NotAllowed(ActionError, errors.NotAllowed):
     pass
 
 
@@ -57,11 +58,11 @@ class InvalidStep(ActionError):
     pass
 
 
-class StaleForm(ActionError):
+class StaleForm(ActionError, errors.Stale):
     pass
 
 
-class InvalidValues(ActionError):
+class InvalidValues(ActionError, errors.Invalid):
     def __init__(self, errors: dict[str, list[str]]) -> None:
         super().__init__(_("Some values are not valid; nothing was saved. See the marked fields."))
         self.errors = errors

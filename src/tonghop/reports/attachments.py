@@ -36,6 +36,7 @@ from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from PIL import Image
 
+from tonghop import errors
 from tonghop.campaigns.form_models import Indicator
 from tonghop.campaigns.kinds import IndicatorKind
 from tonghop.orgs.models import User
@@ -67,7 +68,7 @@ CHILD_TIMEOUT = 60.0
 CHILD_MEMORY_MB = 1024
 
 
-class AttachmentRefused(ActionError):
+class AttachmentRefused(ActionError, errors.Invalid):
     """A file that is not taken; str() names the file and says why."""
 
 

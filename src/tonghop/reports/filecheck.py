@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal
 
+from tonghop import errors
+
 MB = 1024 * 1024
 Kind = Literal["jpeg", "png", "webp", "pdf", "docx", "xlsx"]
 
@@ -84,7 +86,7 @@ _PIL_FORMATS = {"jpeg": "JPEG", "png": "PNG", "webp": "WEBP"}
 _MEMORY_SIGNS = ("memoryerror", "out of memory", "cannot allocate", "failed to map")
 
 
-class Refused(Exception):
+class Refused(errors.Invalid):
     """The file is not accepted. `code` names the reason; `params` holds its figures."""
 
     def __init__(self, code: str, **params: Any) -> None:

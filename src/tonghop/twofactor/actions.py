@@ -33,6 +33,7 @@ from django_otp.plugins.otp_static.models import (
     StaticToken,
 )
 
+from tonghop import errors
 from tonghop.audit import records, throttle
 from tonghop.audit.models import Action, LockScope
 from tonghop.orgs.models import User
@@ -48,7 +49,7 @@ EMAIL_CODE = re.compile(rf"[0-9]{{{throttle.PASS_CODE_DIGITS}}}")
 APP, BACKUP, MALFORMED, EMAILED = "app", "backup_code", "malformed", "email_code"
 
 
-class TwoFactorError(Exception):
+class TwoFactorError(errors.Refused):
     """A refusal; str() is a sentence for the person."""
 
 

@@ -23,6 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tonghop import errors
 from tonghop.campaigns.models import CampaignStatus
 from tonghop.reports.models import Assignment
 
@@ -150,7 +151,7 @@ class Reason(StrEnum):
     NOT_OPEN = "not_open"
 
 
-class Unusable(Exception):
+class Unusable(errors.NotAllowed):
     def __init__(self, reason: Reason, link: AccessLink | None = None) -> None:
         super().__init__(reason.value)
         self.reason = reason
