@@ -21,9 +21,9 @@ from tonghop.api import tokens
 from tonghop.campaigns import formedit
 from tonghop.campaigns.formedit import IndicatorFields
 from tonghop.campaigns.models import Campaign
-from tonghop.compilation import actions as compilation_actions
 from tonghop.documents.models import Direction, Document
 from tonghop.inputs import clean_text
+from tonghop.issuing import actions as issuing_actions
 from tonghop.orgs.models import Unit, User
 from tonghop.portal.models import NewsItem
 from tonghop.reports.models import Assignment, Report
@@ -256,7 +256,7 @@ def test_options_are_split_only_on_new_lines_and_cleaned(world: World) -> None:
 
 @pytest.mark.usefixtures("key")
 def test_an_edxml_package_with_line_breaks_comes_in_on_one_line(world: World) -> None:
-    issued = compilation_actions.issue(world.thach, _draft(world).pk, passphrase=PASS)
+    issued = issuing_actions.issue(world.thach, _draft(world).pk, passphrase=PASS)
     data = issued.edxml.read()
     assert data.count("Phạm Viết Thạch".encode()) >= 1
     # XML carries a line break and a tab as character references.

@@ -483,6 +483,7 @@ def _compile(args: argparse.Namespace) -> int:
     from tonghop.campaigns.models import Campaign
     from tonghop.compilation import actions
     from tonghop.compilation.models import Compilation
+    from tonghop.issuing import actions as issuing_actions
     from tonghop.orgs.models import Role, User
 
     campaign = Campaign.objects.select_related("office").filter(slug=args.campaign).first()
@@ -524,7 +525,7 @@ def _compile(args: argparse.Namespace) -> int:
     try:
         # From the command line the head drafts, submits to himself and signs in one go.
         actions.submit_for_signature(signer, compilation.pk)
-        issued = actions.issue(signer, compilation.pk, passphrase=passphrase)
+        issued = issuing_actions.issue(signer, compilation.pk, passphrase=passphrase)
     except actions.CompilationError as exc:
         compilation.delete()
         print(f"tonghop compile: {exc}", file=sys.stderr)

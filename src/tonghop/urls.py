@@ -11,6 +11,7 @@ from tonghop.api.site import api
 from tonghop.campaigns import form_views
 from tonghop.compilation import views as compilation_views
 from tonghop.documents import views as document_views
+from tonghop.issuing import views as issuing_views
 from tonghop.portal import views as portal_views
 from tonghop.reminders import link_views as reminder_link_views
 from tonghop.reminders.directive import mark_opened
@@ -117,7 +118,7 @@ compilation_patterns = (
         path("<slug:slug>/<uuid:uid>/words/", compilation_views.words, name="words"),
         path("<slug:slug>/<uuid:uid>/submit/", compilation_views.submit, name="submit"),
         path("<slug:slug>/<uuid:uid>/return/", compilation_views.send_back, name="return"),
-        path("<slug:slug>/<uuid:uid>/issue/", compilation_views.issue, name="issue"),
+        path("<slug:slug>/<uuid:uid>/issue/", issuing_views.issue, name="issue"),
         path("<slug:slug>/<uuid:uid>/email/", compilation_views.email, name="email"),
         path("<slug:slug>/<uuid:uid>/news/", portal_views.news, name="news"),
     ],
@@ -193,7 +194,7 @@ urlpatterns = [
     path("units/<slug:code>/", campaign_views.unit_duties, name="unit-duties"),
     path("reminders/", include("tonghop.reminders.urls")),
     path("news/", include(news_patterns)),
-    path("verify/", compilation_views.verify, name="verify"),
+    path("verify/", issuing_views.verify, name="verify"),
     path("audit/", include("tonghop.audit.urls")),
     path("l/", include(link_patterns)),
     path("admin/", admin.site.urls),

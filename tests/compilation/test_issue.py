@@ -23,6 +23,7 @@ from tonghop.compilation import actions
 from tonghop.compilation.models import Compilation
 from tonghop.dispatch.edxml import parse_package
 from tonghop.documents.models import Direction, Document
+from tonghop.issuing import actions as issuing_actions
 from tonghop.issuing.signing import create_demo_authority, verify_pdf
 from tonghop.portal.models import NewsItem
 from tonghop.reports import actions as report_actions
@@ -72,7 +73,7 @@ def _ready(world: World) -> Compilation:
 
 def test_the_head_issues_signs_and_registers(world: World, key: Path) -> None:
     compilation = _draft(world)
-    issued = actions.issue(
+    issued = issuing_actions.issue(
         world.thach, compilation.pk, passphrase=PASS, today=dt.date(2026, 11, 26)
     )
     document = issued.document
@@ -90,7 +91,7 @@ def test_the_head_issues_signs_and_registers(world: World, key: Path) -> None:
     package = parse_package(issued.edxml.read())
     assert (package.code_number, package.code_notation) == ("01", "BC-VHKHTT")
     assert package.attachments[0].data == signed
-    second = actions.issue(
+    second = issuing_actions.issue(
         world.thach,
         _draft_again(world).pk,
         passphrase=PASS,
@@ -111,11 +112,11 @@ def _draft_again(world: World, campaign: Campaign | None = None) -> Compilation:
 def test_a_wrong_passphrase_uses_up_no_number(world: World, key: Path) -> None:
     compilation = _draft(world)
     with pytest.raises(actions.IssueRefused, match="Mật khẩu"):
-        actions.issue(world.thach, compilation.pk, passphrase="sai")
+        issuing_actions.issue(world.thach, compilation.pk, passphrase="sai")
     assert not Document.objects.filter(direction=Direction.OUTGOING).exists()
     compilation.refresh_from_db()
     assert compilation.document is None and not compilation.signed_pdf
-    issued = actions.issue(world.thach, compilation.pk, passphrase=PASS)
+    issued = issuing_actions.issue(world.thach, compilation.pk, passphrase=PASS)
     assert issued.document is not None and issued.document.number == "01"
 
 
@@ -130,7 +131,7 @@ def test_an_expired_certificate_is_refused(world: World, settings: Any, tmp_path
     settings.TONGHOP_SIGNING_P12 = str(old.signing_p12)
     compilation = _draft(world)
     with pytest.raises(actions.IssueRefused, match=r"hết hạn|hiệu lực"):
-        actions.issue(world.thach, compilation.pk, passphrase=PASS)
+        issuing_actions.issue(world.thach, compilation.pk, passphrase=PASS)
     assert not Document.objects.filter(direction=Direction.OUTGOING).exists()
 
 
@@ -138,7 +139,7 @@ def test_only_the_head_issues(world: World, key: Path) -> None:
     compilation = _draft(world)
     for person in (world.lan, world.hoa, world.tu):
         with pytest.raises(actions.IssueRefused):
-            actions.issue(person, compilation.pk, passphrase=PASS)
+            issuing_actions.issue(person, compilation.pk, passphrase=PASS)
     url = reverse("compilation:issue", args=[world.campaign.slug, compilation.uid])
     for intruder in (world.hoa, world.nam, world.tu):
         assert world.client_for(intruder).post(url, {"passphrase": PASS}).status_code == 404
@@ -207,7 +208,7 @@ def test_two_heads_at_the_same_moment_get_two_numbers(
 
     def sign(pk: int) -> None:
         try:
-            actions.issue(world.thach, pk, passphrase=PASS)
+            issuing_actions.issue(world.thach, pk, passphrase=PASS)
         except BaseException as exc:
             errors.append(exc)
         finally:
@@ -254,7 +255,7 @@ def smtp(settings: Any) -> Iterator[list[bytes]]:
 
 
 def test_it_emails_the_signed_report(world: World, key: Path, smtp: list[bytes]) -> None:
-    issued = actions.issue(world.thach, _draft(world).pk, passphrase=PASS)
+    issued = issuing_actions.issue(world.thach, _draft(world).pk, passphrase=PASS)
     client = world.client_for(world.lan)
     url = reverse("compilation:email", args=[world.campaign.slug, issued.uid])
     assert client.post(url, {"to": "khong-phai-email"}).status_code == 302
@@ -280,7 +281,7 @@ def test_it_publishes_only_what_the_office_chose(world: World, key: Path) -> Non
     client.post(url, {"title": "Bản nháp tin", "summary": "Chưa đăng", "body": ""})
     assert "Bản nháp tin" not in client.get(reverse("news:list")).content.decode()
     assert "Bản nháp tin" not in client.get(reverse("news:feed")).content.decode()
-    actions.issue(world.thach, compilation.pk, passphrase=PASS)
+    issuing_actions.issue(world.thach, compilation.pk, passphrase=PASS)
     client.post(
         url,
         {
@@ -304,7 +305,7 @@ def test_it_publishes_only_what_the_office_chose(world: World, key: Path) -> Non
 
 
 def test_the_verify_page_reports_each_signature(world: World, key: Path) -> None:
-    issued = actions.issue(world.thach, _draft(world).pk, passphrase=PASS)
+    issued = issuing_actions.issue(world.thach, _draft(world).pk, passphrase=PASS)
     signed = issued.signed_pdf.read()
     client = world.client_for(world.hoa)
     page = client.post(reverse("verify"), {"file": SimpleUploadedFile("a.pdf", signed)})
@@ -319,7 +320,7 @@ def test_the_verify_page_reports_each_signature(world: World, key: Path) -> None
 
 
 def test_an_edxml_package_comes_in_as_an_incoming_document(world: World, key: Path) -> None:
-    issued = actions.issue(world.thach, _draft(world).pk, passphrase=PASS)
+    issued = issuing_actions.issue(world.thach, _draft(world).pk, passphrase=PASS)
     client = world.client_for(world.lan)
     url = reverse("documents:import-edxml")
     bad = client.post(
@@ -337,7 +338,7 @@ def test_an_edxml_package_comes_in_as_an_incoming_document(world: World, key: Pa
 
 
 def test_the_issued_report_stays_in_the_outgoing_register(world: World, key: Path) -> None:
-    issued = actions.issue(world.thach, _draft(world).pk, passphrase=PASS)
+    issued = issuing_actions.issue(world.thach, _draft(world).pk, passphrase=PASS)
     document = issued.document
     assert document is not None
     client = world.client_for(world.lan)

@@ -23,9 +23,9 @@ from django.urls import reverse
 from tests.compilation.test_issue import PASS, _draft
 from tests.conftest import World
 from tests.forgery import forge, identity, sign
-from tonghop.compilation import actions
 from tonghop.dispatch.edxml import build_package, parse_package
 from tonghop.documents.models import Direction, Document
+from tonghop.issuing import actions as issuing_actions
 from tonghop.issuing import verify_cli
 from tonghop.issuing.signing import create_demo_authority
 
@@ -49,7 +49,7 @@ def key(settings: Any, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def issued(world: World, key: Path) -> Any:
-    return actions.issue(world.thach, _draft(world).pk, passphrase=PASS)
+    return issuing_actions.issue(world.thach, _draft(world).pk, passphrase=PASS)
 
 
 def _text(response: Any) -> str:

@@ -25,6 +25,7 @@ from tonghop.compilation.models import (
     CompilationStep,
 )
 from tonghop.documents.models import Direction, Document
+from tonghop.issuing import actions as issuing_actions
 from tonghop.portal.actions import save_news
 from tonghop.portal.models import NewsItem
 
@@ -81,7 +82,7 @@ def test_the_worker_never_undoes_an_issued_report(
         newer = actions.run(Compilation.objects.get(pk=compilation.pk))
         assert newer.state == CompilationState.READY
         actions.submit_for_signature(world.lan, compilation.pk)
-        issued = actions.issue(world.thach, compilation.pk, passphrase=PASS)
+        issued = issuing_actions.issue(world.thach, compilation.pk, passphrase=PASS)
         assert issued.document is not None
     finally:
         release.set()
@@ -93,7 +94,7 @@ def test_the_worker_never_undoes_an_issued_report(
     assert compilation.signed_pdf and compilation.issued_at is not None
     assert _outgoing_numbers() == [1]
     with pytest.raises(actions.IssueRefused):
-        actions.issue(world.thach, compilation.pk, passphrase=PASS)
+        issuing_actions.issue(world.thach, compilation.pk, passphrase=PASS)
     assert _outgoing_numbers() == [1]
 
 
@@ -107,20 +108,20 @@ def test_a_drawing_of_a_report_that_moved_on_is_dropped(world: World) -> None:
 
 
 def test_a_second_issue_of_the_campaign_is_refused(world: World, key: Path) -> None:
-    first = actions.issue(world.thach, _draft(world).pk, passphrase=PASS)
+    first = issuing_actions.issue(world.thach, _draft(world).pk, passphrase=PASS)
     assert first.document is not None
     second = _draft_again(world)
     with pytest.raises(actions.IssueRefused, match=r"01/BC-VHKHTT.*đính chính"):
-        actions.issue(world.thach, second.pk, passphrase=PASS)
+        issuing_actions.issue(world.thach, second.pk, passphrase=PASS)
     with pytest.raises(actions.IssueRefused, match="lý do"):
-        actions.issue(world.thach, second.pk, passphrase=PASS, correction=True)
+        issuing_actions.issue(world.thach, second.pk, passphrase=PASS, correction=True)
     assert _outgoing_numbers() == [1]
     second.refresh_from_db()
     assert second.state == CompilationState.SUBMITTED and second.document is None
     # The database refuses it too, whatever the code does.
     with pytest.raises(IntegrityError), transaction.atomic():
         Compilation.objects.filter(pk=second.pk).update(state=CompilationState.ISSUED)
-    corrected = actions.issue(
+    corrected = issuing_actions.issue(
         world.thach,
         second.pk,
         passphrase=PASS,
@@ -139,7 +140,7 @@ def test_a_second_issue_of_the_campaign_is_refused(world: World, key: Path) -> N
 def test_a_correction_needs_a_report_to_correct(world: World, key: Path) -> None:
     compilation = _draft(world)
     with pytest.raises(actions.IssueRefused):
-        actions.issue(
+        issuing_actions.issue(
             world.thach, compilation.pk, passphrase=PASS, correction=True, correction_reason="x"
         )
     assert _outgoing_numbers() == []
@@ -152,7 +153,7 @@ def test_a_stale_version_is_refused(world: World, key: Path) -> None:
     with pytest.raises(actions.StaleCompilation):
         actions.return_to_specialist(world.thach, compilation.pk, "Sửa", expected_version=opened)
     with pytest.raises(actions.StaleCompilation):
-        actions.issue(world.thach, compilation.pk, passphrase=PASS, expected_version=opened)
+        issuing_actions.issue(world.thach, compilation.pk, passphrase=PASS, expected_version=opened)
     assert _outgoing_numbers() == []
     client = world.client_for(world.thach)
     url = reverse("compilation:issue", args=[world.campaign.slug, compilation.uid])
@@ -200,7 +201,7 @@ def test_every_step_not_in_the_table_is_refused(world: World, key: Path) -> None
         if (state, CompilationStep.ISSUE) not in TRANSITIONS:
             _put_in(compilation, state)
             with pytest.raises(actions.IssueRefused):
-                actions.issue(world.thach, compilation.pk, passphrase=PASS)
+                issuing_actions.issue(world.thach, compilation.pk, passphrase=PASS)
     assert _outgoing_numbers() == []
     assert not NewsItem.objects.filter(published_at__isnull=False).exists()
 
@@ -255,7 +256,7 @@ def test_the_page_shows_the_state_and_the_buttons_for_it(world: World) -> None:
 
 def test_issue_email_and_publish_are_recorded(world: World, key: Path, smtp: list[bytes]) -> None:
     compilation = _draft(world)
-    actions.issue(world.thach, compilation.pk, passphrase=PASS, today=dt.date(2026, 11, 26))
+    issuing_actions.issue(world.thach, compilation.pk, passphrase=PASS, today=dt.date(2026, 11, 26))
     sent = actions.email_report(world.lan, compilation, "so@example.vn")
     assert sent.state == CompilationState.SENT and len(smtp) == 1
     item = save_news(

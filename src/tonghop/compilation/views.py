@@ -10,7 +10,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_POST
 
 from tonghop.access import posted_version, signed_in_user
 from tonghop.campaigns.access import get_campaign_for_staff
@@ -21,7 +21,6 @@ from tonghop.compilation.forms import (
     IssueForm,
     NewsForm,
     ReturnForm,
-    VerifyForm,
     WordsForm,
 )
 from tonghop.compilation.models import (
@@ -31,7 +30,6 @@ from tonghop.compilation.models import (
     CompilationStep,
 )
 from tonghop.orgs.models import Role
-from tonghop.pki import trust_roots
 
 FILES = {
     "docx": (
@@ -143,34 +141,6 @@ def words(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def issue(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
-    compilation = get_compilation_for_staff(request, slug, uid)
-    form = IssueForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Type the passphrase of the signing key."))
-        return redirect("compilation:detail", slug=slug, uid=uid)
-    try:
-        done = actions.issue(
-            signed_in_user(request),
-            compilation.pk,
-            passphrase=form.cleaned_data["passphrase"],
-            expected_version=posted_version(request),
-            correction=form.cleaned_data["correction"],
-            correction_reason=form.cleaned_data["correction_reason"],
-        )
-    except actions.CompilationError as exc:
-        messages.error(request, str(exc))
-    else:
-        assert done.document is not None
-        messages.success(
-            request,
-            _("Signed and issued as no. %(reference)s.") % {"reference": done.document.reference()},
-        )
-    return redirect("compilation:detail", slug=slug, uid=uid)
-
-
-@login_required
-@require_POST
 def submit(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
     compilation = get_compilation_for_staff(request, slug, uid)
     try:
@@ -251,50 +221,3 @@ def download(request: HttpRequest, slug: str, uid: str, kind: str = "docx") -> F
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-MAX_VERIFY_BYTES = 50 * 1024 * 1024
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def verify(request: HttpRequest) -> HttpResponse:
-    """Check every signature of an uploaded PDF: who, when, intact, trusted."""
-    from tonghop.dispatch.signatures import UnreadablePdf, read_signatures
-    from tonghop.issuing.signing import verification_lines
-
-    form = VerifyForm(request.POST or None, request.FILES or None)
-    results = None
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            upload = form.cleaned_data["file"]
-            if upload.size > MAX_VERIFY_BYTES:
-                form.add_error("file", _("The file is too large: at most %(mb)s MB.") % {"mb": 50})
-                status = 400
-            else:
-                data = upload.read()
-                if not data.startswith(b"%PDF"):
-                    form.add_error("file", _("This is not a PDF file."))
-                    status = 400
-                else:
-                    try:
-                        results = read_signatures(data, trust_roots())
-                    except UnreadablePdf:
-                        # Not "no signature": nothing could be read to find one.
-                        form.add_error(
-                            "file",
-                            _(
-                                "The file could not be read as a PDF: it is damaged, cut short "
-                                "or not a PDF at all, so its digital signatures cannot be checked."
-                            ),
-                        )
-                        status = 400
-        else:
-            status = 400
-    context = {
-        "form": form,
-        "results": results,
-        "lines": verification_lines(results) if results else [],
-    }
-    return TemplateResponse(request, "compilation/verify.html", context, status=status)

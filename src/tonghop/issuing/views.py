@@ -1,0 +1,92 @@
+"""The head's signing and issuing on the compilation page, and the signature check page."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from tonghop.access import posted_version, signed_in_user
+from tonghop.compilation.actions import CompilationError
+from tonghop.compilation.forms import IssueForm, VerifyForm
+from tonghop.compilation.views import get_compilation_for_staff
+from tonghop.dispatch.signatures import UnreadablePdf, read_signatures
+from tonghop.issuing import actions
+from tonghop.issuing.signing import verification_lines
+from tonghop.pki import trust_roots
+
+
+@login_required
+@require_POST
+def issue(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
+    compilation = get_compilation_for_staff(request, slug, uid)
+    form = IssueForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Type the passphrase of the signing key."))
+        return redirect("compilation:detail", slug=slug, uid=uid)
+    try:
+        done = actions.issue(
+            signed_in_user(request),
+            compilation.pk,
+            passphrase=form.cleaned_data["passphrase"],
+            expected_version=posted_version(request),
+            correction=form.cleaned_data["correction"],
+            correction_reason=form.cleaned_data["correction_reason"],
+        )
+    except CompilationError as exc:
+        messages.error(request, str(exc))
+    else:
+        assert done.document is not None
+        messages.success(
+            request,
+            _("Signed and issued as no. %(reference)s.") % {"reference": done.document.reference()},
+        )
+    return redirect("compilation:detail", slug=slug, uid=uid)
+
+
+MAX_VERIFY_BYTES = 50 * 1024 * 1024
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def verify(request: HttpRequest) -> HttpResponse:
+    """Check every signature of an uploaded PDF: who, when, intact, trusted."""
+    form = VerifyForm(request.POST or None, request.FILES or None)
+    results = None
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            if upload.size > MAX_VERIFY_BYTES:
+                form.add_error("file", _("The file is too large: at most %(mb)s MB.") % {"mb": 50})
+                status = 400
+            else:
+                data = upload.read()
+                if not data.startswith(b"%PDF"):
+                    form.add_error("file", _("This is not a PDF file."))
+                    status = 400
+                else:
+                    try:
+                        results = read_signatures(data, trust_roots())
+                    except UnreadablePdf:
+                        # Not "no signature": nothing could be read to find one.
+                        form.add_error(
+                            "file",
+                            _(
+                                "The file could not be read as a PDF: it is damaged, cut short "
+                                "or not a PDF at all, so its digital signatures cannot be checked."
+                            ),
+                        )
+                        status = 400
+        else:
+            status = 400
+    context = {
+        "form": form,
+        "results": results,
+        "lines": verification_lines(results) if results else [],
+    }
+    return TemplateResponse(request, "issuing/verify.html", context, status=status)
