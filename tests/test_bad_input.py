@@ -62,10 +62,12 @@ def test_cleaned_text_holds_nothing_xml_or_a_mail_header_cannot_carry(text: str)
     assert clean_text(line) == line and clean_text(lines, multiline=True) == lines
 
 
+@pytest.mark.usefixtures("key")
 def test_a_news_title_pasted_from_word_is_cleaned_and_the_feed_stays_well_formed(
     world: World,
 ) -> None:
-    compilation = _draft(world)
+    # News is published once the report is issued.
+    compilation = issuing_actions.issue(world.thach, _draft(world).pk, passphrase=PASS)
     url = reverse("compilation:news", args=[world.campaign.slug, compilation.uid])
     world.client_for(world.lan).post(
         url,
@@ -87,8 +89,9 @@ def test_a_news_title_pasted_from_word_is_cleaned_and_the_feed_stays_well_formed
     assert entry.findtext(f"{ATOM}summary") == "18 đơn vị\nđã báo cáo"
 
 
+@pytest.mark.usefixtures("key")
 def test_an_item_saved_before_the_cleaning_does_not_break_the_feed(world: World) -> None:
-    compilation = _draft(world)
+    compilation = issuing_actions.issue(world.thach, _draft(world).pk, passphrase=PASS)
     url = reverse("compilation:news", args=[world.campaign.slug, compilation.uid])
     world.client_for(world.lan).post(
         url, {"title": "Tin", "summary": "Tóm tắt", "body": "", "publish": "on"}

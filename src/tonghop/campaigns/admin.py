@@ -5,7 +5,6 @@ from django.http import HttpRequest
 
 from tonghop.campaigns.form_models import FormTemplate, FormVersion, Indicator
 from tonghop.campaigns.models import Campaign
-from tonghop.reports.models import Assignment
 
 
 class IndicatorInline(admin.TabularInline[Indicator, Campaign]):
@@ -26,15 +25,9 @@ class IndicatorInline(admin.TabularInline[Indicator, Campaign]):
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin[Campaign]):
     list_display = ("title", "slug", "office", "due_at", "status")
+    # Closing, reopening and archiving go through campaigns.actions (audited), never here.
+    readonly_fields = ("status", "version")
     inlines = [IndicatorInline]
-
-
-@admin.register(Assignment)
-class AssignmentAdmin(admin.ModelAdmin[Assignment]):
-    # State changes go through the actions, never through the admin.
-    list_display = ("unit", "campaign", "state", "due_at", "submitted_at")
-    list_filter = ("state", "campaign")
-    readonly_fields = ("state", "submitted_at", "first_submitted_at", "accepted_at", "version")
 
 
 @admin.register(FormTemplate)
