@@ -105,12 +105,12 @@ def _main(argv: list[str]) -> int:
     _limit_memory(args.memory_mb)
     outcome: dict[str, Any]
     try:
-        from tonghop.dispatch import DispatchError
-        from tonghop.dispatch.analyse import analyse_file
+        from tonghop.dispatch import DispatchError, ingest
 
         try:
-            fields, text = analyse_file(args.path, trust_roots=args.trust_root)
-            outcome = {"fields": fields, "text": text}
+            # The same pipeline as `tonghop parse`, OCR of scans included.
+            job = ingest(args.path, trust_roots=args.trust_root)
+            outcome = {"fields": job.fields, "text": job.text}
         except DispatchError as exc:
             outcome = {"error": str(exc)}
     except MemoryError:
