@@ -12,9 +12,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.mail import EmailMessage
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tonghop.campaigns.models import Campaign
@@ -27,6 +26,8 @@ from tonghop.compilation.render_docx import render_docx
 from tonghop.documents.models import Direction, Document, IntakeStatus
 from tonghop.orgs.models import Role, Unit, User
 from tonghop.pki import trust_roots
+from tonghop.reminders.models import Message, MessageKind
+from tonghop.reminders.outbox import FileRef, Queued, deliver_soon, queue_email
 
 log = logging.getLogger(__name__)
 
@@ -221,36 +222,75 @@ def issue(
         return compilation
 
 
-def email_report(user: User, compilation: Compilation, to: str) -> None:
-    """Send the issued, signed report to the body above by email."""
-    if not compilation.is_issued or not compilation.signed_pdf:
-        raise IssueRefused(_("Only an issued report can be sent."))
-    if not user.has_office_role(compilation.campaign.office):
-        raise CompileNotAllowed(_("Only the office's staff can compile this campaign."))
-    document = compilation.document
-    assert document is not None
-    message = EmailMessage(
-        subject=f"{document.reference()} {document.subject}"[:250],
-        body=_(
-            "%(office)s sends the attached report no. %(reference)s dated %(date)s "
-            "(digitally signed)."
+def email_report(user: User, compilation: Compilation, to: str) -> Queued:
+    """Queue the issued, signed report (and its edXML package) for the body above.
+
+    The worker sends it through the outbox; `emailed_at` is set when it has really gone. Asking
+    twice for the same address queues one message (`Queued.queued` is then False)."""
+    with transaction.atomic():
+        compilation = (
+            Compilation.objects.select_for_update()
+            .select_related("campaign__office", "document")
+            .get(pk=compilation.pk)
         )
-        % {
-            "office": document.issuer,
-            "reference": document.reference(),
-            "date": document.issued_on.strftime("%d/%m/%Y") if document.issued_on else "",
-        },
-        to=[to],
+        if not user.has_office_role(compilation.campaign.office):
+            raise CompileNotAllowed(_("Only the office's staff can compile this campaign."))
+        if not compilation.is_issued or not compilation.signed_pdf:
+            raise IssueRefused(_("Only an issued report can be sent."))
+        document = compilation.document
+        assert document is not None
+        files = [
+            FileRef(str(compilation.signed_pdf.name), document.original_name, "application/pdf")
+        ]
+        if compilation.edxml:
+            files.append(FileRef(str(compilation.edxml.name), "report.edxml", "application/xml"))
+        with translation.override(settings.LANGUAGE_CODE):
+            body = _(
+                "%(office)s sends the attached report no. %(reference)s dated %(date)s "
+                "(digitally signed)."
+            ) % {
+                "office": document.issuer,
+                "reference": document.reference(),
+                "date": document.issued_on.strftime("%d/%m/%Y") if document.issued_on else "",
+            }
+        now = timezone.now()
+        queued = queue_email(
+            campaign=compilation.campaign,
+            kind=MessageKind.REPORT,
+            object_id=compilation.pk,
+            recipient=to,
+            subject=f"{document.reference()} {document.subject}"[:250],
+            body=body,
+            files=files,
+            by=user,
+            now=now,
+        )
+        if queued.queued:
+            log.info("compilation %s: report queued for %s by %s", compilation.pk, to, user.pk)
+            deliver_soon(now)
+        return queued
+
+
+def record_emailed(message: Message, now: dt.datetime) -> None:
+    """The outbox sent the report (see CompilationConfig.ready): the page shows to whom, when."""
+    if message.object_id is None:
+        return
+    with transaction.atomic():
+        compilation = Compilation.objects.select_for_update().filter(pk=message.object_id).first()
+        if compilation is None:
+            return
+        compilation.emailed_at = now
+        compilation.emailed_to = message.recipient[:255]
+        compilation.save(update_fields=["emailed_at", "emailed_to"])
+
+
+def report_emails(compilation: Compilation) -> list[Message]:
+    """The report's emails in the outbox, newest first."""
+    return list(
+        Message.objects.filter(
+            campaign_id=compilation.campaign_id, kind=MessageKind.REPORT, object_id=compilation.pk
+        ).order_by("-pk")
     )
-    with compilation.signed_pdf.open("rb") as handle:
-        message.attach(document.original_name, handle.read(), "application/pdf")
-    if compilation.edxml:
-        with compilation.edxml.open("rb") as handle:
-            message.attach("report.edxml", handle.read(), "application/xml")
-    message.send()
-    compilation.emailed_at = timezone.now()
-    compilation.emailed_to = to
-    compilation.save(update_fields=["emailed_at", "emailed_to"])
 
 
 def save_news(
