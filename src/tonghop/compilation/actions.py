@@ -229,7 +229,7 @@ def email_report(user: User, compilation: Compilation, to: str) -> Queued:
     twice for the same address queues one message (`Queued.queued` is then False)."""
     with transaction.atomic():
         compilation = (
-            Compilation.objects.select_for_update()
+            Compilation.objects.select_for_update(of=("self",))
             .select_related("campaign__office", "document")
             .get(pk=compilation.pk)
         )
