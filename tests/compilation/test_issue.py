@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import socket
 import threading
-from collections.abc import Callable, Iterator
-from email import message_from_bytes
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import reverse
@@ -226,47 +223,6 @@ def test_two_heads_at_the_same_moment_get_two_numbers(
         )
     )
     assert numbers == [1, 2]
-
-
-@pytest.fixture
-def smtp(settings: Any) -> Iterator[list[bytes]]:
-    received: list[bytes] = []
-
-    class Handler:
-        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-            received.append(envelope.content)
-            return "250 OK"
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 5},
-        }
-    }
-    try:
-        yield received
-    finally:
-        controller.stop()
-
-
-def test_it_emails_the_signed_report(world: World, key: Path, smtp: list[bytes]) -> None:
-    issued = issuing_actions.issue(world.thach, _draft(world).pk, passphrase=PASS)
-    client = world.client_for(world.lan)
-    url = reverse("compilation:email", args=[world.campaign.slug, issued.uid])
-    assert client.post(url, {"to": "khong-phai-email"}).status_code == 302
-    assert smtp == []
-    client.post(url, {"to": "so@example.vn"})
-    [raw] = smtp
-    message = message_from_bytes(raw)
-    names = [part.get_filename() for part in message.walk() if part.get_filename()]
-    assert "01-BC-VHKHTT.pdf" in names and "report.edxml" in names
-    issued.refresh_from_db()
-    assert issued.emailed_to == "so@example.vn"
 
 
 def test_it_refuses_to_email_a_draft(world: World) -> None:

@@ -193,9 +193,11 @@ def test_it_stops_reading_past_the_time_limit(
 def test_it_survives_a_reader_out_of_memory(
     world: World, settings: Any, django_capture_on_commit_callbacks: Callable[..., Any]
 ) -> None:
+    # The readers are loaded before the ceiling; reading 8 MB of text needs more than 5 MB.
     settings.TONGHOP_INTAKE_MEMORY_MB = 5
+    big = SEED * (8_000_000 // len(SEED) + 1)
     _response, document = _upload(
-        world.client_for(world.lan), "cv.txt", SEED, django_capture_on_commit_callbacks
+        world.client_for(world.lan), "cv.txt", big, django_capture_on_commit_callbacks
     )
     assert document is not None
     assert document.status == IntakeStatus.FAILED

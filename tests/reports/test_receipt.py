@@ -10,13 +10,15 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.tasks import task_backends
-from django.tasks.backends.dummy import DummyBackend
 from django.urls import reverse
 
 from tests.conftest import VN, World
 from tests.reminders import conftest as smtp
 from tests.reminders.conftest import Inbox
 from tests.reports.test_attachments import english, pdf, png
+from tonghop.reminders.delivery import deliver_queued
+from tonghop.reminders.models import Message, MessageKind, MessageStatus
+from tonghop.reminders.outbox import MAX_ATTEMPTS
 from tonghop.reports import actions, attachments, receipts
 from tonghop.reports.models import ReceiptMail, ReportVersion, State
 
@@ -105,8 +107,12 @@ def test_the_receipt_is_emailed_to_the_reporter_and_the_unit(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         version = submit(world, world.a_an_phu, world.hoa, ty_le="2,5")
     assert len(callbacks) == 1
-    [(rcpt, message)] = inbox.received
-    assert sorted(rcpt) == ["hoa@anphu.gov.vn", "ubnd@anphu.gov.vn"]
+    # One message of the outbox per address, each logged with the version it is about.
+    assert sorted(rcpt for rcpt, _message in inbox.received) == [
+        ["hoa@anphu.gov.vn"],
+        ["ubnd@anphu.gov.vn"],
+    ]
+    [message] = inbox.to("hoa@anphu.gov.vn")
     assert number(version) in message["Subject"]
     assert message["Auto-Submitted"] == "auto-generated"
     body = inbox.body(message)
@@ -119,13 +125,34 @@ def test_the_receipt_is_emailed_to_the_reporter_and_the_unit(
     assert "Trần Thị Hoa" in body
     assert f"/reports/{world.a_an_phu.pk}/" in body
     assert version.created_at.astimezone(VN).strftime("%H:%M %d/%m/%Y") in body
-    version.refresh_from_db()
-    assert version.receipt_sent_at is not None
-    assert version.receipt_sent_to == "hoa@anphu.gov.vn, ubnd@anphu.gov.vn"
+    logged = Message.objects.filter(kind=MessageKind.RECEIPT, object_id=version.pk)
+    assert {m.status for m in logged} == {MessageStatus.SENT} and logged.count() == 2
     assert receipts.mail_state(version) == ReceiptMail.SENT
-    # Delivered once: running the task again sends nothing more.
-    assert receipts.deliver_receipt(version.pk) == "sent"
-    assert len(inbox.received) == 1
+    assert receipts.sent_to(version) == "hoa@anphu.gov.vn, ubnd@anphu.gov.vn"
+    # Delivered once: queueing it again (a retried task) and another run send nothing more.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert receipts.queue_receipt(version.pk) == 0
+    deliver_queued()
+    assert len(inbox.received) == 2 and logged.count() == 2
+
+
+def test_the_receipt_waits_in_the_outbox_for_the_delivery_run(
+    world: World, settings: Any, inbox: Inbox, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The submission only queues; the worker's delivery run sends."""
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    world.an_phu.email = "ubnd@anphu.gov.vn"
+    world.an_phu.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        version = submit(world, world.a_an_phu, world.hoa)
+    assert inbox.received == []
+    assert receipts.mail_state(version) == ReceiptMail.PENDING
+    [queued] = task_backends["default"].results  # type: ignore[attr-defined]
+    assert queued.task.name == "deliver_reminders"
+    assert deliver_queued().sent == 1
+    [(rcpt, message)] = inbox.received
+    assert rcpt == ["ubnd@anphu.gov.vn"] and number(version) in message["Subject"]
+    assert receipts.mail_state(version) == ReceiptMail.SENT
 
 
 def test_a_mail_server_that_is_down_does_not_lose_the_submission(
@@ -142,21 +169,20 @@ def test_a_mail_server_that_is_down_does_not_lose_the_submission(
     assert world.a_an_phu.state == State.SUBMITTED
     version = ReportVersion.objects.get()
     assert version.receipt_number and version.values["pano"] == 7
-    assert version.receipt_sent_at is None
-    assert version.receipt_attempts == 1
-    assert "timed out" in version.receipt_error.lower()
-    # The immediate backend cannot retry later: the page says plainly it was not sent.
-    assert receipts.mail_state(version) == ReceiptMail.FAILED
+    [message] = receipts.messages(version)
+    assert message.status == MessageStatus.QUEUED and message.attempts == 1
+    assert "timed out" in message.last_error.lower()
+    # The worker's next runs try again: the page says so.
+    assert receipts.mail_state(version) == ReceiptMail.RETRYING
     page = client.get(url).content.decode()
     assert number(version) in page
-    assert 'data-state="failed"' in page and "Could not be sent" in page
+    assert 'data-state="retrying"' in page and "it will be tried again" in page
 
 
 def test_a_failed_receipt_is_tried_again_later(
     world: World, settings: Any, inbox: Inbox, django_capture_on_commit_callbacks: Any
 ) -> None:
-    """With a backend that can defer (the database queue of `tonghop worker`), a failure is
-    tried again after 5 minutes, then 10, then given up."""
+    """A failure is tried again by the delivery run after 5 minutes, then 10."""
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
     world.an_phu.email = "ubnd@anphu.gov.vn"
     world.an_phu.save()
@@ -164,24 +190,22 @@ def test_a_failed_receipt_is_tried_again_later(
     start = dt.datetime(2030, 4, 20, 8, 0, tzinfo=dt.UTC)
     with django_capture_on_commit_callbacks(execute=True):
         version = submit(world, world.a_an_phu, world.hoa)
-    backend = task_backends["default"]
-    assert isinstance(backend, DummyBackend)
-    queued = list(backend.results)
-    assert len(queued) == 1 and queued[0].args == [version.pk]
-    assert receipts.deliver_receipt(version.pk, now=start) == "failed"
-    version.refresh_from_db()
-    assert version.receipt_attempts == 1 and "550" in version.receipt_error
+    assert deliver_queued(start).retried == 1
+    [message] = receipts.messages(version)
+    assert message.attempts == 1 and "550" in message.last_error
+    assert message.next_attempt_at == start + dt.timedelta(minutes=5)
     assert receipts.mail_state(version) == ReceiptMail.RETRYING
-    retry = backend.results[-1]
-    assert retry.task.run_after == start + dt.timedelta(minutes=5)
-    receipts.deliver_receipt(version.pk, now=start + dt.timedelta(minutes=5))
-    assert backend.results[-1].task.run_after == start + dt.timedelta(minutes=15)
+    # Not due yet: nothing is tried.
+    assert not deliver_queued(start + dt.timedelta(minutes=4))
+    assert deliver_queued(start + dt.timedelta(minutes=5)).retried == 1
+    message.refresh_from_db()
+    assert message.next_attempt_at == start + dt.timedelta(minutes=15)
     # The server is back: the next attempt goes through.
     inbox.refuse = False
-    assert receipts.deliver_receipt(version.pk, now=start + dt.timedelta(minutes=15)) == "sent"
+    assert deliver_queued(start + dt.timedelta(minutes=15)).sent == 1
     assert len(inbox.received) == 1
-    version.refresh_from_db()
-    assert version.receipt_attempts == 3 and version.receipt_error == ""
+    message.refresh_from_db()
+    assert message.attempts == 3 and message.status == MessageStatus.SENT
     assert receipts.mail_state(version) == ReceiptMail.SENT
 
 
@@ -193,20 +217,22 @@ def test_after_the_last_attempt_it_is_reported_failed(
     world.an_phu.save()
     inbox.refuse = True
     version = submit(world, world.a_an_phu, world.hoa)
-    for _attempt in range(receipts.MAX_ATTEMPTS):
-        receipts.deliver_receipt(version.pk)
-    version.refresh_from_db()
-    assert version.receipt_attempts == receipts.MAX_ATTEMPTS
+    moment = dt.datetime(2030, 4, 20, 8, 0, tzinfo=dt.UTC)
+    for _attempt in range(MAX_ATTEMPTS):
+        deliver_queued(moment)
+        moment += dt.timedelta(days=1)
+    [message] = receipts.messages(version)
+    assert message.status == MessageStatus.FAILED and message.attempts == MAX_ATTEMPTS
     assert receipts.mail_state(version) == ReceiptMail.FAILED
-    # No further attempt is queued after the last.
-    backend = task_backends["default"]
-    assert isinstance(backend, DummyBackend)
-    assert len(backend.results) == receipts.MAX_ATTEMPTS - 1
+    # No further attempt after the last; the office is told in the app.
+    assert not deliver_queued(moment + dt.timedelta(days=1))
+    assert world.lan.notifications.filter(message=message).exists()
 
 
 def test_a_unit_without_any_address_is_told_so(world: World, inbox: Inbox) -> None:
     version = submit(world, world.a_an_phu, world.hoa)
-    assert receipts.deliver_receipt(version.pk) == "no address"
+    assert receipts.messages(version) == []
+    deliver_queued()
     version.refresh_from_db()
     assert receipts.mail_state(version) == ReceiptMail.NO_ADDRESS
     assert inbox.received == []
@@ -229,17 +255,20 @@ def test_a_submission_through_the_personal_link_is_receipted_to_the_unit(
     assert number(version) in inbox.body(message)
 
 
-def test_with_the_database_queue_the_receipt_task_is_part_of_the_submission(
+def test_with_the_database_queue_the_receipt_is_part_of_the_submission(
     world: World, settings: Any
 ) -> None:
-    """Queued inside the submission's transaction: undone with it, there with it, and written
-    before anything runs after commit (no second write, no receipt for a lost submission)."""
+    """Queued inside the submission's transaction, in the outbox and the task queue: undone
+    with it, there with it, and written before anything runs after commit (no receipt for a
+    lost submission)."""
     from django.db import transaction
     from django_tasks_db.models import DBTaskResult
 
     settings.TASKS = {
         "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
     }
+    world.an_phu.email = "ubnd@anphu.gov.vn"
+    world.an_phu.save()
 
     class Undo(Exception):
         pass
@@ -250,12 +279,14 @@ def test_with_the_database_queue_the_receipt_task_is_part_of_the_submission(
         raise Undo
     assert not ReportVersion.objects.exists()
     assert not DBTaskResult.objects.exists()
+    assert not Message.objects.exists()
     # No on-commit callback is run here (the test's transaction never commits): the row is
     # there all the same, written with the version it names.
     version = submit(world, world.a_an_phu, world.hoa)
     (task,) = DBTaskResult.objects.all()
-    assert task.task_path == "tonghop.reports.receipts.send_receipt"
-    assert task.args_kwargs["args"] == [version.pk]
+    assert task.task_path == "tonghop.reminders.tasks.deliver_reminders"
+    [message] = receipts.messages(version)
+    assert message.status == MessageStatus.QUEUED
 
 
 def test_a_failed_submission_gets_no_receipt(world: World) -> None:

@@ -4,14 +4,15 @@ command line each.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.mail import EmailMessage
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tonghop import errors
@@ -30,6 +31,8 @@ from tonghop.compilation.models import (
 )
 from tonghop.compilation.render_docx import render_docx
 from tonghop.orgs.models import Role, User
+from tonghop.reminders.models import Message, MessageKind
+from tonghop.reminders.outbox import FileRef, Queued, deliver_soon, queue_email
 
 log = logging.getLogger(__name__)
 
@@ -292,11 +295,12 @@ def return_to_specialist(
 
 def email_report(
     user: User, compilation: Compilation, to: str, *, expected_version: int | None = None
-) -> Compilation:
-    """Send the issued, signed report to the body above by email.
+) -> Queued:
+    """Queue the issued, signed report (and its edXML package) for the body above.
 
-    The row is checked under its lock, the message sent with no lock held (a slow mail server
-    must not block the page), and the sending recorded once it was accepted."""
+    Checked under the row's lock; the worker sends it through the outbox, and the compilation
+    becomes "sent" (record_emailed) once it has really gone. Asking twice for the same address
+    queues one message (`Queued.queued` is then False)."""
     with transaction.atomic():
         row = lock_compilation(compilation.pk)
         if not row.can(CompilationStep.EMAIL) or not row.signed_pdf:
@@ -311,37 +315,67 @@ def email_report(
                 )
                 % {"state": CompilationState(row.state).label}
             )
-    document = row.document
-    assert document is not None
-    message = EmailMessage(
-        subject=f"{document.reference()} {document.subject}"[:250],
-        body=_(
-            "%(office)s sends the attached report no. %(reference)s dated %(date)s "
-            "(digitally signed)."
+        document = row.document
+        assert document is not None
+        files = [FileRef(str(row.signed_pdf.name), document.original_name, "application/pdf")]
+        if row.edxml:
+            files.append(FileRef(str(row.edxml.name), "report.edxml", "application/xml"))
+        with translation.override(settings.LANGUAGE_CODE):
+            body = _(
+                "%(office)s sends the attached report no. %(reference)s dated %(date)s "
+                "(digitally signed)."
+            ) % {
+                "office": document.issuer,
+                "reference": document.reference(),
+                "date": document.issued_on.strftime("%d/%m/%Y") if document.issued_on else "",
+            }
+        now = timezone.now()
+        queued = queue_email(
+            campaign=row.campaign,
+            kind=MessageKind.REPORT,
+            object_id=row.pk,
+            recipient=to,
+            subject=f"{document.reference()} {document.subject}"[:250],
+            body=body,
+            files=files,
+            by=user,
+            now=now,
         )
-        % {
-            "office": document.issuer,
-            "reference": document.reference(),
-            "date": document.issued_on.strftime("%d/%m/%Y") if document.issued_on else "",
-        },
-        to=[to],
-    )
-    with row.signed_pdf.open("rb") as handle:
-        message.attach(document.original_name, handle.read(), "application/pdf")
-    if row.edxml:
-        with row.edxml.open("rb") as handle:
-            message.attach("report.edxml", handle.read(), "application/xml")
-    message.send()
+        if queued.queued:
+            log.info("compilation %s: report queued for %s by %s", row.pk, to, user.pk)
+            deliver_soon(now)
+        return queued
+
+
+def record_emailed(message: Message, now: dt.datetime) -> None:
+    """The outbox sent the report (see CompilationConfig.ready): the compilation is "sent", the
+    page shows to whom and when, and the audit log names who asked for it."""
+    if message.object_id is None:
+        return
     with transaction.atomic():
-        row = lock_compilation(compilation.pk)
-        # Issued stays issued: nothing can move the row out of ISSUED or SENT meanwhile.
+        row = Compilation.objects.select_for_update().filter(pk=message.object_id).first()
+        if row is None or not row.can(CompilationStep.EMAIL):
+            return
+        document = row.document
         change_state(
-            user,
+            message.created_by,
             row,
             CompilationStep.EMAIL,
             expected_version=None,
-            changes={"emailed_at": timezone.now(), "emailed_to": to},
+            changes={"emailed_at": now, "emailed_to": message.recipient[:255]},
             audit=Action.EMAIL,
-            details={"to": to, "reference": document.reference()},
+            details={
+                "to": message.recipient,
+                "reference": document.reference() if document else "",
+                "message": message.pk,
+            },
         )
-        return row
+
+
+def report_emails(compilation: Compilation) -> list[Message]:
+    """The report's emails in the outbox, newest first."""
+    return list(
+        Message.objects.filter(
+            campaign_id=compilation.campaign_id, kind=MessageKind.REPORT, object_id=compilation.pk
+        ).order_by("-pk")
+    )

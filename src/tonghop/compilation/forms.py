@@ -48,7 +48,8 @@ class ReturnForm(forms.Form):
 
 
 class EmailForm(CleanInputForm, forms.Form):
-    to = forms.EmailField(label=_("Send to (email of the body above)"))
+    # 254: the longest address SMTP carries (RFC 5321), and what the outbox keys on.
+    to = forms.EmailField(label=_("Send to (email of the body above)"), max_length=254)
 
 
 class NewsForm(CleanInputForm, forms.Form):

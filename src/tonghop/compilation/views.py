@@ -86,6 +86,7 @@ def detail(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
         .exists(),
         "can": {step.value: compilation.can(step) for step in CompilationStep},
         "email_form": EmailForm(initial={"to": campaign.report_to_email}),
+        "report_emails": actions.report_emails(compilation) if compilation.is_issued else [],
         "news": news,
         "news_form": NewsForm(
             initial={
@@ -184,23 +185,20 @@ def email(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Enter a valid email address."))
         return redirect("compilation:detail", slug=slug, uid=uid)
+    to = form.cleaned_data["to"]
     try:
-        actions.email_report(
-            signed_in_user(request),
-            compilation,
-            form.cleaned_data["to"],
-            expected_version=posted_version(request),
+        queued = actions.email_report(
+            signed_in_user(request), compilation, to, expected_version=posted_version(request)
         )
     except actions.CompilationError as exc:
         messages.error(request, str(exc))
-    except OSError as exc:  # SMTP refused, unreachable or timed out
-        messages.error(
-            request,
-            _("The mail server did not accept the message (%(error)s); try again later.")
-            % {"error": exc.__class__.__name__},
-        )
     else:
-        messages.success(request, _("Sent to %(to)s.") % {"to": form.cleaned_data["to"]})
+        if queued.queued:
+            messages.success(request, _("Queued for sending to %(to)s.") % {"to": to})
+        elif queued.message.sent_at is not None:
+            messages.info(request, _("Already sent to %(to)s; not sent again.") % {"to": to})
+        else:
+            messages.info(request, _("Already queued for sending to %(to)s.") % {"to": to})
     return redirect("compilation:detail", slug=slug, uid=uid)
 
 

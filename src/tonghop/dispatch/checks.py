@@ -83,7 +83,9 @@ def spelling(text: str, *, ocr: bool = False) -> list[Finding]:
         word = m.group(0)
         if (word[:1].islower() or word[1:].islower()) and _vietnamese(word):
             add(word, None)
-    for word in set(_WORD_RE.findall(text)):
+    # In the order of the text, not of a set: a set's order changes with each process's hash
+    # seed, and with the cap on findings so would *which* words are reported.
+    for word in dict.fromkeys(_WORD_RE.findall(text)):
         if _bad_stop_syllable(word):
             add(word, None)
     return out

@@ -1,4 +1,5 @@
-"""Phase 2 of reminders: send the queued emails, each taken by exactly one worker.
+"""Phase 2 of reminders, and of every email (see outbox.py): send the queued emails, each
+taken by exactly one worker.
 
 A queued row is taken with a conditional UPDATE (queued → sending) that only one worker can
 win, then sent over SMTP outside any transaction. A failure puts it back in the queue with a
@@ -13,12 +14,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import smtplib
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
+from django.core.files.storage import default_storage
 from django.core.mail import EmailMessage
 from django.db.models import F
 from django.utils import timezone, translation
@@ -34,22 +34,12 @@ from tonghop.reminders.directive import (
     read_attachment,
 )
 from tonghop.reminders.models import Channel, Message, MessageKind, MessageStatus
+from tonghop.reminders.outbox import AFTER_SENT, MAX_ATTEMPTS, AttachmentGone
 from tonghop.reminders.texts import notify, office_page, policy_for, staff_of
 
 logger = logging.getLogger(__name__)
 
 
-def _env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name, "")
-    if not raw:
-        return default
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from exc
-
-
-MAX_ATTEMPTS = _env_int("TONGHOP_REMINDER_ATTEMPTS", 3)
 RETRY_DELAY = dt.timedelta(minutes=5)  # doubled after each failed attempt
 LEASE = dt.timedelta(minutes=10)  # far longer than any SMTP timeout
 BATCH = 500
@@ -77,8 +67,15 @@ class TickReport:
         return any(vars(self).values())
 
 
+# Owed whatever the campaign has become since: the receipt of a submission made, the report
+# the office chose to send.
+_ALWAYS_WANTED = (MessageKind.RECEIPT, MessageKind.REPORT)
+
+
 def _why_not_send(message: Message) -> str:
     """Empty if the message is still wanted; else why it is cancelled."""
+    if message.kind in _ALWAYS_WANTED:
+        return ""
     campaign = message.campaign
     if campaign is None:
         return account_message_stale(message)
@@ -123,7 +120,27 @@ def _send_email(message: Message, attachments: Attachments, now: dt.datetime) ->
         if campaign.office.email:
             email.reply_to = [campaign.office.email]
         email.body = personal_body(message, now)
+    if message.kind == MessageKind.REPORT and message.campaign.office.email:
+        email.reply_to = [message.campaign.office.email]
+    for file in message.files:
+        try:
+            with default_storage.open(file["path"], "rb") as handle:
+                content = handle.read()
+        except OSError as exc:
+            raise AttachmentGone(f"the attached file {file['name']} is gone") from exc
+        email.attach(file["name"], content, file["type"])
     email.send(using="default")
+
+
+def _record_sent(message: Message, now: dt.datetime) -> None:
+    """Let the message's owner note it went; a failure there does not unsend it."""
+    record = AFTER_SENT.get(message.kind)
+    if record is None:
+        return
+    try:
+        record(message, now)
+    except Exception:
+        logger.exception("message %s was sent, but recording it failed", message.pk)
 
 
 def _error_text(exc: BaseException) -> str:
@@ -198,14 +215,20 @@ def deliver_queued(now: dt.datetime | None = None, report: TickReport | None = N
         message.attempts += 1
         try:
             _send_email(message, attachments, now)
-        except DirectiveError as exc:
+        except (DirectiveError, AttachmentGone) as exc:
             # Trying again would not bring the file back, nor allow the link: the office acts.
             _fail(message, str(exc), now)
             report.failed += 1
             continue
         except (smtplib.SMTPException, OSError) as exc:
             error = _error_text(exc)
-            logger.warning("reminder %s to %s failed: %s", message.pk, message.recipient, error)
+            logger.warning(
+                "message %s (%s) to %s failed: %s",
+                message.pk,
+                message.kind,
+                message.recipient,
+                error,
+            )
             if message.attempts >= MAX_ATTEMPTS:
                 _fail(message, error, now)
                 report.failed += 1
@@ -232,5 +255,8 @@ def deliver_queued(now: dt.datetime | None = None, report: TickReport | None = N
         Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
             status=MessageStatus.SENT, sent_at=now, lease_until=None
         )
+        message.status, message.sent_at = MessageStatus.SENT, now
+        logger.info("message %s (%s) sent to %s", message.pk, message.kind, message.recipient)
+        _record_sent(message, now)
         report.sent += 1
     return report

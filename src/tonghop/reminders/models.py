@@ -70,6 +70,8 @@ class MessageKind(models.TextChoices):
     # About a person's account, not a campaign (tonghop.reminders.accounts).
     LOGIN_CODE = "login_code", _("One-time sign-in code")
     LOCK_ALERT = "lock_alert", _("Sign-in lock alert")
+    RECEIPT = "receipt", _("Receipt of a submitted report")
+    REPORT = "report", _("Compiled report sent to the body above")
 
 
 class Channel(models.TextChoices):
@@ -114,8 +116,9 @@ class Message(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=MessageKind.choices)
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
     # "auto:2030-05-02" (a scheduled day), "manual:2030-05-02T09:15" (a minute),
-    # "digest:2030-05-06": what makes a second send of the same thing impossible.
-    slot = models.CharField(max_length=40)
+    # "digest:2030-05-06", "report:12:so@example.vn" (purpose, object and address, see
+    # outbox.py): what makes a second send of the same thing impossible.
+    slot = models.CharField(max_length=300)
     slot_at = models.DateTimeField(_("scheduled for"))
     recipient = models.CharField(_("recipient"), max_length=1000, blank=True)
     subject = models.CharField(_("email subject"), max_length=300, blank=True)
@@ -133,6 +136,12 @@ class Message(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
+    # What a receipt or a compiled report is about (the report version, the compilation): an
+    # id read with the kind, since the outbox comes before their packages.
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    # Files sent with the email, by reference to the file storage, never their bytes:
+    # [{"path": storage name, "name": file name in the email, "type": MIME type}].
+    files: models.JSONField[list[dict[str, str]]] = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -20,7 +20,13 @@ from tonghop.campaigns.access import get_campaign_for_staff
 from tonghop.campaigns.models import Campaign, CampaignStatus
 from tonghop.reminders import actions, directive, receipts
 from tonghop.reminders.forms import PolicyForm
-from tonghop.reminders.models import Channel, MessageStatus, Notification, ReminderPolicy
+from tonghop.reminders.models import (
+    Channel,
+    MessageKind,
+    MessageStatus,
+    Notification,
+    ReminderPolicy,
+)
 from tonghop.reminders.schedule import format_offsets, next_slot
 from tonghop.reminders.texts import SUBMITTED_STATES, local_tz, policy_for
 from tonghop.reports.access import get_assignment_for_reporter
@@ -59,6 +65,7 @@ def _campaign_page(
     last_sent = dict(
         campaign.reminder_messages.filter(channel=Channel.EMAIL, status=MessageStatus.SENT)
         .exclude(assignment=None)
+        .exclude(kind=MessageKind.RECEIPT)
         .values("assignment")
         .annotate(last=Max("sent_at"))
         .values_list("assignment", "last")

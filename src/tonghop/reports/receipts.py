@@ -5,68 +5,99 @@ the database hands out keys one at a time on SQLite and PostgreSQL alike, so two
 the same instant never share a number, and there is no counter row to lock. The year is the
 submission's, in Vietnam time.
 
-The email leaves after the submission is committed, through the task queue (`tonghop worker`),
-so a mail server that is down never makes a submission fail or wait. A failed send is logged,
-kept on the version (the reporter's page says so) and, where the task backend can defer a task,
-tried again after 5 then 10 minutes.
+The email goes through the outbox (tonghop.reminders.outbox): one message per address, written
+in the submission's transaction, so it exists if and only if the submission does, and sent by
+the worker after commit; a mail server that is down never makes a submission fail or wait. A
+failed send is logged on the message, tried again after 5 then 10 minutes, and the reporter's
+page says where it stands.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import smtplib
-from functools import partial
 
 from django.conf import settings
-from django.core.mail import EmailMessage
-from django.db import transaction
-from django.tasks import task
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django_tasks_db import DatabaseBackend
 
 from tonghop.campaigns.kinds import IndicatorKind, format_value
+from tonghop.reminders.models import Message, MessageKind, MessageStatus
+from tonghop.reminders.outbox import MAX_ATTEMPTS, deliver_soon, queue_email
 from tonghop.reports.models import Attachment, ReceiptMail, ReportVersion
 from tonghop.reports.models import receipt_mail_state as _state
 
-logger = logging.getLogger(__name__)
-
 PREFIX = "BN"
-MAX_ATTEMPTS = 3
-RETRY_DELAY = dt.timedelta(minutes=5)  # doubled after each failed attempt
-# The mail server's own errors, and the network's (refused, unreachable, timed out).
-MAIL_ERRORS = (smtplib.SMTPException, OSError)
+NO_ADDRESS = "no email address"
 
 
 def receipt_number(pk: int, at: dt.datetime) -> str:
     return f"{PREFIX}-{timezone.localtime(at):%Y}-{pk:06d}"
 
 
+def messages(version: ReportVersion) -> list[Message]:
+    """The receipt's emails in the outbox, one per address."""
+    return list(
+        Message.objects.filter(
+            assignment_id=version.report.assignment_id,
+            kind=MessageKind.RECEIPT,
+            object_id=version.pk,
+        ).order_by("pk")
+    )
+
+
 def mail_state(version: ReportVersion) -> ReceiptMail:
-    # Without a backend that defers tasks there is no retry: the first failure is the last.
-    retries = send_receipt.get_backend().supports_defer
-    return _state(version, MAX_ATTEMPTS if retries else 1)
+    """Where the receipt's email stands, read from the outbox."""
+    found = messages(version)
+    if not found:
+        # No address to send it to, or a receipt from before the outbox (its own columns).
+        return _state(version, MAX_ATTEMPTS)
+    waiting = [m for m in found if m.status in (MessageStatus.QUEUED, MessageStatus.SENDING)]
+    if waiting:
+        return ReceiptMail.RETRYING if any(m.attempts for m in waiting) else ReceiptMail.PENDING
+    if any(m.status == MessageStatus.SENT for m in found):
+        return ReceiptMail.SENT
+    return ReceiptMail.FAILED
 
 
-def queue_receipt(version_id: int) -> None:
-    """Hand the receipt's email to the task queue, from inside the submission's transaction.
-
-    With the database queue the task is a row written in that transaction: it exists if and only
-    if the submission does, and costs no second write (on SQLite, a second turn at the lock).
-    Any other backend may run the task at once (`immediate` sends the mail in place): that waits
-    until the submission is committed, so a mail server that is down cannot undo it."""
-    if isinstance(send_receipt.get_backend(), DatabaseBackend):
-        send_receipt.enqueue(version_id)
-    else:
-        transaction.on_commit(partial(send_receipt.enqueue, version_id), robust=True)
+def sent_to(version: ReportVersion) -> str:
+    found = [m.recipient for m in messages(version) if m.status == MessageStatus.SENT]
+    return ", ".join(found) if found else version.receipt_sent_to
 
 
-@task()
-def send_receipt(version_id: int) -> str:
-    return deliver_receipt(version_id)
+def queue_receipt(version_id: int, now: dt.datetime | None = None) -> int:
+    """Queue the receipt's emails, from inside the submission's transaction; how many.
+
+    One message per address in the outbox, written with the submission: undone with it, and
+    never written twice for one version (the outbox's key)."""
+    now = now or timezone.now()
+    version = ReportVersion.objects.select_related(
+        "created_by", "report__assignment__unit", "report__assignment__campaign"
+    ).get(pk=version_id)
+    to = recipients(version)
+    if not to:
+        version.receipt_error = NO_ADDRESS
+        version.save(update_fields=["receipt_error"])
+        return 0
+    subject, body = compose(version)
+    assignment = version.report.assignment
+    queued = 0
+    for address in to:
+        queued += queue_email(
+            campaign=assignment.campaign,
+            assignment=assignment,
+            kind=MessageKind.RECEIPT,
+            object_id=version.pk,
+            recipient=address,
+            subject=subject,
+            body=body,
+            by=version.created_by,
+            now=now,
+        ).queued
+    if queued:
+        deliver_soon(now)
+    return queued
 
 
 def _local(moment: dt.datetime) -> str:
@@ -85,8 +116,8 @@ def recipients(version: ReportVersion) -> list[str]:
     return found
 
 
-def compose(version: ReportVersion, to: list[str]) -> EmailMessage:
-    """The receipt as an email, in the site's language whoever submitted."""
+def compose(version: ReportVersion) -> tuple[str, str]:
+    """The receipt's subject and text, in the site's language whoever submitted."""
     assignment = version.report.assignment
     campaign = assignment.campaign
     files = {a.pk: a for a in Attachment.objects.filter(pk__in=version.attachments).order_by("pk")}
@@ -127,53 +158,4 @@ def compose(version: ReportVersion, to: list[str]) -> EmailMessage:
             "number": version.receipt_number,
             "unit": assignment.unit.name,
         }
-    return EmailMessage(
-        subject=subject[:250],
-        body="\n".join(lines) + "\n",
-        to=to,
-        headers={
-            "Auto-Submitted": "auto-generated",
-            "X-Tonghop-Receipt": str(version.receipt_number),
-        },
-    )
-
-
-def deliver_receipt(version_id: int, now: dt.datetime | None = None) -> str:
-    """Send one receipt's email unless it has gone; what happened, for the worker's log."""
-    now = now or timezone.now()
-    version = ReportVersion.objects.select_related(
-        "created_by", "report__assignment__unit", "report__assignment__campaign"
-    ).get(pk=version_id)
-    if version.receipt_sent_at is not None:
-        return "sent"
-    to = recipients(version)
-    if not to:
-        version.receipt_error = "no email address"
-        version.save(update_fields=["receipt_error"])
-        return "no address"
-    try:
-        compose(version, to).send()
-    except MAIL_ERRORS as exc:
-        version.receipt_attempts += 1
-        version.receipt_error = f"{type(exc).__name__}: {exc}"[:2000]
-        version.save(update_fields=["receipt_attempts", "receipt_error"])
-        logger.warning(
-            "receipt %s: email to %s failed (attempt %s of %s): %s",
-            version.receipt_number,
-            ", ".join(to),
-            version.receipt_attempts,
-            MAX_ATTEMPTS,
-            version.receipt_error,
-        )
-        if version.receipt_attempts < MAX_ATTEMPTS and send_receipt.get_backend().supports_defer:
-            delay = RETRY_DELAY * 2 ** (version.receipt_attempts - 1)
-            send_receipt.using(run_after=now + delay).enqueue(version_id)
-        return "failed"
-    version.receipt_attempts += 1
-    version.receipt_sent_at = now
-    version.receipt_sent_to = ", ".join(to)[:500]
-    version.receipt_error = ""
-    version.save(
-        update_fields=["receipt_attempts", "receipt_sent_at", "receipt_sent_to", "receipt_error"]
-    )
-    return "sent"
+    return subject[:250], "\n".join(lines) + "\n"

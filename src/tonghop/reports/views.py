@@ -260,6 +260,7 @@ def form_files_context(
         },
         "receipt": receipt,
         "receipt_mail": receipts.mail_state(receipt) if receipt is not None else None,
+        "receipt_sent_to": receipts.sent_to(receipt) if receipt is not None else "",
     }
 
 

@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("campaigns", "0004_campaign_version_and_archived_status"),
         ("links", "0002_assignment_in_reports"),
-        ("reminders", "0004_assignment_in_reports"),
+        ("reminders", "0005_assignment_in_reports"),
         ("reports", "0003_assignment_moved_here"),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reminders", "0003_account_messages"),
+        ("reminders", "0004_message_outbox_receipts_reports_files"),
         ("reports", "0003_assignment_moved_here"),
     ]
 
