@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from tonghop import errors
-from tonghop.urls import urlpatterns as site
+from tonghop import urls as site
+
+KINDS: dict[str, type[errors.Refused]] = {
+    "stale": errors.Stale,
+    "not-allowed": errors.NotAllowed,
+    "invalid": errors.Invalid,
+}
 
 
 def refuse(request: HttpRequest, kind: str) -> HttpResponse:
-    raise {"stale": errors.Stale, "not-allowed": errors.NotAllowed, "invalid": errors.Invalid}[
-        kind
-    ]("Đơn vị này đã nộp báo cáo; không thay đổi gì.")
+    raise KINDS[kind]("Đơn vị này đã nộp báo cáo; không thay đổi gì.")
 
 
-urlpatterns = [path("refuse/<str:kind>/", refuse), path("", include(site))]
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("refuse/<str:kind>/", refuse),
+    path("", include(site)),
+]
