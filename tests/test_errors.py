@@ -32,8 +32,8 @@ def _modules() -> list[Any]:
 
 
 def test_every_refusal_of_the_packages_has_the_one_root() -> None:
-    # Errors that are not a refusal to a person: a damaged seal is the server's own fault.
-    internal = {"SealError"}
+    # Not refusals to a person: a damaged seal, a file gone from the storage are the server's.
+    internal = {"SealError", "AttachmentGone"}
     strays = sorted(
         f"{cls.__module__}.{name}"
         for module in _modules()
