@@ -141,6 +141,9 @@ class OfficialDocument:
     signer: Signer
     recipients: tuple[str, ...]  # "Như trên", ..., "Lưu: VT, VHKHTT"
     appendices: tuple[Section, ...] = ()  # heading is the appendix title
+    # The issuing body as prose writes it ("Phòng Văn hóa, Khoa học và Thông tin"): the author
+    # in the file's properties and the "của …" of each appendix's reference line.
+    author: str = ""
 
 
 def clean_text(text: str) -> str:
@@ -267,7 +270,10 @@ def appendix_title(appendix: Section) -> str:
 
 
 def appendix_reference_line(doc: OfficialDocument) -> str:
-    """ND 30 PL I, III.1.c: "(Kèm theo Báo cáo số .../BC-... ngày ... tháng ... năm ...)"."""
+    """ND 30 PL I, III.1.c: number and symbol, date and issuing body of the document the
+    appendix goes with: "(Kèm theo Báo cáo số .../BC-... ngày ... tháng ... năm ... của ...)"."""
     kind = clean_text(doc.doc_type).strip().lower().capitalize()
     number = number_line(doc).removeprefix("Số: ")
-    return f"(Kèm theo {kind} số {number} {_date_words(doc)})"
+    author = clean_text(doc.author).strip()
+    of = f" của {author}" if author else ""
+    return f"(Kèm theo {kind} số {number} {_date_words(doc)}{of})"
