@@ -8,12 +8,13 @@ import io
 from importlib import resources
 
 import docx
+from django.urls import reverse
 
 from tests.conftest import World
 from tonghop.compilation.build import build_document, percent_vi
 from tonghop.compilation.citations import DIRECTIVE, RELAY, citations_for
 from tonghop.compilation.layout import Paragraph, Section
-from tonghop.compilation.models import ReportCitation
+from tonghop.compilation.models import Compilation, ReportCitation
 from tonghop.compilation.render_docx import render_docx
 from tonghop.documents.models import Direction, Document
 from tonghop.reports import actions
@@ -185,3 +186,79 @@ def test_hostile_text_stays_in_a_valid_docx(world: World) -> None:
     texts = [p.text for p in docx.Document(io.BytesIO(data)).paragraphs]
     assert "A" in texts and any(t.startswith("<w:t>&") for t in texts)
     assert any("Kính đề nghị Sở Khoa học và Công nghệ" in t for t in texts)
+
+
+def _compiled(world: World) -> Compilation:
+    from tonghop.compilation.actions import run
+
+    compilation = Compilation.objects.create(campaign=world.campaign, created_by=world.lan)
+    return run(compilation)
+
+
+def test_the_page_shows_what_the_report_cites_and_the_specialist_changes_it(
+    world: World,
+) -> None:
+    world.campaign.source_document = _seed_letter(world)
+    world.campaign.save()
+    compilation = _compiled(world)
+    url = reverse("compilation:detail", args=[world.campaign.slug, compilation.uid])
+    client = world.client_for(world.lan)
+    body = client.get(url).content.decode()
+    assert "Công văn số 542/SKHCN-CN&amp;ĐMST ngày 21 tháng 4 năm 2025" in body
+    assert 'id="citation-missing"' not in body
+    post = reverse("compilation:citations", args=[world.campaign.slug, compilation.uid])
+    response = client.post(
+        post,
+        {
+            "directive-cite": "on",
+            "directive-doc_type": "Công văn",
+            "directive-number": "542",
+            "directive-symbol": "SKHCN-CN&ĐMST",
+            "directive-issued_on": "21/04/2025",
+            "directive-issuer": "Sở Khoa học và Công nghệ",
+            "directive-subject": "Hưởng ứng Ngày Sáng tạo",
+        },
+    )
+    assert response.status_code == 302
+    # The relaying letter left unticked: kept as "cite nothing", not suggested again.
+    assert [c.role for c in citations_for(world.campaign)] == [DIRECTIVE]
+    opening = _texts(build_document(world.campaign).sections[0])[0]
+    assert opening == (
+        "Thực hiện Công văn số 542/SKHCN-CN&ĐMST ngày 21 tháng 4 năm 2025 của Sở Khoa học và "
+        "Công nghệ về việc hưởng ứng Ngày Sáng tạo. Phòng Văn hóa, Khoa học và Thông tin báo "
+        "cáo kết quả thực hiện như sau:"
+    )
+
+
+def test_bad_citations_are_refused_and_nothing_is_saved(world: World) -> None:
+    compilation = _compiled(world)
+    post = reverse("compilation:citations", args=[world.campaign.slug, compilation.uid])
+    client = world.client_for(world.lan)
+    for data in (
+        {"directive-cite": "on", "directive-issued_on": "31/02/2025", "directive-issuer": "Sở"},
+        {"directive-cite": "on", "directive-number": "1"},
+        {"directive-cite": "on", "directive-number": "1" * 500, "directive-issuer": "Sở"},
+    ):
+        response = client.post(post, data, follow=True)
+        assert response.status_code == 200
+        assert (
+            'class="error' in response.content.decode() or "errorlist" in response.content.decode()
+        )
+    assert not ReportCitation.objects.exists()
+    # Another office's specialist cannot see the page nor change what it cites.
+    other = world.client_for(world.tu)
+    assert (
+        other.post(
+            post, {"directive-cite": "on", "directive-number": "9", "directive-issuer": "X"}
+        ).status_code
+        == 404
+    )
+    assert not ReportCitation.objects.exists()
+
+
+def test_the_page_asks_for_the_directive_when_the_register_has_none(world: World) -> None:
+    compilation = _compiled(world)
+    url = reverse("compilation:detail", args=[world.campaign.slug, compilation.uid])
+    body = world.client_for(world.lan).get(url).content.decode()
+    assert 'id="citation-missing"' in body
+    assert "Văn bản chỉ đạo mà báo cáo này trả lời chưa có trong sổ" in body

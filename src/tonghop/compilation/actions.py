@@ -19,6 +19,7 @@ from tonghop.audit.models import Action
 from tonghop.audit.records import record
 from tonghop.campaigns.models import Campaign
 from tonghop.compilation.build import Issue, build_document, collect
+from tonghop.compilation.citations import DIRECTIVE, RELAY, Citation
 from tonghop.compilation.layout import OfficialDocument
 from tonghop.compilation.models import (
     ISSUED_STATES,
@@ -27,6 +28,7 @@ from tonghop.compilation.models import (
     CompilationState,
     CompilationStatus,
     CompilationStep,
+    ReportCitation,
 )
 from tonghop.compilation.render_docx import render_docx
 from tonghop.orgs.models import Role, User
@@ -263,6 +265,44 @@ def submit_for_signature(
 
 
 MAX_COMMENT = 5000
+
+
+def set_citations(user: User, campaign_id: int, citations: list[Citation]) -> None:
+    """Keep on the campaign the documents its report cites, as the specialist confirmed or
+    corrected them; a role left out is kept as "cite nothing" so the register's suggestion does
+    not come back. Draws already made keep their words until drawn again."""
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().select_related("office").get(pk=campaign_id)
+        if not user.has_office_role(campaign.office):
+            raise CompileNotAllowed(_("Only the office's staff can compile this campaign."))
+        ReportCitation.objects.filter(campaign=campaign).delete()
+        given = {c.role for c in citations}
+        rows = [
+            ReportCitation(
+                campaign=campaign,
+                position=position,
+                role=c.role,
+                doc_type=c.doc_type,
+                number=c.number,
+                symbol=c.symbol,
+                issued_on=c.issued_on,
+                issuer=c.issuer,
+                subject=c.subject,
+            )
+            for position, c in enumerate(citations)
+        ]
+        rows += [
+            ReportCitation(campaign=campaign, position=99, role=role, omitted=True)
+            for role in (DIRECTIVE, RELAY)
+            if role not in given
+        ]
+        ReportCitation.objects.bulk_create(rows)
+        record(
+            Action.DATA,
+            actor=user,
+            obj=campaign,
+            details={"citations": [c.as_dict() for c in citations]},
+        )
 
 
 def return_to_specialist(

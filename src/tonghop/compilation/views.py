@@ -16,7 +16,16 @@ from tonghop.access import posted_version, signed_in_user
 from tonghop.campaigns.access import get_campaign_for_staff
 from tonghop.campaigns.models import Campaign
 from tonghop.compilation import actions
+from tonghop.compilation.citations import (
+    DIRECTIVE,
+    RELAY,
+    Citation,
+    citations_for,
+    derived_citations,
+    has_directive,
+)
 from tonghop.compilation.forms import (
+    CitationForm,
     EmailForm,
     IssueForm,
     NewsForm,
@@ -98,6 +107,7 @@ def detail(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
             }
         ),
     }
+    context.update(_citation_context(campaign))
     template = "compilation/detail.html"
     if request.headers.get("HX-Request"):
         if not context["pending"]:
@@ -107,6 +117,76 @@ def detail(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
             return response
         template += "#status"
     return TemplateResponse(request, template, context)
+
+
+def _citation_context(
+    campaign: Campaign, posted: dict[str, CitationForm] | None = None
+) -> dict[str, Any]:
+    """What the opening will cite, and the forms to change it: the kept or suggested citation
+    of each role, empty forms where there is none."""
+    cited = citations_for(campaign)
+    suggested = {c.role: c for c in derived_citations(campaign)}
+    forms = posted or {}
+    for role in (DIRECTIVE, RELAY):
+        if role in forms:
+            continue
+        current = next((c for c in cited if c.role == role), None)
+        initial = current or suggested.get(role)
+        forms[role] = CitationForm(
+            prefix=role,
+            initial={
+                "cite": current is not None,
+                **(
+                    {k: v for k, v in initial.as_dict().items() if k != "issued_on"}
+                    if initial
+                    else {}
+                ),
+                "issued_on": initial.issued_on if initial else None,
+            },
+        )
+    return {
+        "citations": [c.sentence() for c in cited],
+        "citations_missing": not has_directive(cited),
+        "citation_forms": [
+            (forms[DIRECTIVE], _("The directive answered (from the level above)")),
+            (forms[RELAY], _("The office's own letter relaying it")),
+        ],
+    }
+
+
+@login_required
+@require_POST
+def citations(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
+    compilation = get_compilation_for_staff(request, slug, uid)
+    forms = {role: CitationForm(request.POST, prefix=role) for role in (DIRECTIVE, RELAY)}
+    if not all(form.is_valid() for form in forms.values()):
+        for form in forms.values():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, str(error))
+        return redirect("compilation:detail", slug=slug, uid=uid)
+    chosen = [
+        Citation(
+            role=role,
+            doc_type=form.cleaned_data["doc_type"],
+            number=form.cleaned_data["number"],
+            symbol=form.cleaned_data["symbol"],
+            issued_on=form.cleaned_data["issued_on"],
+            issuer=form.cleaned_data["issuer"],
+            subject=form.cleaned_data["subject"],
+        )
+        for role, form in forms.items()
+        if form.cleaned_data["cite"]
+    ]
+    try:
+        actions.set_citations(signed_in_user(request), compilation.campaign_id, chosen)
+    except actions.CompilationError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, _("Saved; the report cites these documents when it is drawn again.")
+        )
+    return redirect("compilation:detail", slug=slug, uid=uid)
 
 
 def _news_summary(compilation: Compilation) -> str:
