@@ -18,6 +18,7 @@ from tonghop import errors
 from tonghop.audit.models import Action
 from tonghop.audit.records import record
 from tonghop.campaigns.models import Campaign
+from tonghop.compilation import notices
 from tonghop.compilation.build import Issue, build_document, collect
 from tonghop.compilation.citations import DIRECTIVE, RELAY, Citation
 from tonghop.compilation.layout import OfficialDocument
@@ -261,7 +262,10 @@ def submit_for_signature(
             expected_version=expected_version,
             audit=Action.SUBMIT_FOR_SIGNATURE,
         )
-        return row
+        # The head's notice and email are written with the step, and sent by the worker.
+        notices.tell_heads(row, user, timezone.now())
+    transaction.on_commit(notices.deliver_soon)
+    return row
 
 
 MAX_COMMENT = 5000
@@ -327,7 +331,30 @@ def return_to_specialist(
             audit=Action.RETURN,
             details={"comment": comment},
         )
-        return row
+        notices.tell_specialist(row, user, comment, timezone.now())
+    transaction.on_commit(notices.deliver_soon)
+    return row
+
+
+def rounds(compilation: Compilation) -> list[dict[str, Any]]:
+    """Every submission and return of this report, oldest first, with the head's comments:
+    the history of trình ký the page shows (head_comment keeps only the last)."""
+    from tonghop.audit.models import AuditEvent
+
+    events = AuditEvent.objects.filter(
+        object_type="compilation.compilation",
+        object_id=str(compilation.pk),
+        action__in=(Action.SUBMIT_FOR_SIGNATURE, Action.RETURN),
+    ).order_by("at", "pk")
+    return [
+        {
+            "at": event.at,
+            "returned": event.action == Action.RETURN,
+            "by": event.actor.display_name() if event.actor else event.username,
+            "comment": str((event.details or {}).get("comment") or ""),
+        }
+        for event in events.select_related("actor")
+    ]
 
 
 def email_report(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from django.contrib import messages
@@ -108,6 +109,7 @@ def detail(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
         ),
     }
     context.update(_citation_context(campaign))
+    context.update(_review_context(compilation))
     template = "compilation/detail.html"
     if request.headers.get("HX-Request"):
         if not context["pending"]:
@@ -152,6 +154,83 @@ def _citation_context(
             (forms[RELAY], _("The office's own letter relaying it")),
         ],
     }
+
+
+# Pages shown on the review page: a province's appendix of thousands of units is read in the
+# PDF itself, not as a hundred images.
+PREVIEW_PAGES = 30
+PAGE_WIDTH_PX = 1000
+
+
+def _page_count(compilation: Compilation) -> int:
+    import pypdfium2
+
+    if not compilation.pdf:
+        return 0
+    with compilation.pdf.open("rb") as handle:
+        pdf = pypdfium2.PdfDocument(handle.read())
+    try:
+        return len(pdf)
+    finally:
+        pdf.close()
+
+
+def _review_context(compilation: Compilation) -> dict[str, Any]:
+    """What the head reads before signing: the report's pages, the figures each sentence of
+    section I and III is counted from, and every round of trình ký."""
+    from tonghop.campaigns.values import format_number
+    from tonghop.compilation.build import Status, collect, percent_vi
+    from tonghop.compilation.build import _returned as returned_units
+
+    context: dict[str, Any] = {"rounds": actions.rounds(compilation)}
+    if not compilation.is_done:
+        return context
+    count = _page_count(compilation)
+    context["preview_pages"] = list(range(1, min(count, PREVIEW_PAGES) + 1))
+    context["pages_left_out"] = max(0, count - PREVIEW_PAGES)
+    totals, rows, missing, late = collect(compilation.campaign)
+    status = Status(rows, missing, late, returned_units(compilation.campaign))
+    context["facts"] = {
+        "expected": status.expected,
+        "reported": len(rows),
+        "share": percent_vi(len(rows), status.expected),
+        "on_time": status.on_time,
+        "late": late,
+        "missing": missing,
+        "returned": status.returned,
+        "totals": [
+            (t.indicator.label, t.indicator.unit_of_measure, format_number(t.value), t.answered)
+            for t in totals.totals
+            if t.indicator.is_numeric
+        ],
+    }
+    return context
+
+
+@login_required
+def page(request: HttpRequest, slug: str, uid: str, number: int) -> HttpResponse:
+    """One page of the drawn report as a PNG, readable on a phone's screen."""
+    import pypdfium2
+
+    compilation = get_compilation_for_staff(request, slug, uid)
+    if not compilation.pdf or not 1 <= number <= PREVIEW_PAGES:
+        raise Http404
+    with compilation.pdf.open("rb") as handle:
+        pdf = pypdfium2.PdfDocument(handle.read())
+    try:
+        if number > len(pdf):
+            raise Http404
+        sheet = pdf[number - 1]
+        scale = PAGE_WIDTH_PX / sheet.get_width()
+        image = sheet.render(scale=scale).to_pil()
+        out = io.BytesIO()
+        image.save(out, format="PNG", optimize=True)
+    finally:
+        pdf.close()
+    response = HttpResponse(out.getvalue(), content_type="image/png")
+    response["Cache-Control"] = "private, max-age=300"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @login_required

@@ -70,6 +70,8 @@ class MessageKind(models.TextChoices):
     # About a person's account, not a campaign (tonghop.reminders.accounts).
     LOGIN_CODE = "login_code", _("One-time sign-in code")
     LOCK_ALERT = "lock_alert", _("Sign-in lock alert")
+    # To the head: a consolidated report waits for signature (tonghop.compilation.notices).
+    SIGNATURE = "signature", _("Report submitted for signature")
 
 
 class Channel(models.TextChoices):
