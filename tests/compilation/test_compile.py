@@ -87,7 +87,7 @@ def test_it_compiles_a_campaign_with_no_reports(world: World) -> None:
     from tonghop.compilation.actions import render_campaign_docx
 
     text = _text(render_campaign_docx(world.campaign))
-    assert "số đơn vị đã báo cáo: 0/3" in text
+    assert "đã báo cáo: 0/3 đơn vị (0%)" in text
     assert "Các đơn vị chưa báo cáo (3)" in text
 
 
@@ -195,7 +195,7 @@ def test_long_lists_of_units_go_to_an_appendix(world: World) -> None:
     section_one = " ".join(
         block.text for block in document.sections[1].blocks if hasattr(block, "text")
     )
-    assert "và 8 đơn vị khác (danh sách tại Phụ lục)" in section_one
+    assert "và 8 đơn vị khác (danh sách tại Phụ lục II)" in section_one
     listed = [a for a in document.appendices if "CHƯA BÁO CÁO" in a.heading]
     assert listed
     table = listed[0].blocks[0]

@@ -19,7 +19,9 @@ from tonghop import errors
 from tonghop.audit.models import Action
 from tonghop.audit.records import record
 from tonghop.campaigns.models import Campaign
+from tonghop.compilation import notices
 from tonghop.compilation.build import Issue, build_document, collect
+from tonghop.compilation.citations import DIRECTIVE, RELAY, Citation
 from tonghop.compilation.layout import OfficialDocument
 from tonghop.compilation.models import (
     ISSUED_STATES,
@@ -28,6 +30,7 @@ from tonghop.compilation.models import (
     CompilationState,
     CompilationStatus,
     CompilationStep,
+    ReportCitation,
 )
 from tonghop.compilation.render_docx import render_docx
 from tonghop.orgs.models import Role, User
@@ -262,10 +265,51 @@ def submit_for_signature(
             expected_version=expected_version,
             audit=Action.SUBMIT_FOR_SIGNATURE,
         )
-        return row
+        # The head's notice and email are written with the step, and sent by the worker.
+        notices.tell_heads(row, user, timezone.now())
+    transaction.on_commit(notices.deliver_soon)
+    return row
 
 
 MAX_COMMENT = 5000
+
+
+def set_citations(user: User, campaign_id: int, citations: list[Citation]) -> None:
+    """Keep on the campaign the documents its report cites, as the specialist confirmed or
+    corrected them; a role left out is kept as "cite nothing" so the register's suggestion does
+    not come back. Draws already made keep their words until drawn again."""
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().select_related("office").get(pk=campaign_id)
+        if not user.has_office_role(campaign.office):
+            raise CompileNotAllowed(_("Only the office's staff can compile this campaign."))
+        ReportCitation.objects.filter(campaign=campaign).delete()
+        given = {c.role for c in citations}
+        rows = [
+            ReportCitation(
+                campaign=campaign,
+                position=position,
+                role=c.role,
+                doc_type=c.doc_type,
+                number=c.number,
+                symbol=c.symbol,
+                issued_on=c.issued_on,
+                issuer=c.issuer,
+                subject=c.subject,
+            )
+            for position, c in enumerate(citations)
+        ]
+        rows += [
+            ReportCitation(campaign=campaign, position=99, role=role, omitted=True)
+            for role in (DIRECTIVE, RELAY)
+            if role not in given
+        ]
+        ReportCitation.objects.bulk_create(rows)
+        record(
+            Action.DATA,
+            actor=user,
+            obj=campaign,
+            details={"citations": [c.as_dict() for c in citations]},
+        )
 
 
 def return_to_specialist(
@@ -290,7 +334,30 @@ def return_to_specialist(
             audit=Action.RETURN,
             details={"comment": comment},
         )
-        return row
+        notices.tell_specialist(row, user, comment, timezone.now())
+    transaction.on_commit(notices.deliver_soon)
+    return row
+
+
+def rounds(compilation: Compilation) -> list[dict[str, Any]]:
+    """Every submission and return of this report, oldest first, with the head's comments:
+    the history of trình ký the page shows (head_comment keeps only the last)."""
+    from tonghop.audit.models import AuditEvent
+
+    events = AuditEvent.objects.filter(
+        object_type="compilation.compilation",
+        object_id=str(compilation.pk),
+        action__in=(Action.SUBMIT_FOR_SIGNATURE, Action.RETURN),
+    ).order_by("at", "pk")
+    return [
+        {
+            "at": event.at,
+            "returned": event.action == Action.RETURN,
+            "by": event.actor.display_name() if event.actor else event.username,
+            "comment": str((event.details or {}).get("comment") or ""),
+        }
+        for event in events.select_related("actor")
+    ]
 
 
 def email_report(

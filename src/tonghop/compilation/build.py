@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from decimal import Decimal
 
 from django.utils import timezone
 
 from tonghop.campaigns.kinds import IndicatorKind, format_value
 from tonghop.campaigns.models import Campaign
-from tonghop.campaigns.values import format_number
+from tonghop.campaigns.values import format_number, to_number
+from tonghop.compilation.citations import DIRECTIVE, RELAY, Citation, citations_for
 from tonghop.compilation.layout import (
     Block,
     Chart,
@@ -18,6 +20,8 @@ from tonghop.compilation.layout import (
     Section,
     Signer,
     Table,
+    appendix_label,
+    clean_text,
 )
 from tonghop.compilation.totals import (
     IndicatorInfo,
@@ -102,11 +106,17 @@ class Issue:
     issued_on: dt.date
 
 
-DEFAULT_ASSESSMENT = (
-    "Các đơn vị đã quan tâm triển khai thực hiện, bảo đảm nội dung và thời gian theo yêu cầu."
+# What the draft says where the office's own words are missing: a marked placeholder the head
+# sees, never a sentence of praise the figures may contradict.
+ASSESSMENT_PLACEHOLDER = (
+    "[Chưa có nhận xét, đánh giá của cơ quan: chuyên viên nhập phần đánh giá chung "
+    "(ưu điểm, hạn chế, nguyên nhân) trước khi trình ký.]"
 )
-DEFAULT_PROPOSALS = "Đề nghị các đơn vị chưa báo cáo khẩn trương gửi báo cáo để tổng hợp."
+PROPOSALS_PLACEHOLDER = "[Chưa có kiến nghị, đề xuất: chuyên viên nhập trước khi trình ký.]"
 HIGHLIGHTS = 6
+TOP_UNITS = 3
+# Answers in words from more units than this are counted in the body and listed in an appendix.
+SHORT_LIST = 5
 NAMES_IN_TEXT = 30
 # Figures side by side in one table: about six fit across a portrait page (four keeps the
 # group tables of the report readable), eight across the landscape pages of the appendix
@@ -128,39 +138,30 @@ def _chunks[T](items: list[T], most: int) -> list[list[T]]:
     return out
 
 
-def _intro(campaign: Campaign) -> str:
-    source = campaign.source_document
+def _intro(citations: list[Citation], office_name: str) -> str:
+    """The opening paragraph: the documents the report answers, each cited in full the first
+    time (ND 30 PL I, II.6.b: type, number and symbol, date, issuer, subject), the office's own
+    relaying letter as what it did, then what follows."""
+    above = [c.sentence() for c in citations if c.role == DIRECTIVE]
+    relayed = [c for c in citations if c.role == RELAY]
     parts = []
-    if source is not None:
-        reference = source.reference()
-        text = f"Thực hiện Văn bản số {reference}" if reference else "Thực hiện văn bản"
-        if source.issued_on:
-            text += f" ngày {_date_vi(source.issued_on)}"
-        if source.issuer:
-            text += f" của {source.issuer}"
-        if source.subject:
-            text += f" về việc {source.subject[:1].lower()}{source.subject[1:]}"
-        parts.append(text)
-    lead = "; ".join(parts)
-    return (lead + "; " if lead else "") + (
-        f"{campaign.office.name} báo cáo kết quả thực hiện như sau:"
-    )
+    if above:
+        parts.append("Thực hiện " + "; ".join(above))
+    for letter in relayed:
+        own = replace(letter, issuer="" if letter.issuer == office_name else letter.issuer)
+        parts.append(
+            f"{office_name} đã ban hành {own.sentence()}, đề nghị các đơn vị triển khai thực hiện"
+        )
+    if not parts:
+        return f"{office_name} báo cáo kết quả thực hiện như sau:"
+    return "; ".join(parts) + f". {office_name} báo cáo kết quả thực hiện như sau:"
 
 
-def _first_sentence(text: str, limit: int = 300) -> str:
-    sentence = text.strip().split("\n")[0]
-    for mark in (". ", "; "):
-        if mark in sentence[:limit]:
-            sentence = sentence[: sentence.index(mark) + 1]
-            break
-    return sentence[:limit].rstrip(" ;,") + ("" if sentence[:limit].endswith(".") else ".")
-
-
-def _names(names: list[str]) -> str:
+def _names(names: list[str], where: str = " (danh sách tại Phụ lục)") -> str:
     if len(names) <= NAMES_IN_TEXT:
         return ", ".join(names)
     shown = ", ".join(names[:NAMES_IN_TEXT])
-    return f"{shown} và {len(names) - NAMES_IN_TEXT} đơn vị khác (danh sách tại Phụ lục)"
+    return f"{shown} và {format_number(len(names) - NAMES_IN_TEXT)} đơn vị khác{where}"
 
 
 def _paragraphs(text: str) -> tuple[Paragraph, ...]:
@@ -168,24 +169,25 @@ def _paragraphs(text: str) -> tuple[Paragraph, ...]:
 
 
 def _charts(campaign: Campaign, totals: Totals) -> list[Block]:
-    """The main figures as bars, and how many units of each group reported."""
+    """The main figures as bars, one chart per unit of measure (cái and lượt người never share
+    an axis), and how many units of each group reported."""
     charts: list[Block] = []
     summed = [
         t
         for t in totals.totals
         if t.indicator.is_numeric and t.indicator.aggregation == "sum" and t.value is not None
     ]
-    if summed:
+    by_unit: dict[str, list[IndicatorTotal]] = {}
+    for t in summed:
+        by_unit.setdefault(t.indicator.unit_of_measure.strip(), []).append(t)
+    for unit, group in by_unit.items():
         charts.append(
             Chart(
+                # The chart prints "(Đơn vị tính: …)" under its title.
                 title="Tổng số theo chỉ tiêu",
-                labels=tuple(
-                    f"{t.indicator.label} ({t.indicator.unit_of_measure})"
-                    if t.indicator.unit_of_measure
-                    else t.indicator.label
-                    for t in summed
-                ),
-                values=tuple(float(t.value or 0) for t in summed),
+                labels=tuple(t.indicator.label for t in group),
+                values=tuple(float(t.value or 0) for t in group),
+                unit=unit,
             )
         )
     from tonghop.reports.dashboard import by_group
@@ -224,29 +226,93 @@ def _appendix_total(total: IndicatorTotal) -> str:
     return ""
 
 
-def _status_section(rows: list[UnitRow], missing: list[str], late: list[str]) -> Section:
-    """I: how many units were asked, how many reported, who has not, who was late."""
-    expected = len(rows) + len(missing)
-    blocks: list[Block] = [
-        Paragraph(
-            f"Tổng số đơn vị được giao: {expected}; số đơn vị đã báo cáo: {len(rows)}/{expected}"
-            f"{f', trong đó {len(late)} đơn vị báo cáo chậm' if late else ''}."
+def percent_vi(part: int, whole: int) -> str:
+    """A share as Vietnamese write it: one decimal after a comma, none when whole ("67,9%",
+    "100%")."""
+    if not whole:
+        return "0%"
+    share = (Decimal(100) * part / whole).quantize(Decimal("0.1"))
+    text = format_number(share.normalize() if share == share.to_integral() else share)
+    return f"{text.removesuffix(',0')}%"
+
+
+@dataclass(frozen=True)
+class Status:
+    """Who reported, on time or late, who has not, and whose report was sent back."""
+
+    rows: list[UnitRow]
+    missing: list[str]
+    late: list[str]
+    returned: list[str]
+
+    @property
+    def expected(self) -> int:
+        return len(self.rows) + len(self.missing)
+
+    @property
+    def on_time(self) -> int:
+        return len(self.rows) - len(self.late)
+
+
+def _returned(campaign: Campaign) -> list[str]:
+    return list(
+        campaign.assignments.active()
+        .filter(state=State.RETURNED)
+        .order_by("unit__kind", "unit__name")
+        .values_list("unit__name", flat=True)
+    )
+
+
+def _status_section(status: Status, list_label: str | None) -> Section:
+    """I: how many units were asked, how many reported (on time, late), who has not, whose
+    report was returned for correction; every figure counted from the assignments."""
+    expected, reported = status.expected, len(status.rows)
+    where = f" (danh sách tại {list_label})" if list_label else ""
+    blocks: list[Block] = []
+    if not expected:
+        blocks.append(Paragraph("Chưa có đơn vị nào được giao thực hiện."))
+        return Section("I. TÌNH HÌNH TRIỂN KHAI VÀ BÁO CÁO CỦA CÁC ĐƠN VỊ", tuple(blocks))
+    first = (
+        f"Tổng số đơn vị được giao: {format_number(expected)}; đã báo cáo: "
+        f"{format_number(reported)}/{format_number(expected)} đơn vị "
+        f"({percent_vi(reported, expected)})"
+    )
+    if reported:
+        first += f", trong đó {format_number(status.on_time)} đơn vị báo cáo đúng hạn"
+        if status.late:
+            first += f", {format_number(len(status.late))} đơn vị báo cáo chậm so với thời hạn"
+    blocks.append(Paragraph(first + "."))
+    if status.missing:
+        blocks.append(
+            Paragraph(
+                f"Các đơn vị chưa báo cáo ({format_number(len(status.missing))}): "
+                f"{_names(status.missing, where)}."
+            )
         )
-    ]
-    if missing:
-        blocks.append(Paragraph(f"Các đơn vị chưa báo cáo ({len(missing)}): {_names(missing)}."))
     else:
         blocks.append(Paragraph("Tất cả các đơn vị đã gửi báo cáo."))
-    if late:
-        blocks.append(Paragraph(f"Các đơn vị báo cáo chậm ({len(late)}): {_names(late)}."))
+    if status.returned:
+        blocks.append(
+            Paragraph(
+                f"Trong số các đơn vị chưa báo cáo, {format_number(len(status.returned))} đơn vị "
+                f"có báo cáo bị trả lại để chỉnh sửa, bổ sung: {_names(status.returned, where)}."
+            )
+        )
+    if status.late:
+        blocks.append(
+            Paragraph(
+                f"Các đơn vị báo cáo chậm ({format_number(len(status.late))}): "
+                f"{_names(status.late, where)}."
+            )
+        )
     return Section("I. TÌNH HÌNH TRIỂN KHAI VÀ BÁO CÁO CỦA CÁC ĐƠN VỊ", tuple(blocks))
 
 
-def _summary(totals: Totals) -> tuple[Table, list[Block]]:
+def _summary(totals: Totals) -> tuple[Table, list[IndicatorTotal]]:
     """II.1: the table of figures, one row per indicator that adds up; and the answers in
-    words (texts, links, dates listed per unit) for II's last part."""
+    words (texts, links, dates listed per unit) for II's last part or an appendix."""
     figure_rows = []
-    list_blocks: list[Block] = []
+    lists: list[IndicatorTotal] = []
     # The table numbers its own rows: indicators listed in words below leave no gap.
     position = 0
     for total in totals.totals:
@@ -270,15 +336,13 @@ def _summary(totals: Totals) -> tuple[Table, list[Block]]:
                 (str(position), label, unit, format_number(total.value), str(total.answered))
             )
         elif total.items:
-            list_blocks.append(Paragraph(f"{info.label}:", bold=True))
-            for unit_name, text in total.items:
-                list_blocks.append(Paragraph(f"- {unit_name}: {text}"))
+            lists.append(total)
     summary = Table(
         columns=("TT", "Chỉ tiêu", "Đơn vị tính", "Tổng số", "Số đơn vị báo cáo"),
         rows=tuple(figure_rows),
         numeric=(False, False, False, True, True),
     )
-    return summary, list_blocks
+    return summary, lists
 
 
 def _by_group_tables(totals: Totals) -> list[Table]:
@@ -308,11 +372,84 @@ def _by_group_tables(totals: Totals) -> list[Table]:
     ]
 
 
-def _results_section(totals: Totals, rows: list[UnitRow]) -> Section:
-    """II: the figures, by group when there are groups, the highlights from the units'
-    narratives, and the answers in words; the parts are numbered as they come."""
-    summary, list_blocks = _summary(totals)
-    results: list[Block] = [Paragraph("1. Tổng hợp các chỉ tiêu", bold=True), summary]
+def _highlights(totals: Totals, rows: list[UnitRow]) -> list[Paragraph]:
+    """The results that stand out, chosen by the figures: for each summed figure of the form,
+    its total and the units with the most, with their numbers."""
+    lines = []
+    summed = [
+        t
+        for t in totals.totals
+        if t.indicator.mode == "number" and t.indicator.aggregation == "sum" and t.value
+    ]
+    for total in summed[:HIGHLIGHTS]:
+        info = total.indicator
+        figures = []
+        for row in rows:
+            number = to_number(row.values.get(info.code))
+            if number is not None and number > 0:
+                figures.append((number, row.unit_name))
+        if not figures:
+            continue
+        figures.sort(key=lambda f: (-f[0], f[1]))
+        top = figures[:TOP_UNITS]
+        unit = f" {info.unit_of_measure}" if info.unit_of_measure else ""
+        named = ", ".join(f"{name} ({_figure(number)})" for number, name in top)
+        lines.append(
+            Paragraph(
+                f"- {info.label}: tổng số {format_number(total.value)}{unit}, "
+                f"{format_number(total.answered)} đơn vị báo cáo; nhiều nhất: {named}."
+            )
+        )
+    return lines
+
+
+def _figure(number: Decimal) -> str:
+    return format_number(int(number) if number == number.to_integral() else number)
+
+
+def _list_summary(total: IndicatorTotal, label: str) -> Paragraph:
+    return Paragraph(
+        f"- {total.indicator.label}: {format_number(len(total.items))} đơn vị báo cáo "
+        f"(chi tiết tại {label})."
+    )
+
+
+def _list_appendix(lists: list[IndicatorTotal]) -> Section | None:
+    """The long answers in words (slogans, lists of people commended), one table each: the
+    body only counts them."""
+    if not lists:
+        return None
+    blocks: list[Block] = []
+    for total in lists:
+        blocks.append(Paragraph(total.indicator.label, bold=True))
+        blocks.append(
+            Table(
+                columns=("TT", "Đơn vị", "Nội dung"),
+                rows=tuple(
+                    (str(n), unit_name, text)
+                    for n, (unit_name, text) in enumerate(total.items, start=1)
+                ),
+            )
+        )
+    return Section("NỘI DUNG CỤ THỂ DO CÁC ĐƠN VỊ BÁO CÁO", tuple(blocks))
+
+
+def _long(lists: list[IndicatorTotal]) -> list[IndicatorTotal]:
+    return [t for t in lists if len(t.items) > SHORT_LIST]
+
+
+def _results_section(
+    totals: Totals, rows: list[UnitRow], labels: dict[str, str], lists: list[IndicatorTotal]
+) -> Section:
+    """II: the figures, by group when there are groups, the results that stand out by their
+    figures, and the answers in words (short ones here, long ones counted and sent to an
+    appendix); the parts are numbered as they come, each pointing to its appendix."""
+    summary, _lists = _summary(totals)
+    units = labels.get("units")
+    first = "1. Tổng hợp các chỉ tiêu"
+    if units:
+        first += f" (số liệu của từng đơn vị tại {units})"
+    results: list[Block] = [Paragraph(first, bold=True), summary]
     number = 2
     has_figures = any(t.indicator.is_numeric for t in totals.totals)
     if has_figures and len(totals.by_group) > 1:
@@ -321,28 +458,66 @@ def _results_section(totals: Totals, rows: list[UnitRow]) -> Section:
             *_by_group_tables(totals),
         ]
         number += 1
-    highlights = [row for row in rows if row.narrative.strip()][:HIGHLIGHTS]
+    highlights = _highlights(totals, rows)
     if highlights:
-        results.append(Paragraph(f"{number}. Một số kết quả nổi bật", bold=True))
-        results += [Paragraph(f"- {_first_sentence(row.narrative)}") for row in highlights]
+        heading = f"{number}. Một số kết quả nổi bật"
+        if labels.get("charts"):
+            heading += f" (biểu đồ tại {labels['charts']})"
+        results.append(Paragraph(heading, bold=True))
+        results += highlights
         number += 1
-    if list_blocks:
-        results += [Paragraph(f"{number}. Nội dung cụ thể", bold=True), *list_blocks]
+    if lists:
+        results.append(Paragraph(f"{number}. Nội dung cụ thể", bold=True))
+        for total in lists:
+            if len(total.items) > SHORT_LIST and labels.get("lists"):
+                results.append(_list_summary(total, labels["lists"]))
+                continue
+            results.append(Paragraph(f"{total.indicator.label}:", bold=True))
+            results += [Paragraph(f"- {unit_name}: {text}") for unit_name, text in total.items]
     return Section("II. KẾT QUẢ THỰC HIỆN", tuple(results))
 
 
-def _assessment_section(assessment: str) -> Section:
-    """III: the office's own assessment, or the usual sentence."""
-    return Section(
-        "III. ĐÁNH GIÁ CHUNG", _paragraphs(assessment) or (Paragraph(DEFAULT_ASSESSMENT),)
-    )
+def _assessment_section(assessment: str, status: Status) -> Section:
+    """III: the office's own assessment. Left empty, the draft states the facts the figures
+    prove and marks the place of the office's judgement for the head to see."""
+    written = _paragraphs(assessment)
+    if written:
+        return Section("III. ĐÁNH GIÁ CHUNG", written)
+    facts = []
+    if status.expected:
+        fact = (
+            f"Đến thời điểm báo cáo, {format_number(len(status.rows))}/"
+            f"{format_number(status.expected)} đơn vị đã triển khai và gửi báo cáo kết quả "
+            f"({percent_vi(len(status.rows), status.expected)})"
+        )
+        gaps = []
+        if status.missing:
+            gaps.append(f"{format_number(len(status.missing))} đơn vị chưa báo cáo")
+        if status.late:
+            gaps.append(f"{format_number(len(status.late))} đơn vị báo cáo chậm so với thời hạn")
+        facts.append(Paragraph(fact + (f"; {', '.join(gaps)}." if gaps else ".")))
+    return Section("III. ĐÁNH GIÁ CHUNG", (*facts, Paragraph(ASSESSMENT_PLACEHOLDER, italic=True)))
 
 
-def _proposals_section(proposals: str) -> Section:
-    """IV: the office's proposals, or the usual one."""
-    return Section(
-        "IV. KIẾN NGHỊ, ĐỀ XUẤT", _paragraphs(proposals) or (Paragraph(DEFAULT_PROPOSALS),)
-    )
+def _proposals_section(proposals: str, report_to: str, office: str, status: Status) -> Section:
+    """IV: the office's proposals; left empty, what the office will do about the units still
+    missing, and a proposal to the body the report goes to (never to the office's own units)."""
+    written = _paragraphs(proposals)
+    if written:
+        return Section("IV. KIẾN NGHỊ, ĐỀ XUẤT", written)
+    blocks: list[Block] = []
+    if status.missing:
+        blocks.append(
+            Paragraph(
+                f"{office} tiếp tục đôn đốc {format_number(len(status.missing))} đơn vị chưa "
+                "báo cáo và sẽ báo cáo bổ sung khi nhận đủ báo cáo của các đơn vị."
+            )
+        )
+    if report_to.strip():
+        blocks.append(Paragraph(f"Kính đề nghị {report_to.strip()} xem xét, tổng hợp."))
+    else:
+        blocks.append(Paragraph(PROPOSALS_PLACEHOLDER, italic=True))
+    return Section("IV. KIẾN NGHỊ, ĐỀ XUẤT", tuple(blocks))
 
 
 def _units_appendix(totals: Totals, rows: list[UnitRow]) -> Section:
@@ -404,6 +579,43 @@ def _charts_appendix(campaign: Campaign, totals: Totals) -> Section | None:
     return Section("PHỤ LỤC: BIỂU ĐỒ CÁC CHỈ TIÊU CHÍNH", tuple(charts))
 
 
+_ADMIN_WORDS = {"TỈNH", "HUYỆN", "XÃ", "QUẬN", "PHƯỜNG", "THỊ", "TRẤN", "THÀNH", "PHỐ"}
+
+
+def body_name(name: str) -> str:
+    """A body's name as a Nơi nhận line writes it: "UBND HUYỆN MINH HÒA" → "UBND huyện Minh
+    Hòa" (abbreviations kept, the administrative level in lower case, the place capitalised)."""
+    words = clean_text(name).split()
+    out = []
+    for word in words:
+        if word.isupper() and word in _ADMIN_WORDS:
+            out.append(word.lower())
+        elif word.isupper() and len(word) > 1 and not any(c in "ĂÂÊÔƠƯĐ" for c in word[1:]):
+            # Abbreviations (UBND, HĐND) stay; capitalised words are names.
+            out.append(word if word in ("UBND", "HĐND", "MTTQ") else word.capitalize())
+        else:
+            out.append(word)
+    return " ".join(out)
+
+
+COPIES_KEPT = 2
+
+
+def recipients_up(report_to: str, parent_body: str, short_name: str) -> tuple[str, ...]:
+    """Nơi nhận of a report sent up (ND 30 PL I, II.9.b): "Như trên" for the body addressed
+    in Kính gửi, the body the office belongs to for its information, then the archive with the
+    drafting unit and the copies kept."""
+    lines = []
+    if report_to.strip():
+        lines.append("Như trên")
+    parent = body_name(parent_body) if parent_body.strip() else ""
+    if parent and parent.casefold() != report_to.strip().casefold():
+        lines.append(f"{parent} (b/c)")
+    archive = f"Lưu: VT, {short_name.strip()}" if short_name.strip() else "Lưu: VT"
+    lines.append(f"{archive}, {COPIES_KEPT:02d}b")
+    return tuple(lines)
+
+
 def build_document(
     campaign: Campaign,
     *,
@@ -413,26 +625,28 @@ def build_document(
     today: dt.date | None = None,
 ) -> OfficialDocument:
     """The consolidated report as an experienced clerk lays it out (ND 30, Mẫu 1.4): one
-    function per section and per appendix, put together here."""
+    function per section and per appendix, put together here. The appendices come first, so
+    the body can point to each by its Roman number (ND 30 PL I, III.1.a)."""
     totals, rows, missing, late = collect(campaign)
+    status = Status(rows, missing, late, _returned(campaign))
     today = issue.issued_on if issue else (today or timezone.localdate())
     office = campaign.office
+    _table, lists = _summary(totals)
+    candidates = {
+        "units": _units_appendix(totals, rows),
+        "missing": _missing_appendix(missing, late),
+        "lists": _list_appendix(_long(lists)),
+        "charts": _charts_appendix(campaign, totals),
+    }
+    present = {key: section for key, section in candidates.items() if section is not None}
+    labels = {key: appendix_label(index, len(present)) for index, key in enumerate(present)}
     sections = (
-        Section("", (Paragraph(_intro(campaign)),)),
-        _status_section(rows, missing, late),
-        _results_section(totals, rows),
-        _assessment_section(assessment),
-        _proposals_section(proposals),
+        Section("", (Paragraph(_intro(citations_for(campaign), office.name)),)),
+        _status_section(status, labels.get("missing")),
+        _results_section(totals, rows, labels, lists),
+        _assessment_section(assessment, status),
+        _proposals_section(proposals, campaign.report_to, office.name, status),
     )
-    appendices = [
-        appendix
-        for appendix in (
-            _units_appendix(totals, rows),
-            _missing_appendix(missing, late),
-            _charts_appendix(campaign, totals),
-        )
-        if appendix is not None
-    ]
     return OfficialDocument(
         parent_body=office.parent_body or None,
         issuer=office.name.upper(),
@@ -446,13 +660,7 @@ def build_document(
         addressees=(campaign.report_to,) if campaign.report_to else (),
         sections=sections,
         signer=_signer(campaign),
-        recipients=tuple(
-            r
-            for r in (
-                f"{campaign.report_to} (b/c)" if campaign.report_to else "",
-                f"Lưu: VT, {office.short_name}" if office.short_name else "Lưu: VT",
-            )
-            if r
-        ),
-        appendices=tuple(appendices),
+        recipients=recipients_up(campaign.report_to, office.parent_body, office.short_name),
+        appendices=tuple(present.values()),
+        author=office.name,
     )

@@ -68,3 +68,30 @@ class NewsForm(CleanInputForm, forms.Form):
 
 class VerifyForm(forms.Form):
     file = forms.FileField(label=_("Signed PDF"))
+
+
+class CitationForm(CleanInputForm, forms.Form):
+    """One document the report cites in its opening (ND 30 PL I, II.6.b: type, number and
+    symbol, date, issuer, subject). Used twice on the page, with the prefixes "directive" and
+    "relay"."""
+
+    cite = forms.BooleanField(label=_("Cite this document"), required=False)
+    doc_type = forms.CharField(label=_("Type"), max_length=60, required=False)
+    number = forms.CharField(label=_("Number"), max_length=20, required=False)
+    symbol = forms.CharField(label=_("Symbol"), max_length=60, required=False)
+    issued_on = forms.DateField(
+        label=_("Date"),
+        required=False,
+        input_formats=["%d/%m/%Y", "%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"placeholder": "21/04/2025"}, format="%d/%m/%Y"),
+    )
+    issuer = forms.CharField(label=_("Issuing body"), max_length=255, required=False)
+    subject = forms.CharField(label=_("Subject"), max_length=500, required=False)
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if data.get("cite") and not (data.get("number") or data.get("issued_on")):
+            raise forms.ValidationError(_("A document cited needs at least its number or date."))
+        if data.get("cite") and not data.get("issuer"):
+            raise forms.ValidationError(_("Say which body issued the document cited."))
+        return data

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from tonghop import inputs
@@ -27,8 +28,10 @@ __all__ = [
     "appendix_title",
     "clean_text",
     "column_shares",
+    "column_widths",
     "format_date_nd30",
     "kinh_gui_lines",
+    "name_lines",
     "number_line",
     "place_date_line",
     "recipient_lines",
@@ -141,6 +144,9 @@ class OfficialDocument:
     signer: Signer
     recipients: tuple[str, ...]  # "Như trên", ..., "Lưu: VT, VHKHTT"
     appendices: tuple[Section, ...] = ()  # heading is the appendix title
+    # The issuing body as prose writes it ("Phòng Văn hóa, Khoa học và Thông tin"): the author
+    # in the file's properties and the "của …" of each appendix's reference line.
+    author: str = ""
 
 
 def clean_text(text: str) -> str:
@@ -267,7 +273,59 @@ def appendix_title(appendix: Section) -> str:
 
 
 def appendix_reference_line(doc: OfficialDocument) -> str:
-    """ND 30 PL I, III.1.c: "(Kèm theo Báo cáo số .../BC-... ngày ... tháng ... năm ...)"."""
+    """ND 30 PL I, III.1.c: number and symbol, date and issuing body of the document the
+    appendix goes with: "(Kèm theo Báo cáo số .../BC-... ngày ... tháng ... năm ... của ...)"."""
     kind = clean_text(doc.doc_type).strip().lower().capitalize()
     number = number_line(doc).removeprefix("Số: ")
-    return f"(Kèm theo {kind} số {number} {_date_words(doc)})"
+    author = clean_text(doc.author).strip()
+    of = f" của {author}" if author else ""
+    return f"(Kèm theo {kind} số {number} {_date_words(doc)}{of})"
+
+
+# Where a body's name may break: after a comma, before "và" or "của" (PL I, II.2.b: the name
+# in capitals is broken between word groups, never inside "Khoa học" or "Thông tin").
+_GROUP_BREAK = re.compile(r"(?<=,)\s+|\s+(?=(?:VÀ|và|CỦA|của)\s)")
+
+
+def name_lines(name: str, fits: Callable[[str], bool]) -> str:
+    """``name`` in as few lines as fit (``fits`` measures one line), broken only between word
+    groups; a group wider than the line falls back to breaking between its words."""
+    text = " ".join(clean_text(name).split())
+    if not text or fits(text):
+        return text
+    groups = [g for g in _GROUP_BREAK.split(text) if g]
+    lines: list[str] = []
+    for group in groups:
+        if lines and fits(f"{lines[-1]} {group}"):
+            lines[-1] = f"{lines[-1]} {group}"
+        elif fits(group):
+            lines.append(group)
+        else:
+            for word in group.split():
+                if lines and fits(f"{lines[-1]} {word}"):
+                    lines[-1] = f"{lines[-1]} {word}"
+                else:
+                    lines.append(word)
+    return "\n".join(lines)
+
+
+def column_widths(
+    table: Table, width: float, measure: Callable[[str], float], padding: float
+) -> tuple[float, ...]:
+    """Each column's width: its share (column_shares), but never narrower than the longest word
+    of its heading measured in the heading's font plus the cell's ``padding``, so a heading
+    wraps between words and never inside one ("Băng rôn", not "Băn/g rôn"); what the narrow
+    columns gain is taken from the others in proportion to what they have to spare."""
+    widths = [width * share for share in column_shares(table)]
+    least = [
+        max((measure(w) for w in clean_text(title).split()), default=0.0) + padding + 0.5
+        for title in table.columns
+    ]
+    for _round in range(len(widths)):
+        short = sum(max(0.0, m - w) for w, m in zip(widths, least, strict=True))
+        spare = sum(max(0.0, w - m) for w, m in zip(widths, least, strict=True))
+        if short <= 1e-6 or spare <= 1e-6:
+            break
+        take = min(short, spare) / spare
+        widths = [m if w < m else w - (w - m) * take for w, m in zip(widths, least, strict=True)]
+    return tuple(widths)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -169,3 +170,39 @@ class Compilation(models.Model):
     @property
     def is_issued(self) -> bool:
         return self.document_id is not None
+
+
+class ReportCitation(models.Model):
+    """A document the campaign's consolidated report cites in its opening, as the specialist
+    confirmed or corrected it (compilation.citations reads the register until then). A row
+    marked ``omitted`` keeps the choice of citing nothing from that role."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="citations")
+    position = models.PositiveSmallIntegerField(default=0)
+    role = models.CharField(max_length=10)  # compilation.citations.DIRECTIVE or RELAY
+    doc_type = models.CharField(_("type"), max_length=60, blank=True)
+    number = models.CharField(_("number"), max_length=20, blank=True)
+    symbol = models.CharField(_("symbol"), max_length=60, blank=True)
+    issued_on = models.DateField(_("date"), null=True, blank=True)
+    issuer = models.CharField(_("issuing body"), max_length=255, blank=True)
+    subject = models.CharField(_("subject"), max_length=500, blank=True)
+    omitted = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}: {self.number}/{self.symbol}"
+
+    def citation(self) -> Any:
+        from tonghop.compilation.citations import Citation
+
+        return Citation(
+            role=self.role,
+            doc_type=self.doc_type,
+            number=self.number,
+            symbol=self.symbol,
+            issued_on=self.issued_on,
+            issuer=self.issuer,
+            subject=self.subject,
+        )

@@ -7,11 +7,13 @@ Phần I, mục II, khoản 1, điểm a). Measurements in millimetres, font siz
 from __future__ import annotations
 
 import datetime
+import functools
 import io
 import re
 import zipfile
 from dataclasses import dataclass, field
 from typing import Any
+from xml.sax.saxutils import escape
 
 from docx import Document
 from docx.document import Document as DocxDocument
@@ -35,8 +37,9 @@ from .layout import (
     appendix_reference_line,
     appendix_title,
     clean_text,
-    column_shares,
+    column_widths,
     kinh_gui_lines,
+    name_lines,
     number_line,
     place_date_line,
     recipient_lines,
@@ -109,7 +112,7 @@ def render_docx(doc: OfficialDocument) -> bytes:
         _appendix(document, doc, appendix, index, tables)
     out = io.BytesIO()
     document.save(out)
-    return _splice(out.getvalue(), tables.xml)
+    return _splice(out.getvalue(), tables.xml, _app_xml(doc))
 
 
 # --- document, styles, page ------------------------------------------------------------------
@@ -158,7 +161,8 @@ def _setup_document(document: Any, doc: OfficialDocument) -> None:
 
     props = document.core_properties
     props.title = _property(doc.subject)
-    props.author = props.last_modified_by = _property(doc.issuer)
+    # The author is the office as prose names it, not the header's capitals.
+    props.author = props.last_modified_by = _property(doc.author or doc.issuer)
     props.category = _property(doc.doc_type)
     props.subject = props.keywords = props.comments = ""
     props.language = LANGUAGE
@@ -282,13 +286,16 @@ def _body_para(document: Any, text: str, *, bold: bool, italic: bool) -> Any:
     text: a province's report lists thousands of units one paragraph each (``text`` is
     clean)."""
     props = ("<w:b/>" if bold else "") + ("<w:i/>" if italic else "")
+    # A bold paragraph is a sub-heading ("1. Tổng hợp các chỉ tiêu"): kept with what follows,
+    # never alone at a page's foot.
+    keep = "<w:keepNext/>" if bold else ""
     runs = []
     for i, line in enumerate(text.split("\n")):
         space = ' xml:space="preserve"' if line != line.strip() else ""
         runs.append(f"<w:r><w:rPr>{props}</w:rPr>{'<w:br/>' if i else ''}"
                     f"<w:t{space}>{line.translate(_ESCAPE)}</w:t></w:r>")  # fmt: skip
     p = parse_xml(f'<w:p {nsdecls("w")}><w:pPr><w:pStyle w:val="{STYLE_BODY.replace(" ", "")}"/>'
-                  f"</w:pPr>{''.join(runs)}</w:p>")  # fmt: skip
+                  f"{keep}</w:pPr>{''.join(runs)}</w:p>")  # fmt: skip
     _append_to_body(document, p)
     return DocxParagraph(p, document._body)
 
@@ -333,6 +340,26 @@ def _text_width(text: str, size: float, bold: bool) -> float:
     return em * size * 25.4 / 72
 
 
+@functools.cache
+def _fonts_registered() -> bool:
+    from .charts import register_fonts
+
+    register_fonts()
+    return True
+
+
+def _measured_width(text: str, size: float, bold: bool) -> float:
+    """Width in mm of one line in the serif the PDF embeds, metric-compatible with Times New
+    Roman: where a name or a heading breaks must not depend on a rough estimate (Word and
+    LibreOffice lay the line out with the real metrics)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from .charts import FONT_BOLD, FONT_REGULAR
+
+    _fonts_registered()
+    return float(stringWidth(text, FONT_BOLD if bold else FONT_REGULAR, size)) * 25.4 / 72
+
+
 def _layout_table(tbl: Any, widths: list[float], *, borders: bool) -> None:
     """Fixed column widths (mm) and either no borders or single lines everywhere."""
     tbl_pr = tbl.tblPr
@@ -375,9 +402,15 @@ def _header_block(document: Any, doc: OfficialDocument) -> None:
 
     # Ô 2 (PL I, II.2.b): parent body upright, issuing body bold, both capitals, single
     # spacing, a rule 1/3 to 1/2 of the issuer's line under it.
-    issuer = clean_text(doc.issuer).strip().upper()
+    issuer = name_lines(
+        clean_text(doc.issuer).strip().upper(),
+        lambda line: _measured_width(line, SIZE_ORGAN, True) <= left_room,
+    )
     if doc.parent_body and clean_text(doc.parent_body).strip():
-        parent = clean_text(doc.parent_body).strip().upper()
+        parent = name_lines(
+            clean_text(doc.parent_body).strip().upper(),
+            lambda line: _measured_width(line, SIZE_ORGAN, False) <= left_room,
+        )
         _para(organ, parent, size=SIZE_ORGAN, reuse=True)
     _para(organ, issuer, size=SIZE_ORGAN, bold=True, reuse=True)
     line = min(max(_text_width(s, SIZE_ORGAN, True) for s in issuer.split("\n")), left_room)
@@ -524,7 +557,9 @@ class _Tables:
     runs: dict[tuple[str, bool], str] = field(default_factory=dict)
 
     def table_xml(self, table: Table, width: float) -> bytes:
-        widths = [width * share for share in column_shares(table)]
+        widths = list(
+            column_widths(table, width, lambda w: _text_width(w, SIZE_TABLE, True), 2 * CELL_PAD)
+        )
         twips = [_twips(w) for w in widths]
         aligns = ["right" if table.is_numeric(i) else "left" for i in range(len(widths))]
         # The header row repeats on every page (w:tblHeader), is bold and centred; no row
@@ -575,17 +610,37 @@ def _runs(text: str, bold: bool) -> str:
     )
 
 
-def _splice(data: bytes, tables: list[bytes]) -> bytes:
+_APP_XML = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"'
+    b' xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+    b"<Template>Normal.dotm</Template><Application>tonghop</Application>"
+    b"<DocSecurity>0</DocSecurity><ScaleCrop>false</ScaleCrop>"
+    b"<LinksUpToDate>false</LinksUpToDate><SharedDoc>false</SharedDoc>"
+    b"<HyperlinksChanged>false</HyperlinksChanged><AppVersion>1.0000</AppVersion></Properties>"
+)
+
+
+def _app_xml(doc: OfficialDocument) -> bytes:
+    """docProps/app.xml: the application that wrote the file and the company (the office);
+    pages, words and lines are left out for Word to count, rather than the template's "1 page,
+    0 words" of another program."""
+    company = escape(_property(doc.author or doc.issuer)).encode()
+    return _APP_XML.replace(b"<Template>", b"<Company>" + company + b"</Company><Template>", 1)
+
+
+def _splice(data: bytes, tables: list[bytes], app: bytes) -> bytes:
     """The saved package with each table placeholder in word/document.xml replaced by its
-    table; the other parts are copied as they are."""
-    if not tables:
-        return data
+    table and docProps/app.xml replaced by ``app``; the other parts are copied as they are."""
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as old, zipfile.ZipFile(out, "w") as new:
         for info in old.infolist():
             part = old.read(info)
             info.compress_type = zipfile.ZIP_DEFLATED
-            if info.filename != "word/document.xml":
+            if info.filename == "docProps/app.xml":
+                new.writestr(info, app)
+                continue
+            if info.filename != "word/document.xml" or not tables:
                 new.writestr(info, part)
                 continue
             # split() alternates the text between placeholders and the captured numbers;
@@ -640,6 +695,10 @@ def _appendix(document: Any, doc: OfficialDocument, appendix: Section, index: in
     section = document.add_section(WD_SECTION.NEW_PAGE)
     _page_setup(section, landscape=appendix.landscape)
     width = TEXT_W_LANDSCAPE if appendix.landscape else TEXT_W
+    # add_section copies the previous section's properties, the page numbering of the
+    # appendix before included: one w:pgNumType per w:sectPr, or Word "repairs" the file.
+    for earlier in section._sectPr.findall(qn("w:pgNumType")):
+        section._sectPr.remove(earlier)
     numbering = _el("w:pgNumType", {"w:start": "1"})
     section._sectPr.insert_element_before(
         numbering, "w:cols", "w:formProt", "w:vAlign", "w:noEndnote", "w:titlePg",

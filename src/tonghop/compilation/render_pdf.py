@@ -55,8 +55,9 @@ from .layout import (
     appendix_reference_line,
     appendix_title,
     clean_text,
-    column_shares,
+    column_widths,
     kinh_gui_lines,
+    name_lines,
     number_line,
     place_date_line,
     recipient_lines,
@@ -286,10 +287,18 @@ def _header_block(doc: OfficialDocument) -> list[Flowable]:
     left_room = HEADER_COLS[0] - 2 * CELL_PAD
     # Ô 2 (PL I, II.2.b): parent body upright, issuing body bold, both capitals, a rule of 1/3
     # to 1/2 of the issuer's line under it.
-    issuer = clean_text(doc.issuer).strip().upper()
+    # Broken between word groups, never inside "KHOA HỌC" (layout.name_lines).
+    issuer = name_lines(
+        clean_text(doc.issuer).strip().upper(),
+        lambda line: _text_width(line, SIZE_ORGAN, True) <= left_room,
+    )
     organ: list[Flowable] = []
     if doc.parent_body and clean_text(doc.parent_body).strip():
-        organ.append(_para(clean_text(doc.parent_body).strip().upper(), _style(SIZE_ORGAN)))
+        parent = name_lines(
+            clean_text(doc.parent_body).strip().upper(),
+            lambda line: _text_width(line, SIZE_ORGAN, False) <= left_room,
+        )
+        organ.append(_para(parent, _style(SIZE_ORGAN)))
     organ.append(_para(issuer, _style(SIZE_ORGAN, bold=True)))
     organ.append(_Rule(0.4 * min(_text_width(issuer, SIZE_ORGAN, True), left_room), before=4))
     # Ô 1 (PL I, II.1): Quốc hiệu 12-13 bold; Tiêu ngữ 13-14 bold with a rule as long as it.
@@ -371,6 +380,9 @@ def _blocks(story: list[Flowable], blocks: tuple[Any, ...], level: int,
             if not text:
                 continue
             style = _body_style(bold=block.bold, italic=block.italic)
+            if block.bold:
+                # A bold paragraph is a sub-heading: never alone at a page's foot.
+                story.append(CondPageBreak(KEEP_WITH_NEXT))
             last = (len(story), text, block.bold, block.italic)
             story.extend(_pieces(RLParagraph(_markup(text), style), width))
         elif isinstance(block, Table):
@@ -441,7 +453,8 @@ def _table(table: Table, width: float) -> list[Flowable]:
         out.append(CondPageBreak(KEEP_WITH_NEXT))
         out.append(_para(table.caption, _style(SIZE_TABLE, bold=True, before=6)))
         out.append(Spacer(1, 2))
-    grid = _Grid(table, tuple(width * share * MM for share in column_shares(table)))
+    widths = column_widths(table, width, lambda w: _text_width(w, SIZE_TABLE, True), 2 * CELL_PAD)
+    grid = _Grid(table, tuple(w * MM for w in widths))
     out.append(_GridPart(grid, 0, len(grid.rows)))
     out.append(Spacer(1, 6))
     return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from django.contrib import messages
@@ -16,7 +17,16 @@ from tonghop.access import posted_version, signed_in_user
 from tonghop.campaigns.access import get_campaign_for_staff
 from tonghop.campaigns.models import Campaign
 from tonghop.compilation import actions
+from tonghop.compilation.citations import (
+    DIRECTIVE,
+    RELAY,
+    Citation,
+    citations_for,
+    derived_citations,
+    has_directive,
+)
 from tonghop.compilation.forms import (
+    CitationForm,
     EmailForm,
     IssueForm,
     NewsForm,
@@ -99,6 +109,8 @@ def detail(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
             }
         ),
     }
+    context.update(_citation_context(campaign))
+    context.update(_review_context(compilation))
     template = "compilation/detail.html"
     if request.headers.get("HX-Request"):
         if not context["pending"]:
@@ -108,6 +120,153 @@ def detail(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
             return response
         template += "#status"
     return TemplateResponse(request, template, context)
+
+
+def _citation_context(
+    campaign: Campaign, posted: dict[str, CitationForm] | None = None
+) -> dict[str, Any]:
+    """What the opening will cite, and the forms to change it: the kept or suggested citation
+    of each role, empty forms where there is none."""
+    cited = citations_for(campaign)
+    suggested = {c.role: c for c in derived_citations(campaign)}
+    forms = posted or {}
+    for role in (DIRECTIVE, RELAY):
+        if role in forms:
+            continue
+        current = next((c for c in cited if c.role == role), None)
+        initial = current or suggested.get(role)
+        forms[role] = CitationForm(
+            prefix=role,
+            initial={
+                "cite": current is not None,
+                **(
+                    {k: v for k, v in initial.as_dict().items() if k != "issued_on"}
+                    if initial
+                    else {}
+                ),
+                "issued_on": initial.issued_on if initial else None,
+            },
+        )
+    return {
+        "citations": [c.sentence() for c in cited],
+        "citations_missing": not has_directive(cited),
+        "citation_forms": [
+            (forms[DIRECTIVE], _("The directive answered (from the level above)")),
+            (forms[RELAY], _("The office's own letter relaying it")),
+        ],
+    }
+
+
+# Pages shown on the review page: a province's appendix of thousands of units is read in the
+# PDF itself, not as a hundred images.
+PREVIEW_PAGES = 30
+PAGE_WIDTH_PX = 1000
+
+
+def _page_count(compilation: Compilation) -> int:
+    import pypdfium2
+
+    if not compilation.pdf:
+        return 0
+    with compilation.pdf.open("rb") as handle:
+        pdf = pypdfium2.PdfDocument(handle.read())
+    try:
+        return len(pdf)
+    finally:
+        pdf.close()
+
+
+def _review_context(compilation: Compilation) -> dict[str, Any]:
+    """What the head reads before signing: the report's pages, the figures each sentence of
+    section I and III is counted from, and every round of trình ký."""
+    from tonghop.campaigns.values import format_number
+    from tonghop.compilation.build import Status, collect, percent_vi
+    from tonghop.compilation.build import _returned as returned_units
+
+    context: dict[str, Any] = {"rounds": actions.rounds(compilation)}
+    if not compilation.is_done:
+        return context
+    count = _page_count(compilation)
+    context["preview_pages"] = list(range(1, min(count, PREVIEW_PAGES) + 1))
+    context["pages_left_out"] = max(0, count - PREVIEW_PAGES)
+    totals, rows, missing, late = collect(compilation.campaign)
+    status = Status(rows, missing, late, returned_units(compilation.campaign))
+    context["facts"] = {
+        "expected": status.expected,
+        "reported": len(rows),
+        "share": percent_vi(len(rows), status.expected),
+        "on_time": status.on_time,
+        "late": late,
+        "missing": missing,
+        "returned": status.returned,
+        "totals": [
+            (t.indicator.label, t.indicator.unit_of_measure, format_number(t.value), t.answered)
+            for t in totals.totals
+            if t.indicator.is_numeric
+        ],
+    }
+    return context
+
+
+@login_required
+def page(request: HttpRequest, slug: str, uid: str, number: int) -> HttpResponse:
+    """One page of the drawn report as a PNG, readable on a phone's screen."""
+    import pypdfium2
+
+    compilation = get_compilation_for_staff(request, slug, uid)
+    if not compilation.pdf or not 1 <= number <= PREVIEW_PAGES:
+        raise Http404
+    with compilation.pdf.open("rb") as handle:
+        pdf = pypdfium2.PdfDocument(handle.read())
+    try:
+        if number > len(pdf):
+            raise Http404
+        sheet = pdf[number - 1]
+        scale = PAGE_WIDTH_PX / sheet.get_width()
+        image = sheet.render(scale=scale).to_pil()
+        out = io.BytesIO()
+        image.save(out, format="PNG", optimize=True)
+    finally:
+        pdf.close()
+    response = HttpResponse(out.getvalue(), content_type="image/png")
+    response["Cache-Control"] = "private, max-age=300"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_POST
+def citations(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
+    compilation = get_compilation_for_staff(request, slug, uid)
+    forms = {role: CitationForm(request.POST, prefix=role) for role in (DIRECTIVE, RELAY)}
+    if not all(form.is_valid() for form in forms.values()):
+        for form in forms.values():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, str(error))
+        return redirect("compilation:detail", slug=slug, uid=uid)
+    chosen = [
+        Citation(
+            role=role,
+            doc_type=form.cleaned_data["doc_type"],
+            number=form.cleaned_data["number"],
+            symbol=form.cleaned_data["symbol"],
+            issued_on=form.cleaned_data["issued_on"],
+            issuer=form.cleaned_data["issuer"],
+            subject=form.cleaned_data["subject"],
+        )
+        for role, form in forms.items()
+        if form.cleaned_data["cite"]
+    ]
+    try:
+        actions.set_citations(signed_in_user(request), compilation.campaign_id, chosen)
+    except actions.CompilationError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, _("Saved; the report cites these documents when it is drawn again.")
+        )
+    return redirect("compilation:detail", slug=slug, uid=uid)
 
 
 def _news_summary(compilation: Compilation) -> str:

@@ -72,6 +72,8 @@ class MessageKind(models.TextChoices):
     LOCK_ALERT = "lock_alert", _("Sign-in lock alert")
     RECEIPT = "receipt", _("Receipt of a submitted report")
     REPORT = "report", _("Compiled report sent to the body above")
+    # To the head: a consolidated report waits for signature (tonghop.compilation.notices).
+    SIGNATURE = "signature", _("Report submitted for signature")
 
 
 class Channel(models.TextChoices):
