@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
-from tonghop import views
+from tonghop import people_views, views
 from tonghop.api.site import api
 from tonghop.campaigns import form_views
 from tonghop.compilation import views as compilation_views
@@ -178,10 +178,35 @@ link_patterns = (
     "links",
 )
 
+# The office's people (tonghop.people): invitations, roles, disabled accounts.
+people_patterns = (
+    [
+        path("", people_views.people_list, name="list"),
+        path("<int:pk>/resend/", people_views.resend, name="resend"),
+        path("<int:pk>/active/", people_views.set_active, name="active"),
+        path("<int:pk>/roles/", people_views.set_roles, name="roles"),
+    ],
+    "people",
+)
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/login/", views.login, name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/forgot/", people_views.forgot, name="password-forgot"),
+    path("accounts/password/forgot/sent/", people_views.forgot_sent, name="password-forgot-sent"),
+    path(
+        "accounts/password/reset/<uidb64>/<token>/",
+        people_views.reset_confirm,
+        name="password-reset-confirm",
+    ),
+    path("accounts/password/change/", people_views.password_change, name="password-change"),
+    path(
+        "accounts/invitation/<uidb64>/<token>/",
+        people_views.invitation_accept,
+        name="invitation-accept",
+    ),
+    path("people/", include(people_patterns)),
     path("accounts/2fa/", include("tonghop.twofactor.urls")),
     path("accounts/tokens/", include("tonghop.api.urls")),
     path("api/v1/", api.urls),

@@ -70,6 +70,8 @@ class MessageKind(models.TextChoices):
     # About a person's account, not a campaign (tonghop.reminders.accounts).
     LOGIN_CODE = "login_code", _("One-time sign-in code")
     LOCK_ALERT = "lock_alert", _("Sign-in lock alert")
+    PASSWORD_RESET = "reset", _("Password reset link")
+    INVITATION = "invitation", _("Invitation to the office")
 
 
 class Channel(models.TextChoices):
