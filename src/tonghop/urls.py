@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
-from tonghop import people_views, views
+from tonghop import people_views, setup_views, views
 from tonghop.api.site import api
 from tonghop.campaigns import form_views
 from tonghop.compilation import views as compilation_views
@@ -189,6 +189,18 @@ people_patterns = (
     "people",
 )
 
+# The office's first run and its standing unit tree (tonghop.office_setup).
+setup_patterns = (
+    [
+        path("", setup_views.office_page, name="office"),
+        path("units/", setup_views.units_page, name="units"),
+        path("units/export.xlsx", setup_views.units_export, name="units-export"),
+        path("units/import/<uuid:uid>/", setup_views.units_import, name="units-import"),
+        path("units/<int:pk>/", setup_views.unit_change, name="unit-change"),
+    ],
+    "setup",
+)
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/login/", views.login, name="login"),
@@ -207,6 +219,7 @@ urlpatterns = [
         name="invitation-accept",
     ),
     path("people/", include(people_patterns)),
+    path("setup/", include(setup_patterns)),
     path("accounts/2fa/", include("tonghop.twofactor.urls")),
     path("accounts/tokens/", include("tonghop.api.urls")),
     path("api/v1/", api.urls),

@@ -211,3 +211,28 @@ def queue_invitation(
         )
     slot = f"invite:{timezone.now():%Y%m%d%H%M%S%f}"
     return _queue(user, MessageKind.INVITATION, slot, subject, body)
+
+
+def queue_test_message(address: str, office_name: str) -> Message:
+    """A message that checks the mail settings: its state says whether they work."""
+    now = timezone.now()
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Test message from tonghop of %(office)s") % {"office": office_name}
+        body = (
+            _("This message checks that tonghop of %(office)s can send email. Nothing needs doing.")
+            % {"office": office_name}
+            + "\n"
+        )
+    return Message.objects.create(
+        campaign=None,
+        kind=MessageKind.MAIL_TEST,
+        channel=Channel.EMAIL,
+        slot=f"test:{now:%Y%m%d%H%M%S%f}",
+        slot_at=now,
+        recipient=address,
+        subject=subject[:300],
+        body=body,
+        status=MessageStatus.QUEUED,
+        next_attempt_at=now,
+        created_at=now,
+    )

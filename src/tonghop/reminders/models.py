@@ -72,6 +72,7 @@ class MessageKind(models.TextChoices):
     LOCK_ALERT = "lock_alert", _("Sign-in lock alert")
     PASSWORD_RESET = "reset", _("Password reset link")
     INVITATION = "invitation", _("Invitation to the office")
+    MAIL_TEST = "mail_test", _("Test of the mail settings")
 
 
 class Channel(models.TextChoices):
