@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse, reverse_lazy
@@ -120,7 +120,8 @@ def _office(request: HttpRequest) -> tuple[User, Unit]:
     user = signed_in_user(request)
     offices = people.managed_offices(user)
     if not offices:
-        raise errors.NotAllowed(_("Only the office's administrator or head manages its people."))
+        # Not theirs to see: as every page of an office, not found (no hint it exists).
+        raise Http404
     wanted = request.GET.get("office") or request.POST.get("office") or ""
     for office in offices:
         if office.code == wanted:

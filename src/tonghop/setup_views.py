@@ -60,7 +60,8 @@ def _office(request: HttpRequest) -> tuple[User, Unit]:
     user = signed_in_user(request)
     offices = people.managed_offices(user)
     if not offices:
-        raise errors.NotAllowed(_("Only the office's administrator or head manages its people."))
+        # Not theirs to see: as every page of an office, not found (no hint it exists).
+        raise Http404
     wanted = request.GET.get("office") or request.POST.get("office") or ""
     return user, next((o for o in offices if o.code == wanted), offices[0])
 

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.reminders.conftest import Inbox, _smtp_server, inbox  # noqa: F401
+from tests.reminders.conftest import Inbox
 from tonghop.campaigns.models import Campaign
 from tonghop.cli import main
 from tonghop.orgs.models import Role, Unit, User
