@@ -245,3 +245,37 @@ def test_a_unit_list_is_previewed_and_refused_whole_with_a_bad_line(
     done = client.post(preview.redirect_chain[-1][0], {"digest": digest})
     assert done.status_code == 302
     assert Unit.objects.get(code="thon-f").parent == Unit.objects.get(code="thon-e")
+
+
+@pytest.mark.slow  # starts the command
+def test_setup_asks_its_questions_when_no_file_is_given(tmp_path: Path) -> None:
+    data = tmp_path / "du-lieu"
+    answers = [
+        "",  # a required answer left empty is asked again
+        "phong-vh",
+        "PHÒNG VĂN HÓA VÀ THÔNG TIN",
+        "UBND HUYỆN ĐÔNG SƠN",
+        "000.00.11.H53",
+        "Đông Sơn",
+        "VHTT",
+        "",
+        "quan",
+        "Vũ Văn Quản",
+        "quan@dongson.example.vn",
+        "mat-khau-quan-2026",
+    ]
+    done = subprocess.run(
+        [sys.executable, "-m", "tonghop", "setup", "--data", str(data)],
+        input="\n".join(answers) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Mục này là bắt buộc." in done.stdout
+    assert "/accounts/invitation/" not in done.stdout  # a password was given
+    assert _rows(data, "SELECT code, short_name FROM orgs_unit") == [("phong-vh", "VHTT")]
+    password = _rows(data, "SELECT password FROM orgs_user")[0][0]
+    assert password.startswith(("pbkdf2", "argon2", "scrypt", "bcrypt"))
