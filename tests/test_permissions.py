@@ -351,6 +351,80 @@ ROWS: dict[str, Row] = {
     "health": Row(get=EVERYONE, public=True),
     "login": Row(get=EVERYONE, post=EVERYONE, public=True, data=lambda w, e: {"username": "x"}),
     "logout": Row(post=EVERYONE, public=True, get_only_post=True),
+    # Forgot password and the links that set a password (tonghop.people): open to everyone, a
+    # forged link changes nothing, an address without an account gets no email.
+    "password-forgot": Row(
+        get=EVERYONE,
+        post=EVERYONE,
+        changes=NOBODY,
+        public=True,
+        data=lambda w, e: {"email": "nobody@example.vn"},
+    ),
+    "password-forgot-sent": Row(get=EVERYONE, public=True),
+    "password-reset-confirm": Row(
+        lambda w, e: {"uidb64": "MQ", "token": "abc-0123456789"},
+        get=EVERYONE,
+        post=EVERYONE,
+        changes=NOBODY,
+        public=True,
+        data=lambda w, e: {"new_password1": "x-9-long-pass", "new_password2": "x-9-long-pass"},
+    ),
+    "invitation-accept": Row(
+        lambda w, e: {"uidb64": "MQ", "token": "abc-0123456789"},
+        get=EVERYONE,
+        post=EVERYONE,
+        changes=NOBODY,
+        public=True,
+        data=lambda w, e: {"new_password1": "x-9-long-pass", "new_password2": "x-9-long-pass"},
+    ),
+    "password-change": Row(
+        get=SIGNED_IN,
+        post=SIGNED_IN,
+        changes=NOBODY,
+        data=lambda w, e: {"old_password": "wrong", "new_password1": "a", "new_password2": "a"},
+    ),
+    # The office's people and setup: its administrator or head (Thạch) only.
+    "people:list": Row(
+        get=frozenset({THACH}),
+        post=frozenset({THACH}),
+        data=lambda w, e: {"full_name": "Mai", "email": "mai@x.vn", "role": "specialist"},
+    ),
+    "people:resend": Row(
+        lambda w, e: {"pk": w.hoa.pk}, post=frozenset({THACH}), get_only_post=True
+    ),
+    "people:active": Row(
+        lambda w, e: {"pk": w.hoa.pk},
+        post=frozenset({THACH}),
+        get_only_post=True,
+        data=lambda w, e: {"active": "0"},
+    ),
+    "people:roles": Row(
+        lambda w, e: {"pk": w.lan.pk},
+        post=frozenset({THACH}),
+        get_only_post=True,
+        data=lambda w, e: {"roles": ["head"]},
+    ),
+    "setup:office": Row(
+        get=frozenset({THACH}),
+        post=frozenset({THACH}),
+        data=lambda w, e: {"save-office": "1", "name": "X", "organ_id": "000.00.11.H53"},
+    ),
+    "setup:units": Row(
+        get=frozenset({THACH}),
+        post=frozenset({THACH}),
+        data=lambda w, e: {"add-unit": "1", "code": "thon-x", "name": "X", "kind": "other"},
+    ),
+    "setup:units-export": Row(get=frozenset({THACH})),
+    # A unit list that is nobody's: not found for everyone.
+    "setup:units-import": Row(
+        lambda w, e: {"uid": "00000000-0000-0000-0000-000000000000"}, get=NOBODY, post=NOBODY
+    ),
+    "setup:unit-change": Row(
+        lambda w, e: {"pk": w.an_phu.pk},
+        post=frozenset({THACH}),
+        get_only_post=True,
+        data=lambda w, e: {"step": "rename", "name": "X"},
+    ),
     "set_language": Row(
         get=EVERYONE, post=EVERYONE, public=True, data=lambda w, e: {"language": "en"}
     ),

@@ -148,6 +148,16 @@ def _parser() -> argparse.ArgumentParser:
         "bản sao lưu (hoặc khi mất khoá), và chắc chắn chưa ai sửa",
     )
 
+    setup = sub.add_parser(
+        "setup", help="khởi tạo cơ quan và quản trị viên đầu tiên (hỏi từng mục, hoặc --from)"
+    )
+    setup.add_argument(
+        "--from",
+        dest="settings_file",
+        metavar="TỆP",
+        help="tệp TOML có mục [office] và [admin] (README, “Khởi tạo cơ quan của bạn”)",
+    )
+
     manage = sub.add_parser("manage", help="lệnh quản trị Django (createsuperuser, shell…)")
     manage.add_argument("args", nargs=argparse.REMAINDER)
 
@@ -633,6 +643,108 @@ def _backup_restore(args: argparse.Namespace, data_dir: Path) -> int:
     return 0
 
 
+# The questions of `tonghop setup`, in order: (section, key, question, required).
+SETUP_QUESTIONS = [
+    (
+        "office",
+        "code",
+        "Mã cơ quan trong tonghop (chữ thường, số, gạch ngang; vd. phong-vhkhtt)",
+        True,
+    ),
+    (
+        "office",
+        "name",
+        "Tên cơ quan, như Nghị định 30 viết (vd. PHÒNG VĂN HÓA, KHOA HỌC VÀ THÔNG TIN)",
+        True,
+    ),
+    ("office", "parent_body", "Cơ quan cấp trên (vd. UBND HUYỆN ĐÔNG SƠN)", False),
+    ("office", "organ_id", "Mã định danh để liên thông (vd. 000.00.11.H53)", False),
+    ("office", "place", "Địa danh (trong “…, ngày … tháng … năm …”)", False),
+    ("office", "abbreviation", "Chữ viết tắt (trong ký hiệu và dòng Lưu; vd. VHKHTT)", False),
+    ("office", "email", "Email của cơ quan", False),
+    ("admin", "username", "Tên đăng nhập của quản trị viên", True),
+    ("admin", "full_name", "Họ tên quản trị viên", False),
+    ("admin", "email", "Email của quản trị viên", True),
+]
+
+
+def _read_setup(args: argparse.Namespace) -> dict[str, dict[str, str]]:
+    if args.settings_file:
+        import tomllib
+
+        with open(args.settings_file, "rb") as handle:
+            loaded = tomllib.load(handle)
+        return {
+            section: {k: str(v) for k, v in dict(loaded.get(section) or {}).items()}
+            for section in ("office", "admin")
+        }
+    import getpass
+
+    answers: dict[str, dict[str, str]] = {"office": {}, "admin": {}}
+    for section, key, question, required in SETUP_QUESTIONS:
+        while True:
+            value = input(f"{question}: ").strip()
+            if value or not required:
+                break
+            print("  Mục này là bắt buộc.")
+        answers[section][key] = value
+    password = getpass.getpass("Mật khẩu (để trống: in ra một liên kết dùng một lần để tự đặt): ")
+    answers["admin"]["password"] = password
+    return answers
+
+
+def _first_run(args: argparse.Namespace) -> int:
+    """The office and its first administrator (tonghop.office_setup), from questions or a
+    settings file; without a password, a one-time link to set it is printed."""
+    from django.conf import settings
+    from django.utils import translation
+
+    from tonghop import errors, office_setup
+
+    translation.activate(settings.LANGUAGE_CODE)
+    try:
+        answers = _read_setup(args)
+    except (OSError, ValueError) as exc:
+        print(f"tonghop setup: không đọc được tệp cấu hình: {exc}", file=sys.stderr)
+        return 2
+    office, admin = answers["office"], answers["admin"]
+    missing = [
+        f"[{s}] {k}"
+        for s, k, _q, required in SETUP_QUESTIONS
+        if required and not answers[s].get(k, "").strip()
+    ]
+    if missing:
+        print(f"tonghop setup: thiếu {', '.join(missing)}", file=sys.stderr)
+        return 2
+    try:
+        unit, user, link = office_setup.start_office(
+            office_setup.OfficeSpec(
+                code=office["code"].strip(),
+                name=office["name"],
+                parent_body=office.get("parent_body", ""),
+                organ_id=office.get("organ_id", "").strip(),
+                place=office.get("place", ""),
+                abbreviation=office.get("abbreviation", "").strip(),
+                email=office.get("email", ""),
+            ),
+            office_setup.AdminSpec(
+                username=admin["username"].strip(),
+                email=admin["email"],
+                full_name=admin.get("full_name", ""),
+                password=admin.get("password", ""),
+            ),
+        )
+    except errors.Refused as exc:
+        print(f"tonghop setup: {exc}", file=sys.stderr)
+        return 2
+    site = settings.SITE_URL.rstrip("/")
+    print(f"Đã tạo cơ quan {unit.name} ({unit.code}) và quản trị viên {user.username}.")
+    if link:
+        print(f"Quản trị viên đặt mật khẩu tại liên kết này (dùng một lần): {link}")
+    print(f"Sau khi đăng nhập, làm tiếp tại {site}/setup/: người dùng, cây đơn vị, thư, ký số.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     from tonghop import datadir
@@ -692,6 +804,9 @@ def main(argv: list[str] | None = None) -> int:
         return _export(args)
     if args.command in ("backup", "restore"):
         return _backup_restore(args, data_dir)
+    if args.command == "setup":
+        _migrate()
+        return _first_run(args)
     if args.command == "manage":
         from django.core.management import execute_from_command_line
 

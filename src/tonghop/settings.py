@@ -152,6 +152,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "tonghop.twofactor.middleware.TwoFactorMiddleware",
+    "tonghop.middleware.PasswordChangeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so it sees a view's exception first: a refusal a view let through becomes the
@@ -265,6 +266,12 @@ TONGHOP_LOGIN_ATTEMPTS = env_positive("TONGHOP_LOGIN_ATTEMPTS", 5)
 # Different user names failing from one address before the address is locked for everyone.
 TONGHOP_LOGIN_IP_ACCOUNTS = env_positive("TONGHOP_LOGIN_IP_ACCOUNTS", 10)
 TONGHOP_LOGIN_LOCK_MINUTES = env_positive("TONGHOP_LOGIN_LOCK_MINUTES", 15)
+# "Forgot password" (tonghop.people): the emailed link works once, for this long; one address
+# and one account get at most this many links an hour, whatever is asked (no mail flood).
+PASSWORD_RESET_TIMEOUT = 60 * env_positive("TONGHOP_RESET_MINUTES", 60)
+TONGHOP_RESET_PER_HOUR = env_positive("TONGHOP_RESET_PER_HOUR", 3)
+# An invitation's link (to set one's password) works once, for this many days.
+TONGHOP_INVITATION_DAYS = env_positive("TONGHOP_INVITATION_DAYS", 7)
 
 # Two-step verification (tonghop.twofactor) is offered to everyone; this makes it compulsory
 # for office staff (specialists, heads, administrators), who are sent to its page until it is on.

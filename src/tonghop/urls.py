@@ -4,9 +4,9 @@ from functools import partial
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path, re_path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 
-from tonghop import views
+from tonghop import people_views, setup_views, views
 from tonghop.api.site import api
 from tonghop.campaigns import form_views
 from tonghop.compilation import views as compilation_views
@@ -180,10 +180,48 @@ link_patterns = (
     "links",
 )
 
-urlpatterns = [
+# The office's people (tonghop.people): invitations, roles, disabled accounts.
+people_patterns = (
+    [
+        path("", people_views.people_list, name="list"),
+        path("<int:pk>/resend/", people_views.resend, name="resend"),
+        path("<int:pk>/active/", people_views.set_active, name="active"),
+        path("<int:pk>/roles/", people_views.set_roles, name="roles"),
+    ],
+    "people",
+)
+
+# The office's first run and its standing unit tree (tonghop.office_setup).
+setup_patterns = (
+    [
+        path("", setup_views.office_page, name="office"),
+        path("units/", setup_views.units_page, name="units"),
+        path("units/export.xlsx", setup_views.units_export, name="units-export"),
+        path("units/import/<uuid:uid>/", setup_views.units_import, name="units-import"),
+        path("units/<int:pk>/", setup_views.unit_change, name="unit-change"),
+    ],
+    "setup",
+)
+
+urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.home, name="home"),
     path("accounts/login/", views.login, name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/forgot/", people_views.forgot, name="password-forgot"),
+    path("accounts/password/forgot/sent/", people_views.forgot_sent, name="password-forgot-sent"),
+    path(
+        "accounts/password/reset/<uidb64>/<token>/",
+        people_views.reset_confirm,
+        name="password-reset-confirm",
+    ),
+    path("accounts/password/change/", people_views.password_change, name="password-change"),
+    path(
+        "accounts/invitation/<uidb64>/<token>/",
+        people_views.invitation_accept,
+        name="invitation-accept",
+    ),
+    path("people/", include(people_patterns)),
+    path("setup/", include(setup_patterns)),
     path("accounts/2fa/", include("tonghop.twofactor.urls")),
     path("accounts/tokens/", include("tonghop.api.urls")),
     path("api/v1/", api.urls),

@@ -2,6 +2,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest
 
@@ -27,10 +28,25 @@ def _membership_details(membership: Membership, change: str) -> dict[str, Any]:
     }
 
 
+class SetPasswordForOwnerForm(AdminPasswordChangeForm[User]):
+    """A password an administrator types is a temporary one: its owner changes it at the next
+    sign-in (tonghop.middleware.PasswordChangeMiddleware)."""
+
+    def save(self, commit: bool = True) -> Any:
+        user = self.user
+        if isinstance(user, User):
+            user.must_change_password = True
+        return super().save(commit=commit)
+
+
 @admin.register(User)
 class TonghopUserAdmin(UserAdmin[User]):
     inlines = [MembershipInline]
-    fieldsets = (*(UserAdmin.fieldsets or ()), ("tonghop", {"fields": ("full_name", "phone")}))
+    change_password_form = SetPasswordForOwnerForm
+    fieldsets = (
+        *(UserAdmin.fieldsets or ()),
+        ("tonghop", {"fields": ("full_name", "phone", "must_change_password")}),
+    )
     list_display = ("username", "full_name", "email", "is_active")
 
     # Every permission change made here goes to the audit log (tonghop.audit), beside the
@@ -40,6 +56,8 @@ class TonghopUserAdmin(UserAdmin[User]):
         self, request: HttpRequest, obj: User, form: ModelForm[User], change: bool
     ) -> None:
         before = User.objects.filter(pk=obj.pk).values(*ACCESS_FLAGS).first() if change else None
+        if not change and obj.has_usable_password():
+            obj.must_change_password = True  # typed by the administrator, not its owner
         super().save_model(request, obj, form, change)
         for flag in ACCESS_FLAGS:
             old = before[flag] if before else None

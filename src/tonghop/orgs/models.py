@@ -14,12 +14,23 @@ class User(AbstractUser):
 
     full_name = models.CharField(_("full name"), max_length=200, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
+    # A password typed by someone else (an administrator) is changed by its owner at the next
+    # sign-in: the middleware sends them to the change page until they have.
+    must_change_password = models.BooleanField(_("must change password"), default=False)
+    # When the office last invited this person by email; the account has no usable password
+    # until the invitation's link is used.
+    invited_at = models.DateTimeField(_("invited"), null=True, blank=True)
 
     def __str__(self) -> str:
         return self.full_name or self.username
 
     def display_name(self) -> str:
         return self.full_name or self.get_username()
+
+    @property
+    def invitation_pending(self) -> bool:
+        """Invited, and the link not used yet (the account has no password of its own)."""
+        return self.is_active and self.invited_at is not None and not self.has_usable_password()
 
     def office_units(self) -> models.QuerySet[Unit]:
         """Offices where this person works as specialist, head or administrator."""
@@ -31,6 +42,10 @@ class User(AbstractUser):
         return Unit.objects.filter(
             memberships__user=self, memberships__role=Role.REPORTER
         ).distinct()
+
+    def manages_people(self) -> bool:
+        """Administrator or head of an office: manages its people (tonghop.people)."""
+        return self.is_active and self.memberships.filter(role__in=(Role.ADMIN, Role.HEAD)).exists()
 
     def has_office_role(self, office: Unit, *roles: Role) -> bool:
         wanted = roles or Role.office_roles()

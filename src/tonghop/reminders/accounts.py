@@ -30,6 +30,14 @@ def account_message_stale(message: Message) -> str:
         expires = message.created_at + dt.timedelta(minutes=throttle.PASS_CODE_MINUTES)
         if timezone.now() >= expires:
             return "the code has expired"
+    if message.kind == MessageKind.PASSWORD_RESET:
+        expires = message.created_at + dt.timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
+        if timezone.now() >= expires:
+            return "the link has expired"
+    if message.kind == MessageKind.INVITATION:
+        expires = message.created_at + dt.timedelta(days=settings.TONGHOP_INVITATION_DAYS)
+        if timezone.now() >= expires:
+            return "the invitation has expired"
     return ""
 
 
@@ -150,3 +158,81 @@ def queue_lock_alerts(now: dt.datetime | None = None) -> int:
             _queue(user, MessageKind.LOCK_ALERT, f"lock:{lock.pk}", subject, body)
             queued += 1
     return queued
+
+
+def queue_password_reset(user: User, link: str, expires_at: dt.datetime) -> Message:
+    """The link of "Forgot password" to the account's address (tonghop.people)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Reset the password of %(username)s") % {"username": user.username}
+        body = (
+            "\n\n".join(
+                [
+                    _("Hello %(name)s,") % {"name": user.display_name()},
+                    _(
+                        "Someone asked to reset the password of your account %(username)s. "
+                        "To choose a new password, open this link:"
+                    )
+                    % {"username": user.username},
+                    f"    {link}",
+                    _("It works once, until %(time)s.") % {"time": local_text(expires_at)},
+                    _(
+                        "If you did not ask for it, do nothing: your password stays as it is. "
+                        "If this happens again, tell the office's administrator."
+                    ),
+                ]
+            )
+            + "\n"
+        )
+    slot = f"reset:{timezone.now():%Y%m%d%H%M%S%f}"
+    return _queue(user, MessageKind.PASSWORD_RESET, slot, subject, body)
+
+
+def queue_invitation(
+    user: User, link: str, office_name: str, inviter: str, expires_at: dt.datetime
+) -> Message:
+    """The invitation to an office's new person: the link that sets their password."""
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("You are invited to %(office)s on tonghop") % {"office": office_name}
+        body = (
+            "\n\n".join(
+                [
+                    _("Hello %(name)s,") % {"name": user.display_name()},
+                    _(
+                        "%(inviter)s invites you to work with %(office)s on tonghop. Your user "
+                        "name is %(username)s. To choose your password, open this link:"
+                    )
+                    % {"inviter": inviter, "office": office_name, "username": user.username},
+                    f"    {link}",
+                    _("It works once, until %(time)s.") % {"time": local_text(expires_at)},
+                    _("If you do not expect this invitation, do nothing."),
+                ]
+            )
+            + "\n"
+        )
+    slot = f"invite:{timezone.now():%Y%m%d%H%M%S%f}"
+    return _queue(user, MessageKind.INVITATION, slot, subject, body)
+
+
+def queue_test_message(address: str, office_name: str) -> Message:
+    """A message that checks the mail settings: its state says whether they work."""
+    now = timezone.now()
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Test message from tonghop of %(office)s") % {"office": office_name}
+        body = (
+            _("This message checks that tonghop of %(office)s can send email. Nothing needs doing.")
+            % {"office": office_name}
+            + "\n"
+        )
+    return Message.objects.create(
+        campaign=None,
+        kind=MessageKind.MAIL_TEST,
+        channel=Channel.EMAIL,
+        slot=f"test:{now:%Y%m%d%H%M%S%f}",
+        slot_at=now,
+        recipient=address,
+        subject=subject[:300],
+        body=body,
+        status=MessageStatus.QUEUED,
+        next_attempt_at=now,
+        created_at=now,
+    )

@@ -74,6 +74,9 @@ class MessageKind(models.TextChoices):
     REPORT = "report", _("Compiled report sent to the body above")
     # To the head: a consolidated report waits for signature (tonghop.compilation.notices).
     SIGNATURE = "signature", _("Report submitted for signature")
+    PASSWORD_RESET = "reset", _("Password reset link")
+    INVITATION = "invitation", _("Invitation to the office")
+    MAIL_TEST = "mail_test", _("Test of the mail settings")
 
 
 class Channel(models.TextChoices):
