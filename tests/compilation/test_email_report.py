@@ -18,6 +18,7 @@ from tests.reminders import conftest as smtp
 from tests.reminders.conftest import Inbox
 from tonghop.compilation import actions
 from tonghop.compilation.models import Compilation
+from tonghop.issuing import actions as issuing_actions
 from tonghop.reminders.delivery import deliver_queued
 from tonghop.reminders.models import Message, MessageKind, MessageStatus
 
@@ -29,7 +30,7 @@ TO = "so@example.vn"
 
 
 def _issued(world: World) -> Compilation:
-    return actions.issue(world.thach, _draft(world).pk, passphrase=PASS)
+    return issuing_actions.issue(world.thach, _draft(world).pk, passphrase=PASS)
 
 
 def _url(world: World, compilation: Compilation) -> str:

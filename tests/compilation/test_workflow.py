@@ -12,9 +12,12 @@ from typing import Any
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
+from django.utils import timezone
 
-from tests.compilation.test_issue import PASS, _draft, _draft_again, _ready, key, smtp
+from tests.compilation.test_issue import PASS, _draft, _draft_again, _ready, key
 from tests.conftest import World
+from tests.reminders import conftest as smtp
+from tests.reminders.conftest import Inbox
 from tonghop.audit.models import Action, AuditEvent
 from tonghop.compilation import actions
 from tonghop.compilation.models import (
@@ -28,6 +31,7 @@ from tonghop.documents.models import Direction, Document
 from tonghop.issuing import actions as issuing_actions
 from tonghop.portal.actions import save_news
 from tonghop.portal.models import NewsItem
+from tonghop.reminders.delivery import deliver_queued
 
 __all__ = ["key", "smtp"]  # fixtures, used by name
 
@@ -254,11 +258,20 @@ def test_the_page_shows_the_state_and_the_buttons_for_it(world: World) -> None:
     assert outsider.post(submit_url).status_code == 404
 
 
-def test_issue_email_and_publish_are_recorded(world: World, key: Path, smtp: list[bytes]) -> None:
+_smtp_server = smtp._smtp_server
+inbox = smtp.inbox
+
+
+def test_issue_email_and_publish_are_recorded(world: World, key: Path, inbox: Inbox) -> None:
     compilation = _draft(world)
     issuing_actions.issue(world.thach, compilation.pk, passphrase=PASS, today=dt.date(2026, 11, 26))
-    sent = actions.email_report(world.lan, compilation, "so@example.vn")
-    assert sent.state == CompilationState.SENT and len(smtp) == 1
+    queued = actions.email_report(world.lan, compilation, "so@example.vn")
+    assert queued.queued and inbox.received == []
+    compilation.refresh_from_db()
+    assert compilation.state == CompilationState.ISSUED  # queued, not yet gone
+    deliver_queued(timezone.now() + dt.timedelta(minutes=1))
+    compilation.refresh_from_db()
+    assert compilation.state == CompilationState.SENT and len(inbox.received) == 1
     item = save_news(
         world.lan, compilation, title="Kết quả", summary="Tóm tắt", body="", publish=True
     )

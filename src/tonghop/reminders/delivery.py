@@ -120,7 +120,7 @@ def _send_email(message: Message, attachments: Attachments, now: dt.datetime) ->
         if campaign.office.email:
             email.reply_to = [campaign.office.email]
         email.body = personal_body(message, now)
-    if message.kind == MessageKind.REPORT and message.campaign.office.email:
+    if message.kind == MessageKind.REPORT and message.campaign and message.campaign.office.email:
         email.reply_to = [message.campaign.office.email]
     for file in message.files:
         try:
