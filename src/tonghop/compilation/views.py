@@ -168,8 +168,12 @@ def _page_count(compilation: Compilation) -> int:
 
     if not compilation.pdf:
         return 0
-    with compilation.pdf.open("rb") as handle:
-        pdf = pypdfium2.PdfDocument(handle.read())
+    try:
+        with compilation.pdf.open("rb") as handle:
+            pdf = pypdfium2.PdfDocument(handle.read())
+    except (OSError, pypdfium2.PdfiumError):
+        # A file gone from the storage or damaged: the page goes without the preview.
+        return 0
     try:
         return len(pdf)
     finally:
