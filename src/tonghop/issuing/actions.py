@@ -167,7 +167,7 @@ def issue(
         # The exchange package needs the organ codes of both bodies; without them the report is
         # still issued and signed, and the page says why there is no package.
         try:
-            package = package_for(outgoing, signed, campaign)
+            package = package_for(outgoing, signed, campaign, issued=doc, staff=user)
         except EdxmlError as exc:
             changes["error"] = f"edXML: {exc}"
         else:
