@@ -43,6 +43,9 @@ if TYPE_CHECKING:  # types only: parsing always goes through defusedxml
 
 NAMESPACE = "http://www.mic.gov.vn/TBT/QCVN_102_2016"
 MAX_BYTES = 100 * 1024 * 1024
+# One attachment, decoded. Measured on the base64 text before it is decoded, so an oversized
+# file costs nothing but the parse.
+MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
 # Vietnam has kept UTC+7 without daylight saving since 1975, so a fixed offset is exact and
 # needs no tz database.
 ICT = datetime.timezone(datetime.timedelta(hours=7))
@@ -602,7 +605,7 @@ def _message_header(root: Element) -> Element:
     return _need(_need(_need(root, "edXMLEnvelope"), "edXMLHeader"), "MessageHeader")
 
 
-def _attachments(root: Element) -> tuple[Attachment, ...]:
+def _attachments(root: Element, max_attachment_bytes: int) -> tuple[Attachment, ...]:
     body = _child(_need(root, "edXMLEnvelope"), "edXMLBody")
     manifest = None if body is None else _child(body, "edXMLManifest")
     declared = {
@@ -617,6 +620,17 @@ def _attachments(root: Element) -> tuple[Attachment, ...]:
         ref = declared.get(cid)
         name = _text(item, "AttachmentName") or _text(ref, "AttachmentName") or cid
         raw = (_need(item, "ContentTransferEncoded").text or "").encode("ascii", "replace")
+        declared_size = len(raw) * 3 // 4
+        if declared_size > max_attachment_bytes + 2:
+            size, limit = (
+                f"{n // (1024 * 1024):,}".replace(",", ".")
+                for n in (declared_size, max_attachment_bytes)
+            )
+            raise EdxmlError(
+                f"Tệp đính kèm {name!r} quá lớn: khoảng {size} MB, giới hạn {limit} MB."
+            )
+        if not raw.strip():
+            raise EdxmlError(f"Tệp đính kèm {name!r} rỗng (0 byte).")
         try:
             # Senders may wrap base64 lines; anything else than the alphabet is an error.
             data = base64.b64decode(re.sub(rb"\s+", b"", raw), validate=True)
@@ -644,7 +658,9 @@ def _texts(el: Element | None, name: str) -> tuple[str, ...]:
     return tuple(text for c in found if (text := (c.text or "").strip()))
 
 
-def parse_package(data: bytes, *, max_bytes: int = MAX_BYTES) -> EdxmlDocument:
+def parse_package(
+    data: bytes, *, max_bytes: int = MAX_BYTES, max_attachment_bytes: int = MAX_ATTACHMENT_BYTES
+) -> EdxmlDocument:
     """Read a document package; raises ``EdxmlError`` (also for a status message)."""
     root = _root(data, max_bytes)
     mh = _message_header(root)
@@ -707,7 +723,7 @@ def parse_package(data: bytes, *, max_bytes: int = MAX_BYTES) -> EdxmlDocument:
             document_id="" if business_id == _text(mh, "DocumentId") else business_id,
             staff=_staff(_child(business, "StaffInfo")),
         ),
-        attachments=_attachments(root),
+        attachments=_attachments(root, max_attachment_bytes),
     )
 
 

@@ -55,7 +55,20 @@ DOCUMENT_TRANSITIONS: dict[tuple[IntakeStatus, DocumentStep], IntakeStatus] = {
     (IntakeStatus.FAILED, DocumentStep.REGISTER): IntakeStatus.REGISTERED,
     (IntakeStatus.REGISTERED, DocumentStep.EDIT): IntakeStatus.REGISTERED,
     (IntakeStatus.REGISTERED, DocumentStep.REVOKE): IntakeStatus.REVOKED,
+    # A package from another agency may update or revoke a document the clerk has not
+    # registered yet (documents.exchange): the sender's word applies to it as it stands.
+    (IntakeStatus.READ, DocumentStep.EDIT): IntakeStatus.READ,
+    (IntakeStatus.READ, DocumentStep.REVOKE): IntakeStatus.REVOKED,
 }
+
+
+class Urgency(models.IntegerChoices):
+    """Độ khẩn (ND 30 PL I; edXML OtherInfo/Priority)."""
+
+    NORMAL = 0, _("Normal")
+    URGENT = 1, _("Urgent")
+    VERY_URGENT = 2, _("Very urgent")
+    FLASH = 3, _("Flash (hỏa tốc)")
 
 
 class DocumentQuerySet(models.QuerySet["Document"]):
@@ -103,6 +116,14 @@ class Document(models.Model):
     register_number = models.PositiveIntegerField(_("register number"), null=True, blank=True)
     received_on = models.DateField(_("received on"), null=True, blank=True)
     revoked_reason = models.TextField(_("reason for revoking"), blank=True)
+    urgency = models.PositiveSmallIntegerField(
+        _("urgency"), choices=Urgency.choices, default=Urgency.NORMAL
+    )
+    due_on = models.DateField(_("due date"), null=True, blank=True)
+    # Document exchange (edXML): the sender's DocumentId and organ code, which recognise the
+    # same document when it comes again and name it in status messages.
+    exchange_id = models.CharField(max_length=255, blank=True, db_index=True)
+    sender_organ_id = models.CharField(_("sender's organ code"), max_length=40, blank=True)
     # Bumped by every change of state or fields: a form carries the version it was drawn from,
     # and a change from a stale one is refused.
     version = models.PositiveIntegerField(default=0)
@@ -162,3 +183,33 @@ class Document(models.Model):
     def signatures(self) -> list[dict[str, Any]]:
         found = self.parsed.get("signatures") or []
         return [s for s in found if isinstance(s, dict)]
+
+
+def _attachment_path(instance: DocumentAttachment, filename: str) -> str:
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    suffix = "".join(ch for ch in suffix if ch.isalnum())[:8] or "bin"
+    return f"documents/{instance.document.office_id}/attachments/{instance.uid}.{suffix}"
+
+
+class DocumentAttachment(models.Model):
+    """A file that came with a document (every attachment of an edXML package), with what
+    its content was found to be."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="attachments")
+    name = models.CharField(_("name"), max_length=255)
+    description = models.TextField(_("description"), blank=True)
+    declared_type = models.CharField(max_length=120, blank=True)
+    kind = models.CharField(_("content"), max_length=20, blank=True)
+    file = models.FileField(upload_to=_attachment_path)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField(default=0)
+    findings: models.JSONField[list[dict[str, Any]]] = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.name

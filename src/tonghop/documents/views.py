@@ -156,11 +156,12 @@ def original(request: HttpRequest, uid: str) -> FileResponse:
 @require_http_methods(["GET", "POST"])
 def import_edxml(request: HttpRequest) -> HttpResponse:
     """Take an edXML package (QCVN 102:2016) into the incoming register."""
-    from tonghop.documents.exchange import ImportRefused, import_package
+    from tonghop.documents.exchange import ImportRefused, receive
+    from tonghop.documents.forms import EdxmlUploadForm
 
     _require_staff(request)
     offices = signed_in_user(request).office_units()
-    form = UploadForm(offices, request.POST or None, request.FILES or None)
+    form = EdxmlUploadForm(offices, request.POST or None, request.FILES or None)
     form.fields["file"].widget.attrs["accept"] = ".edxml,.xml"
     status = 200
     if request.method == "POST":
@@ -174,13 +175,38 @@ def import_edxml(request: HttpRequest) -> HttpResponse:
                 )
             else:
                 try:
-                    document = import_package(
-                        signed_in_user(request), form.cleaned_data["office"], upload.read()
+                    result = receive(
+                        signed_in_user(request),
+                        form.cleaned_data["office"],
+                        upload.read(),
+                        forwarded=form.cleaned_data["forwarded"],
                     )
                 except ImportRefused as exc:
                     form.add_error("file", str(exc))
                 else:
-                    messages.success(request, _("The edXML package was received."))
+                    document = result.document
+                    if result.status == "duplicate":
+                        messages.warning(
+                            request,
+                            _(
+                                "Already received: this package is document %(reference)s, "
+                                "taken in on %(day)s. Nothing new was registered."
+                            )
+                            % {
+                                "reference": document.reference(),
+                                "day": f"{document.received_on:%d/%m/%Y}"
+                                if document.received_on
+                                else "",
+                            },
+                        )
+                    elif result.status == "applied":
+                        messages.success(
+                            request,
+                            _("The sender's change was applied to document %(reference)s.")
+                            % {"reference": document.reference()},
+                        )
+                    else:
+                        messages.success(request, _("The edXML package was received."))
                     return redirect("documents:detail", uid=document.uid)
         status = 400
     return TemplateResponse(
