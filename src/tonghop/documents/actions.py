@@ -228,6 +228,11 @@ def register(
             audit=Action.REGISTER,
             details={"register_number": document.register_number, "year": document.register_year},
         )
+        if document.exchange_id:
+            # The sender of an exchanged document learns it is registered (đã tiếp nhận).
+            from tonghop.documents.channel import StatusCode, queue_status
+
+            queue_status(document, StatusCode.RECEIVED, staff=user)
         return document
 
 

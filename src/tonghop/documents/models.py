@@ -213,3 +213,84 @@ class DocumentAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class MessageState(models.TextChoices):
+    """Where an exchange message is: out, queued → sent (delivered to the partner) or failed
+    (tried again later, with backoff); in, received → taken (registered, applied, shown) or
+    refused."""
+
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Delivered")
+    FAILED = "failed", _("Failed, will retry")
+    RECEIVED = "received", _("Received")
+    TAKEN = "taken", _("Taken in")
+    REFUSED = "refused", _("Refused")
+
+
+class MessageStep(models.TextChoices):
+    DELIVER = "deliver", _("Delivered")
+    FAIL = "fail", _("Delivery failed")
+    TAKE = "take", _("Taken in")
+    REFUSE = "refuse", _("Refused")
+
+
+# The one table of allowed changes of an exchange message; documents.channel.change_state is
+# the only way through it.
+MESSAGE_TRANSITIONS: dict[tuple[MessageState, MessageStep], MessageState] = {
+    (MessageState.QUEUED, MessageStep.DELIVER): MessageState.SENT,
+    (MessageState.QUEUED, MessageStep.FAIL): MessageState.FAILED,
+    (MessageState.FAILED, MessageStep.DELIVER): MessageState.SENT,
+    (MessageState.FAILED, MessageStep.FAIL): MessageState.FAILED,
+    (MessageState.RECEIVED, MessageStep.TAKE): MessageState.TAKEN,
+    (MessageState.RECEIVED, MessageStep.REFUSE): MessageState.REFUSED,
+}
+
+
+class MessageKind(models.TextChoices):
+    DOCUMENT = "document", _("Document")
+    STATUS = "status", _("Status message")
+
+
+def _message_path(instance: ExchangeMessage, filename: str) -> str:
+    return f"exchange/{instance.direction}/{instance.message_id}.edxml"
+
+
+class ExchangeMessage(models.Model):
+    """One edXML message sent to or received from a partner agency: a document package or a
+    status message. ``message_id`` is the same on both sides, so a message delivered twice is
+    taken once."""
+
+    message_id = models.CharField(max_length=64)
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    kind = models.CharField(max_length=10, choices=MessageKind.choices)
+    office = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="exchange_messages")
+    partner = models.CharField(_("partner's organ code"), max_length=40)
+    document = models.ForeignKey(
+        Document,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="exchange_messages",
+    )
+    payload = models.FileField(upload_to=_message_path)
+    state = models.CharField(_("state"), max_length=10, choices=MessageState.choices)
+    status_code = models.CharField(max_length=4, blank=True)
+    description = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    version = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["direction", "message_id"], name="exchange_message_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.direction} {self.kind} {self.message_id}"

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tonghop.access import posted_version, signed_in_user
@@ -156,7 +159,8 @@ def original(request: HttpRequest, uid: str) -> FileResponse:
 @require_http_methods(["GET", "POST"])
 def import_edxml(request: HttpRequest) -> HttpResponse:
     """Take an edXML package (QCVN 102:2016) into the incoming register."""
-    from tonghop.documents.exchange import ImportRefused, receive
+    from tonghop.documents.channel import take_in
+    from tonghop.documents.exchange import ImportRefused
     from tonghop.documents.forms import EdxmlUploadForm
 
     _require_staff(request)
@@ -175,7 +179,7 @@ def import_edxml(request: HttpRequest) -> HttpResponse:
                 )
             else:
                 try:
-                    result = receive(
+                    result = take_in(
                         signed_in_user(request),
                         form.cleaned_data["office"],
                         upload.read(),
@@ -211,4 +215,30 @@ def import_edxml(request: HttpRequest) -> HttpResponse:
         status = 400
     return TemplateResponse(
         request, "documents/upload.html", {"form": form, "edxml": True}, status=status
+    )
+
+
+@csrf_exempt
+@require_http_methods(["POST"])
+def exchange_endpoint(request: HttpRequest) -> HttpResponse:
+    """Where partner installs deliver edXML messages (documents.channel, HTTP adapter). No
+    session: the message's MAC under the partner's shared secret is its credential."""
+    from tonghop.documents.channel import MAX_MESSAGE_BYTES, ChannelRefused, accept
+    from tonghop.documents.exchange import ImportRefused
+
+    message_id = request.headers.get("X-Tonghop-Message-Id", "")
+    sender = request.headers.get("X-Tonghop-Sender", "")
+    given = request.headers.get("X-Tonghop-Mac", "")
+    if not re.fullmatch(r"[0-9A-Za-z_-]{8,64}", message_id) or not sender or not given:
+        return JsonResponse({"status": "refused", "reason": "missing headers"}, status=400)
+    if int(request.headers.get("Content-Length") or 0) > MAX_MESSAGE_BYTES:
+        return JsonResponse({"status": "refused", "reason": "too large"}, status=413)
+    try:
+        outcome, document = accept(message_id, sender, request.body, given_mac=given)
+    except ChannelRefused as exc:
+        return JsonResponse({"status": "refused", "reason": str(exc)}, status=403)
+    except ImportRefused as exc:
+        return JsonResponse({"status": "refused", "reason": str(exc)}, status=422)
+    return JsonResponse(
+        {"status": outcome, "document": str(document.uid) if document is not None else None}
     )

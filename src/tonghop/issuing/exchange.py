@@ -28,6 +28,7 @@ from tonghop.dispatch.edxml import (
     document_type_for,
     to_places_from,
 )
+from tonghop.documents.channel import partners, queue_package
 from tonghop.documents.models import Document
 from tonghop.orgs.models import Unit, User
 
@@ -138,3 +139,11 @@ def package_for(
         ),
     )
     return build_package(package)
+
+
+def send_package(document: Document, package: bytes, campaign: Campaign | None) -> None:
+    """Queue the package in the exchange outbox when the body reported to is a configured
+    partner (documents.channel); otherwise it is downloaded and sent by hand."""
+    to = campaign.report_to_organ_id if campaign is not None else ""
+    if to and to in partners():
+        queue_package(document, package, to)
