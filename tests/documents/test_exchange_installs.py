@@ -57,7 +57,8 @@ INCOMING = """
 import json
 from tonghop.documents.models import Document
 docs = Document.objects.filter(direction="in")
-print("RESULT", json.dumps([[d.reference(), d.status, d.attachments.count(), d.size] for d in docs]))
+rows = [[d.reference(), d.status, d.attachments.count(), d.size] for d in docs]
+print("RESULT", json.dumps(rows))
 """
 TRAIL = """
 import json
@@ -85,7 +86,7 @@ def _env() -> dict[str, str]:
 
 
 def _cli(data: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(  # noqa: S603 - our own interpreter and module
+    done = subprocess.run(
         [sys.executable, "-m", "tonghop.cli", "--data", str(data), *args],
         capture_output=True,
         text=True,
@@ -131,7 +132,7 @@ def installs(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
         port = _free_port()
         ports.append(port)
         servers.append(
-            subprocess.Popen(  # noqa: S603
+            subprocess.Popen(
                 [sys.executable, "-m", "tonghop.cli", "--data", str(data), "serve",
                  "--server", "waitress", "--addr", f"127.0.0.1:{port}"],
                 env=_env(),
