@@ -3,6 +3,7 @@ messages kept as the sent document's trail, and what is refused."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
@@ -14,7 +15,17 @@ from django.urls import reverse
 
 from tests.conftest import World
 from tests.documents.test_exchange_import import OURS, SO, _directive
-from tonghop.dispatch.edxml import ICT, EdxmlStatus, Organ, ResponseFor, build_package, build_status
+from tonghop.dispatch.edxml import (
+    ICT,
+    Business,
+    BusinessType,
+    EdxmlStatus,
+    Organ,
+    ResponseFor,
+    TraceHeader,
+    build_package,
+    build_status,
+)
 from tonghop.documents import channel
 from tonghop.documents.models import (
     Direction,
@@ -121,3 +132,24 @@ def test_a_status_is_kept_on_the_sent_document(partnered: World) -> None:
     page = partnered.client_for(partnered.lan).get(reverse("documents:detail", args=[sent.uid]))
     body = page.content.decode()
     assert 'id="exchange-trail"' in body and "Đang xử lý văn bản đến" in body
+
+
+def test_a_revoke_is_answered_and_a_clock_ahead_is_said(partnered: World) -> None:
+    ahead = dt.datetime.now(tz=ICT) + dt.timedelta(days=2)
+    package = _directive(trace=(TraceHeader(SO, ahead),))
+    document = channel.take_in(partnered.lan, partnered.office, build_package(package)).document
+    assert "clock-skew" in [f["code"] for f in document.findings]
+    revoke = dataclasses.replace(
+        package,
+        business=Business(
+            doc_type=BusinessType.REVOKE, reason="Thu hồi", document_id=document.exchange_id
+        ),
+    )
+    result = channel.take_in(partnered.lan, partnered.office, build_package(revoke))
+    assert result.status == "applied"
+    codes = list(
+        ExchangeMessage.objects.filter(direction=Direction.OUTGOING).values_list(
+            "status_code", flat=True
+        )
+    )
+    assert codes == ["01", "15"]

@@ -45,6 +45,7 @@ from tonghop import errors
 from tonghop.audit.models import Action
 from tonghop.audit.records import record
 from tonghop.dispatch.edxml import (
+    BusinessType,
     EdxmlError,
     EdxmlStatus,
     Organ,
@@ -535,6 +536,9 @@ def take_in(
         change_state(message, MessageStep.TAKE, details={"result": result.status})
         if result.status == "received":
             queue_status(result.document, StatusCode.ARRIVED, staff=user)
+        elif result.package.business.doc_type is BusinessType.REVOKE:
+            # The recall answer: the document is marked revoked here.
+            queue_status(result.document, StatusCode.RECALL_AGREED, staff=user)
         return result
 
 

@@ -14,6 +14,7 @@ What a clerk can trust of a package taken in here:
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import re
@@ -379,6 +380,29 @@ def _exchange_facts(package: EdxmlDocument) -> dict[str, Any]:
     }
 
 
+# Trace timestamps ahead of our clock by more than this are said: a sender's clock is wrong
+# (or the package was made up), and the clerk should not trust its times.
+CLOCK_SKEW = dt.timedelta(hours=1)
+
+
+def _clock_findings(package: EdxmlDocument) -> list[dict[str, Any]]:
+    now = timezone.now()
+    ahead = [hop for hop in package.trace if hop.timestamp - now > CLOCK_SKEW]
+    return [
+        {
+            "code": "clock-skew",
+            "severity": "warning",
+            "message": _(
+                "The package says %(organ)s handled it at %(at)s, later than now: that "
+                "system's clock is wrong, so its times cannot be relied on."
+            )
+            % {"organ": hop.organ_id, "at": f"{hop.timestamp:%d/%m/%Y %H:%M}"},
+            "text": "",
+        }
+        for hop in ahead
+    ]
+
+
 def _target(office: Unit, package: EdxmlDocument) -> Document:
     """The document an update, replace or revoke package names."""
     named = package.business.document_id or package.document_id
@@ -452,6 +476,7 @@ def receive(
         signatures, findings = _signatures(pdf)
         for _att, _kind, more in checked:
             findings += more
+        findings += _clock_findings(package)
         facts = _exchange_facts(package)
         document = Document(
             office=office,
