@@ -241,3 +241,21 @@ def test_the_reference_packages_come_in_as_they_should(world: World) -> None:
     with pytest.raises(ImportRefused, match="7806"):
         receive(world.lan, world.office, _sample("edoc_update.edxml"))
     assert Document.objects.count() == 1
+
+
+def test_a_revoked_directive_flags_its_campaign(office: World) -> None:
+    original = receive(office.lan, office.office, build_package(_directive())).document
+    office.campaign.source_document = original
+    office.campaign.save()
+    revoke = _directive(
+        business=Business(
+            doc_type=BusinessType.REVOKE, reason="Thu hồi để sửa", document_id=original.exchange_id
+        )
+    )
+    receive(office.lan, office.office, build_package(revoke))
+    client = office.client_for(office.lan)
+    campaign_page = client.get(reverse("campaigns:detail", args=[office.campaign.slug]))
+    assert 'id="directive-revoked"' in campaign_page.content.decode()
+    assert "Thu hồi để sửa" in campaign_page.content.decode()
+    document_page = client.get(reverse("documents:detail", args=[original.uid]))
+    assert 'class="revoked-campaign"' in document_page.content.decode()
