@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from tests.conftest import World
 from tests.documents.test_exchange_import import OURS, SO, _directive
+from tonghop.campaigns.actions import CampaignSpec, close_campaign
 from tonghop.dispatch.edxml import (
     ICT,
     Business,
@@ -34,6 +35,7 @@ from tonghop.documents.models import (
     IntakeStatus,
     MessageState,
 )
+from tonghop.reports.assigning import create_campaign
 
 SECRET = "bi-mat"
 
@@ -153,3 +155,28 @@ def test_a_revoke_is_answered_and_a_clock_ahead_is_said(partnered: World) -> Non
         )
     )
     assert codes == ["01", "15"]
+
+
+def test_the_sender_hears_when_its_directive_is_assigned_and_done(partnered: World) -> None:
+    directive = channel.take_in(
+        partnered.lan, partnered.office, build_package(_directive())
+    ).document
+    spec = CampaignSpec(
+        slug="tu-van-ban-lien-thong",
+        title="Theo công văn 542",
+        due_at=dt.datetime(2030, 5, 5, tzinfo=dt.UTC),
+    )
+    campaign = create_campaign(
+        partnered.office,
+        spec,
+        [partnered.an_phu],
+        by=partnered.lan,
+        source_document=directive,
+    )
+    close_campaign(partnered.lan, campaign.pk)
+    codes = list(
+        ExchangeMessage.objects.filter(direction=Direction.OUTGOING, document=directive)
+        .order_by("pk")
+        .values_list("status_code", flat=True)
+    )
+    assert codes == ["01", "04", "06"]
