@@ -164,6 +164,13 @@ def _parser() -> argparse.ArgumentParser:
     receive.add_argument("--json", action="store_true", help="in kết quả mỗi tệp dạng JSON")
     exchange = sub.add_parser("exchange", help="liên thông văn bản: chuyển hộp thư đi và đến")
     exchange.add_argument("action", choices=("run",), help="run: chuyển một lượt")
+    exchange.add_argument(
+        "--every",
+        type=float,
+        default=0.0,
+        metavar="GIÂY",
+        help="lặp lại sau mỗi ngần ấy giây (tiến trình nền liên thông); mặc định chạy một lượt",
+    )
 
     manage = sub.add_parser("manage", help="lệnh quản trị Django (createsuperuser, shell…)")
     manage.add_argument("args", nargs=argparse.REMAINDER)
@@ -796,14 +803,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "receive":
         return _receive(args)
     if args.command == "exchange":
+        import time
+
         from tonghop.documents.channel import run_once
 
-        moved = run_once()
-        print(
-            f"Liên thông: nhận {moved['picked_up']} gói từ thư mục, gửi được {moved['sent']}, "
-            f"lỗi {moved['failed']} (sẽ gửi lại)."
-        )
-        return 0
+        while True:
+            moved = run_once()
+            print(
+                f"Liên thông: nhận {moved['picked_up']} gói từ thư mục, gửi được {moved['sent']}, "
+                f"lỗi {moved['failed']} (sẽ gửi lại).",
+                flush=True,
+            )
+            if args.every <= 0:
+                return 0
+            time.sleep(args.every)
     if args.command == "manage":
         from django.core.management import execute_from_command_line
 
