@@ -266,7 +266,7 @@ def test_an_edxml_package_with_line_breaks_comes_in_on_one_line(world: World) ->
     data = data.replace("Phạm Viết Thạch".encode(), "Phạm Viết&#13;&#10;Thạch&#9;".encode())
     response = world.client_for(world.lan).post(
         reverse("documents:import-edxml"),
-        {"office": world.office.pk, "file": SimpleUploadedFile("r.edxml", data)},
+        {"office": world.office.pk, "forwarded": "on", "file": SimpleUploadedFile("r.edxml", data)},
     )
     assert response.status_code == 302
     incoming = Document.objects.get(direction=Direction.INCOMING)

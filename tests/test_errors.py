@@ -32,8 +32,9 @@ def _modules() -> list[Any]:
 
 
 def test_every_refusal_of_the_packages_has_the_one_root() -> None:
-    # Not refusals to a person: a damaged seal, a file gone from the storage are the server's.
-    internal = {"SealError", "AttachmentGone"}
+    # Not refusals to a person: a damaged seal, a file gone from the storage, a partner's
+    # server that failed or refused a delivery are matters between servers.
+    internal = {"SealError", "AttachmentGone", "DeliveryFailed", "DeliveryRefused"}
     strays = sorted(
         f"{cls.__module__}.{name}"
         for module in _modules()

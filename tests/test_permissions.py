@@ -531,6 +531,9 @@ ROWS: dict[str, Row] = {
         changes=OFFICE,
         data=_upload,
     ),
+    # Partner installs deliver here with a MAC, never with a session: anyone may knock, and
+    # a person's POST (no message id, no MAC) is answered 400 and changes nothing.
+    "exchange-receive": Row(post=EVERYONE, changes=NOBODY, get_only_post=True, public=True),
     "documents:import-edxml": Row(
         get=OFFICE | {TU}, post=OFFICE | {TU}, changes=OFFICE, data=_upload
     ),

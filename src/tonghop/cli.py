@@ -158,6 +158,30 @@ def _parser() -> argparse.ArgumentParser:
         help="tệp TOML có mục [office] và [admin] (README, “Khởi tạo cơ quan của bạn”)",
     )
 
+    receive = sub.add_parser(
+        "receive", help="tiếp nhận văn bản đến: gói edXML (liên thông) hoặc PDF, DOCX, DOC, TXT"
+    )
+    receive.add_argument("files", nargs="+", type=Path, metavar="TỆP")
+    receive.add_argument(
+        "--office", help="mã đơn vị nhận; mặc định: cơ quan có mã định danh ghi trong gói edXML"
+    )
+    receive.add_argument("--user", help="tên đăng nhập của văn thư (bắt buộc với PDF, DOCX…)")
+    receive.add_argument(
+        "--forwarded",
+        action="store_true",
+        help="gói được chuyển tiếp có chủ đích: nhận dù gửi cho cơ quan khác",
+    )
+    receive.add_argument("--json", action="store_true", help="in kết quả mỗi tệp dạng JSON")
+    exchange = sub.add_parser("exchange", help="liên thông văn bản: chuyển hộp thư đi và đến")
+    exchange.add_argument("action", choices=("run",), help="run: chuyển một lượt")
+    exchange.add_argument(
+        "--every",
+        type=float,
+        default=0.0,
+        metavar="GIÂY",
+        help="lặp lại sau mỗi ngần ấy giây (tiến trình nền liên thông); mặc định chạy một lượt",
+    )
+
     manage = sub.add_parser("manage", help="lệnh quản trị Django (createsuperuser, shell…)")
     manage.add_argument("args", nargs=argparse.REMAINDER)
 
@@ -745,6 +769,90 @@ def _first_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _receive_one(args: argparse.Namespace, path: Path) -> dict[str, object]:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tonghop.documents import actions
+    from tonghop.documents.channel import ChannelRefused, take_in
+    from tonghop.documents.exchange import ImportRefused
+    from tonghop.errors import Refused
+    from tonghop.orgs.models import Unit, User
+
+    data = path.read_bytes()
+    user = User.objects.filter(username=args.user).first() if args.user else None
+    if args.user and user is None:
+        return {"status": "refused", "reason": f"Không có người dùng {args.user}."}
+    office = Unit.objects.filter(code=args.office).first() if args.office else None
+    if args.office and office is None:
+        return {"status": "refused", "reason": f"Không có đơn vị {args.office}."}
+    is_edxml = path.suffix.lower() in (".edxml", ".xml") or data.lstrip()[:5] == b"<?xml"
+    try:
+        if is_edxml:
+            if office is None:
+                from tonghop.dispatch.edxml import EdxmlError, parse_package
+
+                try:
+                    addressed = [r.organ_id for r in parse_package(data).receivers]
+                except EdxmlError as exc:
+                    return {"status": "refused", "reason": str(exc)}
+                office = Unit.objects.filter(organ_id__in=addressed).exclude(organ_id="").first()
+                if office is None:
+                    return {
+                        "status": "refused",
+                        "reason": "Gói gửi cho "
+                        + ", ".join(addressed)
+                        + ", không phải cơ quan nào của hệ thống này.",
+                    }
+            result = take_in(user, office, data, forwarded=args.forwarded)
+            return {
+                "status": result.status,
+                "document": str(result.document.uid),
+                "reference": result.document.reference(),
+            }
+        if user is None or office is None:
+            return {
+                "status": "refused",
+                "reason": "Tệp PDF, DOCX, DOC, TXT cần --user và --office.",
+            }
+        document = actions.receive_upload(user, office, SimpleUploadedFile(path.name, data))
+        return {"status": "received", "document": str(document.uid), "reference": ""}
+    except (ImportRefused, ChannelRefused, Refused) as exc:
+        return {"status": "refused", "reason": str(exc)}
+
+
+def _receive(args: argparse.Namespace) -> int:
+    """``tonghop receive FILE...``: each file into the intake as the page takes it; exit 0 when
+    every one was taken (new, already received or applied), 1 when one was refused."""
+    import json
+
+    from django.utils import translation
+
+    translation.activate("vi")
+    worst = 0
+    for path in args.files:
+        if not path.is_file():
+            outcome: dict[str, object] = {"status": "refused", "reason": "Không có tệp này."}
+        else:
+            outcome = _receive_one(args, path)
+        if outcome["status"] == "refused":
+            worst = 1
+        if args.json:
+            print(json.dumps({"file": str(path), **outcome}, ensure_ascii=False))
+        elif outcome["status"] == "refused":
+            print(f"{path}: từ chối — {outcome['reason']}", file=sys.stderr)
+        else:
+            words = {
+                "received": "đã tiếp nhận",
+                "duplicate": "đã nhận trước đó",
+                "applied": "đã áp dụng cho văn bản",
+            }
+            print(
+                f"{path}: {words.get(str(outcome['status']), outcome['status'])} "
+                f"{outcome.get('reference', '')}"
+            )
+    return worst
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     from tonghop import datadir
@@ -804,6 +912,23 @@ def main(argv: list[str] | None = None) -> int:
         return _export(args)
     if args.command in ("backup", "restore"):
         return _backup_restore(args, data_dir)
+    if args.command == "receive":
+        return _receive(args)
+    if args.command == "exchange":
+        import time
+
+        from tonghop.documents.channel import run_once
+
+        while True:
+            moved = run_once()
+            print(
+                f"Liên thông: nhận {moved['picked_up']} gói từ thư mục, gửi được {moved['sent']}, "
+                f"lỗi {moved['failed']} (sẽ gửi lại).",
+                flush=True,
+            )
+            if args.every <= 0:
+                return 0
+            time.sleep(args.every)
     if args.command == "setup":
         _migrate()
         return _first_run(args)

@@ -235,6 +235,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("reminders/", include("tonghop.reminders.urls")),
     path("news/", include(news_patterns)),
     path("verify/", issuing_views.verify, name="verify"),
+    path("exchange/receive/", document_views.exchange_endpoint, name="exchange-receive"),
     path("audit/", include("tonghop.audit.urls")),
     path("l/", include(link_patterns)),
     path("admin/", admin.site.urls),

@@ -33,6 +33,7 @@ from tonghop.dispatch.edxml import (
     TraceHeader,
     build_package,
     build_status,
+    document_type_for,
     parse_package,
     parse_status,
 )
@@ -70,7 +71,7 @@ def _report() -> EdxmlDocument:
         code_notation="BC-VHTT",
         place="Tứ Kỳ",
         promulgation_date=datetime.date(2025, 5, 5),
-        document_type=DocumentType(type=1, type_detail=0, type_name="Báo cáo"),
+        document_type=document_type_for("Báo cáo"),
         subject="Kết quả tổ chức Ngày Sáng tạo và Đổi mới sáng tạo thế giới năm 2025",
         content="Tổng hợp kết quả của 3 đơn vị.\nSố băng rôn: 12 & áp phích < 40.",
         signer=SignerInfo(
@@ -93,7 +94,7 @@ def _report() -> EdxmlDocument:
             ),
         ),
         steering_type=1,
-        to_places=("Sở Khoa học và Công nghệ", "UBND huyện (để b/c)"),
+        to_places=("Sở Khoa học và Công nghệ", "UBND huyện"),
         trace=(TraceHeader("000.30.32.H26", datetime.datetime(2025, 5, 5, 16, 30, 5, tzinfo=ICT)),),
         business=Business(
             staff=StaffInfo("Văn thư", "Trần Thị Bích", "vt@tuky.gov.vn", "0912000001")
@@ -197,7 +198,7 @@ def test_it_round_trips_a_report_with_its_signed_pdf() -> None:
     assert back.attachments[0].data == PDF
     assert back.document_id == "000.30.32.H26,2025/05/05,87/BC-VHTT"
     assert "Kết quả tổ chức Ngày Sáng tạo".encode() in data  # UTF-8, not character references
-    assert b"<edXML:PromulgationDate>2025/05/05</edXML:PromulgationDate>" in data
+    assert b"<edXML:PromulgationDate>05/05/2025</edXML:PromulgationDate>" in data
     assert b"<edXML:Timestamp>2025/05/05 16:30:05</edXML:Timestamp>" in data
 
 
@@ -276,7 +277,7 @@ def _case(name: str, make: Callable[[bytes], bytes], message: str) -> object:
         ),
         _case(
             "bad-date",
-            lambda d: d.replace(b"2025/05/05<", b"2025/02/30<", 1),
+            lambda d: d.replace(b"05/05/2025<", b"30/02/2025<", 1),
             "ngày giờ không hợp lệ",
         ),
         _case(

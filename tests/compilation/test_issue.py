@@ -285,7 +285,12 @@ def test_an_edxml_package_comes_in_as_an_incoming_document(world: World, key: Pa
     assert bad.status_code == 400
     assert "edXML" in bad.content.decode()
     response = client.post(
-        url, {"office": world.office.pk, "file": SimpleUploadedFile("r.edxml", issued.edxml.read())}
+        url,
+        {
+            "office": world.office.pk,
+            "forwarded": "on",
+            "file": SimpleUploadedFile("r.edxml", issued.edxml.read()),
+        },
     )
     assert response.status_code == 302
     incoming = Document.objects.get(direction=Direction.INCOMING)

@@ -98,7 +98,11 @@ def test_an_edxml_package_carrying_a_forged_report_shows_it_on_the_document_page
     client = world.client_for(world.lan)
     response = client.post(
         reverse("documents:import-edxml"),
-        {"office": world.office.pk, "file": SimpleUploadedFile("r.edxml", build_package(tampered))},
+        {
+            "office": world.office.pk,
+            "forwarded": "on",
+            "file": SimpleUploadedFile("r.edxml", build_package(tampered)),
+        },
     )
     assert response.status_code == 302
     incoming = Document.objects.get(direction=Direction.INCOMING)
@@ -157,6 +161,7 @@ def test_an_edxml_package_with_an_unreadable_pdf_says_so(world: World, issued: A
         reverse("documents:import-edxml"),
         {
             "office": world.office.pk,
+            "forwarded": "on",
             "file": SimpleUploadedFile(
                 "r.edxml", build_package(dataclasses.replace(package, attachments=(broken,)))
             ),

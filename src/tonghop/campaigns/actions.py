@@ -30,6 +30,7 @@ from tonghop.campaigns.models import (
     CampaignStep,
     UnitImport,
 )
+from tonghop.documents.channel import StatusCode, queue_status
 from tonghop.documents.models import Document
 from tonghop.orgs.models import Unit, UnitKind, User
 
@@ -84,6 +85,10 @@ def change_status(
             obj=campaign,
             details={"from": before.value, "to": after.value},
         )
+        source = campaign.source_document
+        if step == CampaignStep.CLOSE and source is not None and source.exchange_id:
+            # The agency that sent the directive learns the office has finished with it.
+            queue_status(source, StatusCode.DONE, staff=user)
         return campaign
 
 

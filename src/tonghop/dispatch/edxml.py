@@ -3,7 +3,10 @@
 ``build_package`` writes an issued document with its attachments (the signed PDF) in the exact
 shape of the real packages in ``shared/reference/edxml``: same namespaces and prefixes (default
 namespace on ``<edXML>``, ``edXML:`` from the envelope on, the unprefixed ``AttachmentEncoded``
-part), same element order, ``yyyy/MM/dd`` dates and base64 content on one line. The XML-DSig
+part), same element order, dates of the header as ``dd/MM/yyyy`` (as ``edoc_new.edxml`` writes
+them: a common checker reads any date leniently as ``dd/MM/yyyy`` and would turn ``2026/12/06``
+into a wrong day), ``yyyy/MM/dd`` inside the DocumentId and the trace timestamps as the samples
+do, and base64 content on one line. The XML-DSig
 ``<Signature>`` of the samples is not written: the PDF inside carries the PAdES signature, and
 the hub signs the envelope itself when it needs to.
 
@@ -40,6 +43,9 @@ if TYPE_CHECKING:  # types only: parsing always goes through defusedxml
 
 NAMESPACE = "http://www.mic.gov.vn/TBT/QCVN_102_2016"
 MAX_BYTES = 100 * 1024 * 1024
+# One attachment, decoded. Measured on the base64 text before it is decoded, so an oversized
+# file costs nothing but the parse.
+MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
 # Vietnam has kept UTC+7 without daylight saving since 1975, so a fixed offset is exact and
 # needs no tz database.
 ICT = datetime.timezone(datetime.timedelta(hours=7))
@@ -117,7 +123,58 @@ class DocumentType:
 
     type: int = 1
     type_detail: int = 0
-    type_name: str = "Báo cáo"
+    type_name: str = "Công văn"
+
+
+# DocumentType/Type: 1 an administrative document (văn bản hành chính, ND 30 Art. 7),
+# 2 a legal normative one (văn bản quy phạm pháp luật). TypeDetail numbers the kinds of the
+# administrative documents; the samples confirm Công văn = 0, the others follow the order of
+# ND 30 Art. 7 so that each kind has its own code and its own name (a Báo cáo is never sent
+# as a Công văn). Matched without case.
+ADMINISTRATIVE = 1
+LEGAL_NORMATIVE = 2
+DOCUMENT_TYPES: dict[str, DocumentType] = {
+    name.casefold(): DocumentType(ADMINISTRATIVE, detail, name)
+    for detail, name in enumerate(
+        (
+            "Công văn", "Nghị quyết", "Quyết định", "Chỉ thị", "Quy chế", "Quy định",
+            "Thông cáo", "Thông báo", "Hướng dẫn", "Chương trình", "Kế hoạch", "Phương án",
+            "Đề án", "Dự án", "Báo cáo", "Biên bản", "Tờ trình", "Hợp đồng", "Công điện",
+            "Bản ghi nhớ", "Bản thỏa thuận", "Giấy ủy quyền", "Giấy mời", "Giấy giới thiệu",
+            "Giấy nghỉ phép", "Phiếu gửi", "Phiếu chuyển", "Phiếu báo", "Thư công",
+        )
+    )
+}  # fmt: skip
+
+
+def document_type_for(name: str) -> DocumentType:
+    """The catalogue's code for a kind of document ("Báo cáo" → 1/14/"Báo cáo")."""
+    found = DOCUMENT_TYPES.get(" ".join(name.split()).casefold())
+    if found is None:
+        raise EdxmlError(f"Loại văn bản {name!r} không có trong danh mục mã loại văn bản.")
+    return found
+
+
+# What the Nơi nhận of a document holds besides the bodies it goes to: the archive copy
+# ("Lưu: VT, VHTT"), "Như trên", and the purpose in brackets ("(b/c)", "(để báo cáo)").
+_NOT_A_PLACE = re.compile(r"^(lưu\b|như trên\b)", re.IGNORECASE)
+_PURPOSE = re.compile(
+    r"\s*[(\[]\s*(để\s+)?(b/c|báo cáo|t/h|thực hiện|p/h|phối hợp|biết|đăng tải|đăng|"
+    r"chỉ đạo|theo dõi|t/d|đ/c)\s*[)\]]\s*$",
+    re.IGNORECASE,
+)
+
+
+def to_places_from(recipients: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """ToPlaces from a Nơi nhận list: the bodies only, without the archive copy, "Như trên",
+    the list marks and the purpose in brackets."""
+    places: list[str] = []
+    for line in recipients:
+        text = " ".join(line.split()).lstrip("-–+•* ").rstrip(";,. ")
+        text = _PURPOSE.sub("", text).rstrip(";,. ")
+        if text and not _NOT_A_PLACE.match(text) and text not in places:
+            places.append(text)
+    return tuple(places)
 
 
 @dataclass(frozen=True)
@@ -264,7 +321,7 @@ class _Writer:
 
 
 def _date(value: datetime.date | None) -> str:
-    return "" if value is None else f"{value:%Y/%m/%d}"
+    return "" if value is None else f"{value:%d/%m/%Y}"
 
 
 def _timestamp(value: datetime.datetime) -> str:
@@ -362,6 +419,21 @@ def build_package(doc: EdxmlDocument) -> bytes:
             raise EdxmlError(f"Không lập được gói edXML: thiếu {what}.")
     if not doc.receivers or any(not r.organ_id.strip() for r in doc.receivers):
         raise EdxmlError("Không lập được gói edXML: cần mã định danh của từng cơ quan nhận.")
+    if not doc.trace:
+        # Adapters built on the common edXML library read the first trace header.
+        raise EdxmlError("Không lập được gói edXML: thiếu vết gửi (TraceHeader) của cơ quan gửi.")
+    known = DOCUMENT_TYPES.get(doc.document_type.type_name.casefold())
+    if known is not None and known != doc.document_type:
+        raise EdxmlError(
+            f"Không lập được gói edXML: loại {doc.document_type.type_name!r} có mã "
+            f"{known.type}/{known.type_detail}, không phải "
+            f"{doc.document_type.type}/{doc.document_type.type_detail}."
+        )
+    if to_places_from(doc.to_places) != doc.to_places:
+        raise EdxmlError(
+            "Không lập được gói edXML: nơi nhận chỉ ghi cơ quan nhận, không ghi "
+            "“Lưu”, “Như trên” hay mục đích trong ngoặc."
+        )
     ids = [f"cid:{i}" for i in range(1, len(doc.attachments) + 1)]
     w = _Writer()
     with w.elem("edXMLEnvelope", f' xmlns:edXML="{NAMESPACE}"'):
@@ -533,7 +605,7 @@ def _message_header(root: Element) -> Element:
     return _need(_need(_need(root, "edXMLEnvelope"), "edXMLHeader"), "MessageHeader")
 
 
-def _attachments(root: Element) -> tuple[Attachment, ...]:
+def _attachments(root: Element, max_attachment_bytes: int) -> tuple[Attachment, ...]:
     body = _child(_need(root, "edXMLEnvelope"), "edXMLBody")
     manifest = None if body is None else _child(body, "edXMLManifest")
     declared = {
@@ -548,6 +620,17 @@ def _attachments(root: Element) -> tuple[Attachment, ...]:
         ref = declared.get(cid)
         name = _text(item, "AttachmentName") or _text(ref, "AttachmentName") or cid
         raw = (_need(item, "ContentTransferEncoded").text or "").encode("ascii", "replace")
+        declared_size = len(raw) * 3 // 4
+        if declared_size > max_attachment_bytes + 2:
+            size, limit = (
+                f"{n // (1024 * 1024):,}".replace(",", ".")
+                for n in (declared_size, max_attachment_bytes)
+            )
+            raise EdxmlError(
+                f"Tệp đính kèm {name!r} quá lớn: khoảng {size} MB, giới hạn {limit} MB."
+            )
+        if not raw.strip():
+            raise EdxmlError(f"Tệp đính kèm {name!r} rỗng (0 byte).")
         try:
             # Senders may wrap base64 lines; anything else than the alphabet is an error.
             data = base64.b64decode(re.sub(rb"\s+", b"", raw), validate=True)
@@ -575,7 +658,9 @@ def _texts(el: Element | None, name: str) -> tuple[str, ...]:
     return tuple(text for c in found if (text := (c.text or "").strip()))
 
 
-def parse_package(data: bytes, *, max_bytes: int = MAX_BYTES) -> EdxmlDocument:
+def parse_package(
+    data: bytes, *, max_bytes: int = MAX_BYTES, max_attachment_bytes: int = MAX_ATTACHMENT_BYTES
+) -> EdxmlDocument:
     """Read a document package; raises ``EdxmlError`` (also for a status message)."""
     root = _root(data, max_bytes)
     mh = _message_header(root)
@@ -638,7 +723,7 @@ def parse_package(data: bytes, *, max_bytes: int = MAX_BYTES) -> EdxmlDocument:
             document_id="" if business_id == _text(mh, "DocumentId") else business_id,
             staff=_staff(_child(business, "StaffInfo")),
         ),
-        attachments=_attachments(root),
+        attachments=_attachments(root, max_attachment_bytes),
     )
 
 

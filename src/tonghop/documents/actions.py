@@ -228,6 +228,11 @@ def register(
             audit=Action.REGISTER,
             details={"register_number": document.register_number, "year": document.register_year},
         )
+        if document.exchange_id:
+            # The sender of an exchanged document learns it is registered (đã tiếp nhận).
+            from tonghop.documents.channel import StatusCode, queue_status
+
+            queue_status(document, StatusCode.RECEIVED, staff=user)
         return document
 
 
@@ -288,5 +293,61 @@ def revoke(
             expected_version=expected_version,
             audit=Action.REVOKE,
             details={"reason": reason},
+        )
+        return document
+
+
+def revoke_by_sender(
+    user: User | None, document_id: int, reason: str, facts: dict[str, Any]
+) -> Document:
+    """The sender revokes (thu hồi) a document it sent us: marked revoked with the recall's
+    metadata (who, when, why), in the register as everywhere it shows. ``user`` None: the
+    exchange worker. Revoking one already revoked changes nothing."""
+    with transaction.atomic():
+        document = _lock(document_id)
+        if document.status == IntakeStatus.REVOKED:
+            return document
+        document.revoked_reason = (reason or "").strip()[:MAX_REASON]
+        document.parsed = {**document.parsed, "recall": facts}
+        _step(
+            user,
+            document,
+            DocumentStep.REVOKE,
+            expected_version=None,
+            audit=Action.REVOKE,
+            details={"reason": document.revoked_reason, "by_sender": facts.get("sender_organ_id")},
+        )
+        return document
+
+
+def change_by_sender(
+    user: User | None,
+    document_id: int,
+    changes: dict[str, Any],
+    facts: dict[str, Any],
+    *,
+    replace: bool,
+) -> Document:
+    """The sender updates or replaces a document it sent us: its fields take the new values,
+    its register number stays, the change is kept in its history."""
+    with transaction.atomic():
+        document = _lock(document_id)
+        if (IntakeStatus(document.status), DocumentStep.EDIT) not in DOCUMENT_TRANSITIONS:
+            raise IntakeRefused(_refusal(document, DocumentStep.EDIT))
+        changed = sorted(
+            name for name, value in changes.items() if getattr(document, name) != value
+        )
+        for name, value in changes.items():
+            setattr(document, name, value)
+        history = list(document.parsed.get("changes_by_sender") or [])
+        history.append({**facts, "fields": changed, "replace": replace})
+        document.parsed = {**document.parsed, "changes_by_sender": history}
+        _step(
+            user,
+            document,
+            DocumentStep.EDIT,
+            expected_version=None,
+            audit=Action.DOCUMENT_EDIT,
+            details={"fields": changed, "by_sender": facts.get("sender_organ_id")},
         )
         return document

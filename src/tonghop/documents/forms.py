@@ -27,6 +27,13 @@ class UploadForm(CleanInputForm, forms.Form):
             office_field.widget = forms.HiddenInput()
 
 
+class EdxmlUploadForm(UploadForm):
+    forwarded = forms.BooleanField(
+        required=False,
+        label=_("Forwarded on purpose: take it in though it is addressed to another agency"),
+    )
+
+
 class ConfirmForm(CleanInputForm, forms.ModelForm[Document]):
     class Meta:
         model = Document

@@ -55,7 +55,20 @@ DOCUMENT_TRANSITIONS: dict[tuple[IntakeStatus, DocumentStep], IntakeStatus] = {
     (IntakeStatus.FAILED, DocumentStep.REGISTER): IntakeStatus.REGISTERED,
     (IntakeStatus.REGISTERED, DocumentStep.EDIT): IntakeStatus.REGISTERED,
     (IntakeStatus.REGISTERED, DocumentStep.REVOKE): IntakeStatus.REVOKED,
+    # A package from another agency may update or revoke a document the clerk has not
+    # registered yet (documents.exchange): the sender's word applies to it as it stands.
+    (IntakeStatus.READ, DocumentStep.EDIT): IntakeStatus.READ,
+    (IntakeStatus.READ, DocumentStep.REVOKE): IntakeStatus.REVOKED,
 }
+
+
+class Urgency(models.IntegerChoices):
+    """Độ khẩn (ND 30 PL I; edXML OtherInfo/Priority)."""
+
+    NORMAL = 0, _("Normal")
+    URGENT = 1, _("Urgent")
+    VERY_URGENT = 2, _("Very urgent")
+    FLASH = 3, _("Flash (hỏa tốc)")
 
 
 class DocumentQuerySet(models.QuerySet["Document"]):
@@ -103,6 +116,14 @@ class Document(models.Model):
     register_number = models.PositiveIntegerField(_("register number"), null=True, blank=True)
     received_on = models.DateField(_("received on"), null=True, blank=True)
     revoked_reason = models.TextField(_("reason for revoking"), blank=True)
+    urgency = models.PositiveSmallIntegerField(
+        _("urgency"), choices=Urgency.choices, default=Urgency.NORMAL
+    )
+    due_on = models.DateField(_("due date"), null=True, blank=True)
+    # Document exchange (edXML): the sender's DocumentId and organ code, which recognise the
+    # same document when it comes again and name it in status messages.
+    exchange_id = models.CharField(max_length=255, blank=True, db_index=True)
+    sender_organ_id = models.CharField(_("sender's organ code"), max_length=40, blank=True)
     # Bumped by every change of state or fields: a form carries the version it was drawn from,
     # and a change from a stale one is refused.
     version = models.PositiveIntegerField(default=0)
@@ -162,3 +183,114 @@ class Document(models.Model):
     def signatures(self) -> list[dict[str, Any]]:
         found = self.parsed.get("signatures") or []
         return [s for s in found if isinstance(s, dict)]
+
+
+def _attachment_path(instance: DocumentAttachment, filename: str) -> str:
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    suffix = "".join(ch for ch in suffix if ch.isalnum())[:8] or "bin"
+    return f"documents/{instance.document.office_id}/attachments/{instance.uid}.{suffix}"
+
+
+class DocumentAttachment(models.Model):
+    """A file that came with a document (every attachment of an edXML package), with what
+    its content was found to be."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="attachments")
+    name = models.CharField(_("name"), max_length=255)
+    description = models.TextField(_("description"), blank=True)
+    declared_type = models.CharField(max_length=120, blank=True)
+    kind = models.CharField(_("content"), max_length=20, blank=True)
+    file = models.FileField(upload_to=_attachment_path)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField(default=0)
+    findings: models.JSONField[list[dict[str, Any]]] = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MessageState(models.TextChoices):
+    """Where an exchange message is: out, queued → sent (delivered to the partner) or failed
+    (tried again later, with backoff); in, received → taken (registered, applied, shown) or
+    refused."""
+
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Delivered")
+    FAILED = "failed", _("Failed, will retry")
+    RECEIVED = "received", _("Received")
+    TAKEN = "taken", _("Taken in")
+    REFUSED = "refused", _("Refused")
+
+
+class MessageStep(models.TextChoices):
+    DELIVER = "deliver", _("Delivered")
+    FAIL = "fail", _("Delivery failed")
+    TAKE = "take", _("Taken in")
+    REFUSE = "refuse", _("Refused")
+
+
+# The one table of allowed changes of an exchange message; documents.channel.change_state is
+# the only way through it.
+MESSAGE_TRANSITIONS: dict[tuple[MessageState, MessageStep], MessageState] = {
+    (MessageState.QUEUED, MessageStep.DELIVER): MessageState.SENT,
+    (MessageState.QUEUED, MessageStep.FAIL): MessageState.FAILED,
+    (MessageState.FAILED, MessageStep.DELIVER): MessageState.SENT,
+    (MessageState.FAILED, MessageStep.FAIL): MessageState.FAILED,
+    (MessageState.RECEIVED, MessageStep.TAKE): MessageState.TAKEN,
+    (MessageState.RECEIVED, MessageStep.REFUSE): MessageState.REFUSED,
+}
+
+
+class MessageKind(models.TextChoices):
+    DOCUMENT = "document", _("Document")
+    STATUS = "status", _("Status message")
+
+
+def _message_path(instance: ExchangeMessage, filename: str) -> str:
+    return f"exchange/{instance.direction}/{instance.message_id}.edxml"
+
+
+class ExchangeMessage(models.Model):
+    """One edXML message sent to or received from a partner agency: a document package or a
+    status message. ``message_id`` is the same on both sides, so a message delivered twice is
+    taken once."""
+
+    message_id = models.CharField(max_length=64)
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    kind = models.CharField(max_length=10, choices=MessageKind.choices)
+    office = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="exchange_messages")
+    partner = models.CharField(_("partner's organ code"), max_length=40)
+    document = models.ForeignKey(
+        Document,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="exchange_messages",
+    )
+    payload = models.FileField(upload_to=_message_path)
+    state = models.CharField(_("state"), max_length=10, choices=MessageState.choices)
+    status_code = models.CharField(max_length=4, blank=True)
+    description = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    version = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["direction", "message_id"], name="exchange_message_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.direction} {self.kind} {self.message_id}"

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tonghop.access import posted_version, signed_in_user
@@ -156,11 +159,13 @@ def original(request: HttpRequest, uid: str) -> FileResponse:
 @require_http_methods(["GET", "POST"])
 def import_edxml(request: HttpRequest) -> HttpResponse:
     """Take an edXML package (QCVN 102:2016) into the incoming register."""
-    from tonghop.documents.exchange import ImportRefused, import_package
+    from tonghop.documents.channel import take_in
+    from tonghop.documents.exchange import ImportRefused
+    from tonghop.documents.forms import EdxmlUploadForm
 
     _require_staff(request)
     offices = signed_in_user(request).office_units()
-    form = UploadForm(offices, request.POST or None, request.FILES or None)
+    form = EdxmlUploadForm(offices, request.POST or None, request.FILES or None)
     form.fields["file"].widget.attrs["accept"] = ".edxml,.xml"
     status = 200
     if request.method == "POST":
@@ -174,15 +179,66 @@ def import_edxml(request: HttpRequest) -> HttpResponse:
                 )
             else:
                 try:
-                    document = import_package(
-                        signed_in_user(request), form.cleaned_data["office"], upload.read()
+                    result = take_in(
+                        signed_in_user(request),
+                        form.cleaned_data["office"],
+                        upload.read(),
+                        forwarded=form.cleaned_data["forwarded"],
                     )
                 except ImportRefused as exc:
                     form.add_error("file", str(exc))
                 else:
-                    messages.success(request, _("The edXML package was received."))
+                    document = result.document
+                    if result.status == "duplicate":
+                        messages.warning(
+                            request,
+                            _(
+                                "Already received: this package is document %(reference)s, "
+                                "taken in on %(day)s. Nothing new was registered."
+                            )
+                            % {
+                                "reference": document.reference(),
+                                "day": f"{document.received_on:%d/%m/%Y}"
+                                if document.received_on
+                                else "",
+                            },
+                        )
+                    elif result.status == "applied":
+                        messages.success(
+                            request,
+                            _("The sender's change was applied to document %(reference)s.")
+                            % {"reference": document.reference()},
+                        )
+                    else:
+                        messages.success(request, _("The edXML package was received."))
                     return redirect("documents:detail", uid=document.uid)
         status = 400
     return TemplateResponse(
         request, "documents/upload.html", {"form": form, "edxml": True}, status=status
+    )
+
+
+@csrf_exempt
+@require_http_methods(["POST"])
+def exchange_endpoint(request: HttpRequest) -> HttpResponse:
+    """Where partner installs deliver edXML messages (documents.channel, HTTP adapter). No
+    session: the message's MAC under the partner's shared secret is its credential."""
+    from tonghop.documents.channel import MAX_MESSAGE_BYTES, ChannelRefused, accept
+    from tonghop.documents.exchange import ImportRefused
+
+    message_id = request.headers.get("X-Tonghop-Message-Id", "")
+    sender = request.headers.get("X-Tonghop-Sender", "")
+    given = request.headers.get("X-Tonghop-Mac", "")
+    if not re.fullmatch(r"[0-9A-Za-z_-]{8,64}", message_id) or not sender or not given:
+        return JsonResponse({"status": "refused", "reason": "missing headers"}, status=400)
+    if int(request.headers.get("Content-Length") or 0) > MAX_MESSAGE_BYTES:
+        return JsonResponse({"status": "refused", "reason": "too large"}, status=413)
+    try:
+        outcome, document = accept(message_id, sender, request.body, given_mac=given)
+    except ChannelRefused as exc:
+        return JsonResponse({"status": "refused", "reason": str(exc)}, status=403)
+    except ImportRefused as exc:
+        return JsonResponse({"status": "refused", "reason": str(exc)}, status=422)
+    return JsonResponse(
+        {"status": outcome, "document": str(document.uid) if document is not None else None}
     )

@@ -33,7 +33,7 @@ from tonghop.compilation.models import (
 )
 from tonghop.dispatch.edxml import EdxmlError
 from tonghop.documents.models import Direction, Document, IntakeStatus
-from tonghop.issuing.exchange import package_for
+from tonghop.issuing.exchange import package_for, send_package
 from tonghop.issuing.signing import SigningError, sign_pdf, verify_pdf
 from tonghop.orgs.models import Role, Unit, User
 from tonghop.pki import trust_roots
@@ -167,11 +167,12 @@ def issue(
         # The exchange package needs the organ codes of both bodies; without them the report is
         # still issued and signed, and the page says why there is no package.
         try:
-            package = package_for(outgoing, signed, campaign)
+            package = package_for(outgoing, signed, campaign, issued=doc, staff=user)
         except EdxmlError as exc:
             changes["error"] = f"edXML: {exc}"
         else:
             compilation.edxml.save("report.edxml", ContentFile(package), save=False)
+            send_package(outgoing, package, campaign)
             changes["edxml"] = compilation.edxml
         details: dict[str, Any] = {"reference": outgoing.reference(), "register_number": number}
         if correction:

@@ -1,22 +1,88 @@
-"""An issued document as an edXML package (QCVN 102:2016) for the receiving agencies."""
+"""An issued document as an edXML package (QCVN 102:2016) for the receiving agencies.
+
+Every header field of the reference packages is filled from the data: the sender's trace
+header, the page count of the signed PDF, the document type's code from the catalogue, the
+report's appendices, the clerk who sends it, the body in charge of each side, and ToPlaces from
+the real recipients only (never the archive copy "Lưu: VT" nor a purpose like "(b/c)").
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+
+import pypdfium2 as pdfium
+from django.utils import timezone
+
 from tonghop.campaigns.models import Campaign
+from tonghop.compilation.layout import OfficialDocument
 from tonghop.dispatch.edxml import (
     Attachment,
-    DocumentType,
+    Business,
     EdxmlDocument,
+    EdxmlError,
     Organ,
     SignerInfo,
+    StaffInfo,
+    TraceHeader,
     build_package,
+    document_type_for,
+    to_places_from,
 )
+from tonghop.documents.channel import partners, queue_package
 from tonghop.documents.models import Document
+from tonghop.orgs.models import Unit, User
+
+SPHERE = "Liên thông văn bản"
 
 
-def package_for(document: Document, signed_pdf: bytes, campaign: Campaign | None) -> bytes:
+def page_count(pdf: bytes) -> int:
+    """Pages of the signed PDF (OtherInfo/PageAmount)."""
+    try:
+        doc = pdfium.PdfDocument(pdf)
+    except pdfium.PdfiumError:
+        raise EdxmlError("Không lập được gói edXML: tệp PDF đã ký không đọc được.") from None
+    try:
+        return len(doc)
+    finally:
+        doc.close()
+
+
+def office_organ(office: Unit) -> Organ:
+    """The office as the From of a package or a status message."""
+    return Organ(
+        organ_id=office.organ_id,
+        organization_in_charge=office.parent_body,
+        organ_name=office.name,
+        organ_add=office.place,
+        email=office.email,
+        telephone=office.contact_phone,
+    )
+
+
+def staff_info(office: Unit, user: User | None) -> StaffInfo:
+    """StaffInfo: the person who sends the package, reachable at the office."""
+    if user is None:
+        return StaffInfo(department=office.name, email=office.email, mobile=office.contact_phone)
+    return StaffInfo(
+        department=office.name,
+        staff=user.display_name(),
+        email=user.email or office.email,
+        mobile=user.phone or office.contact_phone,
+    )
+
+
+def package_for(
+    document: Document,
+    signed_pdf: bytes,
+    campaign: Campaign | None,
+    *,
+    issued: OfficialDocument | None = None,
+    staff: User | None = None,
+    now: dt.datetime | None = None,
+) -> bytes:
     """The outgoing document as an edXML package, the signed PDF attached, addressed to the
-    body the campaign reports to."""
+    body the campaign reports to. ``issued`` (the document as drawn) gives the signer's
+    authority and the appendices; ``staff`` is who sends it (default: who registered it)."""
     office = document.office
     receivers: tuple[Organ, ...] = ()
     if campaign is not None and campaign.report_to_organ_id:
@@ -27,31 +93,57 @@ def package_for(document: Document, signed_pdf: bytes, campaign: Campaign | None
                 email=campaign.report_to_email,
             ),
         )
-    assert document.issued_on is not None
+    if document.issued_on is None:
+        raise EdxmlError("Không lập được gói edXML: văn bản chưa có ngày ban hành.")
+    signer = SignerInfo(position=document.signer_title, full_name=document.signer_name)
+    appendixes: tuple[str, ...] = ()
+    if issued is not None:
+        authority = " ".join(
+            part for part in (issued.signer.authority, issued.signer.authority_of) if part
+        )
+        signer = SignerInfo(
+            competence=authority, position=issued.signer.title, full_name=document.signer_name
+        )
+        appendixes = tuple(
+            " ".join(section.heading.split()) for section in issued.appendices if section.heading
+        )
+    reference = document.reference()
+    kind = document.doc_type or "Công văn"
     package = EdxmlDocument(
-        sender=Organ(
-            organ_id=office.organ_id,
-            organization_in_charge=office.parent_body,
-            organ_name=office.name,
-            email=office.email,
-        ),
+        sender=office_organ(office),
         receivers=receivers,
         code_number=document.number,
         code_notation=document.symbol,
         promulgation_date=document.issued_on,
         place=office.place,
+        document_type=document_type_for(kind),
         subject=document.subject,
-        # The reference packages only show the code of a công văn (1, detail 0); the type is
-        # carried by its name until the other codes are confirmed against QCVN 102:2016.
-        document_type=DocumentType(type_name=document.doc_type),
-        signer=SignerInfo(position=document.signer_title, full_name=document.signer_name),
-        to_places=tuple(document.recipients),
+        content=document.subject,
+        signer=signer,
+        sphere_of_promulgation=SPHERE,
+        typer_notation=office.short_name,
+        promulgation_amount=max(1, len(document.recipients)),
+        page_amount=page_count(signed_pdf),
+        appendixes=appendixes,
+        steering_type=0,
+        to_places=to_places_from(list(document.recipients)),
+        trace=(TraceHeader(office.organ_id, now or timezone.now()),),
+        business=Business(staff=staff_info(office, staff or document.created_by)),
         attachments=(
             Attachment(
                 name=document.original_name or "van-ban.pdf",
                 content_type="application/pdf",
                 data=signed_pdf,
+                description=f"{kind} số {reference} (bản điện tử đã ký số)",
             ),
         ),
     )
     return build_package(package)
+
+
+def send_package(document: Document, package: bytes, campaign: Campaign | None) -> None:
+    """Queue the package in the exchange outbox when the body reported to is a configured
+    partner (documents.channel); otherwise it is downloaded and sent by hand."""
+    to = campaign.report_to_organ_id if campaign is not None else ""
+    if to and to in partners():
+        queue_package(document, package, to)

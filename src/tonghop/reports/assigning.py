@@ -16,6 +16,7 @@ from tonghop.audit.models import Action
 from tonghop.audit.records import record
 from tonghop.campaigns.actions import ActionError, CampaignSpec, apply_unit_import, new_campaign
 from tonghop.campaigns.models import Campaign, CampaignStatus, UnitImport
+from tonghop.documents.channel import StatusCode, queue_status
 from tonghop.documents.models import Document
 from tonghop.orgs.models import Unit, User
 from tonghop.reports.models import Assignment, Report, State
@@ -46,6 +47,9 @@ def create_campaign(
     Assignment.objects.bulk_create(
         Assignment(campaign=campaign, unit=unit, due_at=spec.due_at) for unit in unique
     )
+    if source_document is not None and source_document.exchange_id:
+        # The agency that sent the directive learns it was handed to units (đã phân công).
+        queue_status(source_document, StatusCode.ASSIGNED, staff=by)
     return campaign
 
 

@@ -1,0 +1,127 @@
+"""The package of an issued report, compared element by element with the reference packages and
+re-read by an independent parser (lxml): what a receiving system (iOffice, VOffice, eDoc, the
+national hub) reads from it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pypdfium2 as pdfium
+import pytest
+from lxml import etree  # type: ignore[import-untyped]
+
+from tests.compilation.test_issue import PASS, _draft, key  # noqa: F401  (fixture)
+from tests.conftest import World
+from tonghop.compilation.models import Compilation
+from tonghop.dispatch.edxml import NAMESPACE, EdxmlDocument, parse_package, to_places_from
+from tonghop.issuing import actions as issuing_actions
+
+SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "edxml"
+NS = {"e": NAMESPACE}
+SIGNATURE = "Signature"
+
+
+def _sample(name: str) -> bytes:
+    path = SAMPLES / name
+    if not path.is_file():
+        pytest.skip(f"mẫu edXML {path} không có")
+    return path.read_bytes()
+
+
+def _issued(world: World) -> Compilation:
+    # The office's contact details, as an administrator fills them in.
+    world.office.email = "vhkhtt@dongson.gov.vn"
+    world.office.contact_phone = "0237 3690 123"
+    world.office.short_name = world.office.short_name or "VHKHTT"
+    world.office.save()
+    return issuing_actions.issue(
+        world.thach, _draft(world).pk, passphrase=PASS, today=dt.date(2026, 12, 6)
+    )
+
+
+def _tree(data: bytes) -> Any:
+    # An independent parser, as hardened as ours: no entities, no network, no DTD.
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
+    )
+    return etree.fromstring(data, parser)
+
+
+def _paths(el: Any, prefix: str = "") -> list[str]:
+    """Element paths in document order, local names, repeated siblings collapsed."""
+    out: list[str] = []
+    for child in el:
+        if not isinstance(child.tag, str) or etree.QName(child).localname == SIGNATURE:
+            continue
+        path = f"{prefix}/{etree.QName(child).localname}"
+        if not out or out[-1] != path:
+            out.append(path)
+        out.extend(p for p in _paths(child, path) if p not in out)
+    return out
+
+
+def _value(root: Any, path: str) -> str:
+    found = root.xpath(path, namespaces=NS)
+    assert found, path
+    return str(found[0].text or "")
+
+
+@pytest.mark.usefixtures("key")
+def test_the_issued_report_has_every_field_of_the_reference(world: World) -> None:
+    compilation = _issued(world)
+    data = compilation.edxml.read()
+    ours, reference = _tree(data), _tree(_sample("edoc_new.edxml"))
+    # Element by element: the reference's structure, ours has no element it lacks except
+    # what the update sample shows (none here), and nothing of it is missing.
+    assert _paths(ours) == _paths(reference)
+    header = "/e:edXML/e:edXMLEnvelope/e:edXMLHeader/e:MessageHeader"
+    signed = compilation.signed_pdf.read()
+    pdf = pdfium.PdfDocument(signed)
+    pages = len(pdf)
+    pdf.close()
+    assert pages > 1
+    assert _value(ours, f"{header}/e:OtherInfo/e:PageAmount") == str(pages)
+    assert _value(ours, f"{header}/e:PromulgationInfo/e:PromulgationDate") == "06/12/2026"
+    assert [_value(ours, f"{header}/e:DocumentType/e:{t}") for t in ("Type", "TypeName")] == [
+        "1",
+        "Báo cáo",
+    ]
+    assert _value(ours, f"{header}/e:DocumentType/e:TypeDetail") != "0"  # 0 is Công văn
+    appendixes = [
+        a.text for a in ours.xpath(f"{header}/e:OtherInfo/e:Appendixes/e:Appendix", namespaces=NS)
+    ]
+    assert len(appendixes) >= 1 and all(a and a.startswith("PHỤ LỤC") for a in appendixes)
+    places = [p.text for p in ours.xpath(f"{header}/e:ToPlaces/e:Place", namespaces=NS)]
+    assert places == [world.campaign.report_to]
+    assert not any("Lưu" in p or "b/c" in p for p in places)
+    trace = "/e:edXML/e:edXMLEnvelope/e:edXMLHeader/e:TraceHeaderList"
+    assert _value(ours, f"{trace}/e:TraceHeader/e:OrganId") == world.office.organ_id
+    assert _value(ours, f"{trace}/e:TraceHeader/e:Timestamp").startswith("2")
+    assert _value(ours, f"{trace}/e:Bussiness/e:StaffInfo/e:Staff") == world.thach.display_name()
+    assert _value(ours, f"{header}/e:From/e:OrganizationInCharge") == world.office.parent_body
+    assert world.office.parent_body
+    description = _value(ours, "/e:edXML/e:AttachmentEncoded/e:Attachment/e:Description")
+    assert "01/BC-VHKHTT" in description
+    # Every element the reference fills, ours fills too (the reference leaves signer and due
+    # date empty; a report has no due date).
+    for path in _paths(reference):
+        if path.endswith(("DueDate", "Fax", "Website", "Appendix", "Competence")) or "/To/" in path:
+            continue
+        xpath = "/e:edXML" + path.replace("/", "/e:")
+        filled_ref = any((el.text or "").strip() for el in reference.xpath(xpath, namespaces=NS))
+        filled_ours = any((el.text or "").strip() for el in ours.xpath(xpath, namespaces=NS))
+        if filled_ref and "AttachmentEncoded" not in path:
+            assert filled_ours, path
+    # And our own reader agrees with lxml.
+    package: EdxmlDocument = parse_package(data)
+    assert package.page_amount == pages
+    assert package.attachments[0].data == signed
+
+
+def test_to_places_hold_the_bodies_only() -> None:
+    assert to_places_from(
+        ["- Như trên;", "- Sở Khoa học và Công nghệ (b/c);", "- UBND huyện (để báo cáo);",
+         "- Lưu: VT, VHKHTT.", "Trang TTĐT huyện (để đăng tải)"]
+    ) == ("Sở Khoa học và Công nghệ", "UBND huyện", "Trang TTĐT huyện")  # fmt: skip
