@@ -55,8 +55,8 @@ class Extra:
         from tonghop.compilation.models import Compilation, CompilationStatus
         from tonghop.documents.models import Direction, Document
         from tonghop.orgs.models import Membership, Role, User
+        from tonghop.outbox.models import Notification
         from tonghop.portal.models import NewsItem
-        from tonghop.reminders.models import Notification
         from tonghop.reports import actions
 
         actions.save_report(

@@ -28,6 +28,7 @@ BEFORE = [
     ("links", "0001_initial"),
     ("reminders", "0004_message_outbox_receipts_reports_files"),
     ("compilation", "0003_compilation_workflow_state"),
+    ("outbox", None),
     ("portal", None),
 ]
 
@@ -82,6 +83,17 @@ def test_rows_written_before_the_move_are_read_after_it(back_then: World) -> Non
     news = OldNews.objects.create(
         office_id=world.office.pk, title="Kết quả", summary="18 đơn vị đã báo cáo"
     )
+    OldMessage = old.get_model("reminders", "Message")
+    OldMessage.objects.create(
+        campaign_id=world.campaign.pk,
+        assignment=written,
+        kind="manual",
+        channel="email",
+        slot="manual:2030-05-02T09:15",
+        slot_at=timezone.now(),
+        recipient="xa-moi@example.vn",
+    )
+    sent = OldMessage.objects.count()
     OldAudit.objects.create(
         action="data", object_type="campaigns.assignment", object_id=str(written.pk)
     )
@@ -101,3 +113,6 @@ def test_rows_written_before_the_move_are_read_after_it(back_then: World) -> Non
     assert AuditEvent.objects.filter(
         object_type="reports.assignment", object_id=str(written.pk)
     ).exists()
+    # The outbox's messages moved from reminders the same way.
+    assert ContentType.objects.filter(app_label="outbox", model="message").exists()
+    assert current_apps.get_model("outbox", "Message").objects.count() == sent

@@ -25,8 +25,8 @@ from tonghop import errors, people
 from tonghop.audit.models import Action
 from tonghop.audit.records import record
 from tonghop.orgs.models import Membership, Role, Unit, UnitKind, User
+from tonghop.outbox.models import Message, MessageKind
 from tonghop.reminders import accounts as mail
-from tonghop.reminders.models import Message, MessageKind
 
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 # Mã định danh (QCVN 102 / Decision 20/2020/QĐ-TTg): groups of digits and capitals, e.g.

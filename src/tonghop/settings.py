@@ -127,6 +127,7 @@ INSTALLED_APPS = [
     "tonghop.reports",
     "tonghop.compilation",
     "tonghop.portal",
+    "tonghop.outbox",
     "tonghop.reminders",
     "tonghop.audit",
     # After django-otp's apps: its admin module replaces their device admins.
@@ -174,7 +175,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "tonghop.reminders.context_processors.notifications",
+                "tonghop.outbox.context_processors.notifications",
             ],
         },
     },

@@ -18,8 +18,8 @@ from tonghop.campaigns.models import (
     CampaignStatus,
     CampaignStep,
 )
+from tonghop.outbox.models import Channel, Message, MessageStatus
 from tonghop.reminders import actions as reminders
-from tonghop.reminders.models import Channel, Message, MessageStatus
 from tonghop.reports import actions as report_actions
 
 __all__ = ["_smtp_server", "inbox"]  # fixtures, used by name

@@ -19,8 +19,8 @@ from tests.reminders.conftest import Inbox
 from tonghop.compilation import actions
 from tonghop.compilation.models import Compilation
 from tonghop.issuing import actions as issuing_actions
+from tonghop.outbox.models import Message, MessageKind, MessageStatus
 from tonghop.reminders.delivery import deliver_queued
-from tonghop.reminders.models import Message, MessageKind, MessageStatus
 
 _smtp_server = smtp._smtp_server
 inbox = smtp.inbox

@@ -19,7 +19,7 @@ from tonghop.api import tokens
 from tonghop.audit.models import Action, AuditEvent
 from tonghop.orgs.models import Membership, Role, User
 from tonghop.orgs.tokens import invitation_tokens
-from tonghop.reminders.models import Message, MessageKind
+from tonghop.outbox.models import Message, MessageKind
 
 HOA_EMAIL = "hoa@anphu.example.vn"
 NEW_PASSWORD = "mat-khau-moi-rat-dai-2026"

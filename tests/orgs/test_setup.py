@@ -20,7 +20,7 @@ from tests.reminders.conftest import Inbox
 from tests.security.twofactor_app import vi
 from tonghop.audit.models import AuditEvent
 from tonghop.orgs.models import Unit, UnitKind, User
-from tonghop.reminders.models import Message, MessageKind
+from tonghop.outbox.models import Message, MessageKind
 
 SETTINGS = """
 [office]

@@ -23,8 +23,8 @@ from tests.conftest import VN, World
 from tests.reminders.conftest import Inbox
 from tonghop.campaigns.models import Campaign, CampaignStatus
 from tonghop.orgs.models import Membership, Role, User
+from tonghop.outbox.models import Channel, Message, MessageKind, MessageStatus, Notification
 from tonghop.reminders import actions, worker
-from tonghop.reminders.models import Channel, Message, MessageKind, MessageStatus, Notification
 from tonghop.reports.actions import return_report, save_report
 
 AN_PHU = "vanphong@anphu.gov.vn"

@@ -11,8 +11,8 @@ from tests.conftest import VN, World
 from tests.reminders.conftest import Inbox
 from tests.reminders.test_actions import AN_PHU, BINH_MINH, at, emails, prepare
 from tonghop.campaigns.models import Campaign, CampaignStatus
+from tonghop.outbox.models import MessageStatus, Notification
 from tonghop.reminders import actions
-from tonghop.reminders.models import MessageStatus, Notification
 
 
 def test_a_title_typed_with_a_line_break_is_one_line_in_the_reminders(

@@ -29,15 +29,9 @@ from tests.reminders.test_actions import AN_PHU, BINH_MINH, prepare
 from tonghop.campaigns.models import CampaignStatus
 from tonghop.documents.models import Direction, Document
 from tonghop.orgs.models import Unit, UnitKind, User
+from tonghop.outbox.models import Channel, Message, MessageKind, MessageStatus, Notification
 from tonghop.reminders import actions, delivery, directive
-from tonghop.reminders.models import (
-    Channel,
-    DirectiveDelivery,
-    Message,
-    MessageKind,
-    MessageStatus,
-    Notification,
-)
+from tonghop.reminders.models import DirectiveDelivery
 from tonghop.reports.models import Assignment
 
 SITE = "https://baocao.example.gov.vn"

@@ -20,8 +20,9 @@ from tests.conftest import VN, World
 from tests.reminders.conftest import Inbox
 from tests.reminders.test_actions import AN_PHU
 from tests.reminders.test_directive import FILE_NAME, SIGNED_PDF, setup, unit_in_campaign
+from tonghop.outbox.models import Message, Notification
 from tonghop.reminders import directive
-from tonghop.reminders.models import DirectiveDelivery, Message, Notification
+from tonghop.reminders.models import DirectiveDelivery
 
 SLUG = "sang-tao-test"
 

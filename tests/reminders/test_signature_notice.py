@@ -13,8 +13,8 @@ from tests.conftest import World
 from tests.reminders.conftest import Inbox
 from tonghop.compilation import actions
 from tonghop.compilation.models import Compilation
+from tonghop.outbox.models import Message, MessageKind, Notification
 from tonghop.reminders.delivery import deliver_queued
-from tonghop.reminders.models import Message, MessageKind, Notification
 
 
 def _drawn(world: World) -> Compilation:

@@ -11,8 +11,8 @@ from django.urls import reverse
 from tests.conftest import World
 from tests.reminders.conftest import Inbox
 from tests.reminders.test_actions import BINH_MINH, at, prepare
+from tonghop.outbox.models import Message, MessageKind, MessageStatus, Notification
 from tonghop.reminders import actions
-from tonghop.reminders.models import Message, MessageKind, MessageStatus, Notification
 
 SLUG = "sang-tao-test"
 

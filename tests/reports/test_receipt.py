@@ -16,9 +16,9 @@ from tests.conftest import VN, World
 from tests.reminders import conftest as smtp
 from tests.reminders.conftest import Inbox
 from tests.reports.test_attachments import english, pdf, png
+from tonghop.outbox.models import Message, MessageKind, MessageStatus
+from tonghop.outbox.queue import MAX_ATTEMPTS
 from tonghop.reminders.delivery import deliver_queued
-from tonghop.reminders.models import Message, MessageKind, MessageStatus
-from tonghop.reminders.outbox import MAX_ATTEMPTS
 from tonghop.reports import actions, attachments, receipts
 from tonghop.reports.models import ReceiptMail, ReportVersion, State
 

@@ -14,9 +14,9 @@ from tests.conftest import PASSWORD, World
 from tests.reminders.conftest import Inbox
 from tests.security.twofactor_app import Clock, code_now, is_signed_in, vi, wrong_code
 from tonghop.audit.models import Action, AuditEvent, LoginFailure, LoginLock
+from tonghop.outbox.models import Message, MessageKind, MessageStatus
 from tonghop.reminders.accounts import queue_lock_alerts
 from tonghop.reminders.actions import run_due_reminders
-from tonghop.reminders.models import Message, MessageKind, MessageStatus
 
 ATTACKER = "203.0.113.7"
 HOA_EMAIL = "hoa@anphu.example.vn"

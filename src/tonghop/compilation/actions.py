@@ -34,8 +34,8 @@ from tonghop.compilation.models import (
 )
 from tonghop.compilation.render_docx import render_docx
 from tonghop.orgs.models import Role, User
-from tonghop.reminders.models import Message, MessageKind
-from tonghop.reminders.outbox import FileRef, Queued, deliver_soon, queue_email
+from tonghop.outbox.models import Message, MessageKind
+from tonghop.outbox.queue import FileRef, Queued, deliver_soon, queue_email
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ class CompilationConfig(AppConfig):
 
     def ready(self) -> None:
         from tonghop.compilation.actions import record_emailed
-        from tonghop.reminders.models import MessageKind
-        from tonghop.reminders.outbox import after_sent
+        from tonghop.outbox.models import MessageKind
+        from tonghop.outbox.queue import after_sent
 
         # The outbox comes before this package and does not import it: it is told here what to
         # record when a compiled report has really been sent.

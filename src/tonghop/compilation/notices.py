@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from tonghop.compilation.models import Compilation
 from tonghop.orgs.models import Role, User
-from tonghop.reminders.models import Channel, Message, MessageKind, MessageStatus
+from tonghop.outbox.models import Channel, Message, MessageKind, MessageStatus
 from tonghop.reminders.texts import absolute, local_text, notify
 
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from tonghop.audit import throttle
 from tonghop.audit.models import LockScope, LoginLock
 from tonghop.orgs.models import User
-from tonghop.reminders.models import Channel, Message, MessageKind, MessageStatus
+from tonghop.outbox.models import Channel, Message, MessageKind, MessageStatus
 from tonghop.reminders.texts import local_text
 
 # A lock whose alert could not be queued within this time (no worker running) is not told late.

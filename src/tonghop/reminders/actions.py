@@ -26,9 +26,10 @@ from django.utils.translation import gettext as _
 from tonghop import errors
 from tonghop.campaigns.models import Campaign, CampaignStatus
 from tonghop.orgs.models import User
+from tonghop.outbox.models import Channel, Message, MessageKind, MessageStatus
 from tonghop.reminders.accounts import queue_lock_alerts
 from tonghop.reminders.delivery import TickReport, deliver_queued
-from tonghop.reminders.models import Channel, Message, MessageKind, MessageStatus, ReminderPolicy
+from tonghop.reminders.models import ReminderPolicy
 from tonghop.reminders.schedule import Schedule, slot_to_send
 from tonghop.reminders.texts import (
     SUBMITTED_STATES,

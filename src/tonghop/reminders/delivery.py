@@ -26,6 +26,8 @@ from django.utils.translation import gettext as _
 
 from tonghop.campaigns.models import CampaignStatus
 from tonghop.inputs import clean_text
+from tonghop.outbox.models import Channel, Message, MessageKind, MessageStatus
+from tonghop.outbox.queue import AFTER_SENT, MAX_ATTEMPTS, AttachmentGone
 from tonghop.reminders.accounts import account_message_stale
 from tonghop.reminders.directive import (
     Attachment,
@@ -33,8 +35,6 @@ from tonghop.reminders.directive import (
     personal_body,
     read_attachment,
 )
-from tonghop.reminders.models import Channel, Message, MessageKind, MessageStatus
-from tonghop.reminders.outbox import AFTER_SENT, MAX_ATTEMPTS, AttachmentGone
 from tonghop.reminders.texts import notify, office_page, policy_for, staff_of
 
 logger = logging.getLogger(__name__)

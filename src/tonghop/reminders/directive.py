@@ -34,13 +34,8 @@ from tonghop import errors
 from tonghop.campaigns.models import Campaign, CampaignStatus
 from tonghop.documents.models import Document
 from tonghop.orgs.models import Membership, Role, Unit, User
-from tonghop.reminders.models import (
-    Channel,
-    DirectiveDelivery,
-    Message,
-    MessageKind,
-    MessageStatus,
-)
+from tonghop.outbox.models import Channel, Message, MessageKind, MessageStatus
+from tonghop.reminders.models import DirectiveDelivery
 from tonghop.reminders.texts import local_text, notify
 from tonghop.reports.actions import ActionError
 from tonghop.reports.models import Assignment

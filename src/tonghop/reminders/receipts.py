@@ -17,13 +17,8 @@ from django.db.models.functions import TruncDate
 from django.utils.translation import gettext_lazy as _
 
 from tonghop.campaigns.models import Campaign
-from tonghop.reminders.models import (
-    Channel,
-    DirectiveDelivery,
-    Message,
-    MessageKind,
-    MessageStatus,
-)
+from tonghop.outbox.models import Channel, Message, MessageKind, MessageStatus
+from tonghop.reminders.models import DirectiveDelivery
 from tonghop.reminders.texts import local_tz
 from tonghop.reports.models import Assignment
 

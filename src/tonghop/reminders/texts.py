@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 
 from tonghop.campaigns.models import Campaign
 from tonghop.orgs.models import Role, Unit, User
-from tonghop.reminders.models import Message, Notification, ReminderPolicy
+from tonghop.outbox.models import Message, Notification
+from tonghop.reminders.models import ReminderPolicy
 from tonghop.reports.models import Assignment, State
 
 SUBMITTED_STATES = (State.SUBMITTED, State.ACCEPTED)

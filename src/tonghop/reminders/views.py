@@ -18,15 +18,10 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from tonghop.access import signed_in_user
 from tonghop.campaigns.access import get_campaign_for_staff
 from tonghop.campaigns.models import Campaign, CampaignStatus
+from tonghop.outbox.models import Channel, MessageKind, MessageStatus, Notification
 from tonghop.reminders import actions, directive, receipts
 from tonghop.reminders.forms import PolicyForm
-from tonghop.reminders.models import (
-    Channel,
-    MessageKind,
-    MessageStatus,
-    Notification,
-    ReminderPolicy,
-)
+from tonghop.reminders.models import ReminderPolicy
 from tonghop.reminders.schedule import format_offsets, next_slot
 from tonghop.reminders.texts import SUBMITTED_STATES, local_tz, policy_for
 from tonghop.reports.access import get_assignment_for_reporter

@@ -5,7 +5,7 @@ the database hands out keys one at a time on SQLite and PostgreSQL alike, so two
 the same instant never share a number, and there is no counter row to lock. The year is the
 submission's, in Vietnam time.
 
-The email goes through the outbox (tonghop.reminders.outbox): one message per address, written
+The email goes through the outbox (tonghop.outbox.queue): one message per address, written
 in the submission's transaction, so it exists if and only if the submission does, and sent by
 the worker after commit; a mail server that is down never makes a submission fail or wait. A
 failed send is logged on the message, tried again after 5 then 10 minutes, and the reporter's
@@ -23,8 +23,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from tonghop.campaigns.kinds import IndicatorKind, format_value
-from tonghop.reminders.models import Message, MessageKind, MessageStatus
-from tonghop.reminders.outbox import MAX_ATTEMPTS, deliver_soon, queue_email
+from tonghop.outbox.models import Message, MessageKind, MessageStatus
+from tonghop.outbox.queue import MAX_ATTEMPTS, deliver_soon, queue_email
 from tonghop.reports.models import Attachment, ReceiptMail, ReportVersion
 from tonghop.reports.models import receipt_mail_state as _state
 
@@ -86,7 +86,7 @@ def queue_receipt(version_id: int, now: dt.datetime | None = None) -> int:
     for address in to:
         queued += queue_email(
             campaign=assignment.campaign,
-            assignment=assignment,
+            assignment_id=assignment.pk,
             kind=MessageKind.RECEIPT,
             object_id=version.pk,
             recipient=address,

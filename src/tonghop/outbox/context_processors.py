@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from tonghop.reminders.models import Notification
+from tonghop.outbox.models import Notification
 
 
 def notifications(request: HttpRequest) -> dict[str, object]:

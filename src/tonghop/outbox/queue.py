@@ -17,17 +17,14 @@ import datetime as dt
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import partial
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
-from django_tasks_db import DatabaseBackend
 
 from tonghop.campaigns.models import Campaign
 from tonghop.orgs.models import User
-from tonghop.reminders.models import Channel, Message, MessageKind, MessageStatus
-from tonghop.reports.models import Assignment
+from tonghop.outbox.models import Channel, Message, MessageKind, MessageStatus
 
 
 def _env_int(name: str, default: int) -> int:
@@ -77,7 +74,7 @@ def queue_email(
     recipient: str,
     subject: str,
     body: str,
-    assignment: Assignment | None = None,
+    assignment_id: int | None = None,
     files: Sequence[FileRef] = (),
     by: User | None = None,
     now: dt.datetime | None = None,
@@ -88,10 +85,15 @@ def queue_email(
     attempts: the person asked again, knowing it had not gone."""
     now = now or timezone.now()
     address = recipient.strip()
+    about: dict[str, object] = (
+        {"assignment_id": assignment_id}
+        if assignment_id is not None
+        else {"assignment__isnull": True}
+    )
     with transaction.atomic():
         message, created = Message.objects.select_for_update().get_or_create(
             campaign=campaign,
-            assignment=assignment,
+            **about,
             slot=slot_for(kind, object_id, address),
             channel=Channel.EMAIL,
             defaults={
@@ -120,19 +122,22 @@ def queue_email(
         return Queued(message, queued=True)
 
 
+# The worker's delivery run belongs to tonghop.reminders, which comes after the outbox in the
+# order of packages: it registers how to wake it (RemindersConfig.ready), as the owners of
+# messages register what to record once one is sent (AFTER_SENT below). Without a waker the
+# messages still go, at the worker's next tick.
+Wake = Callable[[dt.datetime], None]
+_WAKERS: list[Wake] = []
+
+
+def on_queued(wake: Wake) -> None:
+    _WAKERS[:] = [wake]
+
+
 def deliver_soon(now: dt.datetime) -> None:
-    """Ask the worker to send now rather than at its next tick.
-
-    With the database queue the task is a row written in the caller's transaction: it exists if
-    and only if the messages do. Any other backend may run the task at once (`immediate` sends
-    in place): that waits until the caller's transaction is committed, so a mail server that is
-    down never undoes what the person did."""
-    from tonghop.reminders.tasks import deliver_reminders
-
-    if isinstance(deliver_reminders.get_backend(), DatabaseBackend):
-        deliver_reminders.enqueue(now.isoformat())
-    else:
-        transaction.on_commit(partial(deliver_reminders.enqueue, now.isoformat()), robust=True)
+    """Ask the worker to send now rather than at its next tick."""
+    for wake in _WAKERS:
+        wake(now)
 
 
 # What a message's owner records once it is really sent (the compiled report's "sent to ... at"),

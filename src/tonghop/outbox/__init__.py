@@ -1,0 +1,1 @@
+"""Every message that leaves tonghop, and the in-app notifications (tonghop.outbox.models)."""
