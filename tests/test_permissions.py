@@ -438,6 +438,9 @@ ROWS: dict[str, Row] = {
     "compilation:return": Row(
         _compilation, post=OFFICE, get_only_post=True, data=lambda w, e: {"comment": "Sửa lại"}
     ),
+    "compilation:sign": Row(
+        _compilation, post=OFFICE, get_only_post=True, data=lambda w, e: {"passphrase": "x"}
+    ),
     "compilation:issue": Row(
         _compilation, post=OFFICE, get_only_post=True, data=lambda w, e: {"passphrase": "x"}
     ),

@@ -38,7 +38,7 @@ _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 def _file_limits() -> dict[str, int]:
     """The largest file each upload address takes, by URL name."""
     from tonghop.campaigns.unit_table import MAX_BYTES as UNIT_LIST_BYTES
-    from tonghop.compilation.views import MAX_VERIFY_BYTES
+    from tonghop.issuing.views import MAX_VERIFY_BYTES
 
     attachment = settings.TONGHOP_ATTACHMENT_MAX_BYTES
     document = settings.TONGHOP_MAX_UPLOAD_BYTES

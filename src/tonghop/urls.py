@@ -118,6 +118,7 @@ compilation_patterns = (
         path("<slug:slug>/<uuid:uid>/words/", compilation_views.words, name="words"),
         path("<slug:slug>/<uuid:uid>/submit/", compilation_views.submit, name="submit"),
         path("<slug:slug>/<uuid:uid>/return/", compilation_views.send_back, name="return"),
+        path("<slug:slug>/<uuid:uid>/sign/", issuing_views.sign, name="sign"),
         path("<slug:slug>/<uuid:uid>/issue/", issuing_views.issue, name="issue"),
         path("<slug:slug>/<uuid:uid>/email/", compilation_views.email, name="email"),
         path("<slug:slug>/<uuid:uid>/news/", portal_views.news, name="news"),

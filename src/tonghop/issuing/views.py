@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from tonghop.access import posted_version, signed_in_user
 from tonghop.compilation.actions import CompilationError
-from tonghop.compilation.forms import IssueForm, VerifyForm
+from tonghop.compilation.forms import IssueForm, OfficeKeyForm, VerifyForm
 from tonghop.compilation.views import get_compilation_for_staff
 from tonghop.dispatch.signatures import UnreadablePdf, read_signatures
 from tonghop.issuing import actions
@@ -22,9 +22,35 @@ from tonghop.pki import trust_roots
 
 @login_required
 @require_POST
-def issue(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
+def sign(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
+    """The head signs the submitted report with his own key."""
     compilation = get_compilation_for_staff(request, slug, uid)
     form = IssueForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Type the passphrase of the signing key."))
+        return redirect("compilation:detail", slug=slug, uid=uid)
+    try:
+        actions.sign(
+            signed_in_user(request),
+            compilation.pk,
+            passphrase=form.cleaned_data["passphrase"],
+            expected_version=posted_version(request),
+            correction=form.cleaned_data["correction"],
+            correction_reason=form.cleaned_data["correction_reason"],
+        )
+    except CompilationError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Signed. The clerk can now number and issue the report."))
+    return redirect("compilation:detail", slug=slug, uid=uid)
+
+
+@login_required
+@require_POST
+def issue(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
+    """The clerk numbers, dates and issues the signed report with the office's signature."""
+    compilation = get_compilation_for_staff(request, slug, uid)
+    form = OfficeKeyForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Type the passphrase of the signing key."))
         return redirect("compilation:detail", slug=slug, uid=uid)
@@ -34,8 +60,6 @@ def issue(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
             compilation.pk,
             passphrase=form.cleaned_data["passphrase"],
             expected_version=posted_version(request),
-            correction=form.cleaned_data["correction"],
-            correction_reason=form.cleaned_data["correction_reason"],
         )
     except CompilationError as exc:
         messages.error(request, str(exc))
