@@ -35,6 +35,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from tests.conftest import World
+from tonghop.demo.scenario import demo_seal_png
 
 ANON, REVOKED, EXPIRED = "anonymous", "cu", "hoa-het-han"
 HOA, NAM, LAN, THACH, TU = "hoa", "nam", "lan", "thach", "tu"
@@ -369,6 +370,15 @@ ROWS: dict[str, Row] = {
     ),
     "reminders:notification-read": Row(
         lambda w, e: {"pk": e.notification.pk}, post=frozenset({HOA}), get_only_post=True
+    ),
+    "signing-images": Row(
+        get=OFFICE | {TU},
+        post=frozenset({THACH}),
+        changes=frozenset({THACH}),
+        data=lambda w, e: {
+            "target": f"seal-{w.office.pk}",
+            "image": SimpleUploadedFile("dau.png", demo_seal_png(), content_type="image/png"),
+        },
     ),
     "verify": Row(
         get=SIGNED_IN,

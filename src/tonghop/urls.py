@@ -196,6 +196,7 @@ urlpatterns = [
     path("reminders/", include("tonghop.reminders.urls")),
     path("news/", include(news_patterns)),
     path("verify/", issuing_views.verify, name="verify"),
+    path("signing/images/", issuing_views.images, name="signing-images"),
     path("audit/", include("tonghop.audit.urls")),
     path("l/", include(link_patterns)),
     path("admin/", admin.site.urls),
