@@ -45,7 +45,7 @@ from tonghop.dispatch.edxml import EdxmlError
 from tonghop.dispatch.signatures import VIETNAM
 from tonghop.documents.models import Direction, Document, IntakeStatus
 from tonghop.issuing.exchange import package_for
-from tonghop.issuing.keys import KeySource, key_from_environment
+from tonghop.issuing.keys import KeySource, key_from_environment, release
 from tonghop.issuing.signing import (
     SigningError,
     fill_fields,
@@ -163,6 +163,7 @@ def sign(
         _check_version(compilation, expected_version)
         office = campaign.office
         pdf, drawn_again = _draft_pdf(campaign, compilation)
+        signer = None
         try:
             signer = (key or head_key(p12_path)).open(passphrase, moment)
             signed = sign_pdf(
@@ -180,6 +181,8 @@ def sign(
             )
         except SigningError as exc:
             raise IssueRefused(str(exc)) from exc
+        finally:
+            release(signer)
         compilation.signed_pdf.save("report.signed.pdf", ContentFile(signed), save=False)
         changes: dict[str, Any] = {
             "signed_pdf": compilation.signed_pdf,
@@ -276,15 +279,15 @@ def issue(
             signer = (key or office_key(p12_path)).open(passphrase, moment)
         except SigningError as exc:
             raise IssueRefused(str(exc)) from exc
-        number = Document.objects.next_register_number(office, Direction.OUTGOING, today.year)
-        doc = build_document(
-            campaign,
-            assessment=compilation.assessment,
-            proposals=compilation.proposals,
-            issue=Issue(number=f"{number:02d}", issued_on=today),
-        )
-        month = f"{today.month:02d}" if today.month <= 2 else str(today.month)
         try:
+            number = Document.objects.next_register_number(office, Direction.OUTGOING, today.year)
+            doc = build_document(
+                campaign,
+                assessment=compilation.assessment,
+                proposals=compilation.proposals,
+                issue=Issue(number=f"{number:02d}", issued_on=today),
+            )
+            month = f"{today.month:02d}" if today.month <= 2 else str(today.month)
             numbered = fill_fields(
                 signed_by_head,
                 {FIELD_NUMBER: f"{number:02d}", FIELD_DAY: f"{today.day:02d}", FIELD_MONTH: month},
@@ -304,6 +307,8 @@ def issue(
             )
         except SigningError as exc:
             raise IssueRefused(str(exc)) from exc
+        finally:
+            release(signer)
         head_name = head.display_name() if head is not None else signing.username
         outgoing = Document(
             office=office,

@@ -15,6 +15,7 @@ Which source is used comes from the environment: ``TONGHOP_PKCS11_MODULE``,
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -84,6 +85,16 @@ class TokenKey:
             ) from error
         check_certificate(_x509(cert), moment)
         return signer
+
+
+def release(signer: Any) -> None:
+    """Close what opening the key opened (a token's session, logging it out), so the next
+    signing logs in afresh and a token left logged in is never signed with unasked."""
+    session = getattr(signer, "pkcs11_session", None)
+    if session is not None:
+        # A token pulled out has nothing left to close.
+        with contextlib.suppress(Exception):
+            session.close()
 
 
 def _pin_message(key: TokenKey) -> str:
