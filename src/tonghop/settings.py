@@ -370,6 +370,11 @@ TONGHOP_OFFICE_SIGNING_P12 = env_str(
     "TONGHOP_OFFICE_SIGNING_P12", str(DATA_DIR / "pki" / "office-seal.p12")
 )
 TONGHOP_DEMO_ROOT = DATA_DIR / "pki" / "tonghop-demo-ca.pem"
+# An RFC 3161 time-stamping authority: signatures then reach PAdES B-T. When it cannot be
+# reached signing is refused, unless TONGHOP_TSA_OPTIONAL lets the office sign without (B-B).
+TONGHOP_TSA_URL = env_str("TONGHOP_TSA_URL", "")
+TONGHOP_TSA_OPTIONAL = env_bool("TONGHOP_TSA_OPTIONAL", False)
+TONGHOP_TSA_TIMEOUT = int(env_str("TONGHOP_TSA_TIMEOUT", "15"))  # seconds
 
 _TASK_BACKENDS = {
     "database": "django_tasks_db.DatabaseBackend",

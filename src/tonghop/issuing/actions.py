@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,7 @@ from tonghop.issuing.exchange import package_for
 from tonghop.issuing.keys import KeySource, key_from_environment, release
 from tonghop.issuing.signing import (
     SigningError,
+    TimestampUnavailable,
     fill_fields,
     sign_pdf,
     signature_field_names,
@@ -55,6 +57,22 @@ from tonghop.issuing.signing import (
 )
 from tonghop.orgs.models import Role, Unit, User
 from tonghop.pki import trust_roots
+
+log = logging.getLogger(__name__)
+
+
+def _signed(pdf: bytes, **kwargs: Any) -> bytes:
+    """:func:`sign_pdf` with the install's time-stamping authority, when it has one; without
+    it (or when it is down and the office allows it) the signature is PAdES B-B."""
+    url = str(getattr(settings, "TONGHOP_TSA_URL", "") or "")
+    timeout = float(getattr(settings, "TONGHOP_TSA_TIMEOUT", 15))
+    try:
+        return sign_pdf(pdf, timestamp_url=url, timestamp_timeout=timeout, **kwargs)
+    except TimestampUnavailable:
+        if not getattr(settings, "TONGHOP_TSA_OPTIONAL", False):
+            raise
+        log.warning("Time-stamping authority %s unreachable; signing without a timestamp", url)
+        return sign_pdf(pdf, **kwargs)
 
 
 def signing_key() -> Path:
@@ -166,7 +184,7 @@ def sign(
         signer = None
         try:
             signer = (key or head_key(p12_path)).open(passphrase, moment)
-            signed = sign_pdf(
+            signed = _signed(
                 pdf,
                 p12_path=Path(),
                 passphrase="",
@@ -292,7 +310,7 @@ def issue(
                 signed_by_head,
                 {FIELD_NUMBER: f"{number:02d}", FIELD_DAY: f"{today.day:02d}", FIELD_MONTH: month},
             )
-            signed = sign_pdf(
+            signed = _signed(
                 numbered,
                 p12_path=Path(),
                 passphrase="",

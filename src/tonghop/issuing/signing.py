@@ -67,6 +67,10 @@ class CertificateUnusable(SigningError):
     message = "Chứng thư số không dùng được để ký số."
 
 
+class TimestampUnavailable(SigningError):
+    message = "Không lấy được dấu thời gian từ máy chủ cấp dấu thời gian (TSA)."
+
+
 class InvalidPdf(SigningError):
     message = "Tệp không phải là PDF hợp lệ, không ký được."
 
@@ -195,6 +199,8 @@ def sign_pdf(
     field: str | None = None,
     image: bytes | None = None,
     signer: Any = None,
+    timestamp_url: str = "",
+    timestamp_timeout: float = 15.0,
 ) -> bytes:
     """``pdf`` with one more PAdES signature and a visible ND 30 stamp on ``page``.
 
@@ -246,7 +252,16 @@ def sign_pdf(
         location=location or None,
         name=signer_name,
     )
-    pdf_signer = signers.PdfSigner(meta, signer, stamp_style=style, new_field_spec=field_spec)
+    timestamper = None
+    if timestamp_url:
+        # PAdES B-T: an RFC 3161 token over the signature proves when it existed, so it can
+        # still be checked after the certificate expires or is revoked later.
+        from pyhanko.sign.timestamps import HTTPTimeStamper
+
+        timestamper = HTTPTimeStamper(timestamp_url, timeout=int(max(1, timestamp_timeout)))
+    pdf_signer = signers.PdfSigner(
+        meta, signer, stamp_style=style, new_field_spec=field_spec, timestamper=timestamper
+    )
     params = {"signer": signer_name, "body": body, "signed_at": moment.isoformat()}
     from pyhanko.pdf_utils.metadata.xmp_xml import XmpXmlProcessingError
 
@@ -262,7 +277,25 @@ def sign_pdf(
     except SigningError:
         raise
     except Exception as error:
+        if timestamper is not None and _is_timestamp_failure(error):
+            raise TimestampUnavailable(
+                "Không lấy được dấu thời gian từ máy chủ cấp dấu thời gian "
+                f"({timestamp_url}): {error}. Chưa ký, chưa lấy số văn bản."
+            ) from error
         raise SigningError(f"Không ký được tài liệu: {error}") from error
+
+
+def _is_timestamp_failure(error: BaseException) -> bool:
+    from pyhanko.sign.timestamps import TimestampRequestError
+
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, TimestampRequestError | OSError | TimeoutError):
+            return True
+        if "timestamp" in type(seen).__name__.lower() or "aiohttp" in type(seen).__module__:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def load_signer(p12_path: Path, passphrase: str, moment: datetime | None = None) -> Any:
@@ -599,6 +632,11 @@ def verification_lines(results: Sequence[dict[str, object]]) -> list[str]:
         elif facts.get("time_proven"):
             signed_at = f"{signed_at} (có dấu thời gian tin cậy)"
         problem = str(facts.get("problem") or "")
+        if facts.get("tampered"):
+            # The bytes it signed were changed: nothing else about it can be relied on, so
+            # no trust or level is said beside it.
+            lines.append(f"Chữ ký {number}: {signer} — ký lúc {signed_at} — đã bị sửa đổi")
+            continue
         if facts.get("intact"):
             state = "nguyên vẹn"
         elif PROBLEM_MODIFIED in problem:
@@ -612,6 +650,11 @@ def verification_lines(results: Sequence[dict[str, object]]) -> list[str]:
         else:
             trust = f"không tin cậy: {rest}" if rest else "không tin cậy"
         line = f"Chữ ký {number}: {signer} — ký lúc {signed_at} — {state} — {trust}"
+        if facts.get("level"):
+            line += f" — mức PAdES {facts['level']}"
+            if facts.get("timestamp_at"):
+                authority = facts.get("timestamp_authority") or "không rõ"
+                line += f" (dấu thời gian {facts['timestamp_at']} do {authority} cấp)"
         if facts.get("note"):
             line += f" — lưu ý: {facts['note']}"
         lines.append(line)
