@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -118,6 +119,21 @@ def _none(world: World, extra: Extra) -> dict[str, Any]:
 
 def _slug(world: World, extra: Extra) -> dict[str, Any]:
     return {"slug": world.campaign.slug}
+
+
+def _demo_authority(world: World, extra: Extra) -> dict[str, Any]:
+    """The demo authority (and so its revocation list) in the data folder; no URL arguments."""
+    from django.conf import settings
+
+    from tonghop.issuing.signing import create_demo_authority
+
+    create_demo_authority(
+        Path(settings.TONGHOP_DEMO_ROOT).parent,
+        office_name=world.office.name,
+        signer_name="Phạm Viết Thạch",
+        passphrase="mat-khau",
+    )
+    return {}
 
 
 def _compilation(world: World, extra: Extra) -> dict[str, Any]:
@@ -380,6 +396,8 @@ ROWS: dict[str, Row] = {
             "image": SimpleUploadedFile("dau.png", demo_seal_png(), content_type="image/png"),
         },
     ),
+    # The demo authority's revocation list is public, as a CA's is.
+    "demo-crl": Row(_demo_authority, get=EVERYONE, public=True),
     "verify": Row(
         get=SIGNED_IN,
         post=SIGNED_IN,

@@ -197,6 +197,7 @@ urlpatterns = [
     path("news/", include(news_patterns)),
     path("verify/", issuing_views.verify, name="verify"),
     path("signing/images/", issuing_views.images, name="signing-images"),
+    path("pki/demo-ca.crl", issuing_views.demo_crl, name="demo-crl"),
     path("audit/", include("tonghop.audit.urls")),
     path("l/", include(link_patterns)),
     path("admin/", admin.site.urls),

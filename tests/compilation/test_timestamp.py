@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import socket
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,12 @@ from tonghop.compilation import actions
 from tonghop.documents.models import Direction, Document
 from tonghop.issuing import actions as issuing_actions
 from tonghop.issuing import verify_cli
-from tonghop.issuing.signing import verification_lines, verify_pdf
+from tonghop.issuing.signing import (
+    create_demo_authority,
+    demo_crl_path,
+    verification_lines,
+    verify_pdf,
+)
 
 __all__ = ["key"]  # a fixture, used by name
 pytestmark = pytest.mark.skipif(not openssl_available(), reason="openssl is needed")
@@ -122,3 +129,45 @@ def test_a_changed_byte_reads_changed_alone(
     )
     body = page.content.decode()
     assert "danh sách tin cậy" not in body and "✔" not in body
+
+
+class _CrlHandler(BaseHTTPRequestHandler):
+    crl = b""
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/pkix-crl")
+        self.send_header("Content-Length", str(len(self.crl)))
+        self.end_headers()
+        self.wfile.write(self.crl)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_with_a_reachable_crl_the_level_is_b_lt(
+    world: World, tsa: LocalTsa, settings: Any, tmp_path: Path
+) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _CrlHandler)
+    url = f"http://127.0.0.1:{server.server_address[1]}/pki/demo-ca.crl"
+    authority = create_demo_authority(
+        tmp_path / "crl-pki", office_name=world.office.name, signer_name="Phạm Viết Thạch",
+        passphrase=PASS, crl_url=url,
+    )  # fmt: skip
+    _CrlHandler.crl = demo_crl_path(tmp_path / "crl-pki").read_bytes()
+    settings.TONGHOP_SIGNING_P12 = str(authority.signing_p12)
+    settings.TONGHOP_OFFICE_SIGNING_P12 = str(authority.office_p12)
+    settings.TONGHOP_DEMO_ROOT = authority.root_certificate
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        issued = sign_and_issue(world, _draft(world).pk, passphrase=PASS)
+    finally:
+        server.shutdown()
+        server.server_close()
+    head, office = verify_pdf(issued.signed_pdf.read(), [authority.root_certificate, tsa.root])
+    assert head["intact"] and office["intact"] and head["trusted"] and office["trusted"]
+    assert office["level"] == "B-LT", office
+    # The demo serves its own list at the address its certificates name.
+    settings.TONGHOP_DEMO_ROOT = authority.root_certificate
+    response = world.client_for(world.hoa).get("/pki/demo-ca.crl")
+    assert response.status_code == 200 and response.content == _CrlHandler.crl

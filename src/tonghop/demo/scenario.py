@@ -501,5 +501,7 @@ def ensure_demo_signing_key() -> Path:
         office_name=str(OFFICE["name"]),
         signer_name=head.display_name() if head else "Lãnh đạo",
         passphrase=DEMO_SIGNING_PASSPHRASE,
+        # Served by the demo itself (tonghop.issuing.views.demo_crl).
+        crl_url=f"{settings.SITE_URL.rstrip('/')}/pki/demo-ca.crl",
     )
     return authority.signing_p12

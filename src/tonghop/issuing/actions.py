@@ -67,6 +67,20 @@ def _signed(pdf: bytes, **kwargs: Any) -> bytes:
     url = str(getattr(settings, "TONGHOP_TSA_URL", "") or "")
     timeout = float(getattr(settings, "TONGHOP_TSA_TIMEOUT", 15))
     try:
+        if url:
+            try:
+                # B-LT when the chain's revocation data can be fetched now.
+                return sign_pdf(
+                    pdf,
+                    timestamp_url=url,
+                    timestamp_timeout=timeout,
+                    validation_roots=trust_roots(),
+                    **kwargs,
+                )
+            except TimestampUnavailable:
+                raise
+            except SigningError:
+                log.warning("Validation data could not be gathered; signing at B-T")
         return sign_pdf(pdf, timestamp_url=url, timestamp_timeout=timeout, **kwargs)
     except TimestampUnavailable:
         if not getattr(settings, "TONGHOP_TSA_OPTIONAL", False):
@@ -247,7 +261,8 @@ def _head_signature(compilation: Compilation) -> tuple[bytes, AuditEvent]:
     if (
         len(facts) != 1
         or not facts[0].get("intact")
-        or facts[0].get("revision") != facts[0].get("revisions")
+        # Only validation data (B-LT) may have been added after it, nothing else.
+        or facts[0].get("changes_after") not in (None, "lta")
     ):
         raise IssueRefused(changed)
     return signed, event

@@ -90,6 +90,7 @@ def create_demo_authority(
     signer_name: str,
     passphrase: str,
     now: datetime | None = None,
+    crl_url: str = "",
 ) -> DemoAuthority:
     """A demo root CA and a signing certificate for ``signer_name`` of ``office_name``.
 
@@ -121,7 +122,7 @@ def create_demo_authority(
         (authority.office_p12, _name(office_name, office_name), office_name),
     ):
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        cert = _certificate(name, key, root_cert, root_key, start, days=3 * 365)
+        cert = _certificate(name, key, root_cert, root_key, start, days=3 * 365, crl_url=crl_url)
         datadir.write_private(
             path,
             pkcs12.serialize_key_and_certificates(
@@ -135,7 +136,25 @@ def create_demo_authority(
     datadir.write_private(
         authority.root_certificate, root_cert.public_bytes(serialization.Encoding.PEM)
     )
+    # The demo CA revokes nothing; its list says so until the root expires, so a validator
+    # that insists on revocation data (pyhanko --force-revinfo) finds it at crl_url.
+    crl = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(root_cert.subject)
+        .last_update(start - timedelta(hours=1))
+        .next_update(root_cert.not_valid_after_utc)
+        .add_extension(x509.CRLNumber(1), False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()), False
+        )
+        .sign(root_key, hashes.SHA256())
+    )
+    datadir.write_private(demo_crl_path(folder), crl.public_bytes(serialization.Encoding.DER))
     return authority
+
+
+def demo_crl_path(folder: Path) -> Path:
+    return folder / "tonghop-demo-ca.crl"
 
 
 def _name(organisation: str, common_name: str, unit: str | None = None) -> x509.Name:
@@ -157,6 +176,7 @@ def _certificate(
     start: datetime,
     *,
     days: int,
+    crl_url: str = "",
 ) -> x509.Certificate:
     """A root CA certificate when ``issuer`` is None, else a signer's certificate."""
     is_ca = issuer is None
@@ -166,7 +186,7 @@ def _certificate(
         encipher_only=False, decipher_only=False,
     )  # fmt: skip
     issuer_ski = x509.SubjectKeyIdentifier.from_public_key(issuer_key.public_key())
-    return (
+    builder = (
         x509.CertificateBuilder()
         .subject_name(subject)
         .issuer_name(subject if issuer is None else issuer.subject)
@@ -180,8 +200,16 @@ def _certificate(
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(issuer_ski), False
         )
-        .sign(issuer_key, hashes.SHA256())
     )
+    if crl_url and not is_ca:
+        point = x509.DistributionPoint(
+            full_name=[x509.UniformResourceIdentifier(crl_url)],
+            relative_name=None,
+            reasons=None,
+            crl_issuer=None,
+        )
+        builder = builder.add_extension(x509.CRLDistributionPoints([point]), False)
+    return builder.sign(issuer_key, hashes.SHA256())
 
 
 def sign_pdf(
@@ -201,6 +229,7 @@ def sign_pdf(
     signer: Any = None,
     timestamp_url: str = "",
     timestamp_timeout: float = 15.0,
+    validation_roots: Sequence[str | os.PathLike[str]] = (),
 ) -> bytes:
     """``pdf`` with one more PAdES signature and a visible ND 30 stamp on ``page``.
 
@@ -245,12 +274,31 @@ def sign_pdf(
             on_page=page_index,
             box=(round(rect[0]), round(rect[1]), round(rect[2]), round(rect[3])),
         )
+    extra: dict[str, Any] = {}
+    if validation_roots and timestamp_url:
+        # PAdES B-LT: the chain and its revocation data (CRL/OCSP, fetched now) kept in the
+        # file, so the signature can be checked when they are no longer online.
+        from pyhanko.keys.pemder import load_certs_from_pemder_data
+        from pyhanko_certvalidator import ValidationContext
+
+        roots = [
+            c for r in validation_roots for c in load_certs_from_pemder_data(Path(r).read_bytes())
+        ]
+        extra = {
+            "embed_validation_info": True,
+            "validation_context": ValidationContext(
+                trust_roots=roots,
+                allow_fetching=True,
+                revocation_mode="soft-fail",
+            ),
+        }
     meta = signers.PdfSignatureMetadata(
         field_name=field,
         subfilter=fields.SigSeedSubFilter.PADES,
         reason=reason,
         location=location or None,
         name=signer_name,
+        **extra,
     )
     timestamper = None
     if timestamp_url:

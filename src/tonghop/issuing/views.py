@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 
 from django import forms
 from django.contrib import messages
@@ -24,7 +25,7 @@ from tonghop.compilation.views import get_compilation_for_staff
 from tonghop.dispatch.signatures import UnreadablePdf, read_signatures
 from tonghop.issuing import actions
 from tonghop.issuing.images import MAX_BYTES, BadImage, checked_png
-from tonghop.issuing.signing import verification_lines
+from tonghop.issuing.signing import demo_crl_path, verification_lines
 from tonghop.orgs.models import Role, Unit, User
 from tonghop.pki import trust_roots
 
@@ -193,3 +194,14 @@ def images(request: HttpRequest) -> HttpResponse:
 
 def _data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode() if png else ""
+
+
+def demo_crl(request: HttpRequest) -> HttpResponse:
+    """The demo authority's revocation list, at the address its certificates name: public,
+    as a CA's CRL is, so any validator can fetch it."""
+    from django.conf import settings
+
+    path = demo_crl_path(Path(settings.TONGHOP_DEMO_ROOT).parent)
+    if not path.is_file():
+        raise Http404
+    return HttpResponse(path.read_bytes(), content_type="application/pkix-crl")
