@@ -104,6 +104,7 @@ class World:
 
         self.lan = person("lan", "Nguyễn Thị Lan", self.office, Role.SPECIALIST)
         self.thach = person("thach", "Phạm Viết Thạch", self.office, Role.HEAD)
+        self.hang = person("hang", "Lê Thị Hằng", self.office, Role.CLERK)
         self.hoa = person("hoa", "Trần Thị Hoa", self.an_phu, Role.REPORTER)
         self.nam = person("nam", "Lê Văn Nam", self.binh_minh, Role.REPORTER)
         self.tu = person("tu", "Đỗ Minh Tú", self.other_office, Role.SPECIALIST)
@@ -137,6 +138,30 @@ class World:
         client = Client(headers={"User-Agent": PHONE_BROWSER})
         client.force_login(user)
         return client
+
+
+def sign_and_issue(
+    world: World,
+    compilation_id: int,
+    *,
+    passphrase: str,
+    today: Any = None,
+    correction: bool = False,
+    correction_reason: str = "",
+    expected_version: int | None = None,
+) -> Any:
+    """The head (Thạch) signs, then the clerk (Hằng) issues: the two steps of issuing."""
+    from tonghop.issuing import actions
+
+    actions.sign(
+        world.thach,
+        compilation_id,
+        passphrase=passphrase,
+        correction=correction,
+        correction_reason=correction_reason,
+        expected_version=expected_version,
+    )
+    return actions.issue(world.hang, compilation_id, passphrase=passphrase, today=today)
 
 
 @pytest.fixture

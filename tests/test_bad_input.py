@@ -16,14 +16,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.compilation.test_issue import PASS, _draft, key  # noqa: F401 (key: a fixture)
-from tests.conftest import World
+from tests.conftest import World, sign_and_issue
 from tonghop.api import tokens
 from tonghop.campaigns import formedit
 from tonghop.campaigns.formedit import IndicatorFields
 from tonghop.campaigns.models import Campaign
 from tonghop.documents.models import Direction, Document
 from tonghop.inputs import clean_text
-from tonghop.issuing import actions as issuing_actions
 from tonghop.orgs.models import Unit, User
 from tonghop.portal.models import NewsItem
 from tonghop.reports.models import Assignment, Report
@@ -67,7 +66,7 @@ def test_a_news_title_pasted_from_word_is_cleaned_and_the_feed_stays_well_formed
     world: World,
 ) -> None:
     # News is published once the report is issued.
-    compilation = issuing_actions.issue(world.thach, _draft(world).pk, passphrase=PASS)
+    compilation = sign_and_issue(world, _draft(world).pk, passphrase=PASS)
     url = reverse("compilation:news", args=[world.campaign.slug, compilation.uid])
     world.client_for(world.lan).post(
         url,
@@ -91,7 +90,7 @@ def test_a_news_title_pasted_from_word_is_cleaned_and_the_feed_stays_well_formed
 
 @pytest.mark.usefixtures("key")
 def test_an_item_saved_before_the_cleaning_does_not_break_the_feed(world: World) -> None:
-    compilation = issuing_actions.issue(world.thach, _draft(world).pk, passphrase=PASS)
+    compilation = sign_and_issue(world, _draft(world).pk, passphrase=PASS)
     url = reverse("compilation:news", args=[world.campaign.slug, compilation.uid])
     world.client_for(world.lan).post(
         url, {"title": "Tin", "summary": "Tóm tắt", "body": "", "publish": "on"}
@@ -259,7 +258,7 @@ def test_options_are_split_only_on_new_lines_and_cleaned(world: World) -> None:
 
 @pytest.mark.usefixtures("key")
 def test_an_edxml_package_with_line_breaks_comes_in_on_one_line(world: World) -> None:
-    issued = issuing_actions.issue(world.thach, _draft(world).pk, passphrase=PASS)
+    issued = sign_and_issue(world, _draft(world).pk, passphrase=PASS)
     data = issued.edxml.read()
     assert data.count("Phạm Viết Thạch".encode()) >= 1
     # XML carries a line break and a tab as character references.

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,6 +36,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from tests.conftest import World
+from tonghop.demo.scenario import demo_seal_png
 
 ANON, REVOKED, EXPIRED = "anonymous", "cu", "hoa-het-han"
 HOA, NAM, LAN, THACH, TU = "hoa", "nam", "lan", "thach", "tu"
@@ -117,6 +119,21 @@ def _none(world: World, extra: Extra) -> dict[str, Any]:
 
 def _slug(world: World, extra: Extra) -> dict[str, Any]:
     return {"slug": world.campaign.slug}
+
+
+def _demo_authority(world: World, extra: Extra) -> dict[str, Any]:
+    """The demo authority (and so its revocation list) in the data folder; no URL arguments."""
+    from django.conf import settings
+
+    from tonghop.issuing.signing import create_demo_authority
+
+    create_demo_authority(
+        Path(settings.TONGHOP_DEMO_ROOT).parent,
+        office_name=world.office.name,
+        signer_name="Phạm Viết Thạch",
+        passphrase="mat-khau",
+    )
+    return {}
 
 
 def _compilation(world: World, extra: Extra) -> dict[str, Any]:
@@ -444,6 +461,17 @@ ROWS: dict[str, Row] = {
     "reminders:notification-read": Row(
         lambda w, e: {"pk": e.notification.pk}, post=frozenset({HOA}), get_only_post=True
     ),
+    "signing-images": Row(
+        get=OFFICE | {TU},
+        post=frozenset({THACH}),
+        changes=frozenset({THACH}),
+        data=lambda w, e: {
+            "target": f"seal-{w.office.pk}",
+            "image": SimpleUploadedFile("dau.png", demo_seal_png(), content_type="image/png"),
+        },
+    ),
+    # The demo authority's revocation list is public, as a CA's is.
+    "demo-crl": Row(_demo_authority, get=EVERYONE, public=True),
     "verify": Row(
         get=SIGNED_IN,
         post=SIGNED_IN,
@@ -511,6 +539,9 @@ ROWS: dict[str, Row] = {
     "compilation:submit": Row(_compilation, post=OFFICE, get_only_post=True),
     "compilation:return": Row(
         _compilation, post=OFFICE, get_only_post=True, data=lambda w, e: {"comment": "Sửa lại"}
+    ),
+    "compilation:sign": Row(
+        _compilation, post=OFFICE, get_only_post=True, data=lambda w, e: {"passphrase": "x"}
     ),
     "compilation:issue": Row(
         _compilation, post=OFFICE, get_only_post=True, data=lambda w, e: {"passphrase": "x"}

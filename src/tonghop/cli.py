@@ -543,11 +543,18 @@ def _compile(args: argparse.Namespace) -> int:
     if signer is None:
         print("tonghop compile: không tìm thấy lãnh đạo ký của cơ quan", file=sys.stderr)
         return 2
+    clerks = User.objects.filter(memberships__unit=campaign.office, memberships__role=Role.CLERK)
+    clerk = clerks.order_by("pk").first()
+    if clerk is None:
+        print("tonghop compile: cơ quan chưa có văn thư để ban hành", file=sys.stderr)
+        return 2
     passphrase = os.environ.get("TONGHOP_SIGNING_PASSPHRASE") or ""
     if not passphrase and sys.stdin.isatty():
         import getpass
 
-        passphrase = getpass.getpass("Mật khẩu khóa ký số: ")
+        passphrase = getpass.getpass("Mật khẩu khóa ký số của lãnh đạo: ")
+    # The office's key may share the passphrase (as the demo's does) or have its own.
+    office_passphrase = os.environ.get("TONGHOP_OFFICE_SIGNING_PASSPHRASE") or passphrase
     draft = campaign.compilations.filter(document__isnull=True).first()
     compilation = Compilation.objects.create(
         campaign=campaign,
@@ -557,9 +564,16 @@ def _compile(args: argparse.Namespace) -> int:
     )
     actions.run(compilation)
     try:
-        # From the command line the head drafts, submits to himself and signs in one go.
+        # From the command line the head drafts, submits to himself and signs, and the clerk
+        # issues, in one go.
         actions.submit_for_signature(signer, compilation.pk)
-        issued = issuing_actions.issue(signer, compilation.pk, passphrase=passphrase)
+        issued = issuing_actions.sign_and_issue(
+            signer,
+            clerk,
+            compilation.pk,
+            passphrase=passphrase,
+            office_passphrase=office_passphrase,
+        )
     except actions.CompilationError as exc:
         compilation.delete()
         print(f"tonghop compile: {exc}", file=sys.stderr)

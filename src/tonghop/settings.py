@@ -371,7 +371,18 @@ TONGHOP_TRUST_ROOTS = env_list("TONGHOP_TRUST_ROOTS", "")
 # The office's signing key (PKCS#12); the passphrase is typed by the head when signing, or
 # given to the command line. `tonghop demo` makes a demo authority and key in the data folder.
 TONGHOP_SIGNING_P12 = env_str("TONGHOP_SIGNING_P12", str(DATA_DIR / "pki" / "office-signing.p12"))
+# The office's own key (its signature with the seal, added by the clerk when issuing); its
+# passphrase is typed by the clerk, or TONGHOP_OFFICE_SIGNING_PASSPHRASE on the command line.
+# A key on a PKCS#11 token instead: TONGHOP_PKCS11_* and TONGHOP_OFFICE_PKCS11_* (README).
+TONGHOP_OFFICE_SIGNING_P12 = env_str(
+    "TONGHOP_OFFICE_SIGNING_P12", str(DATA_DIR / "pki" / "office-seal.p12")
+)
 TONGHOP_DEMO_ROOT = DATA_DIR / "pki" / "tonghop-demo-ca.pem"
+# An RFC 3161 time-stamping authority: signatures then reach PAdES B-T. When it cannot be
+# reached signing is refused, unless TONGHOP_TSA_OPTIONAL lets the office sign without (B-B).
+TONGHOP_TSA_URL = env_str("TONGHOP_TSA_URL", "")
+TONGHOP_TSA_OPTIONAL = env_bool("TONGHOP_TSA_OPTIONAL", False)
+TONGHOP_TSA_TIMEOUT = int(env_str("TONGHOP_TSA_TIMEOUT", "15"))  # seconds
 
 _TASK_BACKENDS = {
     "database": "django_tasks_db.DatabaseBackend",

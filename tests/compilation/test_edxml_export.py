@@ -13,10 +13,9 @@ import pytest
 from lxml import etree  # type: ignore[import-untyped]
 
 from tests.compilation.test_issue import PASS, _draft, key  # noqa: F401  (fixture)
-from tests.conftest import World
+from tests.conftest import World, sign_and_issue
 from tonghop.compilation.models import Compilation
 from tonghop.dispatch.edxml import NAMESPACE, EdxmlDocument, parse_package, to_places_from
-from tonghop.issuing import actions as issuing_actions
 
 SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "edxml"
 NS = {"e": NAMESPACE}
@@ -36,9 +35,7 @@ def _issued(world: World) -> Compilation:
     world.office.contact_phone = "0237 3690 123"
     world.office.short_name = world.office.short_name or "VHKHTT"
     world.office.save()
-    return issuing_actions.issue(
-        world.thach, _draft(world).pk, passphrase=PASS, today=dt.date(2026, 12, 6)
-    )
+    return sign_and_issue(world, _draft(world).pk, passphrase=PASS, today=dt.date(2026, 12, 6))
 
 
 def _tree(data: bytes) -> Any:

@@ -13,12 +13,11 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 
 from tests.compilation.test_issue import PASS, _draft, key
-from tests.conftest import World
+from tests.conftest import World, sign_and_issue
 from tests.reminders import conftest as smtp
 from tests.reminders.conftest import Inbox
 from tonghop.compilation import actions
 from tonghop.compilation.models import Compilation
-from tonghop.issuing import actions as issuing_actions
 from tonghop.outbox.models import Message, MessageKind, MessageStatus
 from tonghop.reminders.delivery import deliver_queued
 
@@ -30,7 +29,7 @@ TO = "so@example.vn"
 
 
 def _issued(world: World) -> Compilation:
-    return issuing_actions.issue(world.thach, _draft(world).pk, passphrase=PASS)
+    return sign_and_issue(world, _draft(world).pk, passphrase=PASS)
 
 
 def _url(world: World, compilation: Compilation) -> str:

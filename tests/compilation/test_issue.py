@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import io
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -12,8 +14,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import reverse
+from pyhanko.pdf_utils.generic import TextStringObject
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
-from tests.conftest import World
+from tests.conftest import World, sign_and_issue
+from tonghop.audit.models import Action, AuditEvent
 from tonghop.campaigns.actions import CampaignSpec
 from tonghop.campaigns.models import Campaign
 from tonghop.compilation import actions
@@ -38,6 +43,7 @@ def key(settings: Any, tmp_path: Path) -> Path:
         passphrase=PASS,
     )
     settings.TONGHOP_SIGNING_P12 = str(authority.signing_p12)
+    settings.TONGHOP_OFFICE_SIGNING_P12 = str(authority.office_p12)
     settings.TONGHOP_DEMO_ROOT = authority.root_certificate
     return authority.root_certificate
 
@@ -70,9 +76,7 @@ def _ready(world: World) -> Compilation:
 
 def test_the_head_issues_signs_and_registers(world: World, key: Path) -> None:
     compilation = _draft(world)
-    issued = issuing_actions.issue(
-        world.thach, compilation.pk, passphrase=PASS, today=dt.date(2026, 11, 26)
-    )
+    issued = sign_and_issue(world, compilation.pk, passphrase=PASS, today=dt.date(2026, 11, 26))
     document = issued.document
     assert document is not None
     assert (document.direction, document.number, document.register_number) == (
@@ -82,14 +86,20 @@ def test_the_head_issues_signs_and_registers(world: World, key: Path) -> None:
     )
     assert document.reference() == "01/BC-VHKHTT"
     signed = issued.signed_pdf.read()
-    [signature] = verify_pdf(signed, [key])
-    assert signature["intact"] and signature["trusted"]
-    assert str(signature["signed_at"]).endswith("+07:00")
+    # The head's signature, then the office's: both intact and trusted, the number and date
+    # written between them as form filling, which the first allows.
+    head, office = verify_pdf(signed, [key])
+    assert head["signer"] == "Phạm Viết Thạch" and office["signer"] == world.office.name
+    for signature in (head, office):
+        assert signature["intact"] and signature["trusted"]
+        assert str(signature["signed_at"]).endswith("+07:00")
+    assert head["changes_after"] == "form_filling" and head["changes_allowed"]
+    assert office["revision"] == office["revisions"]
     package = parse_package(issued.edxml.read())
     assert (package.code_number, package.code_notation) == ("01", "BC-VHKHTT")
     assert package.attachments[0].data == signed
-    second = issuing_actions.issue(
-        world.thach,
+    second = sign_and_issue(
+        world,
         _draft_again(world).pk,
         passphrase=PASS,
         today=dt.date(2026, 11, 27),
@@ -109,11 +119,16 @@ def _draft_again(world: World, campaign: Campaign | None = None) -> Compilation:
 def test_a_wrong_passphrase_uses_up_no_number(world: World, key: Path) -> None:
     compilation = _draft(world)
     with pytest.raises(actions.IssueRefused, match="Mật khẩu"):
-        issuing_actions.issue(world.thach, compilation.pk, passphrase="sai")
+        issuing_actions.sign(world.thach, compilation.pk, passphrase="sai")
+    compilation.refresh_from_db()
+    assert compilation.state == "submitted" and not compilation.signed_pdf
+    issuing_actions.sign(world.thach, compilation.pk, passphrase=PASS)
+    with pytest.raises(actions.IssueRefused, match="Mật khẩu"):
+        issuing_actions.issue(world.hang, compilation.pk, passphrase="sai")
     assert not Document.objects.filter(direction=Direction.OUTGOING).exists()
     compilation.refresh_from_db()
-    assert compilation.document is None and not compilation.signed_pdf
-    issued = issuing_actions.issue(world.thach, compilation.pk, passphrase=PASS)
+    assert compilation.document is None and compilation.state == "signed"
+    issued = issuing_actions.issue(world.hang, compilation.pk, passphrase=PASS)
     assert issued.document is not None and issued.document.number == "01"
 
 
@@ -128,31 +143,101 @@ def test_an_expired_certificate_is_refused(world: World, settings: Any, tmp_path
     settings.TONGHOP_SIGNING_P12 = str(old.signing_p12)
     compilation = _draft(world)
     with pytest.raises(actions.IssueRefused, match=r"hết hạn|hiệu lực"):
-        issuing_actions.issue(world.thach, compilation.pk, passphrase=PASS)
+        issuing_actions.sign(world.thach, compilation.pk, passphrase=PASS)
     assert not Document.objects.filter(direction=Direction.OUTGOING).exists()
 
 
-def test_only_the_head_issues(world: World, key: Path) -> None:
+def test_an_expired_office_certificate_uses_up_no_number(
+    world: World, key: Path, settings: Any, tmp_path: Path
+) -> None:
+    old = create_demo_authority(
+        tmp_path / "old", office_name="Phòng", signer_name="Phạm Viết Thạch", passphrase=PASS,
+        now=dt.datetime(2015, 1, 1, tzinfo=dt.UTC),
+    )  # fmt: skip
     compilation = _draft(world)
-    for person in (world.lan, world.hoa, world.tu):
+    issuing_actions.sign(world.thach, compilation.pk, passphrase=PASS)
+    settings.TONGHOP_OFFICE_SIGNING_P12 = str(old.office_p12)
+    with pytest.raises(actions.IssueRefused, match=r"hết hạn|hiệu lực"):
+        issuing_actions.issue(world.hang, compilation.pk, passphrase=PASS)
+    assert not Document.objects.filter(direction=Direction.OUTGOING).exists()
+
+
+def test_only_the_head_signs_and_only_the_clerk_issues(world: World, key: Path) -> None:
+    compilation = _draft(world)
+    for person in (world.lan, world.hoa, world.tu, world.hang):
+        with pytest.raises(actions.IssueRefused):
+            issuing_actions.sign(person, compilation.pk, passphrase=PASS)
+    with pytest.raises(actions.IssueRefused, match="ký"):
+        # Not signed yet: the clerk has nothing to issue.
+        issuing_actions.issue(world.hang, compilation.pk, passphrase=PASS)
+    issuing_actions.sign(world.thach, compilation.pk, passphrase=PASS)
+    for person in (world.lan, world.hoa, world.tu, world.thach):
         with pytest.raises(actions.IssueRefused):
             issuing_actions.issue(person, compilation.pk, passphrase=PASS)
-    url = reverse("compilation:issue", args=[world.campaign.slug, compilation.uid])
-    for intruder in (world.hoa, world.nam, world.tu):
-        assert world.client_for(intruder).post(url, {"passphrase": PASS}).status_code == 404
+    for name in ("compilation:sign", "compilation:issue"):
+        url = reverse(name, args=[world.campaign.slug, compilation.uid])
+        for intruder in (world.hoa, world.nam, world.tu):
+            assert world.client_for(intruder).post(url, {"passphrase": PASS}).status_code == 404
     assert not Document.objects.filter(direction=Direction.OUTGOING).exists()
 
 
-def test_it_issues_from_the_page(world: World, key: Path) -> None:
+def test_a_file_changed_after_the_head_signed_is_not_issued(world: World, key: Path) -> None:
     compilation = _draft(world)
-    client = world.client_for(world.thach)
-    url = reverse("compilation:issue", args=[world.campaign.slug, compilation.uid])
-    page = client.get(client.post(url, {"passphrase": "sai"})["Location"]).content.decode()
+    signed = issuing_actions.sign(world.thach, compilation.pk, passphrase=PASS)
+    data = signed.signed_pdf.read()
+    signed.signed_pdf.close()
+    # A byte changed in what the head signed.
+    middle = len(data) // 3
+    forged = data[:middle] + bytes([data[middle] ^ 1]) + data[middle + 1 :]
+    _replace_signed(signed, forged, record_hash=False)
+    with pytest.raises(actions.IssueRefused, match="đã bị thay đổi"):
+        issuing_actions.issue(world.hang, compilation.pk, passphrase=PASS)
+    # A well-formed update appended after the head's signature, the recorded hash made to
+    # match: the signature no longer covers the whole file, so it is refused all the same.
+    writer: Any = IncrementalPdfFileWriter(io.BytesIO(data))
+    writer.root["/Lang"] = TextStringObject("en")
+    writer.update_root()
+    out = io.BytesIO()
+    writer.write(out)
+    _replace_signed(signed, out.getvalue(), record_hash=True)
+    with pytest.raises(actions.IssueRefused, match="đã bị thay đổi"):
+        issuing_actions.issue(world.hang, compilation.pk, passphrase=PASS)
+    assert not Document.objects.filter(direction=Direction.OUTGOING).exists()
+    # The file as the head signed it is issued.
+    _replace_signed(signed, data, record_hash=True)
+    issued = issuing_actions.issue(world.hang, compilation.pk, passphrase=PASS)
+    assert issued.document is not None and issued.document.number == "01"
+
+
+def _replace_signed(compilation: Compilation, data: bytes, *, record_hash: bool) -> None:
+    with compilation.signed_pdf.open("wb") as handle:
+        handle.write(data)
+    if record_hash:
+        event = AuditEvent.objects.filter(action=Action.SIGN).latest("pk")
+        event.details = {**event.details, "sha256": hashlib.sha256(data).hexdigest()}
+        AuditEvent.objects.filter(pk=event.pk).update(details=event.details)
+
+
+def test_it_signs_and_issues_from_the_page(world: World, key: Path) -> None:
+    compilation = _draft(world)
+    head = world.client_for(world.thach)
+    sign_url = reverse("compilation:sign", args=[world.campaign.slug, compilation.uid])
+    page = head.get(head.post(sign_url, {"passphrase": "sai"})["Location"]).content.decode()
     assert "Mật khẩu" in page
-    page = client.get(client.post(url, {"passphrase": PASS})["Location"]).content.decode()
+    page = head.get(head.post(sign_url, {"passphrase": PASS})["Location"]).content.decode()
+    assert 'id="sign"' not in page and 'id="issue"' not in page
+    clerk = world.client_for(world.hang)
+    page = clerk.get(
+        compilation_url := page
+        and reverse("compilation:detail", args=[world.campaign.slug, compilation.uid])
+    ).content.decode()
+    assert 'id="issue"' in page
+    issue_url = reverse("compilation:issue", args=[world.campaign.slug, compilation.uid])
+    page = clerk.get(clerk.post(issue_url, {"passphrase": PASS})["Location"]).content.decode()
     assert "01/BC-VHKHTT" in page
+    assert compilation_url
     for kind in ("signed", "edxml", "pdf", "docx"):
-        response = client.get(
+        response = clerk.get(
             reverse("compilation:download-kind", args=[world.campaign.slug, compilation.uid, kind])
         )
         assert response.status_code == 200, kind
@@ -189,6 +274,7 @@ def test_two_heads_at_the_same_moment_get_two_numbers(
         tmp_path / "pki", office_name="Phòng", signer_name="Phạm Viết Thạch", passphrase=PASS
     )
     settings.TONGHOP_SIGNING_P12 = str(authority.signing_p12)
+    settings.TONGHOP_OFFICE_SIGNING_P12 = str(authority.office_p12)
     other = create_campaign(
         world.office,
         CampaignSpec(
@@ -205,7 +291,7 @@ def test_two_heads_at_the_same_moment_get_two_numbers(
 
     def sign(pk: int) -> None:
         try:
-            issuing_actions.issue(world.thach, pk, passphrase=PASS)
+            sign_and_issue(world, pk, passphrase=PASS)
         except BaseException as exc:
             errors.append(exc)
         finally:
@@ -237,7 +323,7 @@ def test_it_publishes_only_what_the_office_chose(world: World, key: Path) -> Non
     client.post(url, {"title": "Bản nháp tin", "summary": "Chưa đăng", "body": ""})
     assert "Bản nháp tin" not in client.get(reverse("news:list")).content.decode()
     assert "Bản nháp tin" not in client.get(reverse("news:feed")).content.decode()
-    issuing_actions.issue(world.thach, compilation.pk, passphrase=PASS)
+    sign_and_issue(world, compilation.pk, passphrase=PASS)
     client.post(
         url,
         {
@@ -261,7 +347,7 @@ def test_it_publishes_only_what_the_office_chose(world: World, key: Path) -> Non
 
 
 def test_the_verify_page_reports_each_signature(world: World, key: Path) -> None:
-    issued = issuing_actions.issue(world.thach, _draft(world).pk, passphrase=PASS)
+    issued = sign_and_issue(world, _draft(world).pk, passphrase=PASS)
     signed = issued.signed_pdf.read()
     client = world.client_for(world.hoa)
     page = client.post(reverse("verify"), {"file": SimpleUploadedFile("a.pdf", signed)})
@@ -276,7 +362,7 @@ def test_the_verify_page_reports_each_signature(world: World, key: Path) -> None
 
 
 def test_an_edxml_package_comes_in_as_an_incoming_document(world: World, key: Path) -> None:
-    issued = issuing_actions.issue(world.thach, _draft(world).pk, passphrase=PASS)
+    issued = sign_and_issue(world, _draft(world).pk, passphrase=PASS)
     client = world.client_for(world.lan)
     url = reverse("documents:import-edxml")
     bad = client.post(
@@ -299,7 +385,7 @@ def test_an_edxml_package_comes_in_as_an_incoming_document(world: World, key: Pa
 
 
 def test_the_issued_report_stays_in_the_outgoing_register(world: World, key: Path) -> None:
-    issued = issuing_actions.issue(world.thach, _draft(world).pk, passphrase=PASS)
+    issued = sign_and_issue(world, _draft(world).pk, passphrase=PASS)
     document = issued.document
     assert document is not None
     client = world.client_for(world.lan)

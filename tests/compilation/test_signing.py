@@ -286,7 +286,7 @@ def test_it_verifies_files_from_the_command_line(
     assert f"{good}:" in out
     assert (
         f"Chữ ký 1: {HEAD} — ký lúc 2026-11-26T09:15:02+07:00 (do người ký tự ghi) — nguyên vẹn "
-        "— tin cậy — lưu ý: Chưa kiểm tra chứng thư số có bị thu hồi hay không"
+        "— tin cậy — mức PAdES B-B — lưu ý: Chưa kiểm tra chứng thư số có bị thu hồi hay không"
     ) in out
 
     assert verify_cli.main([str(good), "--json"]) == 0  # no roots: trust is not required

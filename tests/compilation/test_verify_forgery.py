@@ -21,11 +21,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from tests.compilation.test_issue import PASS, _draft
-from tests.conftest import World
+from tests.conftest import World, sign_and_issue
 from tests.forgery import forge, identity, sign
 from tonghop.dispatch.edxml import build_package, parse_package
 from tonghop.documents.models import Direction, Document
-from tonghop.issuing import actions as issuing_actions
 from tonghop.issuing import verify_cli
 from tonghop.issuing.signing import create_demo_authority
 
@@ -42,6 +41,7 @@ def key(settings: Any, tmp_path: Path) -> Path:
         passphrase=PASS,
     )
     settings.TONGHOP_SIGNING_P12 = str(authority.signing_p12)
+    settings.TONGHOP_OFFICE_SIGNING_P12 = str(authority.office_p12)
     settings.TONGHOP_DEMO_ROOT = authority.root_certificate
     settings.TONGHOP_TRUST_ROOTS = []
     return authority.root_certificate
@@ -49,7 +49,7 @@ def key(settings: Any, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def issued(world: World, key: Path) -> Any:
-    return issuing_actions.issue(world.thach, _draft(world).pk, passphrase=PASS)
+    return sign_and_issue(world, _draft(world).pk, passphrase=PASS)
 
 
 def _text(response: Any) -> str:
@@ -66,14 +66,17 @@ def _rows(response: Any) -> list[str]:
 
 
 def _assert_forgery_shown(response: Any) -> None:
-    first, second = _rows(response)
-    assert "✔" not in first.split("Tin cậy")[0]  # nothing in the first row says intact
-    assert "chữ ký chỉ bảo đảm phiên bản 2/" in first
-    assert "Tài liệu đã bị sửa đổi sau khi ký." in first
-    assert f"Thay đổi được ký bởi: {HEAD} (không tin cậy)" in first
-    assert f"Thay đổi sau đó do {HEAD} ký: KHÔNG tin cậy" in first
-    assert "được chữ ký sau bảo đảm" not in first
-    assert HEAD in second and "Chứng thư số không thuộc danh sách tin cậy" in second
+    # The head's signature and the office's, then the forger's.
+    *genuine, forger = _rows(response)
+    assert len(genuine) == 2
+    for row in genuine:
+        assert "✔" not in row.split("Tin cậy")[0]  # nothing in the row says intact
+        assert "chữ ký chỉ bảo đảm phiên bản " in row
+        assert "Tài liệu đã bị sửa đổi sau khi ký." in row
+        assert "Thay đổi được ký bởi: " in row and f"{HEAD} (không tin cậy)" in row
+        assert f"Thay đổi sau đó do {HEAD} ký: KHÔNG tin cậy" in row
+        assert "được chữ ký sau bảo đảm" not in row
+    assert HEAD in forger and "Chứng thư số không thuộc danh sách tin cậy" in forger
 
 
 def test_the_verify_page_shows_a_forged_report_as_changed_and_untrusted(
@@ -106,9 +109,11 @@ def test_an_edxml_package_carrying_a_forged_report_shows_it_on_the_document_page
     )
     assert response.status_code == 302
     incoming = Document.objects.get(direction=Direction.INCOMING)
-    first, second = incoming.signatures
+    first, office, second = incoming.signatures
     assert (first["intact"], first["trusted"], first["revision_intact"]) == (False, False, True)
-    assert first["later_signers"] == [{"signer": HEAD, "trusted": False}]
+    assert (office["intact"], office["trusted"], office["revision_intact"]) == (False, False, True)
+    assert {"signer": HEAD, "trusted": False} in first["later_signers"]
+    assert office["later_signers"] == [{"signer": HEAD, "trusted": False}]
     assert (second["intact"], second["trusted"]) == (True, False)
     _assert_forgery_shown(client.get(reverse("documents:detail", args=[incoming.uid])))
 
@@ -179,9 +184,12 @@ def test_the_verify_command_refuses_the_forgery_and_says_why(
     forged = tmp_path / "forged.pdf"
     forged.write_bytes(forge(issued.signed_pdf.read(), HEAD))
     assert verify_cli.main([str(forged), "--trust-root", str(key)]) == 1
-    first, second = [line for line in capsys.readouterr().out.splitlines() if "Chữ ký" in line]
-    assert "đã bị sửa đổi sau khi ký" in first and "chỉ bảo đảm phiên bản 2/" in first
-    assert f"{HEAD} (không tin cậy)" in first
+    lines = [line for line in capsys.readouterr().out.splitlines() if "Chữ ký" in line]
+    *genuine, second = lines
+    assert len(genuine) == 2  # the head's and the office's
+    for first in genuine:
+        assert "đã bị sửa đổi sau khi ký" in first and "chỉ bảo đảm phiên bản " in first
+        assert f"{HEAD} (không tin cậy)" in first
     assert "nguyên vẹn — không tin cậy" in second
     broken = tmp_path / "broken.pdf"
     broken.write_bytes(b"%PDF-1.7\n" + b"x" * 100)

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.compilation.test_issue import PASS, _draft, _draft_again, _ready, key
-from tests.conftest import World
+from tests.conftest import World, sign_and_issue
 from tests.reminders import conftest as smtp
 from tests.reminders.conftest import Inbox
 from tonghop.audit.models import Action, AuditEvent
@@ -86,7 +86,7 @@ def test_the_worker_never_undoes_an_issued_report(
         newer = actions.run(Compilation.objects.get(pk=compilation.pk))
         assert newer.state == CompilationState.READY
         actions.submit_for_signature(world.lan, compilation.pk)
-        issued = issuing_actions.issue(world.thach, compilation.pk, passphrase=PASS)
+        issued = sign_and_issue(world, compilation.pk, passphrase=PASS)
         assert issued.document is not None
     finally:
         release.set()
@@ -98,7 +98,7 @@ def test_the_worker_never_undoes_an_issued_report(
     assert compilation.signed_pdf and compilation.issued_at is not None
     assert _outgoing_numbers() == [1]
     with pytest.raises(actions.IssueRefused):
-        issuing_actions.issue(world.thach, compilation.pk, passphrase=PASS)
+        sign_and_issue(world, compilation.pk, passphrase=PASS)
     assert _outgoing_numbers() == [1]
 
 
@@ -112,21 +112,21 @@ def test_a_drawing_of_a_report_that_moved_on_is_dropped(world: World) -> None:
 
 
 def test_a_second_issue_of_the_campaign_is_refused(world: World, key: Path) -> None:
-    first = issuing_actions.issue(world.thach, _draft(world).pk, passphrase=PASS)
+    first = sign_and_issue(world, _draft(world).pk, passphrase=PASS)
     assert first.document is not None
     second = _draft_again(world)
     with pytest.raises(actions.IssueRefused, match=r"01/BC-VHKHTT.*đính chính"):
-        issuing_actions.issue(world.thach, second.pk, passphrase=PASS)
+        sign_and_issue(world, second.pk, passphrase=PASS)
     with pytest.raises(actions.IssueRefused, match="lý do"):
-        issuing_actions.issue(world.thach, second.pk, passphrase=PASS, correction=True)
+        sign_and_issue(world, second.pk, passphrase=PASS, correction=True)
     assert _outgoing_numbers() == [1]
     second.refresh_from_db()
     assert second.state == CompilationState.SUBMITTED and second.document is None
     # The database refuses it too, whatever the code does.
     with pytest.raises(IntegrityError), transaction.atomic():
         Compilation.objects.filter(pk=second.pk).update(state=CompilationState.ISSUED)
-    corrected = issuing_actions.issue(
-        world.thach,
+    corrected = sign_and_issue(
+        world,
         second.pk,
         passphrase=PASS,
         correction=True,
@@ -135,7 +135,7 @@ def test_a_second_issue_of_the_campaign_is_refused(world: World, key: Path) -> N
     assert corrected.correction and corrected.state == CompilationState.ISSUED
     assert _outgoing_numbers() == [1, 2]
     event = AuditEvent.objects.filter(action=Action.ISSUE).order_by("pk").last()
-    assert event is not None and event.actor == world.thach
+    assert event is not None and event.actor == world.hang
     assert event.details["correction"] is True
     assert event.details["reason"] == "Sửa số liệu của xã An Phú"
     assert event.details["corrects"] == "01/BC-VHKHTT"
@@ -144,8 +144,8 @@ def test_a_second_issue_of_the_campaign_is_refused(world: World, key: Path) -> N
 def test_a_correction_needs_a_report_to_correct(world: World, key: Path) -> None:
     compilation = _draft(world)
     with pytest.raises(actions.IssueRefused):
-        issuing_actions.issue(
-            world.thach, compilation.pk, passphrase=PASS, correction=True, correction_reason="x"
+        sign_and_issue(
+            world, compilation.pk, passphrase=PASS, correction=True, correction_reason="x"
         )
     assert _outgoing_numbers() == []
 
@@ -157,17 +157,25 @@ def test_a_stale_version_is_refused(world: World, key: Path) -> None:
     with pytest.raises(actions.StaleCompilation):
         actions.return_to_specialist(world.thach, compilation.pk, "Sửa", expected_version=opened)
     with pytest.raises(actions.StaleCompilation):
-        issuing_actions.issue(world.thach, compilation.pk, passphrase=PASS, expected_version=opened)
+        sign_and_issue(world, compilation.pk, passphrase=PASS, expected_version=opened)
     assert _outgoing_numbers() == []
     client = world.client_for(world.thach)
-    url = reverse("compilation:issue", args=[world.campaign.slug, compilation.uid])
+    url = reverse("compilation:sign", args=[world.campaign.slug, compilation.uid])
     for version in (str(opened), "abc"):
         page = client.get(client.post(url, {"passphrase": PASS, "version": version})["Location"])
         assert "đã thay đổi" in page.content.decode()
-    assert _outgoing_numbers() == []
     compilation.refresh_from_db()
-    current = str(compilation.version)
-    client.post(url, {"passphrase": PASS, "version": current})
+    assert compilation.state == CompilationState.SUBMITTED
+    client.post(url, {"passphrase": PASS, "version": str(compilation.version)})
+    compilation.refresh_from_db()
+    assert compilation.state == CompilationState.SIGNED
+    # The clerk, with the page opened before the head signed, is refused too.
+    clerk = world.client_for(world.hang)
+    url = reverse("compilation:issue", args=[world.campaign.slug, compilation.uid])
+    page = clerk.get(clerk.post(url, {"passphrase": PASS, "version": opened})["Location"])
+    assert "đã thay đổi" in page.content.decode()
+    assert _outgoing_numbers() == []
+    clerk.post(url, {"passphrase": PASS, "version": str(compilation.version)})
     assert _outgoing_numbers() == [1]
 
 
@@ -186,6 +194,12 @@ def test_every_step_not_in_the_table_is_refused(world: World, key: Path) -> None
         CompilationStep.RETURN: lambda: actions.return_to_specialist(
             world.thach, compilation.pk, "Sửa lại"
         ),
+        CompilationStep.SIGN: lambda: issuing_actions.sign(
+            world.thach, compilation.pk, passphrase=PASS
+        ),
+        CompilationStep.ISSUE: lambda: issuing_actions.issue(
+            world.hang, compilation.pk, passphrase=PASS
+        ),
         CompilationStep.EMAIL: lambda: actions.email_report(
             world.lan, compilation, "so@example.vn"
         ),
@@ -202,10 +216,6 @@ def test_every_step_not_in_the_table_is_refused(world: World, key: Path) -> None
                 call()
             compilation.refresh_from_db()
             assert compilation.state == state, (state, step)
-        if (state, CompilationStep.ISSUE) not in TRANSITIONS:
-            _put_in(compilation, state)
-            with pytest.raises(actions.IssueRefused):
-                issuing_actions.issue(world.thach, compilation.pk, passphrase=PASS)
     assert _outgoing_numbers() == []
     assert not NewsItem.objects.filter(published_at__isnull=False).exists()
 
@@ -247,7 +257,8 @@ def test_the_page_shows_the_state_and_the_buttons_for_it(world: World) -> None:
     )
     head_page = world.client_for(world.thach).get(url).content.decode()
     assert "Đã trình ký" in head_page
-    assert 'id="issue"' in head_page and 'id="return"' in head_page
+    assert 'id="sign"' in head_page and 'id="return"' in head_page
+    assert 'id="issue"' not in head_page
     assert 'id="submit-for-signature"' not in head_page
     event = AuditEvent.objects.get(action=Action.SUBMIT_FOR_SIGNATURE)
     assert event.actor == world.lan and event.details == {"from": "ready", "to": "submitted"}
@@ -264,7 +275,7 @@ inbox = smtp.inbox
 
 def test_issue_email_and_publish_are_recorded(world: World, key: Path, inbox: Inbox) -> None:
     compilation = _draft(world)
-    issuing_actions.issue(world.thach, compilation.pk, passphrase=PASS, today=dt.date(2026, 11, 26))
+    sign_and_issue(world, compilation.pk, passphrase=PASS, today=dt.date(2026, 11, 26))
     queued = actions.email_report(world.lan, compilation, "so@example.vn")
     assert queued.queued and inbox.received == []
     compilation.refresh_from_db()
@@ -275,10 +286,13 @@ def test_issue_email_and_publish_are_recorded(world: World, key: Path, inbox: In
     item = save_news(
         world.lan, compilation, title="Kết quả", summary="Tóm tắt", body="", publish=True
     )
+    signing = AuditEvent.objects.get(action=Action.SIGN)
+    assert signing.actor == world.thach
+    assert (signing.details["from"], signing.details["to"]) == ("submitted", "signed")
     issue = AuditEvent.objects.get(action=Action.ISSUE)
-    assert issue.actor == world.thach
+    assert issue.actor == world.hang
     assert issue.details["reference"] == "01/BC-VHKHTT"
-    assert (issue.details["from"], issue.details["to"]) == ("submitted", "issued")
+    assert (issue.details["from"], issue.details["to"]) == ("signed", "issued")
     email = AuditEvent.objects.get(action=Action.EMAIL)
     assert email.actor == world.lan and email.details["to"] == "so@example.vn"
     publish = AuditEvent.objects.get(action=Action.PUBLISH)

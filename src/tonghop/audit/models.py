@@ -29,6 +29,7 @@ class Action(models.TextChoices):
     ARCHIVE = "archive", _("Campaign archived")
     SUBMIT_FOR_SIGNATURE = "submit_signature", _("Submitted for signature")
     RETURN = "return", _("Returned by the head")
+    SIGN = "sign", _("Report signed")
     ISSUE = "issue", _("Report issued")
     EMAIL = "email", _("Report emailed")
     PUBLISH = "publish", _("News published")

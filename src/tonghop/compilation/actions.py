@@ -114,8 +114,14 @@ def refusal_for(compilation: Compilation, step: CompilationStep) -> str:
         return _("This report has already been issued.")
     if step in (CompilationStep.EMAIL, CompilationStep.PUBLISH):
         return _("Only an issued report can be sent or published.")
+    if step == CompilationStep.ISSUE and state == CompilationState.SUBMITTED:
+        return _("The head must sign the report before the clerk issues it.")
     if step == CompilationStep.ISSUE:
-        return _("The report must be submitted for signature before the head issues it.")
+        return _("The report must be submitted for signature and signed before it is issued.")
+    if step == CompilationStep.SIGN and state == CompilationState.SIGNED:
+        return _("The head has already signed this report; the clerk issues it.")
+    if step == CompilationStep.SIGN:
+        return _("The report must be submitted for signature before the head signs it.")
     if state == CompilationState.DRAFTING:
         return _("The report is still being drawn; wait until it is ready.")
     if state == CompilationState.SUBMITTED and step == CompilationStep.REDRAW:

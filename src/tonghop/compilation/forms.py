@@ -21,9 +21,21 @@ class WordsForm(CleanInputForm, forms.Form):
     )
 
 
-class IssueForm(forms.Form):
+class OfficeKeyForm(forms.Form):
+    """The clerk's: the passphrase (or token PIN) of the office's own signing key."""
+
     passphrase = forms.CharField(
         label=_("Passphrase of the office's signing key"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+        max_length=500,
+    )
+
+
+class IssueForm(forms.Form):
+    """The head's, when signing: the passphrase (or token PIN) of his own key."""
+
+    passphrase = forms.CharField(
+        label=_("Passphrase or PIN of your signing key"),
         widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
         max_length=500,
     )

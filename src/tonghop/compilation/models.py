@@ -47,9 +47,9 @@ class CompilationStep(models.TextChoices):
 
 
 # The one table of allowed changes: (state before, step) -> state after; compilation.actions
-# refuses anything else. The head signs and issues in one step for now (the clerk's own
-# signature comes later), so ISSUE is allowed from SUBMITTED as well as from SIGNED. Sending
-# again and publishing the news leave the state as it is.
+# refuses anything else. The head signs (SIGN), then the clerk numbers, dates and issues it
+# with the office's signature (ISSUE), as ND 30 orders them. Sending again and publishing the
+# news leave the state as it is.
 TRANSITIONS: dict[tuple[CompilationState, CompilationStep], CompilationState] = {
     (CompilationState.DRAFTING, CompilationStep.DRAWN): CompilationState.READY,
     (CompilationState.DRAFTING, CompilationStep.REDRAW): CompilationState.DRAFTING,
@@ -59,7 +59,6 @@ TRANSITIONS: dict[tuple[CompilationState, CompilationStep], CompilationState] = 
     (CompilationState.RETURNED, CompilationStep.SUBMIT): CompilationState.SUBMITTED,
     (CompilationState.SUBMITTED, CompilationStep.RETURN): CompilationState.RETURNED,
     (CompilationState.SUBMITTED, CompilationStep.SIGN): CompilationState.SIGNED,
-    (CompilationState.SUBMITTED, CompilationStep.ISSUE): CompilationState.ISSUED,
     (CompilationState.SIGNED, CompilationStep.ISSUE): CompilationState.ISSUED,
     (CompilationState.ISSUED, CompilationStep.EMAIL): CompilationState.SENT,
     (CompilationState.SENT, CompilationStep.EMAIL): CompilationState.SENT,

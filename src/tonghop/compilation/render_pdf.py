@@ -114,12 +114,13 @@ def render_pdf(doc: OfficialDocument) -> bytes:
     register_fonts()
     out = io.BytesIO()
     template = _Template(out, doc)
+    spots: list[_Spot] = []
     story: list[Flowable] = [*_header_block(doc), *_title_block(doc)]
     last: _Last | None = None
     for section in doc.sections:
         last = _blocks(story, (section,), 1, TEXT_W)
     _end_mark(story, last)
-    signature = _signature_block(doc)
+    signature = _signature_block(doc, spots)
     last_flowable = story[-1]
     # The signature never stands alone on a page: it takes a short last paragraph with it
     # (a long one splits across pages anyway, and its last lines lead to the block).
@@ -138,7 +139,7 @@ def render_pdf(doc: OfficialDocument) -> bytes:
         template.build(story)
     finally:
         rl_config.useA85 = a85
-    return out.getvalue()
+    return _with_signature_fields(out.getvalue(), spots)
 
 
 # --- page, numbering, metadata ---------------------------------------------------------------
@@ -311,6 +312,13 @@ def _header_block(doc: OfficialDocument) -> list[Flowable]:
     # italic, centred under ô 1.
     number = _para(number_line(doc), _style(SIZE_NUMBER))
     place = _para(place_date_line(doc), _style(SIZE_PLACE_DATE, italic=True))
+    if doc.number is None and doc.issued_on is None:
+        # The clerk gives the number and date after the head has signed: left as form fields
+        # over the blanks, so filling them is a change the head's signature allows.
+        number = _BlankFields(number_line(doc), _style(SIZE_NUMBER), (FIELD_NUMBER,))
+        place = _BlankFields(
+            place_date_line(doc), _style(SIZE_PLACE_DATE, italic=True), (FIELD_DAY, FIELD_MONTH)
+        )
     return [
         _grid(HEADER_COLS, [[organ, nation], [number, place]], [("TOPPADDING", (0, 1), (-1, 1), 6)])
     ]
@@ -641,7 +649,7 @@ def _cell_para(text: str, style: ParagraphStyle, room: float) -> RLParagraph:
 # --- Nơi nhận and signature: ô 9b, 7a-7c -----------------------------------------------------
 
 
-def _signature_block(doc: OfficialDocument) -> Flowable:
+def _signature_block(doc: OfficialDocument, spots: list[_Spot]) -> Flowable:
     # PL I, II.9.d: "Nơi nhận:" on the line of the signer's authority, flush left, 12 bold
     # italic; the list 11 upright, "- " first, ";" last, the final "Lưu: VT, ..." with ".".
     left: list[Flowable] = []
@@ -652,16 +660,116 @@ def _signature_block(doc: OfficialDocument) -> Flowable:
         )
         left.extend(_para(text, _style(SIZE_RECIPIENTS, align=TA_LEFT)) for text in lines)
     # One row: the block is never split across pages.
-    return _grid(FOOTER_COLS, [[left, _signer(doc.signer)]], [("TOPPADDING", (0, 0), (-1, -1), 12)])
+    signer = _signer(doc.signer, spots)
+    return _grid(FOOTER_COLS, [[left, signer]], [("TOPPADDING", (0, 0), (-1, -1), 12)])
 
 
-def _signer(signer: Signer) -> list[Flowable]:
+def _signer(signer: Signer, spots: list[_Spot]) -> list[Flowable]:
     # PL I, II.7.đ: authority and title in capitals 13-14 bold; the name 13-14 bold, centred
     # under them, with room for the signature image and the seal (ô 7c, 8).
     out: list[Flowable] = [_para(t, _style(SIZE_BODY, bold=True)) for t in signer_lines(signer)]
-    name = _style(SIZE_BODY, bold=True, before=SIGNATURE_SPACE * MM)
-    out.append(_para(clean_text(signer.name).strip() or "\u00a0", name))
+    out.append(_SignatureSpace(spots))
+    out.append(_para(clean_text(signer.name).strip() or "\u00a0", _style(SIZE_BODY, bold=True)))
     return out
+
+
+# --- where the signatures go: ô 3, 4 (number, date), 7c (signer), 8 (office) -----------------
+
+# Names of the form fields the clerk fills and of the empty signature fields: the signing code
+# finds the places from them, never by guessing where the signer's page is.
+FIELD_NUMBER = "so_van_ban"
+FIELD_DAY = "ngay_ban_hanh"
+FIELD_MONTH = "thang_ban_hanh"
+FIELD_SIGNER = "chu_ky_nguoi_ky"
+FIELD_OFFICE = "chu_ky_co_quan"
+SIGNER_BOX = (50.0, SIGNATURE_SPACE - 2.0)  # mm: the signature image, centred in ô 7c
+SEAL_SIZE = 36.0  # mm: a round seal at real size (ô 8)
+
+# (page index, x, y, width, height) of ô 7c in points, as drawn.
+_Spot = tuple[int, float, float, float, float]
+
+
+class _SignatureSpace(Flowable):  # type: ignore[misc]
+    """The room between the signer's title and name (ô 7c); notes where it was drawn."""
+
+    def __init__(self, spots: list[_Spot]) -> None:
+        super().__init__()
+        self.spots, self.room = spots, 0.0
+
+    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
+        self.room = aw
+        return aw, SIGNATURE_SPACE * MM
+
+    def draw(self) -> None:
+        x, y = self.canv.absolutePosition(0, 0)
+        page = self.canv.getPageNumber() - 1
+        self.spots[:] = [(page, x, y, self.room, SIGNATURE_SPACE * MM)]
+
+
+class _BlankFields(RLParagraph):  # type: ignore[misc]
+    """A line with blanks ("Số:        /BC-…") and an empty text field over each blank."""
+
+    def __init__(self, text: str, style: ParagraphStyle, names: tuple[str, ...]) -> None:
+        super().__init__(_markup(text), style)
+        self.names = names
+
+    def draw(self) -> None:
+        super().draw()
+        style = self.style
+        blank = re.compile(" \u00a0+")
+        found: list[tuple[float, float, float]] = []
+        lines = getattr(self.blPara, "lines", [])
+        for index, line in enumerate(lines):
+            words = line[1] if isinstance(line, tuple) else getattr(line, "words", [])
+            text = " ".join(str(w) for w in words) if isinstance(words, list) else ""
+            width = stringWidth(text, style.fontName, style.fontSize)
+            start = {TA_CENTER: (self.width - width) / 2, TA_RIGHT: self.width - width}.get(
+                style.alignment, 0.0
+            )
+            bottom = self.height - (index + 1) * style.leading
+            for match in blank.finditer(text):
+                left = start + stringWidth(text[: match.start()], style.fontName, style.fontSize)
+                right = start + stringWidth(text[: match.end()], style.fontName, style.fontSize)
+                found.append((left, bottom, right - left))
+        for name, (left, bottom, width) in zip(self.names, found, strict=False):
+            self.canv.acroForm.textfield(
+                name=name, value="", x=left, y=bottom, width=width, height=style.leading,
+                relative=True, borderWidth=0, fillColor=None, borderColor=None,
+                fontName="Times-Italic" if "Italic" in style.fontName else "Times-Roman",
+                fontSize=style.fontSize, maxlen=8,
+            )  # fmt: skip
+
+
+def _with_signature_fields(pdf: bytes, spots: list[_Spot]) -> bytes:
+    """``pdf`` with two empty signature fields at ô 7c and ô 8 of the signer's page: the head
+    signs into the first, the clerk into the second (PL I, II.7.c and II.8.a)."""
+    if not spots:
+        return pdf
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign.fields import SigFieldSpec, append_signature_field
+
+    page, x, y, room, height = spots[0]
+    width, tall = SIGNER_BOX[0] * MM, SIGNER_BOX[1] * MM
+    left = x + (room - width) / 2
+    bottom = y + (height - tall) / 2
+    seal = SEAL_SIZE * MM
+    # The seal covers about a third of the signer's image, on its left (II.8.a).
+    seal_right = left + width / 3
+    seal_bottom = bottom + tall / 2 - seal / 2
+    writer: Any = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    for name, box in (
+        (FIELD_SIGNER, (left, bottom, left + width, bottom + tall)),
+        (FIELD_OFFICE, (seal_right - seal, seal_bottom, seal_right, seal_bottom + seal)),
+    ):
+        spec = SigFieldSpec(
+            sig_field_name=name,
+            on_page=page,
+            box=tuple(round(v) for v in box),  # type: ignore[arg-type]
+        )
+        append_signature_field(writer, spec)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 # --- appendices (PL I, III.1) ----------------------------------------------------------------

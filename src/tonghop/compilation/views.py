@@ -30,6 +30,7 @@ from tonghop.compilation.forms import (
     EmailForm,
     IssueForm,
     NewsForm,
+    OfficeKeyForm,
     ReturnForm,
     WordsForm,
 )
@@ -89,7 +90,9 @@ def detail(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
             initial={"assessment": compilation.assessment, "proposals": compilation.proposals}
         ),
         "is_head": user.has_office_role(campaign.office, Role.HEAD),
+        "is_clerk": user.has_office_role(campaign.office, Role.CLERK),
         "issue_form": IssueForm(),
+        "office_form": OfficeKeyForm(),
         "return_form": ReturnForm(),
         "issued_before": campaign.compilations.filter(state__in=ISSUED_STATES)
         .exclude(pk=compilation.pk)

@@ -9,6 +9,7 @@ same actions a person uses, with their historical times, so the history reads as
 from __future__ import annotations
 
 import datetime as dt
+import io
 import random
 from importlib import resources
 from pathlib import Path
@@ -383,6 +384,7 @@ def demo_logins() -> list[tuple[str, str]]:
     logins = [
         ("chuyenvien", "chuyên viên của Phòng (xem, duyệt, tổng hợp)"),
         ("truongphong", "trưởng phòng (Phạm Viết Thạch)"),
+        ("vanthu", "văn thư (cấp số, ban hành, ký số của cơ quan)"),
         ("quantri", "quản trị hệ thống"),
     ]
     seed = Campaign.objects.filter(slug=SEED_SLUG).first()
@@ -433,11 +435,18 @@ def load_scenario(seed: int = 2025) -> bool:
     office = Unit.objects.create(kind=UnitKind.OFFICE, **OFFICE)
     specialist = _user("chuyenvien", "Nguyễn Thị Lan")
     head = _user("truongphong", "Phạm Viết Thạch")
+    clerk = _user("vanthu", "Lê Thị Hằng")
     admin = _user("quantri", "Quản trị hệ thống", staff=True)
     admin.is_superuser = True
     admin.save()
     Membership.objects.create(user=specialist, unit=office, role=Role.SPECIALIST)
     Membership.objects.create(user=head, unit=office, role=Role.HEAD)
+    Membership.objects.create(user=clerk, unit=office, role=Role.CLERK)
+    # Demo images, so the signed report shows a signature and a seal where ND 30 puts them.
+    head.signature_png = demo_signature_png()
+    head.save(update_fields=["signature_png"])
+    office.seal_png = demo_seal_png()
+    office.save(update_fields=["seal_png"])
     Membership.objects.create(user=admin, unit=office, role=Role.ADMIN)
     units = _units(office, rng)
     reporters: dict[int, User] = {}
@@ -448,6 +457,36 @@ def load_scenario(seed: int = 2025) -> bool:
     _seed_campaign(office, units, reporters, specialist, head, rng)
     _current_campaign(office, units, reporters, specialist, rng)
     return True
+
+
+def demo_signature_png() -> bytes:
+    """A blue scribble on a transparent background, standing in for a handwritten signature."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (400, 200), (0, 0, 0, 0))
+    points = [(30, 140), (90, 50), (130, 150), (190, 60), (230, 130), (370, 40)]
+    ImageDraw.Draw(image).line(points, fill=(24, 48, 170, 255), width=7, joint="curve")
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def demo_seal_png() -> bytes:
+    """A red round seal (rings and a star) on a transparent background; marked as a demo by
+    its lack of any words: a real seal is the office's own image."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (400, 400), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    red = (210, 20, 30, 230)
+    draw.ellipse([8, 8, 392, 392], outline=red, width=12)
+    draw.ellipse([70, 70, 330, 330], outline=red, width=5)
+    star = [(200, 120), (222, 180), (285, 180), (234, 218), (252, 280), (200, 243), (148, 280),
+            (166, 218), (115, 180), (178, 180)]  # fmt: skip
+    draw.polygon(star, fill=red)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
 
 
 def ensure_demo_signing_key() -> Path:
@@ -462,5 +501,7 @@ def ensure_demo_signing_key() -> Path:
         office_name=str(OFFICE["name"]),
         signer_name=head.display_name() if head else "Lãnh đạo",
         passphrase=DEMO_SIGNING_PASSPHRASE,
+        # Served by the demo itself (tonghop.issuing.views.demo_crl).
+        crl_url=f"{settings.SITE_URL.rstrip('/')}/pki/demo-ca.crl",
     )
     return authority.signing_p12

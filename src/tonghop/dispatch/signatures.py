@@ -272,6 +272,12 @@ def _blank_facts() -> dict[str, object]:
         "later_signers": [],
         "time_proven": False,
         "revocation_checked": False,
+        # PAdES baseline level reached: B-B (signature), B-T (a trusted timestamp proves its
+        # time), B-LT (validation data kept in the file's DSS as well).
+        "level": None,
+        "tampered": False,
+        "timestamp_at": None,
+        "timestamp_authority": None,
     }
 
 
@@ -318,6 +324,14 @@ def _one(reader: Any, sig: Any, roots: list[Any]) -> _Checked:
         return checked
     proven_at = _proven_time(status)
     result["time_proven"] = proven_at is not None
+    result["level"] = "B-B"
+    if proven_at is not None:
+        result["timestamp_at"] = proven_at.astimezone(VIETNAM).isoformat()
+        try:
+            result["timestamp_authority"] = _common_name(status.timestamp_validity.signing_cert)
+        except Exception:
+            result["timestamp_authority"] = None
+        result["level"] = "B-LT" if _has_validation_data(reader) else "B-T"
     chains = bool(status.trusted)
     if not chains and proven_at is not None:
         # A trusted timestamp proves when the signature existed: judge the certificate then.
@@ -336,6 +350,11 @@ def _one(reader: Any, sig: Any, roots: list[Any]) -> _Checked:
         problems.append(PROBLEM_INVALID)
     elif not _covers_document(status):
         problems.append(PROBLEM_PARTIAL)
+    result["tampered"] = not status.intact
+    if not status.intact:
+        # The bytes it signed were changed: whether its certificate is trusted says nothing
+        # then (and pyHanko reports it untrusted), so the change is said alone.
+        return checked
     if digest in _WEAK_DIGESTS:
         problems.append(PROBLEM_SHA1 if digest == "sha1" else PROBLEM_SHA1.replace("SHA-1", "MD5"))
     if not chains:
@@ -381,6 +400,18 @@ def _trusted_at(sig: Any, roots: list[Any], moment: datetime) -> bool:
     except Exception:
         return False
     return bool(status.trusted)
+
+
+def _has_validation_data(reader: Any) -> bool:
+    """The file keeps certificates and revocation data (CRL or OCSP) in its DSS."""
+    try:
+        dss = reader.root.get("/DSS")
+        if dss is None:
+            return False
+        dss = dss.get_object()
+        return "/Certs" in dss and ("/CRLs" in dss or "/OCSPs" in dss)
+    except Exception:
+        return False
 
 
 def _proven_time(status: Any) -> datetime | None:

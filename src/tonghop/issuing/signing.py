@@ -67,6 +67,10 @@ class CertificateUnusable(SigningError):
     message = "Chứng thư số không dùng được để ký số."
 
 
+class TimestampUnavailable(SigningError):
+    message = "Không lấy được dấu thời gian từ máy chủ cấp dấu thời gian (TSA)."
+
+
 class InvalidPdf(SigningError):
     message = "Tệp không phải là PDF hợp lệ, không ký được."
 
@@ -74,8 +78,9 @@ class InvalidPdf(SigningError):
 @dataclass(frozen=True)
 class DemoAuthority:
     root_certificate: Path  # PEM of the demo root: the trust root to configure
-    signing_p12: Path  # the office signer's key and certificate chain
+    signing_p12: Path  # the head's personal key and certificate chain
     passphrase: str
+    office_p12: Path | None = None  # the office's own key (its signature with the seal)
 
 
 def create_demo_authority(
@@ -85,6 +90,7 @@ def create_demo_authority(
     signer_name: str,
     passphrase: str,
     now: datetime | None = None,
+    crl_url: str = "",
 ) -> DemoAuthority:
     """A demo root CA and a signing certificate for ``signer_name`` of ``office_name``.
 
@@ -96,32 +102,59 @@ def create_demo_authority(
     # The signing key and its folder are the server account's alone (tonghop.datadir).
     datadir.make_folder(folder)
     authority = DemoAuthority(
-        folder / "tonghop-demo-ca.pem", folder / "office-signing.p12", passphrase
+        folder / "tonghop-demo-ca.pem",
+        folder / "office-signing.p12",
+        passphrase,
+        folder / "office-seal.p12",
     )
-    if authority.root_certificate.exists() and authority.signing_p12.exists():
+    assert authority.office_p12 is not None
+    if all(p.exists() for p in (authority.root_certificate, authority.signing_p12,
+                                authority.office_p12)):  # fmt: skip
         return authority
-    # The root's key is not kept: a demo CA issues this one certificate and nothing else.
+    # The root's key is not kept: a demo CA issues these two certificates and nothing else.
     start = (now or datetime.now(UTC)).astimezone(UTC)
     root_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     root_name = _name("tonghop", DEMO_CA_NAME, DEMO_MARK)
     root_cert = _certificate(root_name, root_key, None, root_key, start, days=3650)
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = _name(office_name, signer_name)
-    cert = _certificate(name, key, root_cert, root_key, start, days=3 * 365)
-    datadir.write_private(
-        authority.signing_p12,
-        pkcs12.serialize_key_and_certificates(
-            signer_name.encode(),
-            key,
-            cert,
-            [root_cert],  # the chain travels with the key, so signatures embed it
-            serialization.BestAvailableEncryption(passphrase.encode()),
-        ),
-    )
+    # The head signs as a person of the office; the office signs as itself (its seal).
+    for path, name, label in (
+        (authority.signing_p12, _name(office_name, signer_name), signer_name),
+        (authority.office_p12, _name(office_name, office_name), office_name),
+    ):
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        cert = _certificate(name, key, root_cert, root_key, start, days=3 * 365, crl_url=crl_url)
+        datadir.write_private(
+            path,
+            pkcs12.serialize_key_and_certificates(
+                label.encode(),
+                key,
+                cert,
+                [root_cert],  # the chain travels with the key, so signatures embed it
+                serialization.BestAvailableEncryption(passphrase.encode()),
+            ),
+        )
     datadir.write_private(
         authority.root_certificate, root_cert.public_bytes(serialization.Encoding.PEM)
     )
+    # The demo CA revokes nothing; its list says so until the root expires, so a validator
+    # that insists on revocation data (pyhanko --force-revinfo) finds it at crl_url.
+    crl = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(root_cert.subject)
+        .last_update(start - timedelta(hours=1))
+        .next_update(root_cert.not_valid_after_utc)
+        .add_extension(x509.CRLNumber(1), False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()), False
+        )
+        .sign(root_key, hashes.SHA256())
+    )
+    datadir.write_private(demo_crl_path(folder), crl.public_bytes(serialization.Encoding.DER))
     return authority
+
+
+def demo_crl_path(folder: Path) -> Path:
+    return folder / "tonghop-demo-ca.crl"
 
 
 def _name(organisation: str, common_name: str, unit: str | None = None) -> x509.Name:
@@ -143,6 +176,7 @@ def _certificate(
     start: datetime,
     *,
     days: int,
+    crl_url: str = "",
 ) -> x509.Certificate:
     """A root CA certificate when ``issuer`` is None, else a signer's certificate."""
     is_ca = issuer is None
@@ -152,7 +186,7 @@ def _certificate(
         encipher_only=False, decipher_only=False,
     )  # fmt: skip
     issuer_ski = x509.SubjectKeyIdentifier.from_public_key(issuer_key.public_key())
-    return (
+    builder = (
         x509.CertificateBuilder()
         .subject_name(subject)
         .issuer_name(subject if issuer is None else issuer.subject)
@@ -166,8 +200,16 @@ def _certificate(
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(issuer_ski), False
         )
-        .sign(issuer_key, hashes.SHA256())
     )
+    if crl_url and not is_ca:
+        point = x509.DistributionPoint(
+            full_name=[x509.UniformResourceIdentifier(crl_url)],
+            relative_name=None,
+            reasons=None,
+            crl_issuer=None,
+        )
+        builder = builder.add_extension(x509.CRLDistributionPoints([point]), False)
+    return builder.sign(issuer_key, hashes.SHA256())
 
 
 def sign_pdf(
@@ -182,44 +224,91 @@ def sign_pdf(
     when: datetime | None = None,
     page: int = -1,
     box: tuple[float, float, float, float] | None = None,
+    field: str | None = None,
+    image: bytes | None = None,
+    signer: Any = None,
+    timestamp_url: str = "",
+    timestamp_timeout: float = 15.0,
+    validation_roots: Sequence[str | os.PathLike[str]] = (),
 ) -> bytes:
     """``pdf`` with one more PAdES signature and a visible ND 30 stamp on ``page``.
+
+    ``field`` names an empty signature field of the document (the place the layout left for
+    this signature); ``image`` is a PNG shown there instead of the text stamp (the signer's
+    handwritten signature, the office's seal). ``signer`` is a pyHanko signer already opened
+    (a token's key, see :mod:`tonghop.issuing.keys`); without it the PKCS#12 file is used.
 
     Raises a :class:`SigningError` subclass, having written nothing, when the certificate or
     the PDF is not usable.
     """
     moment = (when or datetime.now(UTC)).astimezone(VIETNAM).replace(microsecond=0)
-    signer = load_signer(p12_path, passphrase, moment)
+    if signer is None:
+        signer = load_signer(p12_path, passphrase, moment)
+    else:
+        check_certificate(_x509(signer.signing_cert), moment)
     writer = _open_pdf(pdf)
 
     from pyhanko.pdf_utils.text import TextBoxStyle
     from pyhanko.sign import fields, signers
-    from pyhanko.stamp import TextStampStyle
+    from pyhanko.stamp import StaticStampStyle, TextStampStyle
 
-    field_name, page_index, default_box = _placement(writer, page)
-    rect = box or default_box
-    style = TextStampStyle(
-        stamp_text=STAMP_TEXT,
-        # pyHanko's built-in Courier is Latin-1 only: Vietnamese needs an embedded TrueType.
-        text_box_style=TextBoxStyle(font=_font_engine_factory(10), font_size=10),
-        border_width=1,
-    )
+    style: Any
+    if image:
+        from PIL import Image
+        from pyhanko.pdf_utils.images import PdfImage
+
+        style = StaticStampStyle(background=PdfImage(Image.open(io.BytesIO(image))), border_width=0)
+    else:
+        style = TextStampStyle(
+            stamp_text=STAMP_TEXT,
+            # pyHanko's built-in Courier is Latin-1 only: Vietnamese needs an embedded TrueType.
+            text_box_style=TextBoxStyle(font=_font_engine_factory(10), font_size=10),
+            border_width=0 if field else 1,
+        )
+    field_spec = None
+    if field is None or field not in _empty_signature_fields(writer):
+        field, page_index, default_box = _placement(writer, page)
+        rect = box or default_box
+        field_spec = fields.SigFieldSpec(
+            sig_field_name=field,
+            on_page=page_index,
+            box=(round(rect[0]), round(rect[1]), round(rect[2]), round(rect[3])),
+        )
+    extra: dict[str, Any] = {}
+    if validation_roots and timestamp_url:
+        # PAdES B-LT: the chain and its revocation data (CRL/OCSP, fetched now) kept in the
+        # file, so the signature can be checked when they are no longer online.
+        from pyhanko.keys.pemder import load_certs_from_pemder_data
+        from pyhanko_certvalidator import ValidationContext
+
+        roots = [
+            c for r in validation_roots for c in load_certs_from_pemder_data(Path(r).read_bytes())
+        ]
+        extra = {
+            "embed_validation_info": True,
+            "validation_context": ValidationContext(
+                trust_roots=roots,
+                allow_fetching=True,
+                revocation_mode="soft-fail",
+            ),
+        }
     meta = signers.PdfSignatureMetadata(
-        field_name=field_name,
+        field_name=field,
         subfilter=fields.SigSeedSubFilter.PADES,
         reason=reason,
         location=location or None,
         name=signer_name,
+        **extra,
     )
+    timestamper = None
+    if timestamp_url:
+        # PAdES B-T: an RFC 3161 token over the signature proves when it existed, so it can
+        # still be checked after the certificate expires or is revoked later.
+        from pyhanko.sign.timestamps import HTTPTimeStamper
+
+        timestamper = HTTPTimeStamper(timestamp_url, timeout=int(max(1, timestamp_timeout)))
     pdf_signer = signers.PdfSigner(
-        meta,
-        signer,
-        stamp_style=style,
-        new_field_spec=fields.SigFieldSpec(
-            sig_field_name=field_name,
-            on_page=page_index,
-            box=(round(rect[0]), round(rect[1]), round(rect[2]), round(rect[3])),
-        ),
+        meta, signer, stamp_style=style, new_field_spec=field_spec, timestamper=timestamper
     )
     params = {"signer": signer_name, "body": body, "signed_at": moment.isoformat()}
     from pyhanko.pdf_utils.metadata.xmp_xml import XmpXmlProcessingError
@@ -236,7 +325,25 @@ def sign_pdf(
     except SigningError:
         raise
     except Exception as error:
+        if timestamper is not None and _is_timestamp_failure(error):
+            raise TimestampUnavailable(
+                "Không lấy được dấu thời gian từ máy chủ cấp dấu thời gian "
+                f"({timestamp_url}): {error}. Chưa ký, chưa lấy số văn bản."
+            ) from error
         raise SigningError(f"Không ký được tài liệu: {error}") from error
+
+
+def _is_timestamp_failure(error: BaseException) -> bool:
+    from pyhanko.sign.timestamps import TimestampRequestError
+
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, TimestampRequestError | OSError | TimeoutError):
+            return True
+        if "timestamp" in type(seen).__name__.lower() or "aiohttp" in type(seen).__module__:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def load_signer(p12_path: Path, passphrase: str, moment: datetime | None = None) -> Any:
@@ -263,6 +370,23 @@ def load_signer(p12_path: Path, passphrase: str, moment: datetime | None = None)
         ) from error
     if key is None or cert is None:
         raise CertificateUnusable("Tệp chứng thư số không chứa khóa ký và chứng thư của người ký.")
+    check_certificate(cert, moment)
+    from pyhanko.sign import signers
+
+    try:
+        return signers.SimpleSigner.load_pkcs12_data(data, (), passphrase=passphrase.encode())
+    except ValueError as error:
+        raise CertificateUnusable() from error
+
+
+def _x509(cert: Any) -> x509.Certificate:
+    """An asn1crypto certificate (pyHanko's) as a cryptography one."""
+    return x509.load_der_x509_certificate(cert.dump())
+
+
+def check_certificate(cert: x509.Certificate, moment: datetime) -> None:
+    """Refuse, in Vietnamese, a certificate a validator would refuse for a new signature:
+    outside its validity at the signing time, without non-repudiation, or signed with SHA-1."""
     start, end = cert.not_valid_before_utc, cert.not_valid_after_utc
     if not start <= moment <= end:
         raise CertificateExpired(
@@ -281,12 +405,12 @@ def load_signer(p12_path: Path, passphrase: str, moment: datetime | None = None)
         raise CertificateUnusable(
             "Chứng thư số không có mục đích sử dụng chống chối bỏ (nonRepudiation) để ký văn bản."
         )
-    from pyhanko.sign import signers
-
-    try:
-        return signers.SimpleSigner.load_pkcs12_data(data, (), passphrase=passphrase.encode())
-    except ValueError as error:
-        raise CertificateUnusable() from error
+    algorithm = cert.signature_hash_algorithm
+    if algorithm is None or isinstance(algorithm, hashes.SHA1 | hashes.MD5):
+        raise CertificateUnusable(
+            "Chứng thư số dùng thuật toán băm SHA-1 (hoặc yếu hơn), không còn được chấp nhận "
+            "để ký số văn bản mới."
+        )
 
 
 def _is_pkcs12(data: bytes) -> bool:
@@ -359,6 +483,115 @@ def _open_pdf(pdf: bytes) -> Any:
     if writer.prev.encrypted:
         raise InvalidPdf("Tệp PDF được mã hóa, không ký được.")
     return writer
+
+
+def _empty_signature_fields(writer: Any) -> list[str]:
+    from pyhanko.sign.fields import enumerate_sig_fields
+
+    try:
+        return [name for name, value, _ref in enumerate_sig_fields(writer.prev) if value is None]
+    except Exception:
+        return []
+
+
+def signature_field_names(pdf: bytes) -> list[str]:
+    """The empty signature fields of ``pdf``: the places left for signatures still to come."""
+    return _empty_signature_fields(_open_pdf(pdf))
+
+
+def fill_fields(pdf: bytes, values: dict[str, str]) -> bytes:
+    """``pdf`` with its text fields ``values`` filled, as an incremental update.
+
+    Only each field's value and appearance change: a validator classes that as form filling,
+    which an earlier approval signature allows, so the head's signature stays intact when the
+    clerk writes the number and date into the blanks the renderer left.
+    """
+    # pyHanko's PDF objects carry no type information.
+    generic: Any = importlib.import_module("pyhanko.pdf_utils.generic")
+    pdf_name = generic.pdf_name
+
+    writer = _open_pdf(pdf)
+    try:
+        form = writer.root["/AcroForm"]
+        found: dict[str, Any] = {}
+        for ref in form["/Fields"]:
+            node = ref.get_object()
+            name = str(node.get("/T", ""))
+            if name in values:
+                found[name] = ref
+    except Exception as error:
+        raise InvalidPdf(f"Không đọc được các trường của tệp PDF: {error}") from error
+    missing = sorted(set(values) - set(found))
+    if missing:
+        raise InvalidPdf(
+            "Tệp PDF không có chỗ để ghi số và ngày văn bản (" + ", ".join(missing) + ")."
+        )
+    for name, ref in found.items():
+        field = ref.get_object()
+        text = values[name]
+        x0, y0, x1, y1 = (float(v) for v in field["/Rect"])
+        width, height = x1 - x0, y1 - y0
+        da = str(field.get("/DA", "/Times-Roman 13 Tf 0 g"))
+        size = _da_size(da)
+        italic = "Italic" in da
+        base = "Times-Italic" if italic else "Times-Roman"
+        # Digits only: the standard Times faces have them, and every reader draws them.
+        digits = "".join(ch for ch in text if ch.isdigit())
+        text_width = len(digits) * size * 0.5
+        x = max(0.0, (width - text_width) / 2)
+        y = (height - size) / 2 + size * 0.22
+        stream = generic.StreamObject(
+            {
+                pdf_name("/Type"): pdf_name("/XObject"),
+                pdf_name("/Subtype"): pdf_name("/Form"),
+                pdf_name("/BBox"): generic.ArrayObject(
+                    [
+                        generic.FloatObject(0),
+                        generic.FloatObject(0),
+                        generic.FloatObject(width),
+                        generic.FloatObject(height),
+                    ]
+                ),
+                pdf_name("/Resources"): generic.DictionaryObject(
+                    {
+                        pdf_name("/Font"): generic.DictionaryObject(
+                            {
+                                pdf_name("/F1"): generic.DictionaryObject(
+                                    {
+                                        pdf_name("/Type"): pdf_name("/Font"),
+                                        pdf_name("/Subtype"): pdf_name("/Type1"),
+                                        pdf_name("/BaseFont"): pdf_name("/" + base),
+                                        pdf_name("/Encoding"): pdf_name("/WinAnsiEncoding"),
+                                    }
+                                )
+                            }
+                        )
+                    }
+                ),
+            },
+            stream_data=(
+                f"/Tx BMC q BT /F1 {size:g} Tf 0 g {x:.2f} {y:.2f} Td ({digits}) Tj ET Q EMC"
+            ).encode(),
+        )
+        field[pdf_name("/V")] = generic.TextStringObject(digits)
+        field[pdf_name("/AP")] = generic.DictionaryObject(
+            {pdf_name("/N"): writer.add_object(stream)}
+        )
+        writer.update_container(field)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _da_size(da: str) -> float:
+    parts = da.split()
+    for index, part in enumerate(parts):
+        if part == "Tf" and index >= 1:
+            try:
+                return float(parts[index - 1]) or 13.0
+            except ValueError:
+                break
+    return 13.0
 
 
 def _placement(writer: Any, page: int) -> tuple[str, int, tuple[float, float, float, float]]:
@@ -447,6 +680,11 @@ def verification_lines(results: Sequence[dict[str, object]]) -> list[str]:
         elif facts.get("time_proven"):
             signed_at = f"{signed_at} (có dấu thời gian tin cậy)"
         problem = str(facts.get("problem") or "")
+        if facts.get("tampered"):
+            # The bytes it signed were changed: nothing else about it can be relied on, so
+            # no trust or level is said beside it.
+            lines.append(f"Chữ ký {number}: {signer} — ký lúc {signed_at} — đã bị sửa đổi")
+            continue
         if facts.get("intact"):
             state = "nguyên vẹn"
         elif PROBLEM_MODIFIED in problem:
@@ -460,6 +698,11 @@ def verification_lines(results: Sequence[dict[str, object]]) -> list[str]:
         else:
             trust = f"không tin cậy: {rest}" if rest else "không tin cậy"
         line = f"Chữ ký {number}: {signer} — ký lúc {signed_at} — {state} — {trust}"
+        if facts.get("level"):
+            line += f" — mức PAdES {facts['level']}"
+            if facts.get("timestamp_at"):
+                authority = facts.get("timestamp_authority") or "không rõ"
+                line += f" (dấu thời gian {facts['timestamp_at']} do {authority} cấp)"
         if facts.get("note"):
             line += f" — lưu ý: {facts['note']}"
         lines.append(line)

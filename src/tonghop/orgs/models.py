@@ -13,6 +13,9 @@ class User(AbstractUser):
     """A person who signs in. Roles come from memberships, never from flags on the user."""
 
     full_name = models.CharField(_("full name"), max_length=200, blank=True)
+    # The image of the person's handwritten signature (PNG with transparency), shown at ô 7c
+    # when they sign; uploaded once, checked by tonghop.issuing.images.
+    signature_png = models.BinaryField(_("signature image"), blank=True, default=b"")
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     # A password typed by someone else (an administrator) is changed by its owner at the next
     # sign-in: the middleware sends them to the change page until they have.
@@ -69,6 +72,8 @@ class Unit(models.Model):
     """An organisation in the tree: the office itself, or a commune, school or agency below it."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
+    # The image of the office's seal (PNG with transparency), shown with its signature (ô 8).
+    seal_png = models.BinaryField(_("seal image"), blank=True, default=b"")
     name = models.CharField(_("name"), max_length=255)
     short_name = models.CharField(_("short name"), max_length=40, blank=True)
     kind = models.CharField(_("kind"), max_length=16, choices=UnitKind.choices)
@@ -115,11 +120,13 @@ class Role(models.TextChoices):
     REPORTER = "reporter", _("Unit reporter")
     SPECIALIST = "specialist", _("Office specialist")
     HEAD = "head", _("Office head")
+    # Văn thư: numbers, dates and issues what the head signed, with the office's signature.
+    CLERK = "clerk", _("Office clerk")
     ADMIN = "admin", _("Administrator")
 
     @classmethod
     def office_roles(cls) -> tuple[Role, ...]:
-        return (cls.SPECIALIST, cls.HEAD, cls.ADMIN)
+        return (cls.SPECIALIST, cls.HEAD, cls.CLERK, cls.ADMIN)
 
 
 class Membership(models.Model):

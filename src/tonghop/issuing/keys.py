@@ -1,0 +1,128 @@
+"""Where a signing key lives, behind one interface.
+
+A :class:`KeySource` opens a key with the PIN or passphrase the person types and gives back a
+pyHanko signer; :func:`tonghop.issuing.signing.sign_pdf` only ever sees that signer. Two kinds
+exist: a PKCS#12 file (:class:`FileKey`) and a PKCS#11 token (:class:`TokenKey`: a USB token of
+the Government CA or a commercial CA, or an HSM). A remote signing service (ký số từ xa) is a
+third kind to add here: a class whose ``open`` returns a pyHanko ``Signer`` subclass whose
+``async_sign_raw`` sends the digest to the service and returns its signature, and whose
+``signing_cert``/``cert_registry`` hold the certificate and chain the service reports.
+
+Which source is used comes from the environment: ``TONGHOP_PKCS11_MODULE``,
+``TONGHOP_PKCS11_TOKEN`` and ``TONGHOP_PKCS11_KEY`` for the head's key (else the PKCS#12 file
+``TONGHOP_SIGNING_P12``), the same with ``TONGHOP_OFFICE_`` for the office's key.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from tonghop.issuing.signing import (
+    CertificateUnusable,
+    WrongPassphrase,
+    _x509,
+    check_certificate,
+    load_signer,
+)
+
+
+class KeySource(Protocol):
+    def open(self, passphrase: str, moment: datetime) -> Any:
+        """A pyHanko signer, its certificate checked usable at ``moment``."""
+        ...
+
+
+@dataclass(frozen=True)
+class FileKey:
+    path: Path
+
+    def open(self, passphrase: str, moment: datetime) -> Any:
+        return load_signer(self.path, passphrase, moment)
+
+
+@dataclass(frozen=True)
+class TokenKey:
+    module: str  # path of the PKCS#11 module library (libsofthsm2.so, the token maker's .so)
+    token: str  # token label
+    key: str  # label of the key and of its certificate on the token
+
+    def open(self, passphrase: str, moment: datetime) -> Any:
+        import pkcs11
+        from pyhanko.config.pkcs11 import TokenCriteria
+        from pyhanko.sign import pkcs11 as p11
+
+        if not Path(self.module).exists():
+            raise CertificateUnusable(
+                f"Không tìm thấy thư viện PKCS#11 của thiết bị ký số: {self.module}."
+            )
+        try:
+            session = p11.open_pkcs11_session(
+                self.module, token_criteria=TokenCriteria(label=self.token), user_pin=passphrase
+            )
+        except pkcs11.exceptions.PinIncorrect as error:
+            raise WrongPassphrase(_pin_message(self)) from error
+        except pkcs11.exceptions.PinLocked as error:
+            raise WrongPassphrase(
+                "Mã PIN của thiết bị ký số đã bị khóa do nhập sai quá nhiều lần."
+            ) from error
+        except pkcs11.exceptions.PinLenRange as error:
+            raise WrongPassphrase("Mã PIN có độ dài không hợp lệ.") from error
+        except Exception as error:
+            raise CertificateUnusable(
+                f"Không mở được thiết bị ký số “{self.token}” (đã cắm thiết bị chưa?): {error}"
+            ) from error
+        try:
+            signer = p11.PKCS11Signer(session, key_label=self.key, cert_label=self.key)
+            cert = signer.signing_cert
+        except Exception as error:
+            session.close()
+            raise CertificateUnusable(
+                f"Trên thiết bị ký số không có khóa và chứng thư số “{self.key}”."
+            ) from error
+        check_certificate(_x509(cert), moment)
+        return signer
+
+
+def release(signer: Any) -> None:
+    """Close what opening the key opened (a token's session, logging it out), so the next
+    signing logs in afresh and a token left logged in is never signed with unasked."""
+    session = getattr(signer, "pkcs11_session", None)
+    if session is not None:
+        # A token pulled out has nothing left to close.
+        with contextlib.suppress(Exception):
+            session.close()
+
+
+def _pin_message(key: TokenKey) -> str:
+    message = "Mã PIN của thiết bị ký số không đúng."
+    try:
+        import pkcs11
+
+        lib = pkcs11.lib(key.module)
+        token = lib.get_token(token_label=key.token)
+        flags = token.flags
+        if flags & pkcs11.TokenFlag.USER_PIN_FINAL_TRY:
+            return message + " Chỉ còn một lần thử trước khi thiết bị bị khóa."
+        if flags & pkcs11.TokenFlag.USER_PIN_COUNT_LOW:
+            return message + " Số lần thử còn lại đã ít; thiết bị sẽ khóa nếu sai tiếp."
+    except Exception:  # noqa: S110 - the count is a courtesy; the refusal stands without it
+        pass
+    return message
+
+
+def key_from_environment(prefix: str, p12_path: Path) -> KeySource:
+    """The token of ``<prefix>_PKCS11_*`` when its module is set, else the PKCS#12 file."""
+    import os
+
+    module = os.environ.get(f"{prefix}_PKCS11_MODULE", "").strip()
+    if not module:
+        return FileKey(p12_path)
+    return TokenKey(
+        module=module,
+        token=os.environ.get(f"{prefix}_PKCS11_TOKEN", "").strip(),
+        key=os.environ.get(f"{prefix}_PKCS11_KEY", "").strip(),
+    )

@@ -1,0 +1,134 @@
+"""Signing from a PKCS#11 token: a real SoftHSM token holding the head's key and certificate,
+loaded with softhsm2-util and OpenSC's pkcs11-tool as an office would load a USB token."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
+
+from tests.compilation.test_issue import PASS, _draft
+from tests.conftest import World
+from tonghop.compilation import actions
+from tonghop.documents.models import Direction, Document
+from tonghop.issuing import actions as issuing_actions
+from tonghop.issuing.keys import FileKey, TokenKey, key_from_environment
+from tonghop.issuing.signing import create_demo_authority, verify_pdf
+
+MODULES = ("/usr/lib/softhsm/libsofthsm2.so", "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so")
+MODULE = next((m for m in MODULES if Path(m).exists()), "")
+PIN = "246810"
+LABEL = "tonghop-thu"
+
+pytestmark = pytest.mark.skipif(
+    not MODULE or not shutil.which("softhsm2-util") or not shutil.which("pkcs11-tool"),
+    reason="softhsm2 and opensc are needed (apt-get install softhsm2 opensc)",
+)
+
+
+@dataclass(frozen=True)
+class Token:
+    root: Path
+    office_p12: Path
+
+
+def _run(*args: str | Path) -> None:
+    subprocess.run([str(a) for a in args], check=True, capture_output=True, timeout=60)
+
+
+@pytest.fixture(scope="session")
+def token(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Token]:
+    """One SoftHSM token for the session (a PKCS#11 module is loaded once per process)."""
+    folder = tmp_path_factory.mktemp("softhsm")
+    (folder / "tokens").mkdir()
+    conf = folder / "softhsm2.conf"
+    conf.write_text(f"directories.tokendir = {folder / 'tokens'}\nobjectstore.backend = file\n")
+    os.environ["SOFTHSM2_CONF"] = str(conf)
+    authority = create_demo_authority(
+        folder / "pki",
+        office_name="Phòng Văn hóa, Khoa học và Thông tin",
+        signer_name="Phạm Viết Thạch",
+        passphrase=PASS,
+    )
+    key, cert, _chain = pkcs12.load_key_and_certificates(
+        authority.signing_p12.read_bytes(), PASS.encode()
+    )
+    assert key is not None and cert is not None
+    (folder / "key.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    (folder / "cert.der").write_bytes(cert.public_bytes(serialization.Encoding.DER))
+    _run("softhsm2-util", "--init-token", "--free", "--label", LABEL, "--so-pin", "135790",
+         "--pin", PIN)  # fmt: skip
+    _run("softhsm2-util", "--import", folder / "key.pem", "--token", LABEL, "--label", "head",
+         "--id", "01", "--pin", PIN)  # fmt: skip
+    _run("pkcs11-tool", "--module", MODULE, "--token-label", LABEL, "--login", "--pin", PIN,
+         "--write-object", folder / "cert.der", "--type", "cert", "--label", "head",
+         "--id", "01")  # fmt: skip
+    # A key alone, without its certificate.
+    _run("pkcs11-tool", "--module", MODULE, "--token-label", LABEL, "--login", "--pin", PIN,
+         "--keypairgen", "--key-type", "rsa:2048", "--label", "orphan", "--id", "02")  # fmt: skip
+    assert authority.office_p12 is not None
+    yield Token(authority.root_certificate, authority.office_p12)
+
+
+@pytest.fixture
+def on_token(token: Token, settings: Any, monkeypatch: pytest.MonkeyPatch) -> Token:
+    monkeypatch.setenv("TONGHOP_PKCS11_MODULE", MODULE)
+    monkeypatch.setenv("TONGHOP_PKCS11_TOKEN", LABEL)
+    monkeypatch.setenv("TONGHOP_PKCS11_KEY", "head")
+    settings.TONGHOP_OFFICE_SIGNING_P12 = str(token.office_p12)
+    settings.TONGHOP_DEMO_ROOT = token.root
+    return token
+
+
+def test_the_environment_chooses_the_token(on_token: Token) -> None:
+    assert key_from_environment("TONGHOP", Path("x.p12")) == TokenKey(MODULE, LABEL, "head")
+    assert key_from_environment("TONGHOP_OFFICE", Path("x.p12")) == FileKey(Path("x.p12"))
+
+
+def test_the_head_signs_with_the_token(world: World, on_token: Token) -> None:
+    compilation = _draft(world)
+    with pytest.raises(actions.IssueRefused, match="PIN"):
+        issuing_actions.sign(world.thach, compilation.pk, passphrase="000000")
+    compilation.refresh_from_db()
+    assert compilation.state == "submitted"
+    issuing_actions.sign(world.thach, compilation.pk, passphrase=PIN)
+    issued = issuing_actions.issue(world.hang, compilation.pk, passphrase=PASS)
+    head, office = verify_pdf(issued.signed_pdf.read(), [on_token.root])
+    assert head["signer"] == "Phạm Viết Thạch"
+    assert all(s["intact"] and s["trusted"] for s in (head, office))
+
+
+@pytest.mark.parametrize(
+    ("token_label", "key_label", "module", "says"),
+    [
+        ("khong-co", "head", MODULE, "thiết bị ký số"),
+        (LABEL, "khong-co", MODULE, "không có khóa và chứng thư"),
+        (LABEL, "orphan", MODULE, "không có khóa và chứng thư"),
+        (LABEL, "head", "/khong/co/module.so", "thư viện PKCS#11"),
+    ],
+    ids=["token-removed", "no-such-key", "key-without-certificate", "no-module"],
+)
+def test_a_token_that_cannot_sign_uses_up_nothing(
+    world: World, on_token: Token, token_label: str, key_label: str, module: str, says: str
+) -> None:
+    compilation = _draft(world)
+    key = TokenKey(module=module, token=token_label, key=key_label)
+    with pytest.raises(actions.IssueRefused, match=says):
+        issuing_actions.sign(world.thach, compilation.pk, passphrase=PIN, key=key)
+    compilation.refresh_from_db()
+    assert compilation.state == "submitted" and not compilation.signed_pdf
+    assert not Document.objects.filter(direction=Direction.OUTGOING).exists()
