@@ -12,12 +12,15 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connections
 from django.test import Client
+
+if TYPE_CHECKING:
+    from tonghop.compilation.models import Compilation
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 PASSWORD = "s3cret-pass-phrase"
@@ -149,7 +152,7 @@ def sign_and_issue(
     correction: bool = False,
     correction_reason: str = "",
     expected_version: int | None = None,
-) -> Any:
+) -> Compilation:
     """The head (Thạch) signs, then the clerk (Hằng) issues: the two steps of issuing."""
     from tonghop.issuing import actions
 

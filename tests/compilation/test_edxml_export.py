@@ -91,12 +91,14 @@ def test_the_issued_report_has_every_field_of_the_reference(world: World) -> Non
     ]
     assert len(appendixes) >= 1 and all(a and a.startswith("PHỤ LỤC") for a in appendixes)
     places = [p.text for p in ours.xpath(f"{header}/e:ToPlaces/e:Place", namespaces=NS)]
-    assert places == [world.campaign.report_to]
+    # "Như trên" is the addressee (Kính gửi); the others follow, without their purpose.
+    assert places[0] == world.campaign.report_to and len(places) == len(set(places))
     assert not any("Lưu" in p or "b/c" in p for p in places)
     trace = "/e:edXML/e:edXMLEnvelope/e:edXMLHeader/e:TraceHeaderList"
     assert _value(ours, f"{trace}/e:TraceHeader/e:OrganId") == world.office.organ_id
     assert _value(ours, f"{trace}/e:TraceHeader/e:Timestamp").startswith("2")
-    assert _value(ours, f"{trace}/e:Bussiness/e:StaffInfo/e:Staff") == world.thach.display_name()
+    # The clerk who issues and sends it.
+    assert _value(ours, f"{trace}/e:Bussiness/e:StaffInfo/e:Staff") == world.hang.display_name()
     assert _value(ours, f"{header}/e:From/e:OrganizationInCharge") == world.office.parent_body
     assert world.office.parent_body
     description = _value(ours, "/e:edXML/e:AttachmentEncoded/e:Attachment/e:Description")

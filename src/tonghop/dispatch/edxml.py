@@ -165,15 +165,23 @@ _PURPOSE = re.compile(
 )
 
 
-def to_places_from(recipients: tuple[str, ...] | list[str]) -> tuple[str, ...]:
-    """ToPlaces from a Nơi nhận list: the bodies only, without the archive copy, "Như trên",
-    the list marks and the purpose in brackets."""
+_AS_ABOVE = re.compile(r"^như trên\b", re.IGNORECASE)
+
+
+def to_places_from(
+    recipients: tuple[str, ...] | list[str], addressees: tuple[str, ...] | list[str] = ()
+) -> tuple[str, ...]:
+    """ToPlaces from a Nơi nhận list: the bodies only, without the archive copy, the list marks
+    and the purpose in brackets. "Như trên" stands for the addressees (Kính gửi), named here."""
     places: list[str] = []
     for line in recipients:
         text = " ".join(line.split()).lstrip("-–+•* ").rstrip(";,. ")
         text = _PURPOSE.sub("", text).rstrip(";,. ")
-        if text and not _NOT_A_PLACE.match(text) and text not in places:
-            places.append(text)
+        found = addressees if _AS_ABOVE.match(text) else (text,)
+        for place in found:
+            place = " ".join(place.split()).lstrip("-–+•* ").rstrip(";,. ")
+            if place and not _NOT_A_PLACE.match(place) and place not in places:
+                places.append(place)
     return tuple(places)
 
 

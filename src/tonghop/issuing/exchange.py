@@ -107,6 +107,11 @@ def package_for(
         appendixes = tuple(
             " ".join(section.heading.split()) for section in issued.appendices if section.heading
         )
+    # "Như trên" in the Nơi nhận is the Kính gửi list: the drawn document's, else the body the
+    # campaign reports to.
+    addressees: tuple[str, ...] = tuple(issued.addressees) if issued is not None else ()
+    if not addressees and campaign is not None and campaign.report_to:
+        addressees = (campaign.report_to,)
     reference = document.reference()
     kind = document.doc_type or "Công văn"
     package = EdxmlDocument(
@@ -126,7 +131,7 @@ def package_for(
         page_amount=page_count(signed_pdf),
         appendixes=appendixes,
         steering_type=0,
-        to_places=to_places_from(list(document.recipients)),
+        to_places=to_places_from(list(document.recipients), addressees),
         trace=(TraceHeader(office.organ_id, now or timezone.now()),),
         business=Business(staff=staff_info(office, staff or document.created_by)),
         attachments=(
