@@ -32,9 +32,12 @@ campaign = Campaign.objects.get(slug=SEED_SLUG)
 office = campaign.office
 specialist = office.memberships.filter(role=Role.SPECIALIST).first().user
 head = office.memberships.filter(role=Role.HEAD).first().user
+clerk = office.memberships.filter(role=Role.CLERK).first().user
 c = actions.run(Compilation.objects.create(campaign=campaign, created_by=specialist))
 c = actions.submit_for_signature(specialist, c.pk)
-c = issuing.issue(head, c.pk, passphrase=DEMO_SIGNING_PASSPHRASE)
+c = issuing.sign_and_issue(
+    head, clerk, c.pk, passphrase=DEMO_SIGNING_PASSPHRASE, office_passphrase=DEMO_SIGNING_PASSPHRASE
+)
 print("RESULT", c.document.reference())
 """
 DEPARTMENT_SETUP = f"""
