@@ -185,3 +185,22 @@ def test_a_new_secret_key_is_private(tmp_path: Path, where: str) -> None:
     assert done.returncode == 0, done.stderr
     assert mode(data) == 0o700
     assert mode(data / where) == 0o600
+
+
+def test_processes_starting_together_on_a_new_folder_share_one_secret_key(tmp_path: Path) -> None:
+    """The server and the worker of a new install start at once: each would make a key, and
+    sessions and signed links would break between them. The first key written wins."""
+    data = tmp_path / "data"
+    show = (
+        "import hashlib; from django.conf import settings; "
+        "print(hashlib.sha256(settings.SECRET_KEY.encode()).hexdigest())"
+    )
+    env = {**_env(), "TONGHOP_DATA_DIR": str(data), "DJANGO_SETTINGS_MODULE": "tonghop.settings"}
+    processes = [
+        subprocess.Popen([sys.executable, "-c", show], env=env, stdout=subprocess.PIPE, text=True)
+        for _ in range(6)
+    ]
+    keys = {process.communicate(timeout=120)[0].strip() for process in processes}
+    assert len(keys) == 1 and len(keys.pop()) == 64
+    assert stat.S_IMODE((data / "secret_key").stat().st_mode) == 0o600
+    assert [p.name for p in data.iterdir() if p.name.endswith(".partial")] == []

@@ -73,7 +73,7 @@ class Extra:
             campaign=world.campaign, created_by=world.lan, status=CompilationStatus.DONE
         )
         self.compilation.docx.save("report.docx", ContentFile(b"PK docx"), save=False)
-        self.compilation.pdf.save("report.pdf", ContentFile(b"%PDF-1.7"), save=True)
+        self.compilation.pdf.save("report.pdf", ContentFile(_one_page_pdf()), save=True)
         self.document = Document.objects.create(
             office=world.office,
             direction=Direction.INCOMING,
@@ -138,6 +138,20 @@ def _demo_authority(world: World, extra: Extra) -> dict[str, Any]:
 
 def _compilation(world: World, extra: Extra) -> dict[str, Any]:
     return {"slug": world.campaign.slug, "uid": extra.compilation.uid}
+
+
+def _one_page_pdf() -> bytes:
+    """A real PDF of one blank page: the report's page preview draws it."""
+    import io
+
+    import pypdfium2
+
+    pdf = pypdfium2.PdfDocument.new()
+    pdf.new_page(595, 842).close()
+    out = io.BytesIO()
+    pdf.save(out)
+    pdf.close()
+    return out.getvalue()
 
 
 @dataclass(frozen=True)
@@ -545,6 +559,19 @@ ROWS: dict[str, Row] = {
     ),
     "compilation:issue": Row(
         _compilation, post=OFFICE, get_only_post=True, data=lambda w, e: {"passphrase": "x"}
+    ),
+    "compilation:page": Row(lambda w, e: {**_compilation(w, e), "number": 1}, get=OFFICE),
+    "compilation:citations": Row(
+        _compilation,
+        post=OFFICE,
+        get_only_post=True,
+        data=lambda w, e: {
+            "directive-cite": "on",
+            "directive-doc_type": "Công văn",
+            "directive-number": "999",
+            "directive-symbol": "GHI-DE",
+            "directive-issuer": "Ghi đè",
+        },
     ),
     "compilation:email": Row(
         _compilation, post=OFFICE, get_only_post=True, data=lambda w, e: {"to": "so@example.vn"}

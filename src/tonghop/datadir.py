@@ -18,6 +18,7 @@ Pure standard library: settings imports it before Django is set up.
 from __future__ import annotations
 
 import os
+import secrets
 import shlex
 import stat
 from pathlib import Path
@@ -77,18 +78,41 @@ def make_folder(path: Path) -> None:
 def write_private(path: Path, data: bytes) -> None:
     """Write a file readable by its owner only, created so from the first byte (never a moment
     with the umask's mode), replacing any earlier file whole."""
-    partial = path.with_name(f".{path.name}.partial")
-    partial.unlink(missing_ok=True)
+    partial = _partial_file(path, data)
+    try:
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
+def create_private_once(path: Path, data: bytes) -> bytes:
+    """Create a private file unless it exists, and return what it holds. Processes starting
+    together (the server and the worker of a new install) each make a candidate; the first to
+    link it in place wins and the others read the winner's, so they all hold the same."""
+    partial = _partial_file(path, data)
+    try:
+        os.link(partial, path)
+    except FileExistsError:
+        return path.read_bytes()
+    finally:
+        partial.unlink(missing_ok=True)
+    return data
+
+
+def _partial_file(path: Path, data: bytes) -> Path:
+    """`data` in a new private file beside `path`, named for this process alone."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.partial")
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, FILE_MODE)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(partial, path)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
+    return partial
 
 
 def private_tree(root: Path) -> None:

@@ -223,8 +223,11 @@ def page(request: HttpRequest, slug: str, uid: str, number: int) -> HttpResponse
     compilation = get_compilation_for_staff(request, slug, uid)
     if not compilation.pdf or not 1 <= number <= PREVIEW_PAGES:
         raise Http404
-    with compilation.pdf.open("rb") as handle:
-        pdf = pypdfium2.PdfDocument(handle.read())
+    try:
+        with compilation.pdf.open("rb") as handle:
+            pdf = pypdfium2.PdfDocument(handle.read())
+    except (OSError, pypdfium2.PdfiumError):
+        raise Http404 from None  # gone from the storage or damaged: no page to show
     try:
         if number > len(pdf):
             raise Http404
