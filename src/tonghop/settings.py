@@ -93,8 +93,8 @@ def _secret_key() -> str:
     if key_file.exists():
         return key_file.read_text(encoding="ascii").strip()
     datadir.make_folder(DATA_DIR)
-    key = secrets.token_urlsafe(50).encode("ascii")
-    return datadir.create_private_once(key_file, key).decode("ascii").strip()
+    made = secrets.token_urlsafe(50).encode("ascii")
+    return datadir.create_private_once(key_file, made).decode("ascii").strip()
 
 
 SECRET_KEY = _secret_key()
