@@ -93,6 +93,16 @@ def test_tonghop_verify_trusts_the_demo_root_of_the_data_folder(tmp_path: Path) 
         check=False,
         env=env,
     )
+    # The folder may also come first, as with every other command.
+    data_first = subprocess.run(
+        [sys.executable, "-m", "tonghop", "--data", str(data), "verify", str(target)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=env,
+    )
+    assert "nguyên vẹn — tin cậy" in data_first.stdout, data_first.stderr
     # Without the data folder the demo root is unknown: intact, but not trusted.
     assert "nguyên vẹn — không tin cậy" in without.stdout
     assert "nguyên vẹn — tin cậy" in with_data.stdout, with_data.stderr

@@ -867,6 +867,23 @@ def _receive(args: argparse.Namespace) -> int:
     return worst
 
 
+def _command_first(argv: list[str]) -> list[str]:
+    """`tonghop --data DIR verify FILE` is how every other command is written, but `verify` and
+    `parse` skip the common parser (they need no Django), so the folder moves behind `verify`
+    (which reads the folder's trust roots) and is dropped for `parse` (which reads none)."""
+    if argv[:1] == ["--data"] and len(argv) > 2:
+        folder, rest = argv[1], argv[2:]
+    elif argv[:1] and argv[0].startswith("--data="):
+        folder, rest = argv[0].removeprefix("--data="), argv[1:]
+    else:
+        return argv
+    if rest[:1] == ["verify"]:
+        return [*rest, "--data", folder]
+    if rest[:1] == ["parse"]:
+        return rest
+    return argv
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     from tonghop import datadir
@@ -874,6 +891,7 @@ def main(argv: list[str] | None = None) -> int:
     # Everything written from here on (database, its -wal and -shm, keys, files, archives) is
     # this account's alone.
     datadir.private_umask()
+    argv = _command_first(argv)
     # `parse` needs neither Django nor a data folder, and its options are its own.
     if argv[:1] == ["parse"]:
         from tonghop.dispatch.cli import main as parse_main
