@@ -25,6 +25,8 @@ from tonghop.outbox.models import Message, MessageKind
 from tonghop.reminders import accounts
 
 SECRET = "mat-khau-smtp-2026"
+# The test server asks for a password without TLS, which aiosmtpd warns about.
+pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 
 
 def _authenticate(
@@ -39,7 +41,6 @@ def _authenticate(
 
 
 @pytest.fixture
-@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 def office_server() -> Iterator[tuple[Inbox, int]]:
     """The office's own SMTP server: it asks for a user name and password."""
     logging.getLogger("mail.log").setLevel(logging.WARNING)
