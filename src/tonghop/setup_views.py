@@ -160,7 +160,7 @@ def office_page(request: HttpRequest) -> HttpResponse:
     if smtp_form.is_bound:
         if smtp_form.is_valid():
             data = smtp_form.cleaned_data
-            values = outbox_smtp.SmtpSettings(
+            smtp_values = outbox_smtp.SmtpSettings(
                 host=data["host"],
                 port=data["port"],
                 username=data["username"],
@@ -169,7 +169,7 @@ def office_page(request: HttpRequest) -> HttpResponse:
                 from_address=data["from_address"],
             )
             try:
-                office_setup.save_smtp(user, office, values, data["test_address"], request)
+                office_setup.save_smtp(user, office, smtp_values, data["test_address"], request)
             except errors.Invalid as exc:
                 smtp_form.add_error(None, str(exc))
             else:

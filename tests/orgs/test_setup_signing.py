@@ -1,6 +1,7 @@
 """Signing set on /setup/: a PKCS#12 file kept only once it opened with its passphrase and its
-certificate passed the checks signing makes, or a key on a real SoftHSM token opened with its
-PIN; the checklist says "done" only for a key that opened."""
+certificate passed the checks signing makes; the checklist says "done" only for a key that
+opened. A key on a real SoftHSM token is chosen in tests/compilation/test_token.py, beside the
+session's token."""
 
 from __future__ import annotations
 
@@ -20,11 +21,10 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.compilation.test_issue import PASS
-from tests.compilation.test_token import LABEL, MODULE, PIN, Token, token  # noqa: F401
 from tests.conftest import World
 from tonghop.audit.models import AuditEvent
 from tonghop.issuing import actions as issuing_actions
-from tonghop.issuing.keys import FileKey, TokenKey, key_from_environment
+from tonghop.issuing.keys import FileKey
 from tonghop.issuing.signing import create_demo_authority
 from tonghop.orgs.models import User
 
@@ -56,6 +56,11 @@ def keys(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Máy chủ thư")])
     now = dt.datetime.now(dt.UTC)
+    usage = x509.KeyUsage(
+        digital_signature=False, content_commitment=False, key_encipherment=True,
+        data_encipherment=False, key_agreement=False, key_cert_sign=False,
+        crl_sign=False, encipher_only=False, decipher_only=False,
+    )  # fmt: skip
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -64,14 +69,7 @@ def keys(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(days=1))
         .not_valid_after(now + dt.timedelta(days=300))
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=False, content_commitment=False, key_encipherment=True,
-                data_encipherment=False, key_agreement=False, key_cert_sign=False,
-                crl_sign=False, encipher_only=False, decipher_only=False,
-            ),  # fmt: skip
-            critical=True,
-        )
+        .add_extension(usage, critical=True)
         .sign(key, hashes.SHA256())
     )
     tls = pkcs12.serialize_key_and_certificates(
@@ -100,7 +98,7 @@ def _upload(client: Client, data: bytes, passphrase: str = PASS, which: str = "h
     )
 
 
-def _opens(client: Client, which: str) -> bool:
+def opens(client: Client, which: str) -> bool:
     page = client.get(reverse("setup:office")).content.decode()
     return f'id="{which}-key" data-opens="1"' in page
 
@@ -113,7 +111,7 @@ def test_a_p12_is_kept_only_when_it_opens_and_its_certificate_signs(
     # A file merely present is not a key that opens.
     target.parent.mkdir(mode=0o700)
     target.write_bytes(keys["head"])
-    assert not _opens(client, "head")
+    assert not opens(client, "head")
     target.unlink()
     refusals = [
         (b"%PDF-1.7\n" + b"x" * 500, PASS, "không phải tệp chứng thư số PKCS#12"),
@@ -129,22 +127,22 @@ def test_a_p12_is_kept_only_when_it_opens_and_its_certificate_signs(
         assert says in answer.content.decode()
     assert not target.exists()
     assert list(target.parent.iterdir()) == []  # no trial left behind
-    assert not _opens(client, "head")
+    assert not opens(client, "head")
     assert _upload(client, keys["head"]).status_code == 302
     assert target.read_bytes() == keys["head"]
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     assert PASS not in (site / "pki" / "head-key-check.json").read_text(encoding="utf-8")
-    assert _opens(client, "head") and not _opens(client, "office")
+    assert opens(client, "head") and not opens(client, "office")
     source = issuing_actions.head_key()
     assert source == FileKey(target)
     source.open(PASS, dt.datetime.now(dt.UTC))  # the key signing will use
     event = AuditEvent.objects.get(details__change="signing_key")
     assert event.details["which"] == "head" and PASS not in str(event.details)
     assert _upload(client, keys["office"], which="office").status_code == 302
-    assert _opens(client, "office")
+    assert opens(client, "office")
     # Another file put in place by hand: not the key that was checked.
     target.write_bytes(keys["expired"])
-    assert not _opens(client, "head")
+    assert not opens(client, "head")
 
 
 def test_only_the_offices_managers_set_signing(
@@ -153,44 +151,3 @@ def test_only_the_offices_managers_set_signing(
     for user in (world.hang, world.lan, world.hoa, world.tu):
         assert _upload(world.client_for(user), keys["head"]).status_code == 404
     assert not (site / "pki").exists()
-
-
-_with_softhsm = pytest.mark.skipif(not MODULE, reason="softhsm2 is needed")
-
-
-def _choose(client: Client, **changes: str) -> Any:
-    fields = {
-        "token-which": "head",
-        "token-module": MODULE,
-        "token-token": LABEL,
-        "token-key": "head",
-        "token-pin": PIN,
-        "choose-token": "1",
-        **changes,
-    }
-    return client.post(reverse("setup:office"), fields)
-
-
-@_with_softhsm
-def test_a_key_on_a_token_is_chosen_once_it_opens_with_the_pin(
-    world: World, admin: User, site: Path, token: Token, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    for name in ("MODULE", "TOKEN", "KEY"):
-        monkeypatch.delenv(f"TONGHOP_PKCS11_{name}", raising=False)
-    client = world.client_for(admin)
-    for bad, says in (
-        ({"token-pin": "000000"}, "PIN"),
-        ({"token-key": "orphan"}, "không có khóa và chứng thư"),
-        ({"token-token": "khong-co"}, "thiết bị ký số"),
-        ({"token-module": "/tmp/khong-co.so"}, "PKCS#11"),
-        ({"token-module": "libsofthsm2.so"}, ""),
-    ):
-        answer = _choose(client, **bad)
-        assert answer.status_code == 400 and says in answer.content.decode()
-    assert not (site / "pki" / "tonghop-pkcs11.json").exists()
-    assert not _opens(client, "head")
-    assert _choose(client).status_code == 302
-    saved = (site / "pki" / "tonghop-pkcs11.json").read_text(encoding="utf-8")
-    assert PIN not in saved
-    assert key_from_environment("TONGHOP", Path("x.p12")) == TokenKey(MODULE, LABEL, "head")
-    assert _opens(client, "head")

@@ -26,8 +26,8 @@ from django.utils.translation import gettext as _
 
 from tonghop.campaigns.models import CampaignStatus
 from tonghop.inputs import clean_text
-from tonghop.outbox.models import Channel, Message, MessageKind, MessageStatus
 from tonghop.outbox import smtp
+from tonghop.outbox.models import Channel, Message, MessageKind, MessageStatus
 from tonghop.outbox.queue import AFTER_SENT, MAX_ATTEMPTS, AttachmentGone
 from tonghop.reminders.accounts import account_message_stale
 from tonghop.reminders.directive import (
