@@ -326,10 +326,6 @@ def _write_check(which: str, facts: dict[str, Any]) -> None:
     datadir.write_private(path, json.dumps(facts, ensure_ascii=False).encode("utf-8"))
 
 
-def _checked_key_refusal(exc: Exception) -> errors.Invalid:
-    return errors.Invalid(str(exc))
-
-
 def install_p12(
     actor: User,
     office: Unit,
@@ -366,7 +362,7 @@ def install_p12(
         signer = load_signer(trial, passphrase, timezone.now())
     except SigningError as exc:
         trial.unlink(missing_ok=True)
-        raise _checked_key_refusal(exc) from exc
+        raise errors.Invalid(str(exc)) from exc
     facts = _certificate_facts(signer.signing_cert)
     with transaction.atomic():
         trial.replace(target)
@@ -417,7 +413,7 @@ def choose_token(
     try:
         signer = chosen.open(pin, timezone.now())
     except SigningError as exc:
-        raise _checked_key_refusal(exc) from exc
+        raise errors.Invalid(str(exc)) from exc
     try:
         facts = _certificate_facts(signer.signing_cert)
     finally:
