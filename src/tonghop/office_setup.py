@@ -8,8 +8,10 @@ the outbox (the test message that checks the mail settings).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from dataclasses import dataclass
+import smtplib
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +23,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from tonghop import errors, people
-from tonghop.audit.models import Action
+from tonghop import datadir, errors, people
+from tonghop.audit.models import Action, AuditEvent
 from tonghop.audit.records import record
 from tonghop.orgs.models import Membership, Role, Unit, UnitKind, User
-from tonghop.outbox.models import Message, MessageKind
+from tonghop.outbox import smtp as outbox_smtp
+from tonghop.outbox.models import Channel, Message, MessageKind, MessageStatus
 from tonghop.reminders import accounts as mail
+from tonghop.reports.models import Assignment
 
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 # Mã định danh (QCVN 102 / Decision 20/2020/QĐ-TTg): groups of digits and capitals, e.g.
@@ -172,8 +176,304 @@ def send_test_mail(actor: User, office: Unit, address: str) -> Message:
     return message
 
 
+HOST_RE = re.compile(r"^[A-Za-z0-9.-]{1,253}$")
+
+
+def save_smtp(
+    actor: User,
+    office: Unit,
+    values: outbox_smtp.SmtpSettings,
+    test_address: str,
+    request: HttpRequest | None = None,
+) -> Message:
+    """Send a test message through ``values`` now; only when it went are they saved (in the
+    data folder, private) and used for every email from then on. An empty password keeps the
+    saved one for the same server and user: a password is never shown back to be retyped.
+
+    The attempt is in the message log either way (kind "test"), as the outbox's own tests are.
+    """
+    if office not in people.managed_offices(actor):
+        raise errors.NotAllowed(_("Only the office's administrator or head manages its people."))
+    if not HOST_RE.match(values.host):
+        raise errors.Invalid(_("Type the SMTP server's name, e.g. mail.dongson.gov.vn."))
+    if not 0 < values.port < 65536:
+        raise errors.Invalid(_("A port is a number from 1 to 65535."))
+    if values.security not in outbox_smtp.SECURITY:
+        raise errors.Invalid(_("Choose how the connection is protected."))
+    before = outbox_smtp.saved()
+    if (
+        not values.password
+        and before is not None
+        and (before.host, before.username) == (values.host, values.username)
+    ):
+        values = replace(values, password=before.password)
+    address = people.normalise_address(test_address)
+    subject, body = mail.test_message_texts(office.name)
+    now = timezone.now()
+    # Sent here, through the settings being tried, not by the worker (which uses the saved
+    # ones): the row is only the log of the attempt, so it is never "queued".
+    message = Message.objects.create(
+        campaign=None,
+        kind=MessageKind.MAIL_TEST,
+        channel=Channel.EMAIL,
+        slot=f"smtp-test:{now:%Y%m%d%H%M%S%f}",
+        slot_at=now,
+        recipient=address,
+        subject=subject[:300],
+        body=body,
+        status=MessageStatus.SENDING,
+        lease_until=now + dt.timedelta(minutes=5),
+        created_at=now,
+        created_by=actor,
+    )
+    try:
+        outbox_smtp.send_test(values, address, subject, body)
+    except (smtplib.SMTPException, OSError, UnicodeError, ValueError) as exc:
+        error = _smtp_error(exc)
+        Message.objects.filter(pk=message.pk).update(
+            status=MessageStatus.FAILED, attempts=1, last_error=error, lease_until=None
+        )
+        record(
+            Action.DATA,
+            request=request,
+            actor=actor,
+            obj=office,
+            details={"change": "smtp_refused", "host": values.host, "error": error[:300]},
+        )
+        raise errors.Invalid(
+            _("The test message was not sent, nothing is saved: %(error)s") % {"error": error}
+        ) from exc
+    with transaction.atomic():
+        Message.objects.filter(pk=message.pk).update(
+            status=MessageStatus.SENT, attempts=1, sent_at=timezone.now(), lease_until=None
+        )
+        outbox_smtp.save(values)
+        record(
+            Action.DATA,
+            request=request,
+            actor=actor,
+            obj=office,
+            details={
+                "change": "smtp",
+                "host": values.host,
+                "port": values.port,
+                "username": values.username,
+                "security": values.security,
+                "from": values.from_address,
+            },
+        )
+    message.refresh_from_db()
+    return message
+
+
+def _smtp_error(exc: BaseException) -> str:
+    if isinstance(exc, smtplib.SMTPResponseException):
+        text = (
+            exc.smtp_error.decode("utf-8", "replace")
+            if isinstance(exc.smtp_error, bytes)
+            else str(exc.smtp_error)
+        )
+        return f"{exc.smtp_code} {text}"[:500]
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return "; ".join(
+            f"{address}: {code} {reply!r}" for address, (code, reply) in exc.recipients.items()
+        )[:500]
+    return (str(exc) or type(exc).__name__)[:500]
+
+
 def last_test_mail() -> Message | None:
     return Message.objects.filter(kind=MessageKind.MAIL_TEST).order_by("-pk").first()
+
+
+# --- Signing --------------------------------------------------------------------------------
+
+# A PKCS#12 file is a few kilobytes (a key and a chain of three certificates); anything much
+# larger is not one.
+MAX_P12_BYTES = 256 * 1024
+SIGNING_KEYS = {
+    # which key: (the environment's prefix, the setting of its PKCS#12 file)
+    "head": ("TONGHOP", "TONGHOP_SIGNING_P12"),
+    "office": ("TONGHOP_OFFICE", "TONGHOP_OFFICE_SIGNING_P12"),
+}
+
+
+def _p12_path(which: str) -> Path:
+    return Path(getattr(settings, SIGNING_KEYS[which][1]))
+
+
+def _check_path(which: str) -> Path:
+    """What was seen when the key last opened: the checklist trusts only this, never a file
+    merely present."""
+    return Path(settings.DATA_DIR) / "pki" / f"{which}-key-check.json"
+
+
+def _certificate_facts(cert: Any) -> dict[str, str]:
+    from cryptography import x509
+
+    if not isinstance(cert, x509.Certificate):
+        cert = x509.load_der_x509_certificate(cert.dump())
+    return {
+        "subject": cert.subject.rfc4514_string()[:300],
+        "not_after": cert.not_valid_after_utc.isoformat(),
+    }
+
+
+def _write_check(which: str, facts: dict[str, Any]) -> None:
+    import json
+
+    path = _check_path(which)
+    datadir.make_folder(path.parent)
+    datadir.write_private(path, json.dumps(facts, ensure_ascii=False).encode("utf-8"))
+
+
+def install_p12(
+    actor: User,
+    office: Unit,
+    which: str,
+    data: bytes,
+    passphrase: str,
+    request: HttpRequest | None = None,
+) -> dict[str, str]:
+    """Keep an uploaded PKCS#12 file as ``which`` key, once it opened with its passphrase and its
+    certificate passed the checks signing makes (validity now, non-repudiation, no SHA-1). The
+    file goes where signing reads it (TONGHOP_SIGNING_P12 or TONGHOP_OFFICE_SIGNING_P12, in the
+    data folder by default), readable by its owner only; the passphrase is kept nowhere."""
+    import hashlib
+
+    from tonghop.issuing.keys import saved_token_path
+    from tonghop.issuing.signing import SigningError, load_signer
+
+    if office not in people.managed_offices(actor):
+        raise errors.NotAllowed(_("Only the office's administrator or head manages its people."))
+    if which not in SIGNING_KEYS:
+        raise errors.Invalid(_("Choose which key this is."))
+    if not data:
+        raise errors.Invalid(_("The file is empty."))
+    if len(data) > MAX_P12_BYTES:
+        raise errors.Invalid(
+            _("The file is too large for a PKCS#12 key (at most %(kb)s KB).")
+            % {"kb": MAX_P12_BYTES // 1024}
+        )
+    target = _p12_path(which)
+    datadir.make_folder(target.parent)
+    trial = target.with_name(f".{target.name}.trial")
+    datadir.write_private(trial, data)
+    try:
+        signer = load_signer(trial, passphrase, timezone.now())
+    except SigningError as exc:
+        trial.unlink(missing_ok=True)
+        raise errors.Invalid(str(exc)) from exc
+    facts = _certificate_facts(signer.signing_cert)
+    with transaction.atomic():
+        trial.replace(target)
+        saved_token_path(SIGNING_KEYS[which][0]).unlink(missing_ok=True)
+        _write_check(
+            which,
+            {"kind": "file", "sha256": hashlib.sha256(data).hexdigest(), **facts},
+        )
+        record(
+            Action.DATA,
+            request=request,
+            actor=actor,
+            obj=office,
+            details={"change": "signing_key", "which": which, "kind": "file", **facts},
+        )
+    return facts
+
+
+def choose_token(
+    actor: User,
+    office: Unit,
+    which: str,
+    *,
+    module: str,
+    token: str,
+    key: str,
+    pin: str,
+    request: HttpRequest | None = None,
+) -> dict[str, str]:
+    """Use a key on a PKCS#11 token, once it opened with the PIN (and its certificate passed
+    the checks signing makes). The module, token and key labels are kept in the data folder;
+    the PIN is kept nowhere (the head types it at each signing)."""
+    import json
+
+    from tonghop.issuing.keys import TokenKey, release, saved_token_path
+    from tonghop.issuing.signing import SigningError
+
+    if office not in people.managed_offices(actor):
+        raise errors.NotAllowed(_("Only the office's administrator or head manages its people."))
+    if which not in SIGNING_KEYS:
+        raise errors.Invalid(_("Choose which key this is."))
+    module, token, key = module.strip(), token.strip(), key.strip()
+    if not (module.startswith("/") and module.endswith(".so")) or ".." in module:
+        raise errors.Invalid(_("The PKCS#11 module is the full path of a .so library."))
+    if not token or not key:
+        raise errors.Invalid(_("Type the token's label and the key's label."))
+    chosen = TokenKey(module=module, token=token, key=key)
+    try:
+        signer = chosen.open(pin, timezone.now())
+    except SigningError as exc:
+        raise errors.Invalid(str(exc)) from exc
+    try:
+        facts = _certificate_facts(signer.signing_cert)
+    finally:
+        release(signer)
+    where = saved_token_path(SIGNING_KEYS[which][0])
+    with transaction.atomic():
+        datadir.make_folder(where.parent)
+        datadir.write_private(
+            where, json.dumps({"module": module, "token": token, "key": key}).encode("utf-8")
+        )
+        _write_check(
+            which, {"kind": "token", "module": module, "token": token, "key": key, **facts}
+        )
+        record(
+            Action.DATA,
+            request=request,
+            actor=actor,
+            obj=office,
+            details={
+                "change": "signing_key",
+                "which": which,
+                "kind": "token",
+                "token": token,
+                "key": key,
+                **facts,
+            },
+        )
+    return facts
+
+
+def signing_state(which: str) -> dict[str, str] | None:
+    """The facts of ``which`` key when it opened on the setup page, and is still the key signing
+    uses, and its certificate is still valid; else None."""
+    import hashlib
+    import json
+
+    from tonghop.issuing.keys import FileKey, TokenKey, key_from_environment
+
+    try:
+        facts = json.loads(_check_path(which).read_text(encoding="utf-8"))
+        not_after = dt.datetime.fromisoformat(facts["not_after"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not_after <= timezone.now():
+        return None
+    source = key_from_environment(SIGNING_KEYS[which][0], _p12_path(which))
+    if isinstance(source, FileKey):
+        try:
+            current = hashlib.sha256(source.path.read_bytes()).hexdigest()
+        except OSError:
+            return None
+        if facts.get("kind") != "file" or facts.get("sha256") != current:
+            return None
+    elif isinstance(source, TokenKey):
+        used = {"module": source.module, "token": source.token, "key": source.key}
+        if facts.get("kind") != "token" or any(facts.get(k) != v for k, v in used.items()):
+            return None
+    else:
+        return None
+    return {str(k): str(v) for k, v in facts.items()}
 
 
 @dataclass
@@ -194,6 +494,7 @@ def checklist(office: Unit) -> list[Item]:
     units = office.descendants()
     test = last_test_mail()
     signing = Path(settings.TONGHOP_SIGNING_P12)
+    head_key, office_key = signing_state("head"), signing_state("office")
     return [
         Item(
             gettext_lazy("The office: name, body above, organ code, place, abbreviation"),
@@ -215,10 +516,21 @@ def checklist(office: Unit) -> list[Item]:
             note=(test.last_error if test is not None else ""),
         ),
         Item(
-            gettext_lazy("The office's signing key"),
-            signing.is_file(),
-            setup_url,
-            note=str(signing),
+            gettext_lazy("The head's signing key opens"),
+            head_key is not None,
+            setup_url + "#signing",
+            note=head_key["subject"] if head_key else str(signing),
+        ),
+        Item(
+            gettext_lazy("The office's own signing key opens"),
+            office_key is not None,
+            setup_url + "#signing",
+            note=office_key["subject"] if office_key else "",
+        ),
+        Item(
+            gettext_lazy("The office's seal image"),
+            bool(office.seal_png),
+            reverse("signing-images"),
         ),
         Item(
             gettext_lazy("The site's address in links"),
@@ -328,6 +640,99 @@ def set_unit_active(
         locked.save(update_fields=["is_active"])
         change = "unit_restored" if active else "unit_retired"
         _tree_record(actor, locked, {"change": change}, request)
+
+
+def merge_units(
+    actor: User, office: Unit, merged: Unit, survivor: Unit, request: HttpRequest | None = None
+) -> None:
+    """Merge ``merged`` into ``survivor`` (two communes joined into one): the merged unit's
+    duties in campaigns (with their reports, versions, links, receipts and messages, which hang
+    off them), its reporters and the units below it move to the survivor; the merged unit is
+    retired, kept with its own audit trail, which the survivor's "unit_merged" record names."""
+    _check_tree(actor, office, merged)
+    tree = {u.pk for u in office.descendants()}
+    if survivor.pk not in tree:
+        raise errors.Invalid(_("Only two units of the same office's tree can be merged."))
+    if survivor.pk == merged.pk:
+        raise errors.Invalid(_("A unit cannot be merged into itself."))
+    with transaction.atomic():
+        # Both rows locked in one order, so two merges crossing each other wait, not deadlock.
+        locked = {
+            u.pk: u
+            for u in Unit.objects.select_for_update().filter(pk__in=[merged.pk, survivor.pk])
+        }
+        gone, kept = locked[merged.pk], locked[survivor.pk]
+        if kept.pk in {u.pk for u in gone.descendants()}:
+            raise errors.Invalid(_("A unit cannot be merged into a unit of its own branch."))
+        if not kept.is_active:
+            raise errors.Invalid(_("The unit it is merged into is retired: restore it first."))
+        both = (
+            Assignment.objects.filter(unit=kept)
+            .filter(campaign__assignments__unit=gone)
+            .select_related("campaign")
+            .order_by("campaign__pk")
+            .first()
+        )
+        if both is not None:
+            raise errors.Invalid(
+                _(
+                    "Both units have a duty in the campaign “%(title)s”: they cannot be merged "
+                    "while it holds both."
+                )
+                % {"title": both.campaign.title}
+            )
+        assignments = list(
+            Assignment.objects.filter(unit=gone).order_by("pk").values_list("pk", flat=True)
+        )
+        Assignment.objects.filter(pk__in=assignments).update(unit=kept)
+        reporters: list[int] = []
+        for membership in Membership.objects.filter(unit=gone).order_by("pk"):
+            reporters.append(membership.user_id)
+            Membership.objects.get_or_create(
+                user_id=membership.user_id, unit=kept, role=membership.role
+            )
+        Membership.objects.filter(unit=gone).delete()
+        children = list(
+            Unit.objects.filter(parent=gone).order_by("pk").values_list("pk", flat=True)
+        )
+        Unit.objects.filter(pk__in=children).update(parent=kept)
+        if not kept.email and gone.email:
+            kept.email = gone.email
+            kept.save(update_fields=["email"])
+        gone.is_active = False
+        gone.save(update_fields=["is_active"])
+        _tree_record(
+            actor,
+            kept,
+            {
+                "change": "unit_merged",
+                "merged": gone.pk,
+                "merged_code": gone.code,
+                "merged_name": gone.name,
+                "assignments": assignments,
+                "reporters": reporters,
+                "children": children,
+            },
+            request,
+        )
+        _tree_record(
+            actor, gone, {"change": "unit_merged_into", "into": kept.pk, "code": kept.code}, request
+        )
+
+
+def merged_into(units: list[Unit]) -> dict[int, list[Unit]]:
+    """The units merged into each of ``units``, from the audit trail (the merged units keep
+    their own trails, and the survivor's record names them)."""
+    events = AuditEvent.objects.filter(
+        details__change="unit_merged", object_id__in=[str(u.pk) for u in units]
+    ).values_list("object_id", "details__merged")
+    pairs = [(int(kept), gone) for kept, gone in events if isinstance(gone, int)]
+    found = Unit.objects.in_bulk([gone for _kept, gone in pairs])
+    merged: dict[int, list[Unit]] = {}
+    for kept, gone in pairs:
+        if gone in found:
+            merged.setdefault(kept, []).append(found[gone])
+    return merged
 
 
 def tree_rows(office: Unit) -> list[tuple[int, Unit]]:

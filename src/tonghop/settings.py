@@ -414,7 +414,9 @@ TONGHOP_ACCESS_LOG = env_bool("TONGHOP_ACCESS_LOG", False)
 _EMAIL = env_str("TONGHOP_EMAIL", "smtp")
 if _EMAIL == "smtp":
     _MAILER: dict[str, Any] = {
-        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        # Django's SMTP backend, except that settings saved on /setup/ (after a test message
+        # went through them) take precedence over these (tonghop.outbox.smtp).
+        "BACKEND": "tonghop.outbox.smtp.OfficeSMTPBackend",
         "OPTIONS": {
             "host": env_str("TONGHOP_SMTP_HOST", "localhost"),
             "port": env_int("TONGHOP_SMTP_PORT", 25),

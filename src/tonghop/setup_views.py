@@ -29,6 +29,7 @@ from tonghop.campaigns.unit_import import preview_rows
 from tonghop.campaigns.unit_table import ImportFileError, read_table
 from tonghop.forms import CleanInputForm
 from tonghop.orgs.models import Unit, UnitKind, User
+from tonghop.outbox import smtp as outbox_smtp
 
 
 class OfficeForm(CleanInputForm, forms.Form):
@@ -56,6 +57,66 @@ class TestMailForm(CleanInputForm, forms.Form):
     address = forms.EmailField(label=gettext_lazy("Send a test message to"), max_length=254)
 
 
+class SmtpForm(CleanInputForm, forms.Form):
+    host = forms.CharField(label=gettext_lazy("SMTP server"), max_length=253)
+    port = forms.IntegerField(label=gettext_lazy("Port"), min_value=1, max_value=65535)
+    security = forms.ChoiceField(
+        label=gettext_lazy("Protection"),
+        choices=[
+            ("starttls", gettext_lazy("STARTTLS (usually port 587)")),
+            ("ssl", gettext_lazy("SSL/TLS from the start (usually port 465)")),
+            ("none", gettext_lazy("None (a server inside the office's network)")),
+        ],
+    )
+    username = forms.CharField(label=gettext_lazy("User name"), max_length=254, required=False)
+    # Never shown back: left empty, the saved password of the same server and user is kept.
+    password = forms.CharField(
+        label=gettext_lazy("Password"),
+        max_length=254,
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=gettext_lazy("Left empty, the saved password is kept."),
+    )
+    from_address = forms.EmailField(label=gettext_lazy("Sender's address"), max_length=254)
+    test_address = forms.EmailField(label=gettext_lazy("Send the test message to"), max_length=254)
+
+
+SIGNING_CHOICES = [
+    ("head", gettext_lazy("The head's key (signs the reports)")),
+    ("office", gettext_lazy("The office's own key (the clerk's signature with the seal)")),
+]
+
+
+class P12Form(CleanInputForm, forms.Form):
+    which = forms.ChoiceField(label=gettext_lazy("Which key"), choices=SIGNING_CHOICES)
+    file = forms.FileField(label=gettext_lazy("PKCS#12 file (.p12, .pfx)"))
+    passphrase = forms.CharField(
+        label=gettext_lazy("Its passphrase (checked, kept nowhere)"),
+        max_length=200,
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False),
+    )
+
+
+class TokenForm(CleanInputForm, forms.Form):
+    which = forms.ChoiceField(label=gettext_lazy("Which key"), choices=SIGNING_CHOICES)
+    module = forms.CharField(
+        label=gettext_lazy("PKCS#11 module"),
+        max_length=500,
+        help_text="/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",  # an example, not a text
+    )
+    token = forms.CharField(label=gettext_lazy("Token label"), max_length=100)
+    key = forms.CharField(label=gettext_lazy("Key label"), max_length=100)
+    pin = forms.CharField(
+        label=gettext_lazy("PIN (checked, kept nowhere)"),
+        max_length=64,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False),
+    )
+
+
 def _office(request: HttpRequest) -> tuple[User, Unit]:
     user = signed_in_user(request)
     offices = people.managed_offices(user)
@@ -81,8 +142,81 @@ def office_page(request: HttpRequest) -> HttpResponse:
         request.POST if request.method == "POST" and "test-mail" in request.POST else None,
         initial={"address": user.email},
     )
+    smtp_form = SmtpForm(
+        request.POST if request.method == "POST" and "save-smtp" in request.POST else None,
+        initial=_smtp_initial(user),
+        prefix="smtp",
+    )
+    p12_form = P12Form(
+        request.POST if request.method == "POST" and "install-p12" in request.POST else None,
+        request.FILES or None,
+        prefix="p12",
+    )
+    token_form = TokenForm(
+        request.POST if request.method == "POST" and "choose-token" in request.POST else None,
+        prefix="token",
+    )
     status = 200
-    if posted is not None:
+    if smtp_form.is_bound:
+        if smtp_form.is_valid():
+            data = smtp_form.cleaned_data
+            smtp_values = outbox_smtp.SmtpSettings(
+                host=data["host"],
+                port=data["port"],
+                username=data["username"],
+                password=data["password"],
+                security=data["security"],
+                from_address=data["from_address"],
+            )
+            try:
+                office_setup.save_smtp(user, office, smtp_values, data["test_address"], request)
+            except errors.Invalid as exc:
+                smtp_form.add_error(None, str(exc))
+            else:
+                messages.success(
+                    request, _("The test message was sent: the mail settings are saved.")
+                )
+                return _back("setup:office", office)
+        status = 400
+    elif p12_form.is_bound:
+        if p12_form.is_valid():
+            upload = p12_form.cleaned_data["file"]
+            try:
+                facts = office_setup.install_p12(
+                    user,
+                    office,
+                    p12_form.cleaned_data["which"],
+                    upload.read(office_setup.MAX_P12_BYTES + 1),
+                    p12_form.cleaned_data["passphrase"],
+                    request,
+                )
+            except errors.Invalid as exc:
+                p12_form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("The key opened and is saved: %(subject)s") % facts)
+                return _back("setup:office", office)
+        status = 400
+    elif token_form.is_bound:
+        if token_form.is_valid():
+            data = token_form.cleaned_data
+            try:
+                facts = office_setup.choose_token(
+                    user,
+                    office,
+                    data["which"],
+                    module=data["module"],
+                    token=data["token"],
+                    key=data["key"],
+                    pin=data["pin"],
+                    request=request,
+                )
+            except errors.Invalid as exc:
+                token_form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("The key opened and is saved: %(subject)s") % facts)
+                return _back("setup:office", office)
+        status = 400
+    elif posted is not None:
         if form.is_valid():
             values = {f: form.cleaned_data[f] or "" for f in office_setup.OFFICE_FIELDS}
             try:
@@ -107,20 +241,51 @@ def office_page(request: HttpRequest) -> HttpResponse:
             return _back("setup:office", office)
         status = 400
     mailer = settings.MAILERS["default"]
+    saved_smtp = outbox_smtp.saved() if outbox_smtp.in_use() else None
     context = {
         "office": office,
         "form": form,
         "test_form": test_form,
+        "smtp_form": smtp_form,
+        "smtp_saved": saved_smtp,
+        "smtp_in_use": outbox_smtp.in_use(),
+        "p12_form": p12_form,
+        "token_form": token_form,
+        "head_key": office_setup.signing_state("head"),
+        "office_key": office_setup.signing_state("office"),
         "checklist": office_setup.checklist(office),
         "mail_backend": mailer.get("BACKEND", ""),
-        "mail_host": mailer.get("OPTIONS", {}).get("host", ""),
-        "mail_port": mailer.get("OPTIONS", {}).get("port", ""),
-        "from_email": settings.DEFAULT_FROM_EMAIL,
+        "mail_host": saved_smtp.host if saved_smtp else mailer.get("OPTIONS", {}).get("host", ""),
+        "mail_port": saved_smtp.port if saved_smtp else mailer.get("OPTIONS", {}).get("port", ""),
+        "from_email": outbox_smtp.from_address(),
         "signing_key": settings.TONGHOP_SIGNING_P12,
         "signing_key_exists": Path(settings.TONGHOP_SIGNING_P12).is_file(),
         "last_test": office_setup.last_test_mail(),
     }
     return TemplateResponse(request, "setup/office.html", context, status=status)
+
+
+def _smtp_initial(user: User) -> dict[str, Any]:
+    """The saved settings, else the environment's; never the password."""
+    saved = outbox_smtp.saved()
+    if saved is not None:
+        return {
+            "host": saved.host,
+            "port": saved.port,
+            "security": saved.security,
+            "username": saved.username,
+            "from_address": saved.from_address,
+            "test_address": user.email,
+        }
+    options = settings.MAILERS["default"].get("OPTIONS", {})
+    return {
+        "host": options.get("host", ""),
+        "port": options.get("port", 587),
+        "security": "starttls" if options.get("use_tls") else "none",
+        "username": options.get("username", ""),
+        "from_address": settings.DEFAULT_FROM_EMAIL,
+        "test_address": user.email,
+    }
 
 
 class UnitForm(CleanInputForm, forms.Form):
@@ -194,9 +359,10 @@ def units_page(request: HttpRequest) -> HttpResponse:
                 )
         status = 400
     rows = office_setup.tree_rows(office)
+    merged = office_setup.merged_into([unit for _depth, unit in rows])
     context = {
         "office": office,
-        "rows": rows,
+        "rows": [(depth, unit, merged.get(unit.pk, [])) for depth, unit in rows],
         "form": form,
         "file_form": file_form,
         "targets": [office, *(unit for _depth, unit in rows)],
@@ -224,6 +390,17 @@ def unit_change(request: HttpRequest, pk: int) -> HttpResponse:
             raise errors.Invalid(_("Choose where the unit goes."))
         office_setup.move_unit(user, office, unit, parent, request)
         messages.success(request, _("The unit is moved."))
+    elif step == "merge":
+        raw = request.POST.get("into", "")
+        survivor = Unit.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+        if survivor is None:
+            raise errors.Invalid(_("Choose the unit it is merged into."))
+        office_setup.merge_units(user, office, unit, survivor, request)
+        messages.success(
+            request,
+            _("%(merged)s is merged into %(survivor)s.")
+            % {"merged": unit.name, "survivor": survivor.name},
+        )
     elif step in ("retire", "restore"):
         office_setup.set_unit_active(user, office, unit, step == "restore", request)
         messages.success(request, _("The unit's state is saved."))

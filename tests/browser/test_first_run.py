@@ -1,7 +1,8 @@
 """A new office from an empty database, without /admin/: `tonghop setup`, the first
 administrator setting a password through the printed link, the office's details, three people
 invited and signing in through their emails' links (a real SMTP server), the unit tree imported
-from a spreadsheet with a preview, a campaign created; then a person resets a forgotten
+from a spreadsheet with a preview, a campaign created and its directive sent to the units'
+reporters (received through the SMTP server); then a person resets a forgotten
 password through the email."""
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ email = "quan@dongson.example.vn"
 UNITS = (
     "Mã đơn vị,Tên đơn vị,Loại,Đơn vị cấp trên,Email\n"
     "xa-an-phu,UBND xã An Phú,xã,,hoa@anphu.example.vn\n"
-    "xa-binh-minh,UBND xã Bình Minh,xã,,\n"
+    "xa-binh-minh,UBND xã Bình Minh,xã,,nam@binhminh.example.vn\n"
     "thcs-an-phu,Trường THCS An Phú,trường,xa-an-phu,\n"
 )
 PEOPLE = [
@@ -148,6 +149,24 @@ def test_a_new_office_starts_without_the_admin_pages(
     campaign = Campaign.objects.get(title="Hưởng ứng Ngày Sáng tạo")
     assigned = set(campaign.assignments.values_list("unit__code", flat=True))
     assert {"xa-an-phu", "xa-binh-minh"} <= assigned
+    # She sends the directive: each commune's reporter receives it through the SMTP server,
+    # and its link opens the unit's own form, without an account.
+    lan.goto(f"{base}/reminders/campaign/{campaign.slug}/directive/")
+    lan.locator("#send button").click()
+    assert f"/reminders/campaign/{campaign.slug}/receipts/" in lan.url
+    for address, code in (
+        ("hoa@anphu.example.vn", "xa-an-phu"),
+        ("nam@binhminh.example.vn", "xa-binh-minh"),
+    ):
+        [directive] = inbox.to(address)
+        assert "Hưởng ứng Ngày Sáng tạo" in str(directive["Subject"])
+        reporter_context = browser.new_context()
+        reporter = reporter_context.new_page()
+        reporter.set_default_timeout(15000)
+        reporter.goto(base + _path_in_mail(inbox, address))
+        assert "Hưởng ứng Ngày Sáng tạo" in reporter.content()
+        assert campaign.assignments.get(unit__code=code).unit.name in reporter.content()
+        reporter_context.close()
     lan_context.close()
 
     # Lan forgets her password: "Quên mật khẩu?", the email's link, a new password.

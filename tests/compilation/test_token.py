@@ -14,9 +14,12 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
+from django.test import Client
+from django.urls import reverse
 
 from tests.compilation.test_issue import PASS, _draft
 from tests.conftest import World
+from tests.orgs.test_setup_signing import opens as setup_opens
 from tonghop.compilation import actions
 from tonghop.documents.models import Direction, Document
 from tonghop.issuing import actions as issuing_actions
@@ -132,3 +135,46 @@ def test_a_token_that_cannot_sign_uses_up_nothing(
     compilation.refresh_from_db()
     assert compilation.state == "submitted" and not compilation.signed_pdf
     assert not Document.objects.filter(direction=Direction.OUTGOING).exists()
+
+
+# --- Chosen on the setup page -------------------------------------------------------------
+
+
+def _choose(client: Client, **changes: str) -> Any:
+    fields = {
+        "token-which": "head",
+        "token-module": MODULE,
+        "token-token": LABEL,
+        "token-key": "head",
+        "token-pin": PIN,
+        "choose-token": "1",
+        **changes,
+    }
+    return client.post(reverse("setup:office"), fields)
+
+
+def test_a_key_on_a_token_is_chosen_once_it_opens_with_the_pin(
+    world: World, token: Token, settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The setup page keeps the token's labels (never the PIN) once the key opened with it."""
+    for name in ("MODULE", "TOKEN", "KEY"):
+        monkeypatch.delenv(f"TONGHOP_PKCS11_{name}", raising=False)
+    site = tmp_path / "du-lieu"
+    settings.DATA_DIR = site
+    client = world.client_for(world.thach)  # the head manages the office
+    for bad, says in (
+        ({"token-pin": "000000"}, "PIN"),
+        ({"token-key": "orphan"}, "không có khóa và chứng thư"),
+        ({"token-token": "khong-co"}, "thiết bị ký số"),
+        ({"token-module": "/usr/lib/khong-co.so"}, "PKCS#11"),
+        ({"token-module": "libsofthsm2.so"}, ""),
+    ):
+        answer = _choose(client, **bad)
+        assert answer.status_code == 400 and says in answer.content.decode()
+    assert not (site / "pki" / "tonghop-pkcs11.json").exists()
+    assert not setup_opens(client, "head")
+    assert _choose(client).status_code == 302
+    saved = (site / "pki" / "tonghop-pkcs11.json").read_text(encoding="utf-8")
+    assert PIN not in saved
+    assert key_from_environment("TONGHOP", Path("x.p12")) == TokenKey(MODULE, LABEL, "head")
+    assert setup_opens(client, "head")

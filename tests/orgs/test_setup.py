@@ -279,3 +279,104 @@ def test_setup_asks_its_questions_when_no_file_is_given(tmp_path: Path) -> None:
     assert _rows(data, "SELECT code, short_name FROM orgs_unit") == [("phong-vh", "VHTT")]
     password = _rows(data, "SELECT password FROM orgs_user")[0][0]
     assert password.startswith(("pbkdf2", "argon2", "scrypt", "bcrypt"))
+
+
+# --- Merging two units --------------------------------------------------------------------
+
+
+def _merge(client: Client, unit: Unit, into: Unit) -> Any:
+    units = reverse("setup:units")
+    return client.post(
+        reverse("setup:unit-change", args=[unit.pk]),
+        {"step": "merge", "into": str(into.pk)},
+        headers={"Referer": f"http://testserver{units}"},
+        follow=True,
+    )
+
+
+def test_a_merged_units_history_follows_the_unit_it_joins(world: World, admin: User) -> None:
+    from tonghop.orgs.models import Membership, Role
+    from tonghop.reports.models import Assignment
+
+    client = world.client_for(admin)
+    kept = Unit.objects.create(
+        code="xa-tan-lap", name="UBND xã Tân Lập", kind=UnitKind.COMMUNE, parent=world.office
+    )
+    hamlet = Unit.objects.create(
+        code="thon-dong", name="Thôn Đông", kind=UnitKind.OTHER, parent=world.binh_minh
+    )
+    events = world.a_binh_minh.events.count()
+    # Nobody but the office's managers: reporters, staff, another office's specialist.
+    for user in (world.hoa, world.nam, world.lan, world.hang, world.tu):
+        answer = world.client_for(user).post(
+            reverse("setup:unit-change", args=[world.binh_minh.pk]),
+            {"step": "merge", "into": str(kept.pk)},
+        )
+        assert answer.status_code == 404
+    assert Unit.objects.get(pk=world.binh_minh.pk).is_active
+    done = _merge(client, world.binh_minh, kept)
+    assert done.status_code == 200
+    assert (
+        vi("%(merged)s is merged into %(survivor)s.")
+        % {
+            "merged": "UBND xã Bình Minh",
+            "survivor": "UBND xã Tân Lập",
+        }
+        in done.content.decode()
+    )
+    moved = Assignment.objects.get(pk=world.a_binh_minh.pk)
+    assert moved.unit == kept and moved.events.count() == events
+    assert Membership.objects.filter(user=world.nam, unit=kept, role=Role.REPORTER).exists()
+    assert not Membership.objects.filter(unit=world.binh_minh).exists()
+    assert world.nam.reporting_units().filter(pk=kept.pk).exists()
+    assert Unit.objects.get(pk=hamlet.pk).parent == kept
+    gone = Unit.objects.get(pk=world.binh_minh.pk)
+    assert not gone.is_active and gone.parent == world.office  # kept, retired, with its trail
+    merged = AuditEvent.objects.get(details__change="unit_merged")
+    assert merged.object_id == str(kept.pk)
+    assert merged.details["merged"] == gone.pk
+    assert merged.details["assignments"] == [world.a_binh_minh.pk]
+    assert merged.details["reporters"] == [world.nam.pk]
+    assert AuditEvent.objects.filter(
+        details__change="unit_merged_into", object_id=str(gone.pk)
+    ).exists()
+    page = client.get(reverse("setup:units")).content.decode()
+    assert "UBND xã Bình Minh · xa-binh-minh" in page  # reachable from the unit it joined
+
+
+def test_merging_is_refused_into_itself_its_branch_another_office_or_a_shared_campaign(
+    world: World, admin: User
+) -> None:
+    from tonghop.reports.models import Assignment
+
+    client = world.client_for(admin)
+    hamlet = Unit.objects.create(
+        code="thon-dong", name="Thôn Đông", kind=UnitKind.OTHER, parent=world.an_phu
+    )
+    other_unit = Unit.objects.create(
+        code="truong-khac", name="Trường khác", kind=UnitKind.SCHOOL, parent=world.other_office
+    )
+    shared = _merge(client, world.an_phu, world.binh_minh).content.decode()
+    assert (
+        vi(
+            "Both units have a duty in the campaign “%(title)s”: they cannot be merged "
+            "while it holds both."
+        )
+        % {"title": "Hưởng ứng Ngày Sáng tạo"}
+        in shared
+    )
+    assert vi("A unit cannot be merged into itself.") in (
+        _merge(client, world.an_phu, world.an_phu).content.decode()
+    )
+    assert vi("A unit cannot be merged into a unit of its own branch.") in (
+        _merge(client, world.an_phu, hamlet).content.decode()
+    )
+    assert vi("Only two units of the same office's tree can be merged.") in (
+        _merge(client, world.an_phu, other_unit).content.decode()
+    )
+    _merge(client, world.an_phu, world.other_office)
+    _merge(client, other_unit, world.an_phu)  # not this office's unit to give away
+    assert Unit.objects.filter(is_active=False).count() == 0
+    assert Assignment.objects.get(pk=world.a_an_phu.pk).unit == world.an_phu
+    assert Unit.objects.get(pk=hamlet.pk).parent == world.an_phu
+    assert not AuditEvent.objects.filter(details__change__startswith="unit_merged").exists()

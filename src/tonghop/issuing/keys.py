@@ -114,13 +114,31 @@ def _pin_message(key: TokenKey) -> str:
     return message
 
 
+def saved_token_path(prefix: str) -> Path:
+    """Where the setup page keeps the token it chose for ``prefix``'s key (never its PIN)."""
+    from django.conf import settings
+
+    return Path(settings.DATA_DIR) / "pki" / f"{prefix.lower()}-pkcs11.json"
+
+
+def saved_token(prefix: str) -> TokenKey | None:
+    import json
+
+    try:
+        raw = json.loads(saved_token_path(prefix).read_text(encoding="utf-8"))
+        return TokenKey(module=str(raw["module"]), token=str(raw["token"]), key=str(raw["key"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def key_from_environment(prefix: str, p12_path: Path) -> KeySource:
-    """The token of ``<prefix>_PKCS11_*`` when its module is set, else the PKCS#12 file."""
+    """The token of ``<prefix>_PKCS11_*`` when its module is set, else the token chosen on the
+    setup page (saved_token_path), else the PKCS#12 file."""
     import os
 
     module = os.environ.get(f"{prefix}_PKCS11_MODULE", "").strip()
     if not module:
-        return FileKey(p12_path)
+        return saved_token(prefix) or FileKey(p12_path)
     return TokenKey(
         module=module,
         token=os.environ.get(f"{prefix}_PKCS11_TOKEN", "").strip(),

@@ -213,9 +213,8 @@ def queue_invitation(
     return _queue(user, MessageKind.INVITATION, slot, subject, body)
 
 
-def queue_test_message(address: str, office_name: str) -> Message:
-    """A message that checks the mail settings: its state says whether they work."""
-    now = timezone.now()
+def test_message_texts(office_name: str) -> tuple[str, str]:
+    """The subject and text of a message that checks the mail settings."""
     with translation.override(settings.LANGUAGE_CODE):
         subject = _("Test message from tonghop of %(office)s") % {"office": office_name}
         body = (
@@ -223,6 +222,13 @@ def queue_test_message(address: str, office_name: str) -> Message:
             % {"office": office_name}
             + "\n"
         )
+    return subject, body
+
+
+def queue_test_message(address: str, office_name: str) -> Message:
+    """A message that checks the mail settings: its state says whether they work."""
+    now = timezone.now()
+    subject, body = test_message_texts(office_name)
     return Message.objects.create(
         campaign=None,
         kind=MessageKind.MAIL_TEST,

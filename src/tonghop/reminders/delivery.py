@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from tonghop.campaigns.models import CampaignStatus
 from tonghop.inputs import clean_text
+from tonghop.outbox import smtp
 from tonghop.outbox.models import Channel, Message, MessageKind, MessageStatus
 from tonghop.outbox.queue import AFTER_SENT, MAX_ATTEMPTS, AttachmentGone
 from tonghop.reminders.accounts import account_message_stale
@@ -106,6 +107,7 @@ def _send_email(message: Message, attachments: Attachments, now: dt.datetime) ->
         # no mail header may carry.
         subject=clean_text(message.subject).strip(),
         body=message.body,
+        from_email=smtp.from_address(),
         to=[address.strip() for address in message.recipient.split(",") if address.strip()],
         headers={"Auto-Submitted": "auto-generated", "X-Tonghop-Message": str(message.pk)},
     )
