@@ -346,21 +346,30 @@ def return_to_specialist(
 
 
 def rounds(compilation: Compilation) -> list[dict[str, Any]]:
-    """Every submission and return of this report, oldest first, with the head's comments:
-    the history of trình ký the page shows (head_comment keeps only the last)."""
+    """Every submission and return of this report, then the head's signature and the clerk's
+    issue, oldest first, with the head's comments: the history of trình ký the page shows
+    (head_comment keeps only the last)."""
     from tonghop.audit.models import AuditEvent
 
+    kinds = {
+        Action.SUBMIT_FOR_SIGNATURE: "submitted",
+        Action.RETURN: "returned",
+        Action.SIGN: "signed",
+        Action.ISSUE: "issued",
+    }
     events = AuditEvent.objects.filter(
         object_type="compilation.compilation",
         object_id=str(compilation.pk),
-        action__in=(Action.SUBMIT_FOR_SIGNATURE, Action.RETURN),
+        action__in=tuple(kinds),
     ).order_by("at", "pk")
     return [
         {
             "at": event.at,
+            "kind": kinds[Action(event.action)],
             "returned": event.action == Action.RETURN,
             "by": event.actor.display_name() if event.actor else event.username,
             "comment": str((event.details or {}).get("comment") or ""),
+            "reference": str((event.details or {}).get("reference") or ""),
         }
         for event in events.select_related("actor")
     ]
