@@ -400,6 +400,10 @@ def email_report(
         document = row.document
         assert document is not None
         files = [FileRef(str(row.signed_pdf.name), document.original_name, "application/pdf")]
+        # Appendices issued as files of their own go with it (ND 30 PL I, II.8.b).
+        files += [
+            FileRef(str(a.file.name), a.filename, "application/pdf") for a in row.attachments.all()
+        ]
         if row.edxml:
             files.append(FileRef(str(row.edxml.name), "report.edxml", "application/xml"))
         with translation.override(settings.LANGUAGE_CODE):

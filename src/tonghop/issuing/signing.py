@@ -230,6 +230,7 @@ def sign_pdf(
     timestamp_url: str = "",
     timestamp_timeout: float = 15.0,
     validation_roots: Sequence[str | os.PathLike[str]] = (),
+    stamp_text: str = STAMP_TEXT,
 ) -> bytes:
     """``pdf`` with one more PAdES signature and a visible ND 30 stamp on ``page``.
 
@@ -260,7 +261,7 @@ def sign_pdf(
         style = StaticStampStyle(background=PdfImage(Image.open(io.BytesIO(image))), border_width=0)
     else:
         style = TextStampStyle(
-            stamp_text=STAMP_TEXT,
+            stamp_text=stamp_text,
             # pyHanko's built-in Courier is Latin-1 only: Vietnamese needs an embedded TrueType.
             text_box_style=TextBoxStyle(font=_font_engine_factory(10), font_size=10),
             border_width=0 if field else 1,
