@@ -118,6 +118,11 @@ compilation_patterns = (
         path("<slug:slug>/<uuid:uid>/words/", compilation_views.words, name="words"),
         path("<slug:slug>/<uuid:uid>/citations/", compilation_views.citations, name="citations"),
         path("<slug:slug>/<uuid:uid>/page/<int:number>.png", compilation_views.page, name="page"),
+        path(
+            "<slug:slug>/<uuid:uid>/attachment/<int:position>/",
+            compilation_views.attachment,
+            name="attachment",
+        ),
         path("<slug:slug>/<uuid:uid>/submit/", compilation_views.submit, name="submit"),
         path("<slug:slug>/<uuid:uid>/return/", compilation_views.send_back, name="return"),
         path("<slug:slug>/<uuid:uid>/sign/", issuing_views.sign, name="sign"),

@@ -3,6 +3,7 @@ loaded with softhsm2-util and OpenSC's pkcs11-tool as an office would load a USB
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import subprocess
@@ -23,7 +24,7 @@ from tests.orgs.test_setup_signing import opens as setup_opens
 from tonghop.compilation import actions
 from tonghop.documents.models import Direction, Document
 from tonghop.issuing import actions as issuing_actions
-from tonghop.issuing.keys import FileKey, TokenKey, key_from_environment
+from tonghop.issuing.keys import FileKey, TokenKey, key_from_environment, pin_message
 from tonghop.issuing.signing import create_demo_authority, verify_pdf
 
 MODULES = ("/usr/lib/softhsm/libsofthsm2.so", "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so")
@@ -37,10 +38,16 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+# Tokens pulled out mid-signing, one per test that pulls one (SoftHSM lists its tokens once
+# per process, and a token moved away stays broken for that process even when put back).
+REMOVED = ("tonghop-rut-1", "tonghop-rut-2")
+
+
 @dataclass(frozen=True)
 class Token:
     root: Path
     office_p12: Path
+    folders: dict[str, Path]
 
 
 def _run(*args: str | Path) -> None:
@@ -83,8 +90,19 @@ def token(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Token]:
     # A key alone, without its certificate.
     _run("pkcs11-tool", "--module", MODULE, "--token-label", LABEL, "--login", "--pin", PIN,
          "--keypairgen", "--key-type", "rsa:2048", "--label", "orphan", "--id", "02")  # fmt: skip
+    folders = {}
+    for label in REMOVED:
+        before = set((folder / "tokens").iterdir())
+        _run("softhsm2-util", "--init-token", "--free", "--label", label, "--so-pin", "135790",
+             "--pin", PIN)  # fmt: skip
+        (folders[label],) = set((folder / "tokens").iterdir()) - before
+        _run("softhsm2-util", "--import", folder / "key.pem", "--token", label, "--label",
+             "head", "--id", "01", "--pin", PIN)  # fmt: skip
+        _run("pkcs11-tool", "--module", MODULE, "--token-label", label, "--login", "--pin", PIN,
+             "--write-object", folder / "cert.der", "--type", "cert", "--label", "head",
+             "--id", "01")  # fmt: skip
     assert authority.office_p12 is not None
-    yield Token(authority.root_certificate, authority.office_p12)
+    yield Token(authority.root_certificate, authority.office_p12, folders)
 
 
 @pytest.fixture
@@ -135,6 +153,94 @@ def test_a_token_that_cannot_sign_uses_up_nothing(
     compilation.refresh_from_db()
     assert compilation.state == "submitted" and not compilation.signed_pdf
     assert not Document.objects.filter(direction=Direction.OUTGOING).exists()
+
+
+@dataclass(frozen=True)
+class PulledOut:
+    """A real token key that is pulled out (its SoftHSM folder moved away) once the key and
+    its certificate were found, before anything is signed: what happens when a USB token is
+    removed while the page signs."""
+
+    key: TokenKey
+    folder: Path
+
+    def open(self, passphrase: str, moment: dt.datetime) -> Any:
+        signer = self.key.open(passphrase, moment)
+        self.folder.rename(self.folder.with_name(self.folder.name + "-rut-ra"))
+        return signer
+
+
+def test_a_token_removed_mid_signing_fails_clearly_and_uses_no_number(
+    world: World, on_token: Token
+) -> None:
+    compilation = _draft(world)
+    says = "Mất kết nối với thiết bị ký số trong khi ký"
+    # The head's token pulled out as he signs: refused in Vietnamese, nothing signed.
+    head_removed = PulledOut(TokenKey(MODULE, REMOVED[0], "head"), on_token.folders[REMOVED[0]])
+    with pytest.raises(actions.IssueRefused, match=says) as refused:
+        issuing_actions.sign(world.thach, compilation.pk, passphrase=PIN, key=head_removed)
+    assert "không số văn bản nào bị dùng" in str(refused.value)
+    compilation.refresh_from_db()
+    assert compilation.state == "submitted" and not compilation.signed_pdf
+    issuing_actions.sign(world.thach, compilation.pk, passphrase=PIN)
+
+    # The office's token pulled out as the clerk issues: no number taken, still signed only.
+    office_removed = PulledOut(TokenKey(MODULE, REMOVED[1], "head"), on_token.folders[REMOVED[1]])
+    with pytest.raises(actions.IssueRefused, match=says):
+        issuing_actions.issue(world.hang, compilation.pk, passphrase=PIN, key=office_removed)
+    compilation.refresh_from_db()
+    assert compilation.state == "signed" and compilation.document is None
+    assert not Document.objects.filter(direction=Direction.OUTGOING).exists()
+    # Issued with the office's key afterwards, it takes the first number: none was used.
+    issued = issuing_actions.issue(world.hang, compilation.pk, passphrase=PASS)
+    assert issued.document is not None and issued.document.number == "01"
+
+
+def test_a_wrong_pin_says_what_the_real_token_reports(world: World, on_token: Token) -> None:
+    """SoftHSM 2 raises CKF_USER_PIN_COUNT_LOW after a wrong PIN and clears it after a right
+    one; it never sets FINAL_TRY or LOCKED (it does not lock), so those are checked below."""
+    compilation = _draft(world)
+    with pytest.raises(actions.IssueRefused) as refused:
+        issuing_actions.sign(world.thach, compilation.pk, passphrase="000000")
+    assert str(refused.value) == (
+        "Mã PIN của thiết bị ký số không đúng. Số lần thử còn lại đã ít; thiết bị sẽ khóa nếu "
+        "sai tiếp."
+    )
+    import pkcs11
+
+    flags = _flags(LABEL)
+    assert flags & pkcs11.TokenFlag.USER_PIN_COUNT_LOW
+    assert not flags & (pkcs11.TokenFlag.USER_PIN_FINAL_TRY | pkcs11.TokenFlag.USER_PIN_LOCKED)
+    issuing_actions.sign(world.thach, compilation.pk, passphrase=PIN)
+    assert not _flags(LABEL) & pkcs11.TokenFlag.USER_PIN_COUNT_LOW
+
+
+def _flags(label: str) -> int:
+    """The token's flags as the module reports them now (slot by slot: a token pulled out by
+    another test fails to answer)."""
+    import pkcs11
+
+    for slot in pkcs11.lib(MODULE).get_slots(token_present=True):
+        try:
+            token = slot.get_token()
+        except pkcs11.exceptions.PKCS11Error:
+            continue
+        if token.label == label:
+            return int(token.flags)
+    raise AssertionError(label)
+
+
+def test_the_tries_left_as_the_token_flags_say() -> None:
+    import pkcs11
+
+    flag = pkcs11.TokenFlag
+    base = int(flag.LOGIN_REQUIRED | flag.TOKEN_INITIALIZED | flag.USER_PIN_INITIALIZED)
+    assert pin_message(base) == "Mã PIN của thiết bị ký số không đúng."
+    assert "đã ít" in pin_message(base | flag.USER_PIN_COUNT_LOW)
+    final = pin_message(base | flag.USER_PIN_COUNT_LOW | flag.USER_PIN_FINAL_TRY)
+    assert "Chỉ còn một lần thử" in final
+    locked = pin_message(base | flag.USER_PIN_COUNT_LOW | flag.USER_PIN_LOCKED)
+    assert "đã bị khóa" in locked and "Chỉ còn" not in locked
 
 
 # --- Chosen on the setup page -------------------------------------------------------------

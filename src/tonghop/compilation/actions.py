@@ -346,21 +346,30 @@ def return_to_specialist(
 
 
 def rounds(compilation: Compilation) -> list[dict[str, Any]]:
-    """Every submission and return of this report, oldest first, with the head's comments:
-    the history of trình ký the page shows (head_comment keeps only the last)."""
+    """Every submission and return of this report, then the head's signature and the clerk's
+    issue, oldest first, with the head's comments: the history of trình ký the page shows
+    (head_comment keeps only the last)."""
     from tonghop.audit.models import AuditEvent
 
+    kinds = {
+        Action.SUBMIT_FOR_SIGNATURE: "submitted",
+        Action.RETURN: "returned",
+        Action.SIGN: "signed",
+        Action.ISSUE: "issued",
+    }
     events = AuditEvent.objects.filter(
         object_type="compilation.compilation",
         object_id=str(compilation.pk),
-        action__in=(Action.SUBMIT_FOR_SIGNATURE, Action.RETURN),
+        action__in=tuple(kinds),
     ).order_by("at", "pk")
     return [
         {
             "at": event.at,
+            "kind": kinds[Action(event.action)],
             "returned": event.action == Action.RETURN,
             "by": event.actor.display_name() if event.actor else event.username,
             "comment": str((event.details or {}).get("comment") or ""),
+            "reference": str((event.details or {}).get("reference") or ""),
         }
         for event in events.select_related("actor")
     ]
@@ -391,6 +400,10 @@ def email_report(
         document = row.document
         assert document is not None
         files = [FileRef(str(row.signed_pdf.name), document.original_name, "application/pdf")]
+        # Appendices issued as files of their own go with it (ND 30 PL I, II.8.b).
+        files += [
+            FileRef(str(a.file.name), a.filename, "application/pdf") for a in row.attachments.all()
+        ]
         if row.edxml:
             files.append(FileRef(str(row.edxml.name), "report.edxml", "application/xml"))
         with translation.override(settings.LANGUAGE_CODE):

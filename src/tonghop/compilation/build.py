@@ -407,6 +407,87 @@ def _figure(number: Decimal) -> str:
     return format_number(int(number) if number == number.to_integral() else number)
 
 
+def previous_campaign(campaign: Campaign) -> Campaign | None:
+    """The office's latest earlier campaign of the same kind, to compare with: the same form
+    (the same indicator codes, each of the same kind), due before this one, whose report was
+    compiled (or issued). Only the office's own campaigns: another office's are never read."""
+    from tonghop.compilation.models import Compilation, CompilationStatus
+
+    form = set(campaign.indicators.values_list("code", "kind"))
+    if not form:
+        return None
+    compiled = Compilation.objects.filter(status=CompilationStatus.DONE).values("campaign_id")
+    candidates = (
+        Campaign.objects.filter(
+            office_id=campaign.office_id, due_at__lt=campaign.due_at, pk__in=compiled
+        )
+        .exclude(pk=campaign.pk)
+        .order_by("-due_at", "-pk")
+        .prefetch_related("indicators")
+    )
+    for candidate in candidates[:50]:
+        if {(i.code, i.kind) for i in candidate.indicators.all()} == form:
+            return candidate
+    return None
+
+
+def _change_percent(change: Decimal, before: Decimal) -> str:
+    """A change as a share of the earlier figure, one decimal after a comma ("14,3%")."""
+    share = (Decimal(100) * abs(change) / before).quantize(Decimal("0.1"))
+    return f"{format_number(share).removesuffix(',0')}%"
+
+
+def _comparison(totals: Totals, campaign: Campaign) -> tuple[Paragraph, ...]:
+    """This campaign's summed figures against the previous campaign of the same kind (see
+    previous_campaign): up or down by how much, as Vietnamese write it; nothing when there is
+    no previous campaign or no figure both have."""
+    previous = previous_campaign(campaign)
+    if previous is None:
+        return ()
+    before_totals, _rows, _missing, _late = collect(previous)
+    before = {t.indicator.code: t for t in before_totals.totals}
+    lines = []
+    for total in totals.totals:
+        info = total.indicator
+        earlier = before.get(info.code)
+        if (
+            not info.is_numeric
+            or info.aggregation != "sum"
+            or total.value is None
+            or earlier is None
+            or earlier.value is None
+            or earlier.indicator.unit_of_measure != info.unit_of_measure
+        ):
+            continue
+        now, then = Decimal(total.value), Decimal(earlier.value)
+        unit = f" {info.unit_of_measure}" if info.unit_of_measure else ""
+        change = now - then
+        if change == 0:
+            trend = "bằng kỳ trước"
+        else:
+            word = "tăng" if change > 0 else "giảm"
+            share = f" ({_change_percent(change, then)})" if then else ""
+            trend = f"{word} {_figure(abs(change))}{unit}{share} so với kỳ trước"
+        lines.append(
+            Paragraph(f"- {info.label}: {_figure(now)}{unit}, {trend} ({_figure(then)}{unit}).")
+        )
+    if not lines:
+        return ()
+    title = f"{previous.title[:1].lower()}{previous.title[1:]}"
+    issued = (
+        previous.compilations.filter(document__isnull=False)
+        .select_related("document")
+        .order_by("-issued_at", "-pk")
+        .first()
+    )
+    if issued is not None and issued.document is not None:
+        document = issued.document
+        title += f", Báo cáo số {document.reference()}"
+        if document.issued_on:
+            title += f" ngày {_date_vi(document.issued_on)}"
+    return (Paragraph(f"Kỳ trước: {title}."), *lines)
+
+
 def _list_summary(total: IndicatorTotal, label: str) -> Paragraph:
     return Paragraph(
         f"- {total.indicator.label}: {format_number(len(total.items))} đơn vị báo cáo "
@@ -439,7 +520,11 @@ def _long(lists: list[IndicatorTotal]) -> list[IndicatorTotal]:
 
 
 def _results_section(
-    totals: Totals, rows: list[UnitRow], labels: dict[str, str], lists: list[IndicatorTotal]
+    totals: Totals,
+    rows: list[UnitRow],
+    labels: dict[str, str],
+    lists: list[IndicatorTotal],
+    comparison: tuple[Paragraph, ...] = (),
 ) -> Section:
     """II: the figures, by group when there are groups, the results that stand out by their
     figures, and the answers in words (short ones here, long ones counted and sent to an
@@ -465,6 +550,10 @@ def _results_section(
             heading += f" (biểu đồ tại {labels['charts']})"
         results.append(Paragraph(heading, bold=True))
         results += highlights
+        number += 1
+    if comparison:
+        results.append(Paragraph(f"{number}. So sánh với kỳ trước", bold=True))
+        results += comparison
         number += 1
     if lists:
         results.append(Paragraph(f"{number}. Nội dung cụ thể", bold=True))
@@ -643,7 +732,7 @@ def build_document(
     sections = (
         Section("", (Paragraph(_intro(citations_for(campaign), office.name)),)),
         _status_section(status, labels.get("missing")),
-        _results_section(totals, rows, labels, lists),
+        _results_section(totals, rows, labels, lists, _comparison(totals, campaign)),
         _assessment_section(assessment, status),
         _proposals_section(proposals, campaign.report_to, office.name, status),
     )

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -22,13 +24,26 @@ class WordsForm(CleanInputForm, forms.Form):
 
 
 class OfficeKeyForm(forms.Form):
-    """The clerk's: the passphrase (or token PIN) of the office's own signing key."""
+    """The clerk's: the passphrase (or token PIN) of the office's own signing key, and the
+    appendices also issued as files of their own (choices: the report's appendices)."""
 
     passphrase = forms.CharField(
         label=_("Passphrase of the office's signing key"),
         widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
         max_length=500,
     )
+    separate = forms.TypedMultipleChoiceField(
+        label=_("Also issue as a separate file, with the office's signature on its first page"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, appendices: list[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["separate"]
+        assert isinstance(field, forms.TypedMultipleChoiceField)
+        field.choices = list(enumerate(appendices or []))
 
 
 class IssueForm(forms.Form):

@@ -171,6 +171,40 @@ class Compilation(models.Model):
         return self.document_id is not None
 
 
+def _attachment_path(instance: IssuedAttachment, filename: str) -> str:
+    return _compilation_path(instance.compilation, f"attachments/{filename}")
+
+
+class IssuedAttachment(models.Model):
+    """An appendix the clerk issued as a file of its own, with the office's signature at the
+    top right of its first page (ND 30 PL I, II.8.b); it goes with the report in the edXML
+    package. The appendix stays in the signed report too: the head signed it whole."""
+
+    compilation = models.ForeignKey(
+        Compilation, on_delete=models.CASCADE, related_name="attachments"
+    )
+    # The appendix's place among the report's (0 for Phụ lục I).
+    position = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=500)
+    file = models.FileField(upload_to=_attachment_path)
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["compilation", "position"], name="issued_attachment_one_per_appendix"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def filename(self) -> str:
+        return f"phu-luc-{self.position + 1:02d}.pdf"
+
+
 class ReportCitation(models.Model):
     """A document the campaign's consolidated report cites in its opening, as the specialist
     confirmed or corrected it (compilation.citations reads the register until then). A row

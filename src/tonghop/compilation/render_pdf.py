@@ -786,3 +786,57 @@ def _appendix(story: list[Flowable], doc: OfficialDocument, appendix: Section, i
     story.append(_para(appendix_reference_line(doc), _style(SIZE_BODY, italic=True)))
     story.extend([_Rule(30.0, before=6), Spacer(1, 6)])
     _blocks(story, appendix.blocks, 1, TEXT_W_LANDSCAPE if appendix.landscape else TEXT_W)
+
+
+# --- an appendix issued as a file of its own (PL I, II.8.b) -----------------------------------
+
+FIELD_ATTACHMENT = "chu_ky_co_quan_kem_theo"
+# mm: the office's signature on an attachment, top right of its first page, inside the top
+# margin: number and symbol, then the time, Times New Roman 10 (two lines and their padding).
+ATTACHMENT_STAMP = (75.0, 14.0)
+ATTACHMENT_STAMP_TOP = 4.0
+
+
+def render_appendix_pdf(doc: OfficialDocument, index: int) -> bytes:
+    """Appendix ``index`` of ``doc`` as a separate file: the appendix page as in the report
+    (label, title, the "Kèm theo …" line), numbered from 1, with an empty signature field at
+    the top right of its first page for the office's signature (PL I, II.8.b)."""
+    register_fonts()
+    appendix = doc.appendices[index]
+    out = io.BytesIO()
+    template = _Template(out, doc)
+    if appendix.landscape:
+        # The first page is the appendix's own: the sheet is turned from the start.
+        template._firstPageTemplateIndex = 1  # "landscape", see _Template
+    story: list[Flowable] = [
+        _para(appendix_label(index, len(doc.appendices)), _style(14, bold=True)),
+        _para(appendix_title(appendix), _style(SIZE_BODY, bold=True)),
+        _para(appendix_reference_line(doc), _style(SIZE_BODY, italic=True)),
+        _Rule(30.0, before=6),
+        Spacer(1, 6),
+    ]
+    _blocks(story, appendix.blocks, 1, TEXT_W_LANDSCAPE if appendix.landscape else TEXT_W)
+    a85, rl_config.useA85 = rl_config.useA85, 0
+    try:
+        template.build(story)
+    finally:
+        rl_config.useA85 = a85
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign.fields import SigFieldSpec, append_signature_field
+
+    width, height = (PAGE_H, PAGE_W) if appendix.landscape else (PAGE_W, PAGE_H)
+    right = (width - MARGIN_RIGHT) * MM
+    top = (height - ATTACHMENT_STAMP_TOP) * MM
+    box = (right - ATTACHMENT_STAMP[0] * MM, top - ATTACHMENT_STAMP[1] * MM, right, top)
+    writer: Any = IncrementalPdfFileWriter(io.BytesIO(out.getvalue()), strict=False)
+    append_signature_field(
+        writer,
+        SigFieldSpec(
+            sig_field_name=FIELD_ATTACHMENT,
+            on_page=0,
+            box=tuple(round(v) for v in box),  # type: ignore[arg-type]
+        ),
+    )
+    signed_out = io.BytesIO()
+    writer.write(signed_out)
+    return signed_out.getvalue()

@@ -92,7 +92,13 @@ def detail(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
         "is_head": user.has_office_role(campaign.office, Role.HEAD),
         "is_clerk": user.has_office_role(campaign.office, Role.CLERK),
         "issue_form": IssueForm(),
-        "office_form": OfficeKeyForm(),
+        "office_form": OfficeKeyForm(
+            appendices=appendix_choices(compilation)
+            if compilation.can(CompilationStep.ISSUE)
+            and user.has_office_role(campaign.office, Role.CLERK)
+            else []
+        ),
+        "separate_files": list(compilation.attachments.all()) if compilation.is_issued else [],
         "return_form": ReturnForm(),
         "issued_before": campaign.compilations.filter(state__in=ISSUED_STATES)
         .exclude(pk=compilation.pk)
@@ -123,6 +129,39 @@ def detail(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
             return response
         template += "#status"
     return TemplateResponse(request, template, context)
+
+
+def appendix_choices(compilation: Compilation) -> list[str]:
+    """The report's appendices as the clerk chooses which to issue as separate files: the
+    document as it will be issued (the appendices do not depend on the number)."""
+    from tonghop.compilation.build import build_document
+    from tonghop.compilation.layout import appendix_label, appendix_title
+
+    doc = build_document(
+        compilation.campaign, assessment=compilation.assessment, proposals=compilation.proposals
+    )
+    count = len(doc.appendices)
+    return [
+        f"{appendix_label(i, count)}: {appendix_title(a).capitalize()}"
+        for i, a in enumerate(doc.appendices)
+    ]
+
+
+@login_required
+def attachment(request: HttpRequest, slug: str, uid: str, position: int) -> FileResponse:
+    """An appendix issued as a file of its own, signed by the office."""
+    compilation = get_compilation_for_staff(request, slug, uid)
+    kept = compilation.attachments.filter(position=position).first()
+    if kept is None or not kept.file:
+        raise Http404
+    response = FileResponse(
+        kept.file.open("rb"),
+        as_attachment=True,
+        filename=f"{compilation.campaign.slug}-{kept.filename}",
+        content_type="application/pdf",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def _citation_context(

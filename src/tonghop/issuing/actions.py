@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,20 +31,24 @@ from tonghop.compilation.actions import (
     render,
 )
 from tonghop.compilation.build import Issue, build_document
+from tonghop.compilation.layout import OfficialDocument, appendix_label, appendix_title
 from tonghop.compilation.models import (
     ISSUED_STATES,
     Compilation,
     CompilationState,
     CompilationStep,
+    IssuedAttachment,
 )
 from tonghop.compilation.render_pdf import (
+    FIELD_ATTACHMENT,
     FIELD_DAY,
     FIELD_MONTH,
     FIELD_NUMBER,
     FIELD_OFFICE,
     FIELD_SIGNER,
+    render_appendix_pdf,
 )
-from tonghop.dispatch.edxml import EdxmlError
+from tonghop.dispatch.edxml import Attachment, EdxmlError
 from tonghop.dispatch.signatures import VIETNAM
 from tonghop.documents.models import Direction, Document, IntakeStatus
 from tonghop.issuing.exchange import package_for, send_package
@@ -268,6 +274,44 @@ def _head_signature(compilation: Compilation) -> tuple[bytes, AuditEvent]:
     return signed, event
 
 
+# Number and symbol, then the signing time in ISO 8601 with +07:00 (PL I, II.8.b).
+ATTACHMENT_STAMP_TEXT = "Số: %(reference)s\nThời gian ký: %(signed_at)s"
+
+
+@dataclass(frozen=True)
+class _SignedAttachment:
+    position: int
+    title: str
+    pdf: bytes
+
+
+def _separate_files(
+    doc: OfficialDocument,
+    separate: tuple[int, ...],
+    reference: str,
+    sign: Callable[[bytes, str], bytes],
+) -> list[_SignedAttachment]:
+    """Each chosen appendix as a file of its own, signed by the office at the top right of its
+    first page; an appendix the report does not have is refused (nothing is then issued)."""
+    count = len(doc.appendices)
+    for position in separate:
+        if not 0 <= position < count:
+            raise IssueRefused(
+                _("The report has no appendix no. %(number)s to issue as a separate file.")
+                % {"number": position + 1}
+            )
+    out = []
+    for position in sorted(set(separate)):
+        appendix = doc.appendices[position]
+        title = f"{appendix_label(position, count)}: {appendix_title(appendix).capitalize()}"
+        # pyHanko fills the stamp with %-formatting: a % in the symbol stays a %.
+        text = ATTACHMENT_STAMP_TEXT.replace("%(reference)s", reference.replace("%", "%%"))
+        out.append(
+            _SignedAttachment(position, title, sign(render_appendix_pdf(doc, position), text))
+        )
+    return out
+
+
 def issue(
     user: User,
     compilation_id: int,
@@ -278,11 +322,16 @@ def issue(
     today: dt.date | None = None,
     expected_version: int | None = None,
     when: dt.datetime | None = None,
+    separate: tuple[int, ...] = (),
 ) -> Compilation:
     """The clerk issues the report the head signed: the next outgoing number and the date
     written into the blanks left for them (form filling, which the head's signature allows),
     the office's signature with its seal over the head's signature (ô 8), the outgoing
     register entry and the edXML package, all in one transaction.
+
+    ``separate`` lists the appendices (0 for Phụ lục I) also issued as files of their own, each
+    with the office's signature at the top right of its first page (PL I, II.8.b), kept with
+    the compilation and added to the edXML package.
 
     If anything fails (wrong passphrase, expired certificate, the signed file changed…) the
     transaction rolls back: no number is used up and nothing is half issued. The campaign row
@@ -338,6 +387,25 @@ def issue(
                 field=FIELD_OFFICE,
                 image=bytes(office.seal_png) or None,
             )
+
+            def sign_attachment(pdf: bytes, text: str) -> bytes:
+                return _signed(
+                    pdf,
+                    p12_path=Path(),
+                    passphrase="",
+                    signer=signer,
+                    signer_name=office.name,
+                    body=office.name,
+                    location=office.place,
+                    reason=f"Ban hành kèm theo văn bản số {number:02d}/{doc.symbol}",
+                    when=moment,
+                    field=FIELD_ATTACHMENT,
+                    stamp_text=text,
+                )
+
+            attachments = _separate_files(
+                doc, separate, f"{number:02d}/{doc.symbol}", sign_attachment
+            )
         except SigningError as exc:
             raise IssueRefused(str(exc)) from exc
         finally:
@@ -377,8 +445,28 @@ def issue(
         }
         # The exchange package needs the organ codes of both bodies; without them the report is
         # still issued and signed, and the page says why there is no package.
+        for attachment in attachments:
+            kept = IssuedAttachment(
+                compilation=compilation,
+                position=attachment.position,
+                title=attachment.title[:500],
+                sha256=hashlib.sha256(attachment.pdf).hexdigest(),
+            )
+            kept.file.save(kept.filename, ContentFile(attachment.pdf), save=False)
+            kept.save()
+        further = tuple(
+            Attachment(
+                name=f"{number:02d}-{doc.symbol}-phu-luc-{a.position + 1:02d}.pdf",
+                content_type="application/pdf",
+                data=a.pdf,
+                description=f"{a.title} (kèm theo văn bản số {outgoing.reference()})",
+            )
+            for a in attachments
+        )
         try:
-            package = package_for(outgoing, signed, campaign, issued=doc, staff=user)
+            package = package_for(
+                outgoing, signed, campaign, issued=doc, staff=user, further=further
+            )
         except EdxmlError as exc:
             changes["error"] = f"edXML: {exc}"
         else:
@@ -386,6 +474,8 @@ def issue(
             send_package(outgoing, package, campaign)
             changes["edxml"] = compilation.edxml
         details: dict[str, Any] = {"reference": outgoing.reference(), "register_number": number}
+        if attachments:
+            details["separate_files"] = [a.title for a in attachments]
         if compilation.correction:
             details |= {"correction": True, "reason": compilation.correction_reason}
             if earlier is not None and earlier.document is not None:

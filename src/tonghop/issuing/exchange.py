@@ -79,10 +79,12 @@ def package_for(
     issued: OfficialDocument | None = None,
     staff: User | None = None,
     now: dt.datetime | None = None,
+    further: tuple[Attachment, ...] = (),
 ) -> bytes:
     """The outgoing document as an edXML package, the signed PDF attached, addressed to the
     body the campaign reports to. ``issued`` (the document as drawn) gives the signer's
-    authority and the appendices; ``staff`` is who sends it (default: who registered it)."""
+    authority and the appendices; ``staff`` is who sends it (default: who registered it);
+    ``further`` are attachments issued in files of their own, after the document."""
     office = document.office
     receivers: tuple[Organ, ...] = ()
     if campaign is not None and campaign.report_to_organ_id:
@@ -141,6 +143,7 @@ def package_for(
                 data=signed_pdf,
                 description=f"{kind} số {reference} (bản điện tử đã ký số)",
             ),
+            *further,
         ),
     )
     return build_package(package)

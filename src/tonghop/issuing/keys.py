@@ -97,21 +97,44 @@ def release(signer: Any) -> None:
             session.close()
 
 
+WRONG_PIN = "Mã PIN của thiết bị ký số không đúng."
+
+
+def pin_message(flags: int) -> str:
+    """The wrong-PIN refusal, with what the token's flags (read right after the failed login)
+    say of the tries left: CKF_USER_PIN_LOCKED, CKF_USER_PIN_FINAL_TRY, CKF_USER_PIN_COUNT_LOW.
+    A token that reports none of them gets the refusal alone: no count is invented."""
+    import pkcs11
+
+    if flags & pkcs11.TokenFlag.USER_PIN_LOCKED:
+        return (
+            f"{WRONG_PIN} Thiết bị đã bị khóa do nhập sai quá nhiều lần: liên hệ nơi cấp "
+            "chứng thư số để mở khóa."
+        )
+    if flags & pkcs11.TokenFlag.USER_PIN_FINAL_TRY:
+        return f"{WRONG_PIN} Chỉ còn một lần thử trước khi thiết bị bị khóa."
+    if flags & pkcs11.TokenFlag.USER_PIN_COUNT_LOW:
+        return f"{WRONG_PIN} Số lần thử còn lại đã ít; thiết bị sẽ khóa nếu sai tiếp."
+    return WRONG_PIN
+
+
 def _pin_message(key: TokenKey) -> str:
-    message = "Mã PIN của thiết bị ký số không đúng."
     try:
         import pkcs11
 
-        lib = pkcs11.lib(key.module)
-        token = lib.get_token(token_label=key.token)
-        flags = token.flags
-        if flags & pkcs11.TokenFlag.USER_PIN_FINAL_TRY:
-            return message + " Chỉ còn một lần thử trước khi thiết bị bị khóa."
-        if flags & pkcs11.TokenFlag.USER_PIN_COUNT_LOW:
-            return message + " Số lần thử còn lại đã ít; thiết bị sẽ khóa nếu sai tiếp."
-    except Exception:  # noqa: S110 - the count is a courtesy; the refusal stands without it
-        pass
-    return message
+        slots = pkcs11.lib(key.module).get_slots(token_present=True)
+    except Exception:  # the count is a courtesy; the refusal stands without it
+        return WRONG_PIN
+    for slot in slots:
+        # Slot by slot: another token of the module that fails to answer (pulled out) must
+        # not hide this one's flags.
+        try:
+            token = slot.get_token()
+            if token.label == key.token:
+                return pin_message(int(token.flags))
+        except Exception:  # noqa: S112 - that slot's token cannot be read; try the next
+            continue
+    return WRONG_PIN
 
 
 def saved_token_path(prefix: str) -> Path:

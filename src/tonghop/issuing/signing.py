@@ -75,6 +75,29 @@ class InvalidPdf(SigningError):
     message = "Tệp không phải là PDF hợp lệ, không ký được."
 
 
+class TokenLost(SigningError):
+    message = (
+        "Mất kết nối với thiết bị ký số trong khi ký (thiết bị đã bị rút ra hoặc không còn "
+        "phản hồi). Văn bản chưa được ký, không số văn bản nào bị dùng; cắm lại thiết bị "
+        "rồi ký lại."
+    )
+
+
+def _token_failure(error: BaseException) -> str | None:
+    """The PKCS#11 error behind ``error`` (pyHanko may wrap it), by name, if there is one: a
+    token pulled out between opening the key and signing fails here, not when it is opened."""
+    try:
+        import pkcs11
+    except ImportError:  # no PKCS#11 support installed: no token can have failed
+        return None
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, pkcs11.exceptions.PKCS11Error):
+            return type(seen).__name__
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 @dataclass(frozen=True)
 class DemoAuthority:
     root_certificate: Path  # PEM of the demo root: the trust root to configure
@@ -230,6 +253,7 @@ def sign_pdf(
     timestamp_url: str = "",
     timestamp_timeout: float = 15.0,
     validation_roots: Sequence[str | os.PathLike[str]] = (),
+    stamp_text: str = STAMP_TEXT,
 ) -> bytes:
     """``pdf`` with one more PAdES signature and a visible ND 30 stamp on ``page``.
 
@@ -260,7 +284,7 @@ def sign_pdf(
         style = StaticStampStyle(background=PdfImage(Image.open(io.BytesIO(image))), border_width=0)
     else:
         style = TextStampStyle(
-            stamp_text=STAMP_TEXT,
+            stamp_text=stamp_text,
             # pyHanko's built-in Courier is Latin-1 only: Vietnamese needs an embedded TrueType.
             text_box_style=TextBoxStyle(font=_font_engine_factory(10), font_size=10),
             border_width=0 if field else 1,
@@ -325,6 +349,9 @@ def sign_pdf(
     except SigningError:
         raise
     except Exception as error:
+        failure = _token_failure(error)
+        if failure is not None:
+            raise TokenLost(f"{TokenLost.message} (PKCS#11: {failure})") from error
         if timestamper is not None and _is_timestamp_failure(error):
             raise TimestampUnavailable(
                 "Không lấy được dấu thời gian từ máy chủ cấp dấu thời gian "

@@ -21,7 +21,7 @@ from tonghop.audit.models import Action
 from tonghop.audit.records import record
 from tonghop.compilation.actions import CompilationError
 from tonghop.compilation.forms import IssueForm, OfficeKeyForm, VerifyForm
-from tonghop.compilation.views import get_compilation_for_staff
+from tonghop.compilation.views import appendix_choices, get_compilation_for_staff
 from tonghop.dispatch.signatures import UnreadablePdf, read_signatures
 from tonghop.issuing import actions
 from tonghop.issuing.images import MAX_BYTES, BadImage, checked_png
@@ -60,9 +60,13 @@ def sign(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
 def issue(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
     """The clerk numbers, dates and issues the signed report with the office's signature."""
     compilation = get_compilation_for_staff(request, slug, uid)
-    form = OfficeKeyForm(request.POST)
+    choices = appendix_choices(compilation) if request.POST.getlist("separate") else []
+    form = OfficeKeyForm(request.POST, appendices=choices)
     if not form.is_valid():
-        messages.error(request, _("Type the passphrase of the signing key."))
+        if "separate" in form.errors:
+            messages.error(request, _("The report has no such appendix; nothing was issued."))
+        else:
+            messages.error(request, _("Type the passphrase of the signing key."))
         return redirect("compilation:detail", slug=slug, uid=uid)
     try:
         done = actions.issue(
@@ -70,6 +74,7 @@ def issue(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
             compilation.pk,
             passphrase=form.cleaned_data["passphrase"],
             expected_version=posted_version(request),
+            separate=tuple(form.cleaned_data["separate"]),
         )
     except CompilationError as exc:
         messages.error(request, str(exc))
