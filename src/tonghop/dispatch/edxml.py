@@ -357,7 +357,9 @@ def _write_response_for(w: _Writer, rf: ResponseFor) -> None:
     with w.elem("ResponseFor"):
         w.leaf("OrganId", rf.organ_id)
         w.leaf("Code", rf.code)
-        w.leaf("PromulgationDate", _date(rf.promulgation_date))
+        # yyyy/MM/dd here, as status_processing_05.edxml writes it and as the DocumentId
+        # beside it spells the same date.
+        w.leaf("PromulgationDate", f"{rf.promulgation_date:%Y/%m/%d}")
         w.leaf("DocumentId", rf.document_id)
 
 

@@ -360,6 +360,38 @@ def _keep_attachments(
         row.save()
 
 
+def answered(office: Unit, package: EdxmlDocument) -> Document | None:
+    """Our outgoing document this package answers (its ResponseFor naming this office): found
+    by number, symbol and date, as the DocumentId spells them."""
+    for rf in package.response_for:
+        if not office.organ_id or rf.organ_id != office.organ_id:
+            continue
+        number, _sep, symbol = rf.code.partition("/")
+        if not symbol and rf.document_id:
+            number, _sep, symbol = rf.document_id.rsplit(",", 1)[-1].partition("/")
+        found: Document | None = (
+            Document.objects.filter(
+                office=office,
+                direction=Direction.OUTGOING,
+                number=number.strip(),
+                symbol=symbol.strip(),
+                issued_on=rf.promulgation_date,
+            )
+            .order_by("pk")
+            .first()
+        )
+        if found is not None:
+            return found
+    return None
+
+
+def answers_to(document: Document) -> QuerySet[Document]:
+    """Incoming documents that answer our outgoing ``document`` (ResponseFor on import)."""
+    return Document.objects.filter(
+        office_id=document.office_id, direction=Direction.INCOMING, parsed__answers=document.pk
+    ).order_by("pk")
+
+
 def _exchange_facts(package: EdxmlDocument) -> dict[str, Any]:
     return {
         "document_id": package.document_id,
@@ -376,6 +408,15 @@ def _exchange_facts(package: EdxmlDocument) -> dict[str, Any]:
         },
         "trace": [
             {"organ_id": hop.organ_id, "at": hop.timestamp.isoformat()} for hop in package.trace
+        ],
+        "response_for": [
+            {
+                "organ_id": rf.organ_id,
+                "code": rf.code,
+                "date": f"{rf.promulgation_date:%d/%m/%Y}",
+                "document_id": rf.document_id,
+            }
+            for rf in package.response_for
         ],
     }
 
@@ -478,6 +519,9 @@ def receive(
             findings += more
         findings += _clock_findings(package)
         facts = _exchange_facts(package)
+        reply_to = answered(office, package)
+        if reply_to is not None:
+            facts |= {"answers": reply_to.pk, "answers_uid": str(reply_to.uid)}
         document = Document(
             office=office,
             direction=Direction.INCOMING,

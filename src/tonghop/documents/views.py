@@ -110,8 +110,16 @@ def detail(request: HttpRequest, uid: str) -> HttpResponse:
                 messages.error(request, str(exc))
             return redirect("documents:detail", uid=document.uid)
         status = 400
+    from tonghop.documents.exchange import answers_to
+
     template = "documents/detail.html"
+    answers = (document.parsed or {}).get("answers")
     context = {
+        # ResponseFor both ways: the outgoing document this one answers, the answers to it.
+        "answers": Document.objects.filter(office=document.office, pk=answers).first()
+        if isinstance(answers, int)
+        else None,
+        "answered_by": list(answers_to(document)) if document.is_outgoing else [],
         "document": document,
         "form": form,
         "reading": document.status == IntakeStatus.READING,

@@ -21,15 +21,17 @@ from tonghop.dispatch.edxml import (
     EdxmlDocument,
     EdxmlError,
     Organ,
+    ResponseFor,
     SignerInfo,
     StaffInfo,
     TraceHeader,
     build_package,
     document_type_for,
+    make_document_id,
     to_places_from,
 )
 from tonghop.documents.channel import partners, queue_package
-from tonghop.documents.models import Document
+from tonghop.documents.models import Direction, Document
 from tonghop.orgs.models import Unit, User
 
 SPHERE = "Liên thông văn bản"
@@ -69,6 +71,45 @@ def staff_info(office: Unit, user: User | None) -> StaffInfo:
         email=user.email or office.email,
         mobile=user.phone or office.contact_phone,
     )
+
+
+def responses_for(campaign: Campaign | None) -> tuple[ResponseFor, ...]:
+    """ResponseFor: the directive(s) the campaign cites, which the report answers. Each is looked
+    up in the office's incoming register: a directive received by exchange gives its sender's
+    organ code and DocumentId as they came; one registered from paper or email is taken to come
+    from the body the report goes to (the level above that asked for it), and its DocumentId is
+    built as the standard spells it. A citation whose issuer cannot be named by code, or with no
+    date, is left out rather than guessed."""
+    from tonghop.compilation.citations import DIRECTIVE, citations_for
+
+    if campaign is None:
+        return ()
+    found: list[ResponseFor] = []
+    for citation in citations_for(campaign):
+        if citation.role != DIRECTIVE or not citation.number:
+            continue
+        registered = (
+            Document.objects.filter(
+                office_id=campaign.office_id,
+                direction=Direction.INCOMING,
+                number=citation.number,
+                symbol=citation.symbol,
+            )
+            .filter(issued_on=citation.issued_on)
+            .order_by("pk")
+            .first()
+            if citation.issued_on is not None
+            else None
+        )
+        organ = (registered.sender_organ_id if registered else "") or campaign.report_to_organ_id
+        if not organ or citation.issued_on is None:
+            continue
+        code = citation.reference()
+        document_id = (registered.exchange_id if registered else "") or make_document_id(
+            organ, citation.issued_on, citation.number, citation.symbol
+        )
+        found.append(ResponseFor(organ, code, citation.issued_on, document_id))
+    return tuple(found)
 
 
 def package_for(
@@ -130,6 +171,7 @@ def package_for(
         promulgation_amount=max(1, len(document.recipients)),
         page_amount=page_count(signed_pdf),
         appendixes=appendixes,
+        response_for=responses_for(campaign),
         steering_type=0,
         to_places=to_places_from(list(document.recipients), addressees),
         trace=(TraceHeader(office.organ_id, now or timezone.now()),),
