@@ -16,8 +16,10 @@ from django.urls import reverse
 from tests.conftest import World
 from tests.documents.test_exchange_import import OURS, SO, _directive
 from tonghop.campaigns.actions import CampaignSpec, close_campaign
+from tonghop.compilation.actions import request_compilation
 from tonghop.dispatch.edxml import (
     ICT,
+    Attachment,
     Business,
     BusinessType,
     EdxmlStatus,
@@ -173,10 +175,61 @@ def test_the_sender_hears_when_its_directive_is_assigned_and_done(partnered: Wor
         by=partnered.lan,
         source_document=directive,
     )
+    # Compiling the answer is "processing" (05), said once however often it is compiled.
+    request_compilation(partnered.lan, campaign)
+    request_compilation(partnered.lan, campaign)
     close_campaign(partnered.lan, campaign.pk)
     codes = list(
         ExchangeMessage.objects.filter(direction=Direction.OUTGOING, document=directive)
         .order_by("pk")
         .values_list("status_code", flat=True)
     )
-    assert codes == ["01", "04", "06"]
+    assert codes == ["01", "04", "05", "06"]
+    processing = channel.parse_status(ExchangeMessage.objects.get(status_code="05").payload.read())
+    assert processing.response_for.document_id == directive.exchange_id
+
+
+def test_a_refused_package_is_answered_02_with_the_reason(partnered: World) -> None:
+    elsewhere = _directive(receivers=(Organ(organ_id=OURS), Organ(organ_id="000.00.99.H99")))
+    bad = dataclasses.replace(
+        elsewhere,
+        attachments=(Attachment("542.pdf", "application/pdf", b"MZ\x90\x00 not a pdf", "x"),),
+    )
+    response = _deliver(build_package(bad), "r0000001")
+    assert response.status_code == 422
+    reason = response.json()["reason"]
+    assert "542.pdf" in reason
+    refused = ExchangeMessage.objects.get(direction=Direction.INCOMING, message_id="r0000001")
+    assert refused.state == MessageState.REFUSED and refused.error == reason
+    answer = ExchangeMessage.objects.get(direction=Direction.OUTGOING)
+    assert (answer.status_code, answer.partner) == ("02", SO)
+    status = channel.parse_status(answer.payload.read())
+    assert status.status_code == "02" and reason in status.description
+    assert status.response_for.document_id == bad.document_id
+    # The same message again: the same refusal, still nothing registered, no second answer.
+    again = _deliver(build_package(bad), "r0000001")
+    assert again.status_code == 422 and again.json()["reason"] == reason
+    assert ExchangeMessage.objects.filter(direction=Direction.OUTGOING).count() == 1
+    assert not Document.objects.filter(direction=Direction.INCOMING).exists()
+
+
+def test_a_refusal_02_is_shown_on_the_document_we_sent(partnered: World) -> None:
+    sent = Document.objects.create(
+        office=partnered.office,
+        direction=Direction.OUTGOING,
+        status=IntakeStatus.REGISTERED,
+        number="02",
+        symbol="BC-VHKHTT",
+        issued_on=dt.date(2026, 12, 6),
+        subject="Báo cáo",
+    )
+    status = EdxmlStatus(
+        sender=Organ(organ_id=SO, organ_name="Sở"),
+        response_for=ResponseFor(OURS, "02/BC-VHKHTT", dt.date(2026, 12, 6), "x"),
+        status_code="02",
+        description="Từ chối tiếp nhận: thiếu phụ lục",
+        timestamp=dt.datetime(2026, 12, 7, 9, 0, tzinfo=ICT),
+    )
+    assert _deliver(build_status(status), "s0000009").json()["status"] == "status"
+    page = partnered.client_for(partnered.lan).get(reverse("documents:detail", args=[sent.uid]))
+    assert "02 · Từ chối tiếp nhận: thiếu phụ lục" in page.content.decode()
