@@ -233,3 +233,79 @@ def test_a_refusal_02_is_shown_on_the_document_we_sent(partnered: World) -> None
     assert _deliver(build_status(status), "s0000009").json()["status"] == "status"
     page = partnered.client_for(partnered.lan).get(reverse("documents:detail", args=[sent.uid]))
     assert "02 · Từ chối tiếp nhận: thiếu phụ lục" in page.content.decode()
+
+
+def _failed_delivery(world: World) -> ExchangeMessage:
+    sent = Document.objects.create(
+        office=world.office,
+        direction=Direction.OUTGOING,
+        status=IntakeStatus.REGISTERED,
+        number="03",
+        symbol="BC-VHKHTT",
+        issued_on=dt.date(2026, 12, 6),
+        subject="Báo cáo gửi Sở",
+    )
+    message = channel.queue_package(sent, b"<edXML/>", SO)
+    # Port 9 (discard) refuses the connection: a real failed delivery.
+    return channel.deliver(message.pk)
+
+
+def test_the_exchange_page_shows_both_directions_and_retries_a_failure(
+    partnered: World,
+) -> None:
+    failed = _failed_delivery(partnered)
+    assert failed.state == MessageState.FAILED and failed.next_attempt_at is not None
+    channel.take_in(partnered.lan, partnered.office, build_package(_directive()))
+    client = partnered.client_for(partnered.hang)
+    # Linked from the registers.
+    register = client.get(reverse("documents:list")).content.decode()
+    assert reverse("documents:exchange") in register
+    page = client.get(reverse("documents:exchange"))
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert "exchange-failed" in body and "exchange-taken" in body and "exchange-queued" in body
+    assert reverse("documents:exchange-retry", args=[failed.pk]) in body
+    only_failed = client.get(reverse("documents:exchange"), {"state": "failed"}).content.decode()
+    assert "exchange-taken" not in only_failed and "exchange-failed" in only_failed
+    retry_url = reverse("documents:exchange-retry", args=[failed.pk])
+    # A page drawn from an older version is refused, nothing changes.
+    stale = client.post(retry_url, {"version": failed.version - 1}, follow=True)
+    assert "thay đổi" in stale.content.decode()
+    failed.refresh_from_db()
+    assert failed.state == MessageState.FAILED
+    response = client.post(retry_url, {"version": failed.version})
+    assert response.status_code == 302
+    failed.refresh_from_db()
+    assert failed.state == MessageState.QUEUED and failed.error == ""
+    assert failed.next_attempt_at is not None and failed.next_attempt_at <= dt.datetime.now(
+        tz=dt.UTC
+    )
+    from tonghop.audit.models import AuditEvent
+
+    event = AuditEvent.objects.filter(details__exchange=failed.message_id).latest("pk")
+    assert event.details["to"] == "queued" and event.actor_id == partnered.hang.pk
+    # Retrying what is not failed is refused with the reason.
+    again = client.post(retry_url, {"version": failed.version}, follow=True)
+    assert "không thể chuyển trạng thái" in again.content.decode()
+
+
+def test_reporters_and_other_offices_see_no_exchange_message(partnered: World) -> None:
+    failed = _failed_delivery(partnered)
+    retry_url = reverse("documents:exchange-retry", args=[failed.pk])
+    for person in (partnered.hoa, partnered.nam):
+        client = partnered.client_for(person)
+        assert client.get(reverse("documents:exchange")).status_code == 404
+        assert client.post(retry_url, {"version": failed.version}).status_code == 404
+    other = partnered.client_for(partnered.tu)
+    page = other.get(reverse("documents:exchange"))
+    assert page.status_code == 200 and "exchange-failed" not in page.content.decode()
+    assert other.post(retry_url, {"version": failed.version}).status_code == 404
+    # Signed out: to the sign-in page.
+    assert Client().get(reverse("documents:exchange")).status_code == 302
+    failed.refresh_from_db()
+    assert failed.state == MessageState.FAILED
+    # And the action itself refuses a person without an office role there.
+    from tonghop import errors
+
+    with pytest.raises(errors.NotAllowed):
+        channel.retry(partnered.tu, failed.pk)

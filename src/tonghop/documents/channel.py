@@ -38,6 +38,7 @@ from typing import Any, Protocol
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -258,6 +259,7 @@ def change_state(
     *,
     changes: dict[str, Any] | None = None,
     details: dict[str, Any] | None = None,
+    actor: User | None = None,
 ) -> None:
     """Move the locked message one step of MESSAGE_TRANSITIONS, bump its version, record it."""
     before = MessageState(message.state)
@@ -273,6 +275,7 @@ def change_state(
     message.save()
     record(
         Action.DATA,
+        actor=actor,
         obj=message,
         details={
             "exchange": message.message_id,
@@ -420,6 +423,36 @@ def refuse_package(
 
 
 # ----------------------------------------------------------------------------- sending
+
+
+def messages_for(user: User) -> QuerySet[ExchangeMessage]:
+    """The exchange messages a person may see: those of the offices where they hold an office
+    role; a reporter or another office's staff sees none."""
+    return ExchangeMessage.objects.filter(office__in=user.office_units()).select_related(
+        "office", "document"
+    )
+
+
+def retry(user: User, message_pk: int, expected_version: int | None = None) -> ExchangeMessage:
+    """Queue a failed outgoing message to be tried at the worker's next pass, at once rather
+    than after its backoff; also one the partner refused, once the cause is put right."""
+    with transaction.atomic():
+        message = ExchangeMessage.objects.select_for_update().get(pk=message_pk)
+        if not user.has_office_role(message.office):
+            raise errors.NotAllowed(_("Only the office's staff can send exchange messages."))
+        if expected_version is not None and expected_version != message.version:
+            raise errors.Stale(
+                _("This exchange message changed since the page was drawn; look again.")
+            )
+        change_state(
+            message,
+            MessageStep.RETRY,
+            changes={"next_attempt_at": timezone.now(), "error": ""},
+            details={"attempts": message.attempts, "error": message.error[:500]},
+            actor=user,
+        )
+        return message
+
 
 
 def _backoff(attempts: int) -> dt.timedelta:
