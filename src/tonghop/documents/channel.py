@@ -454,7 +454,6 @@ def retry(user: User, message_pk: int, expected_version: int | None = None) -> E
         return message
 
 
-
 def _backoff(attempts: int) -> dt.timedelta:
     delay: dt.timedelta = BACKOFF_BASE * (2 ** max(0, attempts - 1))
     return min(delay, BACKOFF_MAX)

@@ -339,9 +339,11 @@ def issue(
                 image=bytes(office.seal_png) or None,
             )
         except SigningError as exc:
-            raise IssueRefused(str(exc)) from exc
-        finally:
             release(signer)
+            raise IssueRefused(str(exc)) from exc
+        except BaseException:
+            release(signer)
+            raise
         head_name = head.display_name() if head is not None else signing.username
         outgoing = Document(
             office=office,
@@ -378,9 +380,14 @@ def issue(
         # The exchange package needs the organ codes of both bodies; without them the report is
         # still issued and signed, and the page says why there is no package.
         try:
-            package = package_for(outgoing, signed, campaign, issued=doc, staff=user)
+            # The package's XML signature is made with the same office key, still open.
+            package = package_for(
+                outgoing, signed, campaign, issued=doc, staff=user, xml_signer=signer
+            )
         except EdxmlError as exc:
             changes["error"] = f"edXML: {exc}"
+        finally:
+            release(signer)
         else:
             compilation.edxml.save("report.edxml", ContentFile(package), save=False)
             send_package(outgoing, package, campaign)

@@ -9,6 +9,7 @@ the real recipients only (never the archive copy "Lưu: VT" nor a purpose like "
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pypdfium2 as pdfium
 from django.utils import timezone
@@ -120,6 +121,7 @@ def package_for(
     issued: OfficialDocument | None = None,
     staff: User | None = None,
     now: dt.datetime | None = None,
+    xml_signer: Any = None,
 ) -> bytes:
     """The outgoing document as an edXML package, the signed PDF attached, addressed to the
     body the campaign reports to. ``issued`` (the document as drawn) gives the signer's
@@ -185,7 +187,30 @@ def package_for(
             ),
         ),
     )
-    return build_package(package)
+    data = build_package(package)
+    return data if xml_signer is None else xml_sign(data, xml_signer)
+
+
+def xml_sign(package: bytes, signer: Any) -> bytes:
+    """The package with its XML signature (dispatch.xmldsig) made with the office's key, the
+    pyHanko signer issuing opened for the PDF: a PKCS#12 file's key or a token's, the same
+    key and certificate that signed the PDF inside."""
+    import asyncio
+
+    from tonghop.dispatch.xmldsig import sign_package
+
+    mechanism = signer.get_signature_mechanism_for_digest("sha256").signature_algo
+    if mechanism not in ("rsassa_pkcs1v15", "sha256_rsa", "ecdsa", "sha256_ecdsa"):
+        raise EdxmlError(
+            f"Không ký được gói edXML: khóa của cơ quan ký theo {mechanism}, "
+            "chữ ký XML cần RSA hoặc ECDSA."
+        )
+
+    def sign_raw(data: bytes) -> bytes:
+        raw: bytes = asyncio.run(signer.async_sign_raw(data, "sha256"))
+        return raw
+
+    return sign_package(package, signer.signing_cert.dump(), sign_raw, ec_key="ecdsa" in mechanism)
 
 
 def send_package(document: Document, package: bytes, campaign: Campaign | None) -> None:
