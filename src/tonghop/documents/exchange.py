@@ -39,7 +39,7 @@ from tonghop.dispatch.edxml import (
     EdxmlError,
     parse_package,
 )
-from tonghop.dispatch.xmldsig import SignatureFacts, XmlSignatureError, verify_package
+from tonghop.dispatch.xmldsig import SignatureFacts, verify_package
 from tonghop.documents import actions
 from tonghop.documents.models import (
     Direction,

@@ -386,12 +386,12 @@ def issue(
             )
         except EdxmlError as exc:
             changes["error"] = f"edXML: {exc}"
-        finally:
-            release(signer)
         else:
             compilation.edxml.save("report.edxml", ContentFile(package), save=False)
             send_package(outgoing, package, campaign)
             changes["edxml"] = compilation.edxml
+        finally:
+            release(signer)
         details: dict[str, Any] = {"reference": outgoing.reference(), "register_number": number}
         if compilation.correction:
             details |= {"correction": True, "reason": compilation.correction_reason}
