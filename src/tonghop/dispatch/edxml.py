@@ -27,6 +27,7 @@ import binascii
 import datetime
 import enum
 import re
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
@@ -128,28 +129,48 @@ class DocumentType:
 
 # DocumentType/Type: 1 an administrative document (văn bản hành chính, ND 30 Art. 7),
 # 2 a legal normative one (văn bản quy phạm pháp luật). TypeDetail numbers the kinds of the
-# administrative documents; the samples confirm Công văn = 0, the others follow the order of
-# ND 30 Art. 7 so that each kind has its own code and its own name (a Báo cáo is never sent
-# as a Công văn). Matched without case.
+# administrative documents. The standard's own code table (QCVN 102:2016 annex) is not among the
+# references this project has: only the samples, which confirm Công văn = 1/0. The other kinds
+# follow, numbered in the order of ND 30 Art. 7 (its 29 kinds, checked against the decree's text
+# by tests/compilation/test_edxml.py), so that each kind has its own code and its own name (a
+# Báo cáo is never sent as a Công văn). Names match without case, with either placement of the
+# tone mark ("uỷ"/"ủy", "thoả"/"thỏa", both in official use) and without "(cá biệt)".
 ADMINISTRATIVE = 1
 LEGAL_NORMATIVE = 2
-DOCUMENT_TYPES: dict[str, DocumentType] = {
-    name.casefold(): DocumentType(ADMINISTRATIVE, detail, name)
-    for detail, name in enumerate(
-        (
-            "Công văn", "Nghị quyết", "Quyết định", "Chỉ thị", "Quy chế", "Quy định",
-            "Thông cáo", "Thông báo", "Hướng dẫn", "Chương trình", "Kế hoạch", "Phương án",
-            "Đề án", "Dự án", "Báo cáo", "Biên bản", "Tờ trình", "Hợp đồng", "Công điện",
-            "Bản ghi nhớ", "Bản thỏa thuận", "Giấy ủy quyền", "Giấy mời", "Giấy giới thiệu",
-            "Giấy nghỉ phép", "Phiếu gửi", "Phiếu chuyển", "Phiếu báo", "Thư công",
-        )
-    )
+ND30_KINDS = (
+    "Công văn", "Nghị quyết", "Quyết định", "Chỉ thị", "Quy chế", "Quy định",
+    "Thông cáo", "Thông báo", "Hướng dẫn", "Chương trình", "Kế hoạch", "Phương án",
+    "Đề án", "Dự án", "Báo cáo", "Biên bản", "Tờ trình", "Hợp đồng", "Công điện",
+    "Bản ghi nhớ", "Bản thỏa thuận", "Giấy ủy quyền", "Giấy mời", "Giấy giới thiệu",
+    "Giấy nghỉ phép", "Phiếu gửi", "Phiếu chuyển", "Phiếu báo", "Thư công",
+)  # fmt: skip
+# Old-style tone placement (on the second vowel of a word-final oa, oe, uy: "thoả", "uỷ") to
+# the new style ND 30 uses ("thỏa", "ủy").
+_OLD_TONES = {
+    "oá": "óa", "oà": "òa", "oả": "ỏa", "oã": "õa", "oạ": "ọa",
+    "oé": "óe", "oè": "òe", "oẻ": "ỏe", "oẽ": "õe", "oẹ": "ọe",
+    "uý": "úy", "uỳ": "ùy", "uỷ": "ủy", "uỹ": "ũy", "uỵ": "ụy",
 }  # fmt: skip
+_OLD_TONE = re.compile(r"(?<!q)(" + "|".join(_OLD_TONES) + r")\b")
+
+
+def kind_key(name: str) -> str:
+    """The comparable form of a kind's name: NFC, one space, lower case, new-style tones,
+    without "(cá biệt)"."""
+    text = " ".join(unicodedata.normalize("NFC", name).split()).casefold()
+    text = re.sub(r"\s*\(cá biệt\)$", "", text)
+    return _OLD_TONE.sub(lambda m: _OLD_TONES[m[1]], text)
+
+
+DOCUMENT_TYPES: dict[str, DocumentType] = {
+    kind_key(name): DocumentType(ADMINISTRATIVE, detail, name)
+    for detail, name in enumerate(ND30_KINDS)
+}
 
 
 def document_type_for(name: str) -> DocumentType:
     """The catalogue's code for a kind of document ("Báo cáo" → 1/14/"Báo cáo")."""
-    found = DOCUMENT_TYPES.get(" ".join(name.split()).casefold())
+    found = DOCUMENT_TYPES.get(kind_key(name))
     if found is None:
         raise EdxmlError(f"Loại văn bản {name!r} không có trong danh mục mã loại văn bản.")
     return found
@@ -432,7 +453,7 @@ def build_package(doc: EdxmlDocument) -> bytes:
     if not doc.trace:
         # Adapters built on the common edXML library read the first trace header.
         raise EdxmlError("Không lập được gói edXML: thiếu vết gửi (TraceHeader) của cơ quan gửi.")
-    known = DOCUMENT_TYPES.get(doc.document_type.type_name.casefold())
+    known = DOCUMENT_TYPES.get(kind_key(doc.document_type.type_name))
     if known is not None and known != doc.document_type:
         raise EdxmlError(
             f"Không lập được gói edXML: loại {doc.document_type.type_name!r} có mã "
