@@ -375,3 +375,14 @@ def test_the_type_codes_cover_the_29_kinds_of_nd30_article_7() -> None:
     assert edxml.document_type_for("Quyết định (cá biệt)").type_name == "Quyết định"
     with pytest.raises(edxml.EdxmlError, match="không có trong danh mục"):
         edxml.document_type_for("Thông tư")
+
+
+def test_it_refuses_a_package_nested_too_deep_while_reading() -> None:
+    deep = b"<x>" * 100_000 + b"</x>" * 100_000
+    data = build_package(_report()).replace(b"<edXML:Content>", b"<edXML:Content>" + deep, 1)
+    with pytest.raises(EdxmlError, match="lồng nhau quá 64 tầng"):
+        parse_package(data)
+    with pytest.raises(EdxmlError, match="lồng nhau quá 64 tầng"):
+        parse_status(data)
+    # Ordinary depth reads as before.
+    assert parse_package(build_package(_report())).subject == _report().subject

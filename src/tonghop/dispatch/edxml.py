@@ -26,6 +26,7 @@ import base64
 import binascii
 import datetime
 import enum
+import io
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -609,6 +610,31 @@ def _enum[E: enum.IntEnum](kind: type[E], name: str, value: int) -> E:
         raise EdxmlError(f"Thẻ {name} có giá trị không hợp lệ: {value}.") from None
 
 
+# A real package is about eight levels deep; thousands of nested elements are an attack on the
+# parsers and tree walkers down the line, refused while reading, before the tree is whole.
+MAX_DEPTH = 64
+
+
+def _parse_shallow(data: bytes) -> Element:
+    depth = 0
+    root: Element | None = None
+    for event, el in SafeET.iterparse(io.BytesIO(data), events=("start", "end"), forbid_dtd=True):
+        if event == "end":
+            depth -= 1
+            continue
+        depth += 1
+        if root is None:
+            root = el
+        if depth > MAX_DEPTH:
+            raise EdxmlError(
+                f"Gói edXML bị từ chối: các thẻ lồng nhau quá {MAX_DEPTH} tầng, gói edXML hợp lệ "
+                "không bao giờ sâu như vậy."
+            )
+    if root is None:  # pragma: no cover - expat refuses a document without an element
+        raise EdxmlError("Không phải gói edXML: không có thẻ nào.")
+    return root
+
+
 def _root(data: bytes, max_bytes: int) -> Element:
     if not data or not data.strip():
         raise EdxmlError("Gói edXML rỗng.")
@@ -616,7 +642,7 @@ def _root(data: bytes, max_bytes: int) -> Element:
         size, limit = (f"{n:,}".replace(",", ".") for n in (len(data), max_bytes))
         raise EdxmlError(f"Gói edXML quá lớn: {size} byte, giới hạn {limit} byte.")
     try:
-        root: Element = SafeET.fromstring(data, forbid_dtd=True)
+        root = _parse_shallow(data)
     except DefusedXmlException:
         raise EdxmlError(
             "Gói edXML bị từ chối: có khai báo DOCTYPE/ENTITY, là dấu hiệu của bom XML hoặc "
