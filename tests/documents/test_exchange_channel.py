@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import http.server
 import json
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from django.test import Client
@@ -309,3 +313,63 @@ def test_reporters_and_other_offices_see_no_exchange_message(partnered: World) -
 
     with pytest.raises(errors.NotAllowed):
         channel.retry(partnered.tu, failed.pk)
+
+
+class _Partner(http.server.BaseHTTPRequestHandler):
+    """A partner install that answers slowly or with errors, as a real one may."""
+
+    answers: ClassVar[list[tuple[float, int]]] = []
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        delay, code = self.answers.pop(0)
+        time.sleep(delay)
+        body = json.dumps({"status": "refused" if code >= 400 else "received"}).encode()
+        try:
+            self.send_response(code)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except OSError:
+            pass  # the sender gave up waiting
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def flaky_partner(partnered: World, tmp_path: Path) -> Iterator[World]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Partner)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    (tmp_path / "exchange" / "partners.json").write_text(
+        json.dumps(
+            [{"organ_id": SO, "url": f"http://127.0.0.1:{server.server_port}", "secret": SECRET}]
+        )
+    )
+    try:
+        yield partnered
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_slow_or_erroring_partner_is_retried_and_a_refusal_is_not(
+    flaky_partner: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(channel, "HTTP_TIMEOUT", 0.5)
+    _Partner.answers[:] = [(2.0, 200), (0, 503), (0, 200), (0, 422)]
+    message = _failed_delivery(flaky_partner)  # too slow: timed out
+    assert message.state == MessageState.FAILED and message.next_attempt_at is not None
+    assert "timed out" in message.error
+    now = dt.datetime.now(tz=dt.UTC) + dt.timedelta(hours=1)
+    message = channel.deliver(message.pk, now)  # 503: the partner is down, try again later
+    assert message.state == MessageState.FAILED and "HTTP 503" in message.error
+    assert message.next_attempt_at == now + dt.timedelta(seconds=60)
+    message = channel.deliver(message.pk, now)  # then it takes it
+    assert message.state == MessageState.SENT and message.attempts == 3
+    refused = channel.queue_package(message.document, b"<edXML/>", SO)
+    refused = channel.deliver(refused.pk, now)  # 422: refused, not tried again by itself
+    assert refused.state == MessageState.FAILED and refused.next_attempt_at is None
+    assert "HTTP 422" in refused.error
+    assert channel.send_due(now + dt.timedelta(days=1)) == []
