@@ -32,6 +32,7 @@ from tonghop.dispatch.edxml import (
     TraceHeader,
     build_package,
     build_status,
+    parse_status,
 )
 from tonghop.documents import channel
 from tonghop.documents.models import (
@@ -189,7 +190,7 @@ def test_the_sender_hears_when_its_directive_is_assigned_and_done(partnered: Wor
         .values_list("status_code", flat=True)
     )
     assert codes == ["01", "04", "05", "06"]
-    processing = channel.parse_status(ExchangeMessage.objects.get(status_code="05").payload.read())
+    processing = parse_status(ExchangeMessage.objects.get(status_code="05").payload.read())
     assert processing.response_for.document_id == directive.exchange_id
 
 
@@ -207,7 +208,7 @@ def test_a_refused_package_is_answered_02_with_the_reason(partnered: World) -> N
     assert refused.state == MessageState.REFUSED and refused.error == reason
     answer = ExchangeMessage.objects.get(direction=Direction.OUTGOING)
     assert (answer.status_code, answer.partner) == ("02", SO)
-    status = channel.parse_status(answer.payload.read())
+    status = parse_status(answer.payload.read())
     assert status.status_code == "02" and reason in status.description
     assert status.response_for.document_id == bad.document_id
     # The same message again: the same refusal, still nothing registered, no second answer.
@@ -368,6 +369,7 @@ def test_a_slow_or_erroring_partner_is_retried_and_a_refusal_is_not(
     assert message.next_attempt_at == now + dt.timedelta(seconds=60)
     message = channel.deliver(message.pk, now)  # then it takes it
     assert message.state == MessageState.SENT and message.attempts == 3
+    assert message.document is not None
     refused = channel.queue_package(message.document, b"<edXML/>", SO)
     refused = channel.deliver(refused.pk, now)  # 422: refused, not tried again by itself
     assert refused.state == MessageState.FAILED and refused.next_attempt_at is None
