@@ -352,6 +352,8 @@ def test_it_builds_a_status_reply() -> None:
     )
     data = build_status(status)
     assert b"<edXML:Timestamp>2025/05/05 16:15:00</edXML:Timestamp>" in data  # ICT
+    # ResponseFor's date as the status sample writes it.
+    assert b"<edXML:PromulgationDate>2025/05/05</edXML:PromulgationDate>" in data
     assert parse_status(data) == status
 
 

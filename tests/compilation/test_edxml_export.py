@@ -16,8 +16,15 @@ from tests.compilation.test_issue import PASS, _draft, key  # noqa: F401  (fixtu
 from tests.conftest import World, sign_and_issue
 from tonghop.compilation.citations import DIRECTIVE, citations_for
 from tonghop.compilation.models import Compilation
-from tonghop.dispatch.edxml import NAMESPACE, EdxmlDocument, parse_package, to_places_from
+from tonghop.dispatch.edxml import (
+    NAMESPACE,
+    EdxmlDocument,
+    ResponseFor,
+    parse_package,
+    to_places_from,
+)
 from tonghop.documents.models import Direction, Document
+from tonghop.issuing.exchange import responses_for
 
 SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "edxml"
 NS = {"e": NAMESPACE}
@@ -159,3 +166,31 @@ def test_to_places_hold_the_bodies_only() -> None:
         ["- Như trên;", "- Sở Khoa học và Công nghệ (b/c);", "- UBND huyện (để báo cáo);",
          "- Lưu: VT, VHKHTT.", "Trang TTĐT huyện (để đăng tải)"]
     ) == ("Sở Khoa học và Công nghệ", "UBND huyện", "Trang TTĐT huyện")  # fmt: skip
+
+
+def test_a_directive_from_paper_is_answered_with_the_body_reported_to(world: World) -> None:
+    """A directive registered from paper has no sender code: the report answers the body it
+    goes to (the level above that asked), its DocumentId built as the standard spells it."""
+    world.campaign.source_document = Document.objects.create(
+        office=world.office,
+        direction=Direction.INCOMING,
+        number="542",
+        symbol="SKHCN-CN&ĐMST",
+        issuer="Sở Khoa học và Công nghệ",
+        issued_on=dt.date(2025, 4, 21),
+    )
+    world.campaign.report_to_organ_id = "000.00.21.H99"
+    world.campaign.save()
+    assert responses_for(world.campaign) == (
+        ResponseFor(
+            "000.00.21.H99",
+            "542/SKHCN-CN&ĐMST",
+            dt.date(2025, 4, 21),
+            "000.00.21.H99,2025/04/21,542/SKHCN-CN&ĐMST",
+        ),
+    )
+    # Without a code for the body reported to, nothing is guessed.
+    world.campaign.report_to_organ_id = ""
+    world.campaign.save()
+    assert responses_for(world.campaign) == ()
+    assert responses_for(None) == ()

@@ -6,9 +6,9 @@ namespace on ``<edXML>``, ``edXML:`` from the envelope on, the unprefixed ``Atta
 part), same element order, dates of the header as ``dd/MM/yyyy`` (as ``edoc_new.edxml`` writes
 them: a common checker reads any date leniently as ``dd/MM/yyyy`` and would turn ``2026/12/06``
 into a wrong day), ``yyyy/MM/dd`` inside the DocumentId and the trace timestamps as the samples
-do, and base64 content on one line. The XML-DSig
-``<Signature>`` of the samples is not written: the PDF inside carries the PAdES signature, and
-the hub signs the envelope itself when it needs to.
+do (and ``ResponseFor/PromulgationDate``, as ``status_processing_05.edxml``), and base64
+content on one line. The XML-DSig ``<Signature>`` of the samples is added by
+``dispatch.xmldsig.sign_package`` with the office's key, over the package as written here.
 
 ``parse_package`` reads real and our packages into the same dataclasses. Input is untrusted:
 it is parsed with defusedxml with any DTD refused (no edXML has one, and a DTD is how XML bombs
