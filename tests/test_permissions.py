@@ -83,6 +83,26 @@ class Extra:
             original_name="cv.txt",
         )
         self.document.file.save("cv.txt", ContentFile(b"cong van"), save=True)
+        # A delivery that failed, for the exchange page and its retry button.
+        from tonghop.documents.models import (
+            ExchangeMessage,
+            MessageKind,
+            MessageState,
+        )
+
+        self.exchange = ExchangeMessage(
+            message_id="thu-lai-0001",
+            direction=Direction.OUTGOING,
+            kind=MessageKind.STATUS,
+            office=world.office,
+            partner="000.00.77.H99",
+            document=self.document,
+            state=MessageState.FAILED,
+            status_code="03",
+            description="Đã tiếp nhận",
+            error="Sở Bí Mật không trả lời",
+        )
+        self.exchange.payload.save("thu-lai-0001.edxml", ContentFile(b"<edXML/>"), save=True)
         self.news = NewsItem.objects.create(
             office=world.office,
             compilation=self.compilation,
@@ -599,6 +619,14 @@ ROWS: dict[str, Row] = {
         lambda w, e: {"uid": e.document.uid}, get=OFFICE, post=OFFICE, data=_register
     ),
     "documents:original": Row(lambda w, e: {"uid": e.document.uid}, get=OFFICE),
+    # Another office's specialist gets the page, with none of this office's messages on it.
+    "documents:exchange": Row(get=OFFICE | {TU}, secret=lambda w, e: e.exchange.error),
+    "documents:exchange-retry": Row(
+        lambda w, e: {"pk": e.exchange.pk},
+        post=OFFICE,
+        get_only_post=True,
+        data=lambda w, e: {"version": e.exchange.version},
+    ),
     "documents:revoke": Row(
         lambda w, e: {"uid": e.document.uid},
         post=OFFICE,

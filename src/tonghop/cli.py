@@ -919,24 +919,35 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "worker":
         from django.core.management import call_command
 
-        from tonghop.reminders.worker import Ticker, interval_from_env, tick
+        from tonghop.reminders.worker import Ticker, exchange_tick, interval_from_env, tick
         from tonghop.resilience import run_task_worker
 
         options = ["--interval", str(args.interval), "--no-startup-delay"]
         if args.batch:
-            # One reminder tick, then the queue (which holds what the tick queued) to the end.
+            # One reminder tick and one exchange run, then the queue (which holds what they
+            # queued) to the end.
             tick()
+            exchange_tick()
             call_command("db_worker", *options, "--batch")
             return 0
-        # Reminders tick in a thread beside the task queue; several workers may run at once.
-        # Both outlive the database going away: the ticker logs and tries at its next tick, the
-        # task queue is started again after a pause.
-        ticker = Ticker(interval_from_env())
-        ticker.start()
+        # Reminders and the exchange tick in threads beside the task queue; several workers may
+        # run at once. All outlive the database going away: a ticker logs and tries at its next
+        # tick, the task queue is started again after a pause.
+        tickers = [
+            Ticker(interval_from_env()),
+            Ticker(
+                interval_from_env("TONGHOP_EXCHANGE_INTERVAL", "30"),
+                exchange_tick,
+                "tonghop-exchange",
+            ),
+        ]
+        for ticker in tickers:
+            ticker.start()
         try:
             run_task_worker(*options)
         finally:
-            ticker.stop()
+            for ticker in tickers:
+                ticker.stop()
         return 0
     if args.command == "compile":
         return _compile(args)

@@ -141,6 +141,8 @@ document_patterns = (
         path("<uuid:uid>/", document_views.detail, name="detail"),
         path("<uuid:uid>/original/", document_views.original, name="original"),
         path("<uuid:uid>/revoke/", document_views.revoke, name="revoke"),
+        path("exchange/", document_views.exchange_overview, name="exchange"),
+        path("exchange/<int:pk>/retry/", document_views.exchange_retry, name="exchange-retry"),
     ],
     "documents",
 )

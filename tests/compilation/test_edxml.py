@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import pytest
 from defusedxml import ElementTree as SafeET
 
+from tonghop.dispatch import edxml
 from tonghop.dispatch.edxml import (
     ICT,
     NAMESPACE,
@@ -351,4 +352,39 @@ def test_it_builds_a_status_reply() -> None:
     )
     data = build_status(status)
     assert b"<edXML:Timestamp>2025/05/05 16:15:00</edXML:Timestamp>" in data  # ICT
+    # ResponseFor's date as the status sample writes it.
+    assert b"<edXML:PromulgationDate>2025/05/05</edXML:PromulgationDate>" in data
     assert parse_status(data) == status
+
+
+def test_the_type_codes_cover_the_29_kinds_of_nd30_article_7() -> None:
+    """The QCVN 102:2016 code table is not among the references; the kinds are those of ND 30
+    Art. 7, read from the decree's text, Công văn = 1/0 as the samples show, one code each."""
+    decree = SAMPLES.parent / "nd30" / "30_2020_ND_CP.md"
+    if not decree.is_file():
+        pytest.skip(f"văn bản {decree} không có")
+    text = decree.read_text(encoding="utf-8")
+    listed = text.split("### Điều 7.", 1)[1].split("gồm các loại văn bản sau:", 1)[1]
+    kinds = [k.strip() for k in listed.split("\n", 1)[0].rstrip(". ").split(",")]
+    assert len(kinds) == 29
+    found = [edxml.document_type_for(k) for k in kinds]
+    assert sorted(t.type_detail for t in found) == list(range(29))
+    assert {t.type for t in found} == {edxml.ADMINISTRATIVE}
+    assert edxml.document_type_for("Công văn") == edxml.DocumentType(1, 0, "Công văn")
+    # Both tone placements in official use, and "(cá biệt)", name the same kind.
+    assert edxml.document_type_for("giấy uỷ quyền") == edxml.document_type_for("Giấy ủy quyền")
+    assert edxml.document_type_for("Bản thoả thuận").type_name == "Bản thỏa thuận"
+    assert edxml.document_type_for("Quyết định (cá biệt)").type_name == "Quyết định"
+    with pytest.raises(edxml.EdxmlError, match="không có trong danh mục"):
+        edxml.document_type_for("Thông tư")
+
+
+def test_it_refuses_a_package_nested_too_deep_while_reading() -> None:
+    deep = b"<x>" * 100_000 + b"</x>" * 100_000
+    data = build_package(_report()).replace(b"<edXML:Content>", b"<edXML:Content>" + deep, 1)
+    with pytest.raises(EdxmlError, match="lồng nhau quá 64 tầng"):
+        parse_package(data)
+    with pytest.raises(EdxmlError, match="lồng nhau quá 64 tầng"):
+        parse_status(data)
+    # Ordinary depth reads as before.
+    assert parse_package(build_package(_report())).subject == _report().subject

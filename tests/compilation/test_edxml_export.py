@@ -14,8 +14,17 @@ from lxml import etree  # type: ignore[import-untyped]
 
 from tests.compilation.test_issue import PASS, _draft, key  # noqa: F401  (fixture)
 from tests.conftest import World, sign_and_issue
+from tonghop.compilation.citations import DIRECTIVE, citations_for
 from tonghop.compilation.models import Compilation
-from tonghop.dispatch.edxml import NAMESPACE, EdxmlDocument, parse_package, to_places_from
+from tonghop.dispatch.edxml import (
+    NAMESPACE,
+    EdxmlDocument,
+    ResponseFor,
+    parse_package,
+    to_places_from,
+)
+from tonghop.documents.models import Direction, Document
+from tonghop.issuing.exchange import responses_for
 
 SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "edxml"
 NS = {"e": NAMESPACE}
@@ -67,13 +76,46 @@ def _value(root: Any, path: str) -> str:
 
 @pytest.mark.usefixtures("key")
 def test_the_issued_report_has_every_field_of_the_reference(world: World) -> None:
+    # The campaign answers the Sở's directive, received by exchange.
+    world.campaign.source_document = Document.objects.create(
+        office=world.office,
+        direction=Direction.INCOMING,
+        doc_type="Công văn",
+        number="542",
+        symbol="SKHCN-CN&ĐMST",
+        issuer="Sở Khoa học và Công nghệ",
+        issued_on=dt.date(2025, 4, 21),
+        subject="V/v hưởng ứng Ngày Sáng tạo",
+        sender_organ_id="000.00.21.H99",
+        exchange_id="000.00.21.H99,2025/04/21,542/SKHCN-CN&ĐMST",
+    )
+    world.campaign.save()
     compilation = _issued(world)
     data = compilation.edxml.read()
     ours, reference = _tree(data), _tree(_sample("edoc_new.edxml"))
     # Element by element: the reference's structure, ours has no element it lacks except
     # what the update sample shows (none here), and nothing of it is missing.
-    assert _paths(ours) == _paths(reference)
+    # ResponseFor, which edoc_new lacks, has the shape the status sample gives it.
+    assert [p for p in _paths(ours) if "/ResponseFor" not in p] == _paths(reference)
     header = "/e:edXML/e:edXMLEnvelope/e:edXMLHeader/e:MessageHeader"
+    status = _tree(_sample("status_processing_05.edxml"))
+    shape = [
+        etree.QName(c).localname for c in status.xpath(f"{header}/e:ResponseFor/*", namespaces=NS)
+    ]
+    assert [
+        etree.QName(c).localname for c in ours.xpath(f"{header}/e:ResponseFor/*", namespaces=NS)
+    ] == shape
+    # The report answers the directive the campaign cites: the Sở's 542/SKHCN-CN&ĐMST.
+    directive = next(c for c in citations_for(world.campaign) if c.role == DIRECTIVE)
+    assert directive.issued_on is not None
+    assert _value(ours, f"{header}/e:ResponseFor/e:Code") == directive.reference()
+    assert _value(ours, f"{header}/e:ResponseFor/e:OrganId") == "000.00.21.H99"
+    when = f"{directive.issued_on:%Y/%m/%d}"
+    assert _value(ours, f"{header}/e:ResponseFor/e:PromulgationDate") == when
+    assert _value(ours, f"{header}/e:ResponseFor/e:DocumentId") == (
+        f"000.00.21.H99,{when},{directive.reference()}"
+    )
+    assert when == "2025/04/21"
     signed = compilation.signed_pdf.read()
     pdf = pdfium.PdfDocument(signed)
     pages = len(pdf)
@@ -124,3 +166,31 @@ def test_to_places_hold_the_bodies_only() -> None:
         ["- Như trên;", "- Sở Khoa học và Công nghệ (b/c);", "- UBND huyện (để báo cáo);",
          "- Lưu: VT, VHKHTT.", "Trang TTĐT huyện (để đăng tải)"]
     ) == ("Sở Khoa học và Công nghệ", "UBND huyện", "Trang TTĐT huyện")  # fmt: skip
+
+
+def test_a_directive_from_paper_is_answered_with_the_body_reported_to(world: World) -> None:
+    """A directive registered from paper has no sender code: the report answers the body it
+    goes to (the level above that asked), its DocumentId built as the standard spells it."""
+    world.campaign.source_document = Document.objects.create(
+        office=world.office,
+        direction=Direction.INCOMING,
+        number="542",
+        symbol="SKHCN-CN&ĐMST",
+        issuer="Sở Khoa học và Công nghệ",
+        issued_on=dt.date(2025, 4, 21),
+    )
+    world.campaign.report_to_organ_id = "000.00.21.H99"
+    world.campaign.save()
+    assert responses_for(world.campaign) == (
+        ResponseFor(
+            "000.00.21.H99",
+            "542/SKHCN-CN&ĐMST",
+            dt.date(2025, 4, 21),
+            "000.00.21.H99,2025/04/21,542/SKHCN-CN&ĐMST",
+        ),
+    )
+    # Without a code for the body reported to, nothing is guessed.
+    world.campaign.report_to_organ_id = ""
+    world.campaign.save()
+    assert responses_for(world.campaign) == ()
+    assert responses_for(None) == ()

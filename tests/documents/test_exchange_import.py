@@ -24,6 +24,7 @@ from tonghop.dispatch.edxml import (
     EdxmlError,
     Organ,
     Priority,
+    ResponseFor,
     SignerInfo,
     TraceHeader,
     build_package,
@@ -259,3 +260,43 @@ def test_a_revoked_directive_flags_its_campaign(office: World) -> None:
     assert "Thu hồi để sửa" in campaign_page.content.decode()
     document_page = client.get(reverse("documents:detail", args=[original.uid]))
     assert 'class="revoked-campaign"' in document_page.content.decode()
+
+
+def test_an_answer_is_linked_to_our_document_on_both_pages(office: World) -> None:
+    """ResponseFor names our outgoing document: the answer links to it, and it to the answer."""
+    ours = Document.objects.create(
+        office=office.office,
+        direction=Direction.OUTGOING,
+        status=IntakeStatus.REGISTERED,
+        doc_type="Báo cáo",
+        number="01",
+        symbol="BC-VHKHTT",
+        issued_on=dt.date(2026, 12, 6),
+        subject="Báo cáo kết quả",
+    )
+    reply = _directive(
+        code_number="610",
+        document_id="",
+        response_for=(
+            ResponseFor(
+                OURS, "01/BC-VHKHTT", dt.date(2026, 12, 6), f"{OURS},2026/12/06,01/BC-VHKHTT"
+            ),
+        ),
+    )
+    document = receive(office.lan, office.office, build_package(reply)).document
+    assert document.parsed["answers"] == ours.pk
+    client = office.client_for(office.lan)
+    page = client.get(reverse("documents:detail", args=[document.uid])).content.decode()
+    assert 'class="response-for"' in page and reverse("documents:detail", args=[ours.uid]) in page
+    back = client.get(reverse("documents:detail", args=[ours.uid])).content.decode()
+    assert (
+        'class="answered-by"' in back and reverse("documents:detail", args=[document.uid]) in back
+    )
+    # A ResponseFor naming another agency's document links to nothing.
+    elsewhere = _directive(
+        code_number="611",
+        document_id="",
+        response_for=(ResponseFor(SO, "01/BC-VHKHTT", dt.date(2026, 12, 6), ""),),
+    )
+    other = receive(office.lan, office.office, build_package(elsewhere)).document
+    assert "answers" not in other.parsed

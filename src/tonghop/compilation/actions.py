@@ -84,6 +84,7 @@ def request_compilation(user: User, campaign: Campaign) -> Compilation:
     if not user.has_office_role(campaign.office):
         raise CompileNotAllowed(_("Only the office's staff can compile this campaign."))
     previous = campaign.compilations.exclude(assessment="", proposals="").first()
+    first = not campaign.compilations.exists()
     compilation = Compilation.objects.create(
         campaign=campaign,
         created_by=user,
@@ -91,6 +92,12 @@ def request_compilation(user: User, campaign: Campaign) -> Compilation:
         assessment=previous.assessment if previous else "",
         proposals=previous.proposals if previous else "",
     )
+    source = campaign.source_document
+    if first and source is not None and source.exchange_id:
+        # The agency that sent the directive learns its answer is being drawn up (đang xử lý).
+        from tonghop.documents.channel import StatusCode, queue_status
+
+        queue_status(source, StatusCode.PROCESSING, staff=user)
     # Enqueue after commit, so the worker never looks for a row it cannot see yet.
     transaction.on_commit(lambda: run_compilation.enqueue(compilation.pk))
     return compilation

@@ -6,9 +6,9 @@ namespace on ``<edXML>``, ``edXML:`` from the envelope on, the unprefixed ``Atta
 part), same element order, dates of the header as ``dd/MM/yyyy`` (as ``edoc_new.edxml`` writes
 them: a common checker reads any date leniently as ``dd/MM/yyyy`` and would turn ``2026/12/06``
 into a wrong day), ``yyyy/MM/dd`` inside the DocumentId and the trace timestamps as the samples
-do, and base64 content on one line. The XML-DSig
-``<Signature>`` of the samples is not written: the PDF inside carries the PAdES signature, and
-the hub signs the envelope itself when it needs to.
+do (and ``ResponseFor/PromulgationDate``, as ``status_processing_05.edxml``), and base64
+content on one line. The XML-DSig ``<Signature>`` of the samples is added by
+``dispatch.xmldsig.sign_package`` with the office's key, over the package as written here.
 
 ``parse_package`` reads real and our packages into the same dataclasses. Input is untrusted:
 it is parsed with defusedxml with any DTD refused (no edXML has one, and a DTD is how XML bombs
@@ -26,7 +26,9 @@ import base64
 import binascii
 import datetime
 import enum
+import io
 import re
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
@@ -128,28 +130,48 @@ class DocumentType:
 
 # DocumentType/Type: 1 an administrative document (văn bản hành chính, ND 30 Art. 7),
 # 2 a legal normative one (văn bản quy phạm pháp luật). TypeDetail numbers the kinds of the
-# administrative documents; the samples confirm Công văn = 0, the others follow the order of
-# ND 30 Art. 7 so that each kind has its own code and its own name (a Báo cáo is never sent
-# as a Công văn). Matched without case.
+# administrative documents. The standard's own code table (QCVN 102:2016 annex) is not among the
+# references this project has: only the samples, which confirm Công văn = 1/0. The other kinds
+# follow, numbered in the order of ND 30 Art. 7 (its 29 kinds, checked against the decree's text
+# by tests/compilation/test_edxml.py), so that each kind has its own code and its own name (a
+# Báo cáo is never sent as a Công văn). Names match without case, with either placement of the
+# tone mark ("uỷ"/"ủy", "thoả"/"thỏa", both in official use) and without "(cá biệt)".
 ADMINISTRATIVE = 1
 LEGAL_NORMATIVE = 2
-DOCUMENT_TYPES: dict[str, DocumentType] = {
-    name.casefold(): DocumentType(ADMINISTRATIVE, detail, name)
-    for detail, name in enumerate(
-        (
-            "Công văn", "Nghị quyết", "Quyết định", "Chỉ thị", "Quy chế", "Quy định",
-            "Thông cáo", "Thông báo", "Hướng dẫn", "Chương trình", "Kế hoạch", "Phương án",
-            "Đề án", "Dự án", "Báo cáo", "Biên bản", "Tờ trình", "Hợp đồng", "Công điện",
-            "Bản ghi nhớ", "Bản thỏa thuận", "Giấy ủy quyền", "Giấy mời", "Giấy giới thiệu",
-            "Giấy nghỉ phép", "Phiếu gửi", "Phiếu chuyển", "Phiếu báo", "Thư công",
-        )
-    )
+ND30_KINDS = (
+    "Công văn", "Nghị quyết", "Quyết định", "Chỉ thị", "Quy chế", "Quy định",
+    "Thông cáo", "Thông báo", "Hướng dẫn", "Chương trình", "Kế hoạch", "Phương án",
+    "Đề án", "Dự án", "Báo cáo", "Biên bản", "Tờ trình", "Hợp đồng", "Công điện",
+    "Bản ghi nhớ", "Bản thỏa thuận", "Giấy ủy quyền", "Giấy mời", "Giấy giới thiệu",
+    "Giấy nghỉ phép", "Phiếu gửi", "Phiếu chuyển", "Phiếu báo", "Thư công",
+)  # fmt: skip
+# Old-style tone placement (on the second vowel of a word-final oa, oe, uy: "thoả", "uỷ") to
+# the new style ND 30 uses ("thỏa", "ủy").
+_OLD_TONES = {
+    "oá": "óa", "oà": "òa", "oả": "ỏa", "oã": "õa", "oạ": "ọa",
+    "oé": "óe", "oè": "òe", "oẻ": "ỏe", "oẽ": "õe", "oẹ": "ọe",
+    "uý": "úy", "uỳ": "ùy", "uỷ": "ủy", "uỹ": "ũy", "uỵ": "ụy",
 }  # fmt: skip
+_OLD_TONE = re.compile(r"(?<!q)(" + "|".join(_OLD_TONES) + r")\b")
+
+
+def kind_key(name: str) -> str:
+    """The comparable form of a kind's name: NFC, one space, lower case, new-style tones,
+    without "(cá biệt)"."""
+    text = " ".join(unicodedata.normalize("NFC", name).split()).casefold()
+    text = re.sub(r"\s*\(cá biệt\)$", "", text)
+    return _OLD_TONE.sub(lambda m: _OLD_TONES[m[1]], text)
+
+
+DOCUMENT_TYPES: dict[str, DocumentType] = {
+    kind_key(name): DocumentType(ADMINISTRATIVE, detail, name)
+    for detail, name in enumerate(ND30_KINDS)
+}
 
 
 def document_type_for(name: str) -> DocumentType:
     """The catalogue's code for a kind of document ("Báo cáo" → 1/14/"Báo cáo")."""
-    found = DOCUMENT_TYPES.get(" ".join(name.split()).casefold())
+    found = DOCUMENT_TYPES.get(kind_key(name))
     if found is None:
         raise EdxmlError(f"Loại văn bản {name!r} không có trong danh mục mã loại văn bản.")
     return found
@@ -357,7 +379,9 @@ def _write_response_for(w: _Writer, rf: ResponseFor) -> None:
     with w.elem("ResponseFor"):
         w.leaf("OrganId", rf.organ_id)
         w.leaf("Code", rf.code)
-        w.leaf("PromulgationDate", _date(rf.promulgation_date))
+        # yyyy/MM/dd here, as status_processing_05.edxml writes it and as the DocumentId
+        # beside it spells the same date.
+        w.leaf("PromulgationDate", f"{rf.promulgation_date:%Y/%m/%d}")
         w.leaf("DocumentId", rf.document_id)
 
 
@@ -430,7 +454,7 @@ def build_package(doc: EdxmlDocument) -> bytes:
     if not doc.trace:
         # Adapters built on the common edXML library read the first trace header.
         raise EdxmlError("Không lập được gói edXML: thiếu vết gửi (TraceHeader) của cơ quan gửi.")
-    known = DOCUMENT_TYPES.get(doc.document_type.type_name.casefold())
+    known = DOCUMENT_TYPES.get(kind_key(doc.document_type.type_name))
     if known is not None and known != doc.document_type:
         raise EdxmlError(
             f"Không lập được gói edXML: loại {doc.document_type.type_name!r} có mã "
@@ -586,6 +610,31 @@ def _enum[E: enum.IntEnum](kind: type[E], name: str, value: int) -> E:
         raise EdxmlError(f"Thẻ {name} có giá trị không hợp lệ: {value}.") from None
 
 
+# A real package is about eight levels deep; thousands of nested elements are an attack on the
+# parsers and tree walkers down the line, refused while reading, before the tree is whole.
+MAX_DEPTH = 64
+
+
+def _parse_shallow(data: bytes) -> Element:
+    depth = 0
+    root: Element | None = None
+    for event, el in SafeET.iterparse(io.BytesIO(data), events=("start", "end"), forbid_dtd=True):
+        if event == "end":
+            depth -= 1
+            continue
+        depth += 1
+        if root is None:
+            root = el
+        if depth > MAX_DEPTH:
+            raise EdxmlError(
+                f"Gói edXML bị từ chối: các thẻ lồng nhau quá {MAX_DEPTH} tầng, gói edXML hợp lệ "
+                "không bao giờ sâu như vậy."
+            )
+    if root is None:  # pragma: no cover - expat refuses a document without an element
+        raise EdxmlError("Không phải gói edXML: không có thẻ nào.")
+    return root
+
+
 def _root(data: bytes, max_bytes: int) -> Element:
     if not data or not data.strip():
         raise EdxmlError("Gói edXML rỗng.")
@@ -593,7 +642,7 @@ def _root(data: bytes, max_bytes: int) -> Element:
         size, limit = (f"{n:,}".replace(",", ".") for n in (len(data), max_bytes))
         raise EdxmlError(f"Gói edXML quá lớn: {size} byte, giới hạn {limit} byte.")
     try:
-        root: Element = SafeET.fromstring(data, forbid_dtd=True)
+        root = _parse_shallow(data)
     except DefusedXmlException:
         raise EdxmlError(
             "Gói edXML bị từ chối: có khai báo DOCTYPE/ENTITY, là dấu hiệu của bom XML hoặc "

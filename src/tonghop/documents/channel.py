@@ -38,6 +38,7 @@ from typing import Any, Protocol
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -46,12 +47,14 @@ from tonghop.audit.models import Action
 from tonghop.audit.records import record
 from tonghop.dispatch.edxml import (
     BusinessType,
+    EdxmlDocument,
     EdxmlError,
     EdxmlStatus,
     Organ,
     ResponseFor,
     StaffInfo,
     build_status,
+    parse_package,
     parse_status,
 )
 from tonghop.documents.exchange import ImportRefused, Received, receive
@@ -74,7 +77,12 @@ STATUS_TAG = b"<edXML:StatusCode>"
 
 
 class StatusCode:
-    """StatusCode of the hub's status messages (the reference status package is 05)."""
+    """StatusCode of the hub's status messages (codes of the reference README; the reference
+    status package is 05). When this install sends each, about a document received by exchange:
+    01 when the package is taken in; 02 when a partner's package is refused (the reason in
+    Description; nothing registered); 03 when the clerk registers it; 04 when a campaign is
+    made from it; 05 when the office starts compiling the answer (the first compilation of that
+    campaign); 06 when the campaign is closed; 15 when a recall is applied."""
 
     ARRIVED = "01"  # Đã đến
     REFUSED = "02"  # Từ chối tiếp nhận
@@ -82,6 +90,7 @@ class StatusCode:
     ASSIGNED = "04"  # Đã phân công
     PROCESSING = "05"  # Đang xử lý
     DONE = "06"  # Hoàn thành
+    RECALL_REQUEST = "13"  # Đề nghị thu hồi
     RECALL_AGREED = "15"  # Đồng ý thu hồi
     RECALL_REFUSED = "16"  # Từ chối thu hồi
 
@@ -93,6 +102,7 @@ STATUS_TEXT = {
     StatusCode.ASSIGNED: "Đã phân công",
     StatusCode.PROCESSING: "Đang xử lý",
     StatusCode.DONE: "Hoàn thành",
+    StatusCode.RECALL_REQUEST: "Đề nghị thu hồi",
     StatusCode.RECALL_AGREED: "Đồng ý thu hồi",
     StatusCode.RECALL_REFUSED: "Từ chối thu hồi",
 }
@@ -249,6 +259,7 @@ def change_state(
     *,
     changes: dict[str, Any] | None = None,
     details: dict[str, Any] | None = None,
+    actor: User | None = None,
 ) -> None:
     """Move the locked message one step of MESSAGE_TRANSITIONS, bump its version, record it."""
     before = MessageState(message.state)
@@ -264,6 +275,7 @@ def change_state(
     message.save()
     record(
         Action.DATA,
+        actor=actor,
         obj=message,
         details={
             "exchange": message.message_id,
@@ -324,8 +336,30 @@ def queue_status(
     (a package brought by hand from an unknown body has no one to answer)."""
     if not document.exchange_id or document.sender_organ_id not in partners():
         return None
-    office = document.office
     number, _sep, notation = document.exchange_id.rsplit(",", 1)[-1].partition("/")
+    return _queue_status(
+        document.office,
+        ResponseFor(
+            organ_id=document.sender_organ_id,
+            code=f"{number}/{notation}",
+            promulgation_date=document.issued_on or timezone.localdate(),
+            document_id=document.exchange_id,
+        ),
+        code,
+        description,
+        staff,
+        document,
+    )
+
+
+def _queue_status(
+    office: Unit,
+    response_for: ResponseFor,
+    code: str,
+    description: str,
+    staff: User | None,
+    document: Document | None,
+) -> ExchangeMessage:
     status = EdxmlStatus(
         sender=Organ(
             organ_id=office.organ_id,
@@ -333,14 +367,9 @@ def queue_status(
             organ_name=office.name,
             email=office.email,
         ),
-        response_for=ResponseFor(
-            organ_id=document.sender_organ_id,
-            code=f"{number}/{notation}",
-            promulgation_date=document.issued_on or timezone.localdate(),
-            document_id=document.exchange_id,
-        ),
+        response_for=response_for,
         status_code=code,
-        description=description or STATUS_TEXT.get(code, ""),
+        description=(description or STATUS_TEXT.get(code, ""))[:2000],
         timestamp=timezone.now(),
         staff=None
         if staff is None
@@ -350,7 +379,7 @@ def queue_status(
         office,
         Direction.OUTGOING,
         MessageKind.STATUS,
-        document.sender_organ_id,
+        response_for.organ_id,
         build_status(status),
         document=document,
         state=MessageState.QUEUED,
@@ -359,7 +388,70 @@ def queue_status(
     )
 
 
+def refuse_package(
+    office: Unit, package: EdxmlDocument, body: bytes, message_id: str, sender: str, reason: str
+) -> ExchangeMessage:
+    """A package from a partner that cannot be taken in: kept in the inbox as refused, with the
+    reason, and answered 02 (từ chối tiếp nhận) with that reason, so the sender's clerk knows
+    without a phone call. Nothing of the package is registered."""
+    with transaction.atomic():
+        message = _new_message(
+            office,
+            Direction.INCOMING,
+            MessageKind.DOCUMENT,
+            sender or package.sender.organ_id,
+            body,
+            message_id=message_id,
+            state=MessageState.RECEIVED,
+        )
+        change_state(message, MessageStep.REFUSE, changes={"error": reason[:2000]})
+        if package.sender.organ_id in partners():
+            _queue_status(
+                office,
+                ResponseFor(
+                    organ_id=package.sender.organ_id,
+                    code=f"{package.code_number}/{package.code_notation}",
+                    promulgation_date=package.promulgation_date,
+                    document_id=package.document_id,
+                ),
+                StatusCode.REFUSED,
+                f"{STATUS_TEXT[StatusCode.REFUSED]}: {reason}",
+                None,
+                None,
+            )
+        return message
+
+
 # ----------------------------------------------------------------------------- sending
+
+
+def messages_for(user: User) -> QuerySet[ExchangeMessage]:
+    """The exchange messages a person may see: those of the offices where they hold an office
+    role; a reporter or another office's staff sees none."""
+    return ExchangeMessage.objects.filter(office__in=user.office_units()).select_related(
+        "office", "document"
+    )
+
+
+def retry(user: User, message_pk: int, expected_version: int | None = None) -> ExchangeMessage:
+    """Queue a failed outgoing message to be tried at the worker's next pass, at once rather
+    than after its backoff; also one the partner refused, once the cause is put right."""
+    with transaction.atomic():
+        message = ExchangeMessage.objects.select_for_update().get(pk=message_pk)
+        if not user.has_office_role(message.office):
+            raise errors.NotAllowed(_("Only the office's staff can send exchange messages."))
+        if expected_version is not None and expected_version != message.version:
+            raise errors.Stale(
+                _("This exchange message changed since the page was drawn; look again.")
+            )
+        change_state(
+            message,
+            MessageStep.RETRY,
+            changes={"next_attempt_at": timezone.now(), "error": ""},
+            details={"attempts": message.attempts, "error": message.error[:500]},
+            actor=user,
+        )
+        return message
 
 
 def _backoff(attempts: int) -> dt.timedelta:
@@ -476,6 +568,9 @@ def accept(
         direction=Direction.INCOMING, message_id=message_id
     ).first()
     if seen is not None:
+        if seen.state == MessageState.REFUSED:
+            # The same message again gets the same refusal, not a silent "duplicate".
+            raise ImportRefused(seen.error)
         return "duplicate", seen.document
     is_status = STATUS_TAG in body[:20000]
     try:
@@ -497,14 +592,16 @@ def accept(
                 )
                 change_state(message, MessageStep.TAKE)
             return "status", document
-        from tonghop.dispatch.edxml import parse_package
-
         try:
-            addressed = [r.organ_id for r in parse_package(body).receivers]
+            package = parse_package(body)
         except EdxmlError as exc:
             raise ChannelRefused(str(exc)) from exc
-        office = _office_for(addressed)
-        result = take_in(None, office, body, message_id=message_id, partner=sender)
+        office = _office_for([r.organ_id for r in package.receivers])
+        try:
+            result = take_in(None, office, body, message_id=message_id, partner=sender)
+        except ImportRefused as exc:
+            refuse_package(office, package, body, message_id, sender, str(exc))
+            raise
         return result.status, result.document
     except IntegrityError:
         return "duplicate", None

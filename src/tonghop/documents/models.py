@@ -233,6 +233,7 @@ class MessageStep(models.TextChoices):
     FAIL = "fail", _("Delivery failed")
     TAKE = "take", _("Taken in")
     REFUSE = "refuse", _("Refused")
+    RETRY = "retry", _("Sent again")
 
 
 # The one table of allowed changes of an exchange message; documents.channel.change_state is
@@ -244,6 +245,8 @@ MESSAGE_TRANSITIONS: dict[tuple[MessageState, MessageStep], MessageState] = {
     (MessageState.FAILED, MessageStep.FAIL): MessageState.FAILED,
     (MessageState.RECEIVED, MessageStep.TAKE): MessageState.TAKEN,
     (MessageState.RECEIVED, MessageStep.REFUSE): MessageState.REFUSED,
+    # A person asks for a failed delivery to be tried now (the exchange page's retry button).
+    (MessageState.FAILED, MessageStep.RETRY): MessageState.QUEUED,
 }
 
 

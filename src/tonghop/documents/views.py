@@ -110,8 +110,16 @@ def detail(request: HttpRequest, uid: str) -> HttpResponse:
                 messages.error(request, str(exc))
             return redirect("documents:detail", uid=document.uid)
         status = 400
+    from tonghop.documents.exchange import answers_to
+
     template = "documents/detail.html"
+    answers = (document.parsed or {}).get("answers")
     context = {
+        # ResponseFor both ways: the outgoing document this one answers, the answers to it.
+        "answers": Document.objects.filter(office=document.office, pk=answers).first()
+        if isinstance(answers, int)
+        else None,
+        "answered_by": list(answers_to(document)) if document.is_outgoing else [],
         "document": document,
         "form": form,
         "reading": document.status == IntakeStatus.READING,
@@ -242,3 +250,47 @@ def exchange_endpoint(request: HttpRequest) -> HttpResponse:
     return JsonResponse(
         {"status": outcome, "document": str(document.uid) if document is not None else None}
     )
+
+
+@login_required
+def exchange_overview(request: HttpRequest) -> HttpResponse:
+    """Exchange messages of the user's offices, both directions: queued, delivered, failed (with
+    a retry button), received, taken in, refused."""
+    from tonghop.documents.channel import messages_for
+    from tonghop.documents.models import MessageState
+
+    _require_staff(request)
+    state = request.GET.get("state", "")
+    rows = messages_for(signed_in_user(request)).order_by("-changed_at", "-pk")
+    if state in MessageState.values:
+        rows = rows.filter(state=state)
+    else:
+        state = ""
+    counts = {
+        value: messages_for(signed_in_user(request)).filter(state=value).count()
+        for value in MessageState.values
+    }
+    context = {
+        "rows": rows[:300],
+        "state": state,
+        "states": [(value, label, counts[value]) for value, label in MessageState.choices],
+        "failed": MessageState.FAILED,
+    }
+    return TemplateResponse(request, "documents/exchange.html", context)
+
+
+@login_required
+@require_POST
+def exchange_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    from tonghop import errors
+    from tonghop.documents.channel import messages_for, retry
+
+    _require_staff(request)
+    message = get_object_or_404(messages_for(signed_in_user(request)), pk=pk)
+    try:
+        retry(signed_in_user(request), message.pk, expected_version=posted_version(request))
+    except errors.Refused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The message will be sent again at the worker's next pass."))
+    return redirect("documents:exchange")

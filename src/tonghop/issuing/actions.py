@@ -407,9 +407,11 @@ def issue(
                 doc, separate, f"{number:02d}/{doc.symbol}", sign_attachment
             )
         except SigningError as exc:
-            raise IssueRefused(str(exc)) from exc
-        finally:
             release(signer)
+            raise IssueRefused(str(exc)) from exc
+        except BaseException:
+            release(signer)
+            raise
         head_name = head.display_name() if head is not None else signing.username
         outgoing = Document(
             office=office,
@@ -464,8 +466,15 @@ def issue(
             for a in attachments
         )
         try:
+            # The package's XML signature is made with the same office key, still open.
             package = package_for(
-                outgoing, signed, campaign, issued=doc, staff=user, further=further
+                outgoing,
+                signed,
+                campaign,
+                issued=doc,
+                staff=user,
+                further=further,
+                xml_signer=signer,
             )
         except EdxmlError as exc:
             changes["error"] = f"edXML: {exc}"
@@ -473,6 +482,8 @@ def issue(
             compilation.edxml.save("report.edxml", ContentFile(package), save=False)
             send_package(outgoing, package, campaign)
             changes["edxml"] = compilation.edxml
+        finally:
+            release(signer)
         details: dict[str, Any] = {"reference": outgoing.reference(), "register_number": number}
         if attachments:
             details["separate_files"] = [a.title for a in attachments]

@@ -9,6 +9,7 @@ the real recipients only (never the archive copy "Lưu: VT" nor a purpose like "
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pypdfium2 as pdfium
 from django.utils import timezone
@@ -21,15 +22,17 @@ from tonghop.dispatch.edxml import (
     EdxmlDocument,
     EdxmlError,
     Organ,
+    ResponseFor,
     SignerInfo,
     StaffInfo,
     TraceHeader,
     build_package,
     document_type_for,
+    make_document_id,
     to_places_from,
 )
 from tonghop.documents.channel import partners, queue_package
-from tonghop.documents.models import Document
+from tonghop.documents.models import Direction, Document
 from tonghop.orgs.models import Unit, User
 
 SPHERE = "Liên thông văn bản"
@@ -71,6 +74,45 @@ def staff_info(office: Unit, user: User | None) -> StaffInfo:
     )
 
 
+def responses_for(campaign: Campaign | None) -> tuple[ResponseFor, ...]:
+    """ResponseFor: the directive(s) the campaign cites, which the report answers. Each is looked
+    up in the office's incoming register: a directive received by exchange gives its sender's
+    organ code and DocumentId as they came; one registered from paper or email is taken to come
+    from the body the report goes to (the level above that asked for it), and its DocumentId is
+    built as the standard spells it. A citation whose issuer cannot be named by code, or with no
+    date, is left out rather than guessed."""
+    from tonghop.compilation.citations import DIRECTIVE, citations_for
+
+    if campaign is None:
+        return ()
+    found: list[ResponseFor] = []
+    for citation in citations_for(campaign):
+        if citation.role != DIRECTIVE or not citation.number:
+            continue
+        registered = (
+            Document.objects.filter(
+                office_id=campaign.office_id,
+                direction=Direction.INCOMING,
+                number=citation.number,
+                symbol=citation.symbol,
+            )
+            .filter(issued_on=citation.issued_on)
+            .order_by("pk")
+            .first()
+            if citation.issued_on is not None
+            else None
+        )
+        organ = (registered.sender_organ_id if registered else "") or campaign.report_to_organ_id
+        if not organ or citation.issued_on is None:
+            continue
+        code = citation.reference()
+        document_id = (registered.exchange_id if registered else "") or make_document_id(
+            organ, citation.issued_on, citation.number, citation.symbol
+        )
+        found.append(ResponseFor(organ, code, citation.issued_on, document_id))
+    return tuple(found)
+
+
 def package_for(
     document: Document,
     signed_pdf: bytes,
@@ -80,6 +122,7 @@ def package_for(
     staff: User | None = None,
     now: dt.datetime | None = None,
     further: tuple[Attachment, ...] = (),
+    xml_signer: Any = None,
 ) -> bytes:
     """The outgoing document as an edXML package, the signed PDF attached, addressed to the
     body the campaign reports to. ``issued`` (the document as drawn) gives the signer's
@@ -132,6 +175,7 @@ def package_for(
         promulgation_amount=max(1, len(document.recipients)),
         page_amount=page_count(signed_pdf),
         appendixes=appendixes,
+        response_for=responses_for(campaign),
         steering_type=0,
         to_places=to_places_from(list(document.recipients), addressees),
         trace=(TraceHeader(office.organ_id, now or timezone.now()),),
@@ -146,7 +190,30 @@ def package_for(
             *further,
         ),
     )
-    return build_package(package)
+    data = build_package(package)
+    return data if xml_signer is None else xml_sign(data, xml_signer)
+
+
+def xml_sign(package: bytes, signer: Any) -> bytes:
+    """The package with its XML signature (dispatch.xmldsig) made with the office's key, the
+    pyHanko signer issuing opened for the PDF: a PKCS#12 file's key or a token's, the same
+    key and certificate that signed the PDF inside."""
+    import asyncio
+
+    from tonghop.dispatch.xmldsig import sign_package
+
+    mechanism = signer.get_signature_mechanism_for_digest("sha256").signature_algo
+    if mechanism not in ("rsassa_pkcs1v15", "sha256_rsa", "ecdsa", "sha256_ecdsa"):
+        raise EdxmlError(
+            f"Không ký được gói edXML: khóa của cơ quan ký theo {mechanism}, "
+            "chữ ký XML cần RSA hoặc ECDSA."
+        )
+
+    def sign_raw(data: bytes) -> bytes:
+        raw: bytes = asyncio.run(signer.async_sign_raw(data, "sha256"))
+        return raw
+
+    return sign_package(package, signer.signing_cert.dump(), sign_raw, ec_key="ecdsa" in mechanism)
 
 
 def send_package(document: Document, package: bytes, campaign: Campaign | None) -> None:

@@ -1,7 +1,11 @@
-"""The reminder ticker that runs beside the task queue in `tonghop worker`.
+"""The tickers that run beside the task queue in `tonghop worker`, so one worker does all the
+background work.
 
-Every TONGHOP_REMINDER_INTERVAL seconds (default 60) it claims and sends the reminders that are
-due. Any number of workers may tick at once: the claims in actions.py make that safe.
+Every TONGHOP_REMINDER_INTERVAL seconds (default 60) one claims and sends the reminders that are
+due; every TONGHOP_EXCHANGE_INTERVAL seconds (default 30) another moves the document exchange's
+outbox and inbox (documents.channel.run_once: what partners dropped in a directory is taken in,
+what is due is sent). Any number of workers may tick at once: the claims in reminders/actions.py
+and the locked, once-only message rows of the channel make that safe.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Callable
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import close_old_connections, connection
@@ -16,16 +21,14 @@ from django.db import close_old_connections, connection
 logger = logging.getLogger(__name__)
 
 
-def interval_from_env() -> float:
-    raw = os.environ.get("TONGHOP_REMINDER_INTERVAL", "") or "60"
+def interval_from_env(name: str = "TONGHOP_REMINDER_INTERVAL", default: str = "60") -> float:
+    raw = os.environ.get(name, "") or default
     try:
         seconds = float(raw)
     except ValueError:
         seconds = -1.0
     if not seconds > 0:
-        raise ImproperlyConfigured(
-            f"TONGHOP_REMINDER_INTERVAL must be a number of seconds above 0, not {raw!r}"
-        )
+        raise ImproperlyConfigured(f"{name} must be a number of seconds above 0, not {raw!r}")
     return seconds
 
 
@@ -49,17 +52,38 @@ def tick() -> None:
             logger.debug("reminders: closing a broken connection failed", exc_info=True)
 
 
+def exchange_tick() -> None:
+    """Move the exchange outbox and inbox once; an error is logged, the next tick tries again."""
+    from tonghop.documents.channel import run_once
+
+    try:
+        close_old_connections()
+        moved = run_once()
+        if any(moved.values()):
+            logger.info("exchange: %s", moved)
+    except Exception:
+        logger.exception("exchange: the run failed; trying again at the next tick")
+    finally:
+        try:
+            connection.close()
+        except Exception:
+            logger.debug("exchange: closing a broken connection failed", exc_info=True)
+
+
 class Ticker(threading.Thread):
-    def __init__(self, interval: float) -> None:
+    def __init__(
+        self, interval: float, work: Callable[[], None] = tick, name: str = "tonghop-reminders"
+    ) -> None:
         # A daemon: when db_worker exits on SIGTERM, the process ends without waiting for us.
-        super().__init__(name="tonghop-reminders", daemon=True)
+        super().__init__(name=name, daemon=True)
         self.interval = interval
+        self.work = work
         self._stop_event = threading.Event()
 
     def run(self) -> None:
         while not self._stop_event.is_set():
             try:
-                tick()
+                self.work()
             except Exception:  # tick logs its own errors; nothing may end the thread silently
                 logger.exception("reminders: the tick failed; trying again at the next one")
             self._stop_event.wait(self.interval)
