@@ -412,3 +412,28 @@ def test_the_export_has_one_row_per_district_with_its_totals(
     assert set(by_code) == {"phong-vhkhtt", "phong-vh-an-lac"}
     assert by_code["phong-vhkhtt"]["Pano đã treo (cái)"] == "7"
     assert by_code["phong-vh-an-lac"]["Pano đã treo (cái)"] == ""
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"slug": "", "title": "", "due_at": ""},
+        {"slug": "<script>", "title": "Đợt", "due_at": "2030-05-01T10:00"},
+        {"slug": "duoi", "title": "Đợt", "due_at": "không phải ngày"},
+        {"slug": "duoi", "title": "x" * 5000, "due_at": "2030-05-01T10:00"},
+        {"slug": "d" * 500, "title": "Đợt", "due_at": "2030-05-01T10:00"},
+        {"slug": "duoi", "title": "Đợt", "due_at": "1900-01-01T10:00"},
+        {"slug": "sang-tao-test", "title": "Đợt", "due_at": "2030-05-01T10:00"},
+    ],
+)
+def test_bad_input_to_the_campaign_below_saves_nothing(
+    world: World, province: Province, data: dict[str, str]
+) -> None:
+    client = world.client_for(world.lan)
+    url = reverse("campaigns:open-below", args=[province.duty.pk])
+    before = Campaign.objects.count()
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    assert Campaign.objects.count() == before and not LevelLink.objects.exists()
