@@ -1,16 +1,30 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.test import Client
 
+from tests.compilation.test_issue import PASS, key
 from tonghop.campaigns.form_models import Indicator
 from tonghop.campaigns.models import Campaign
-from tonghop.demo.scenario import DEMO_PASSWORD, SEED_SLUG, demo_logins, load_scenario
+from tonghop.compilation import actions as compilation_actions
+from tonghop.compilation.build import collect
+from tonghop.compilation.models import Compilation
+from tonghop.demo.scenario import (
+    DEMO_PASSWORD,
+    SEED_SLUG,
+    SO_SLUG,
+    demo_logins,
+    load_scenario,
+)
 from tonghop.documents.models import Direction, Document
-from tonghop.orgs.models import Role, Unit, UnitKind
-from tonghop.reports.models import State
+from tonghop.issuing import actions as issuing_actions
+from tonghop.orgs.models import Role, Unit, UnitKind, User
+from tonghop.reports.models import LevelLink, State
+
+__all__ = ["key"]  # a fixture, used by name
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -23,7 +37,8 @@ def test_it_loads_the_seed_scenario_once(db: None) -> None:
 
 def test_the_seed_campaign_keeps_the_documents_dates_and_asks_what_it_asks(db: None) -> None:
     load_scenario()
-    office = Unit.objects.get(kind=UnitKind.OFFICE)
+    # The seed's office (the Sở above it and the other districts are offices too).
+    office = Unit.objects.get(kind=UnitKind.OFFICE, code="phong-vhkhtt")
     assert office.name == "Phòng Văn hóa, Khoa học và Thông tin"
     units = Unit.objects.filter(pk__in=[u.pk for u in office.descendants()])
     assert units.count() >= 25
@@ -73,7 +88,7 @@ def test_the_seed_campaign_has_two_thirds_in_some_late_one_returned(db: None) ->
 
 def test_the_current_campaign_is_due_in_a_few_days(db: None) -> None:
     load_scenario()
-    current = Campaign.objects.exclude(slug=SEED_SLUG).get()
+    current = Campaign.objects.exclude(slug__in=[SEED_SLUG, SO_SLUG]).get()
     from django.utils import timezone
 
     days = (current.due_at - timezone.now()).days
@@ -92,3 +107,45 @@ def test_the_printed_logins_work(db: None) -> None:
     assert "Hưởng ứng Ngày Sáng tạo" in page
     unit = Unit.objects.get(memberships__user__username=reporter, memberships__role=Role.REPORTER)
     assert unit.name in page
+
+
+def test_the_demo_chain_runs_up_to_the_so(db: None, key: Path) -> None:
+    """Signing and issuing the seed's report turns Minh Hòa's assignment above to submitted,
+    with its totals on the Sở's page; one district answered already, one has not."""
+    load_scenario()
+    so_campaign = Campaign.objects.get(slug=SO_SLUG)
+    states = {a.unit.code: a.state for a in so_campaign.assignments.select_related("unit")}
+    assert states == {
+        "phong-vhkhtt": State.NOT_STARTED,
+        "phong-vhtt-an-lac": State.SUBMITTED,
+        "phong-vhtt-dong-son": State.NOT_STARTED,
+    }
+    seed = Campaign.objects.get(slug=SEED_SLUG)
+    assert LevelLink.objects.get(below=seed).above.unit.code == "phong-vhkhtt"
+    assert {name for name, _ in demo_logins()} >= {"so-chuyenvien", "so-giamdoc"}
+    specialist, head, clerk = (
+        User.objects.get(username=name) for name in ("chuyenvien", "truongphong", "vanthu")
+    )
+    compilation = compilation_actions.run(
+        Compilation.objects.create(campaign=seed, created_by=specialist, assessment="Tốt.")
+    )
+    compilation_actions.submit_for_signature(specialist, compilation.pk)
+    issuing_actions.sign(head, compilation.pk, passphrase=PASS)
+    issuing_actions.issue(clerk, compilation.pk, passphrase=PASS)
+    duty = so_campaign.assignments.get(unit__code="phong-vhkhtt")
+    assert duty.state == State.SUBMITTED and duty.is_late  # the Sở's due date was in 2025
+    totals, rows, _missing, _late = collect(seed)
+    pano = next(t for t in totals.totals if t.indicator.code == "pano")
+    assert duty.report.values["pano"] == pano.value
+    client = Client()
+    assert client.login(username="so-chuyenvien", password=DEMO_PASSWORD)
+    page = client.get(f"/campaigns/{SO_SLUG}/")
+    html = page.content.decode().lower()
+    figures = seed.assignments.figures()
+    assert f"toàn tỉnh: {figures.submitted}/{figures.expected} đơn vị cơ sở đã báo cáo" in html
+    minh_hoa = next(r for r in page.context["level_rows"] if r[0].below is not None)
+    assert minh_hoa[1][0] == str(pano.value) and len(rows) == figures.submitted
+    # The seed district's own people do not read the Sở's page.
+    other = Client()
+    assert other.login(username="chuyenvien", password=DEMO_PASSWORD)
+    assert other.get(f"/campaigns/{SO_SLUG}/").status_code == 404

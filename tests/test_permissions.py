@@ -301,6 +301,76 @@ def _directive_sent(world: World, extra: Extra) -> dict[str, Any]:
     return {"pk": world.a_an_phu.pk}
 
 
+def _duty_above(world: World, extra: Extra) -> dict[str, Any]:
+    """The office's assignment in a campaign of a Sở above it (made once)."""
+    from tonghop.campaigns.actions import CampaignSpec, IndicatorSpec
+    from tonghop.orgs.models import Unit, UnitKind
+    from tonghop.reports.assigning import create_campaign
+
+    found = getattr(extra, "duty_above", None)
+    if found is None:
+        so = Unit.objects.create(code="so-khcn", name="Sở KHCN", kind=UnitKind.OFFICE)
+        campaign = create_campaign(
+            so,
+            CampaignSpec(
+                slug="so-542",
+                title="Đợt của Sở",
+                due_at=timezone.now() + dt.timedelta(days=30),
+                indicators=(IndicatorSpec("pano", "Pano", "integer", "sum"),),
+            ),
+            [world.office],
+            by=None,
+        )
+        found = extra.duty_above = campaign.assignments.get()  # type: ignore[attr-defined]
+    return {"pk": found.pk}
+
+
+def _below_data(world: World, extra: Extra) -> dict[str, Any]:
+    due = timezone.localtime() + dt.timedelta(days=10)
+    return {"slug": "dot-duoi", "title": "Đợt dưới", "due_at": f"{due:%Y-%m-%dT%H:%M}"}
+
+
+def _level_below(world: World, extra: Extra) -> dict[str, Any]:
+    """The office's campaign addressed to Tú's office, which answers it with a campaign of
+    its own and an issued report (made once): what the office above reads of the one below."""
+    from tonghop.campaigns.actions import CampaignSpec, IndicatorSpec
+    from tonghop.orgs.models import Role
+    from tonghop.reports import levels
+    from tonghop.reports.assigning import create_campaign
+    from tonghop.reports.models import LevelAnswer, Report, ReportVersion
+
+    found = getattr(extra, "level_duty", None)
+    if found is None:
+        up = create_campaign(
+            world.office,
+            CampaignSpec(
+                slug="len-tren",
+                title="Đợt giao các phòng",
+                due_at=timezone.now() + dt.timedelta(days=30),
+                indicators=(IndicatorSpec("pano", "Pano", "integer", "sum"),),
+            ),
+            [world.other_office],
+            by=world.lan,
+        )
+        found = extra.level_duty = up.assignments.get()  # type: ignore[attr-defined]
+        below = levels.open_campaign_below(
+            world.tu,
+            found.pk,
+            levels.BelowRequest(slug="dot-cua-tu", due_at=timezone.now() + dt.timedelta(days=9)),
+            units=[],
+        )
+        report = Report.objects.create(assignment=found)
+        version = ReportVersion.objects.create(report=report, number=1)
+        LevelAnswer.objects.create(
+            link=below.level_above,
+            compilation_id=0,
+            document=extra.document,
+            version=version,
+        )
+        assert world.tu.has_office_role(world.other_office, Role.SPECIALIST)
+    return {"slug": "len-tren", "pk": found.pk}
+
+
 def _an_phu_file(world: World, extra: Extra) -> dict[str, Any]:
     """A photo attached to An Phú's submitted report, with its thumbnail."""
     from tonghop.reports.models import Attachment, Report
@@ -542,6 +612,14 @@ ROWS: dict[str, Row] = {
         data=_campaign_new,
     ),
     "campaigns:detail": Row(_slug, get=OFFICE),
+    # Levels (reports/level_views.py): an office's duties above and its campaign below; the
+    # office above reads the one below; Tú, the office below, never reads the page above.
+    "campaigns:above": Row(get=SIGNED_IN),
+    "campaigns:open-below": Row(
+        _duty_above, get=OFFICE, post=OFFICE, changes=OFFICE, data=_below_data
+    ),
+    "campaigns:below": Row(_level_below, get=OFFICE),
+    "campaigns:answer-pdf": Row(_level_below, get=OFFICE),
     "campaigns:missing": Row(_slug, get=OFFICE),
     "campaigns:change-status": Row(
         lambda w, e: {"slug": w.campaign.slug, "step": "close"}, post=OFFICE, get_only_post=True

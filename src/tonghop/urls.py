@@ -15,7 +15,7 @@ from tonghop.issuing import views as issuing_views
 from tonghop.portal import views as portal_views
 from tonghop.reminders import link_views as reminder_link_views
 from tonghop.reminders.directive import mark_opened
-from tonghop.reports import campaign_views, unit_views
+from tonghop.reports import campaign_views, level_views, unit_views
 from tonghop.reports import views as report_views
 from tonghop.reports.links import views as link_views
 from tonghop.reports.links.actions import lengthen_links
@@ -44,6 +44,11 @@ campaign_patterns = (
         path("templates/", campaign_views.template_list, name="templates"),
         path("templates/<int:pk>/", campaign_views.template_detail, name="template"),
         path("<slug:slug>/save-template/", campaign_views.template_save, name="template-save"),
+        # An office's duties in campaigns above, and its campaign below (reports/level_views.py).
+        path("above/", level_views.duties_above, name="above"),
+        path("above/<int:pk>/open/", level_views.open_below, name="open-below"),
+        path("<slug:slug>/units/<int:pk>/below/", level_views.below, name="below"),
+        path("<slug:slug>/units/<int:pk>/answer.pdf", level_views.answer_pdf, name="answer-pdf"),
         path("<slug:slug>/units/", unit_views.units, name="units"),
         path("<slug:slug>/units/add/", unit_views.units_add, name="units-add"),
         path("<slug:slug>/units/<int:pk>/remove/", unit_views.units_remove, name="units-remove"),

@@ -403,6 +403,7 @@ def demo_logins() -> list[tuple[str, str]]:
                 logins.append(
                     (reporter.user.username, f"báo cáo viên {returned.unit.name} (bị trả lại)")
                 )
+    logins += _level_logins()
     return logins
 
 
@@ -456,6 +457,7 @@ def load_scenario(seed: int = 2025) -> bool:
         reporters[unit.pk] = reporter
     _seed_campaign(office, units, reporters, specialist, head, rng)
     _current_campaign(office, units, reporters, specialist, rng)
+    _level_above(office, specialist)
     return True
 
 
@@ -505,3 +507,112 @@ def ensure_demo_signing_key() -> Path:
         crl_url=f"{settings.SITE_URL.rstrip('/')}/pki/demo-ca.crl",
     )
     return authority.signing_p12
+
+
+# --- The level above: the Sở and its campaign to three districts' offices ---
+# The seed's office is one of the three; its seed campaign is its campaign below, so signing and
+# issuing the seed's report answers the Sở. Another district has answered already, the third
+# has not.
+
+SO = {
+    "code": "so-khcn",
+    "name": "Sở Khoa học và Công nghệ",
+    "short_name": "SKHCN",
+    "parent_body": "UBND TỈNH",
+    "place": "Minh Hòa",
+    "email": "skhcn@tinh.example.vn",
+    "organ_id": "000.00.21.H99",
+}
+SO_SLUG = "so-542-2025"
+# (code, name, the district's people's committee, answered already)
+OTHER_DISTRICTS = (
+    ("phong-vhtt-an-lac", "Phòng Văn hóa và Thông tin huyện An Lạc", "UBND HUYỆN AN LẠC", True),
+    (
+        "phong-vhtt-dong-son",
+        "Phòng Văn hóa và Thông tin huyện Đông Sơn",
+        "UBND HUYỆN ĐÔNG SƠN",
+        False,
+    ),
+)
+
+
+def _level_logins() -> list[tuple[str, str]]:
+    if not Campaign.objects.filter(slug=SO_SLUG).exists():
+        return []
+    return [
+        ("so-chuyenvien", f"chuyên viên của Sở Khoa học và Công nghệ (cấp trên, đợt {SO_SLUG})"),
+        ("so-giamdoc", "giám đốc Sở Khoa học và Công nghệ"),
+    ]
+
+
+def _answered_values() -> dict[str, object]:
+    """A district's totals, as its signed report gave them."""
+    rng = random.Random(SO_SLUG)  # noqa: S311 - invented demo figures, not secrets
+    values: dict[str, object] = {}
+    for spec in SEED_INDICATORS:
+        if spec.kind == IndicatorKind.INTEGER:
+            values[spec.code] = rng.randint(10, 60) if spec.code != "luot_nguoi" else 4210
+        elif spec.kind in (IndicatorKind.TEXT, IndicatorKind.LONG_TEXT):
+            values[spec.code] = SLOGANS[0]
+    return values
+
+
+def _level_above(office: Unit, specialist: User) -> Campaign:
+    """The Sở above the seed's district, its campaign so-542-2025 to three districts' offices,
+    and the seed campaign recorded as Minh Hòa's campaign below."""
+    from tonghop.reports.models import LevelLink
+
+    so = Unit.objects.create(kind=UnitKind.OFFICE, **SO)
+    office.parent = so
+    office.save(update_fields=["parent"])
+    so_specialist = _user("so-chuyenvien", "Trần Quốc Minh")
+    so_head = _user("so-giamdoc", "Nguyễn Văn Khoa")
+    Membership.objects.create(user=so_specialist, unit=so, role=Role.SPECIALIST)
+    Membership.objects.create(user=so_head, unit=so, role=Role.HEAD)
+    districts = [
+        Unit.objects.create(
+            code=code, name=name, kind=UnitKind.OFFICE, parent=so, parent_body=body, place=name
+        )
+        for code, name, body, _answered in OTHER_DISTRICTS
+    ]
+    campaign = create_campaign(
+        so,
+        CampaignSpec(
+            slug=SO_SLUG,
+            title="Hưởng ứng Ngày Sáng tạo và Đổi mới sáng tạo thế giới năm 2025",
+            description=(
+                "Công văn 542/SKHCN-CN&ĐMST: các huyện tổ chức hưởng ứng và báo cáo kết quả "
+                "về Sở Khoa học và Công nghệ."
+            ),
+            period_start=dt.date(2025, 4, 15),
+            period_end=dt.date(2025, 4, 26),
+            due_at=dt.datetime(2025, 5, 10, 17, 0, tzinfo=VN),
+            report_to="UBND tỉnh",
+            report_symbol="BC-SKHCN",
+            indicators=SEED_INDICATORS,
+        ),
+        [office, *districts],
+        by=so_specialist,
+    )
+    seed = Campaign.objects.get(slug=SEED_SLUG)
+    LevelLink.objects.create(
+        below=seed,
+        above=campaign.assignments.get(unit=office),
+        created_by=specialist,
+        created_at=dt.datetime(2025, 4, 14, 8, 0, tzinfo=VN),
+    )
+    for district, (code, name, _body, answered) in zip(districts, OTHER_DISTRICTS, strict=True):
+        if not answered:
+            continue
+        # Its district runs on its own install: its answer was entered from its signed report.
+        clerk = _user(f"{code}-vanthu"[:40], f"Văn thư {name}")
+        Membership.objects.create(user=clerk, unit=district, role=Role.REPORTER)
+        _enter(
+            clerk,
+            campaign.assignments.get(unit=district),
+            _answered_values(),
+            "Huyện An Lạc đã tổ chức các hoạt động hưởng ứng theo Công văn 542/SKHCN-CN&ĐMST.",
+            submit=True,
+            at=dt.datetime(2025, 5, 8, 10, 15, tzinfo=VN),
+        )
+    return campaign

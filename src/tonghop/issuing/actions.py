@@ -51,6 +51,7 @@ from tonghop.compilation.render_pdf import (
 from tonghop.dispatch.edxml import Attachment, EdxmlError
 from tonghop.dispatch.signatures import VIETNAM
 from tonghop.documents.models import Direction, Document, IntakeStatus
+from tonghop.issuing.answers import answer_above
 from tonghop.issuing.exchange import package_for, send_package
 from tonghop.issuing.keys import KeySource, key_from_environment, release
 from tonghop.issuing.signing import (
@@ -437,6 +438,8 @@ def issue(
         )
         outgoing.file.save(outgoing.original_name, ContentFile(signed), save=False)
         outgoing.save()
+        # A campaign below answers its office's assignment above: the issued report goes up.
+        answer_above(user, campaign, compilation, outgoing, now=moment)
         compilation.signed_pdf.save("report.signed.pdf", ContentFile(signed), save=False)
         changes: dict[str, Any] = {
             "signed_pdf": compilation.signed_pdf,

@@ -359,6 +359,10 @@ def return_report(
             now=now or timezone.now(),
             comment=comment,
         )
+        # An office's answer to a campaign above: its staff learn why, to issue a correction.
+        from tonghop.reports.levels import notify_returned
+
+        notify_returned(assignment, comment, now or timezone.now())
         return assignment
 
 

@@ -49,7 +49,7 @@ from tonghop.campaigns.unit_table import MAX_BYTES, ImportFileError, read_table
 from tonghop.documents.models import Document
 from tonghop.forms import CleanInputForm
 from tonghop.orgs.models import Unit
-from tonghop.reports import actions, dashboard, export
+from tonghop.reports import actions, dashboard, export, levels
 from tonghop.reports.access import get_assignment_for_staff
 from tonghop.reports.assigning import create_campaign
 from tonghop.reports.forms import ReturnForm, VersionForm
@@ -96,6 +96,7 @@ def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "by_subtree": dashboard.by_subtree(campaign, now),
         "timeline": dashboard.timeline(campaign),
         "compilations": campaign.compilations.all()[:5],
+        **levels.page_context(campaign, now),
     }
     return TemplateResponse(request, "campaigns/campaign_detail.html", context)
 

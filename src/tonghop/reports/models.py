@@ -449,3 +449,9 @@ class Attachment(models.Model):
             self.pk in (ids or [])
             for ids in self.report.versions.values_list("attachments", flat=True)
         )
+
+
+# The levels of one install (a campaign below answering an assignment above): their models live
+# in level_models.py; importing them here registers them with the app.
+from tonghop.reports.level_models import LevelAnswer as LevelAnswer  # noqa: E402
+from tonghop.reports.level_models import LevelLink as LevelLink  # noqa: E402
