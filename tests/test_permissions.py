@@ -54,7 +54,7 @@ class Extra:
     a notification for Hoa."""
 
     def __init__(self, world: World) -> None:
-        from tonghop.compilation.models import Compilation, CompilationStatus
+        from tonghop.compilation.models import Compilation, CompilationStatus, IssuedAttachment
         from tonghop.documents.models import Direction, Document
         from tonghop.orgs.models import Membership, Role, User
         from tonghop.outbox.models import Notification
@@ -74,6 +74,8 @@ class Extra:
         )
         self.compilation.docx.save("report.docx", ContentFile(b"PK docx"), save=False)
         self.compilation.pdf.save("report.pdf", ContentFile(_one_page_pdf()), save=True)
+        appendix = IssuedAttachment(compilation=self.compilation, position=0, title="Phụ lục I")
+        appendix.file.save(appendix.filename, ContentFile(_one_page_pdf()), save=True)
         self.document = Document.objects.create(
             office=world.office,
             direction=Direction.INCOMING,
@@ -658,6 +660,7 @@ ROWS: dict[str, Row] = {
     "compilation:issue": Row(
         _compilation, post=OFFICE, get_only_post=True, data=lambda w, e: {"passphrase": "x"}
     ),
+    "compilation:attachment": Row(lambda w, e: {**_compilation(w, e), "position": 0}, get=OFFICE),
     "compilation:page": Row(lambda w, e: {**_compilation(w, e), "number": 1}, get=OFFICE),
     "compilation:citations": Row(
         _compilation,
