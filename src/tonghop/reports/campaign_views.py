@@ -92,9 +92,16 @@ def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "status_counts": [(s, counts[s.value]) for s in DisplayStatus],
         "wanted": wanted,
         "now": now,
+    }
+    if request.headers.get("HX-Target") == "units-section":
+        # A chip or a page of the units' table: only the table is drawn and swapped in.
+        return TemplateResponse(request, "campaigns/campaign_detail.html#units-section", context)
+    timeline = dashboard.timeline(campaign)
+    context |= {
         "by_group": dashboard.by_group(campaign, now),
         "by_subtree": dashboard.by_subtree(campaign, now),
-        "timeline": dashboard.timeline(campaign),
+        "timeline": timeline,
+        "chart_labels": timeline.labels(_("due")),
         "compilations": campaign.compilations.all()[:5],
     }
     return TemplateResponse(request, "campaigns/campaign_detail.html", context)
@@ -207,6 +214,7 @@ def review(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "return_form": ReturnForm(initial={"version": assignment.version}),
         "accept_form": VersionForm(initial={"version": assignment.version}),
         "history": history(assignment),
+        "next_review": assignment.next_awaiting_review(),
         "extend_form": ExtendForm(
             initial={
                 "version": assignment.version,
