@@ -106,7 +106,53 @@ def test_no_page_of_any_role_has_a_serious_accessibility_violation(
             for url in urls:
                 response = page.goto(base + url)
                 assert response is not None and response.status < 400, (url, person)
-                page.screenshot(path=str(SCREENS / f"{person}-{_name(url)}-{width}.png"), full_page=True)
+                page.screenshot(
+                    path=str(SCREENS / f"{person}-{_name(url)}-{width}.png"), full_page=True
+                )
                 problems.extend(f"{person} {width}: {v}" for v in violations(page))
             context.close()
     assert problems == [], "\n".join(problems)
+
+
+def test_a_reporter_completes_the_form_by_keyboard_alone(
+    browser: Any, world_tx: World, live_server: Any
+) -> None:
+    """Sign in and submit with Tab, typing and Enter only: every field and button is reached
+    in order, and nothing needs a mouse."""
+    base = live_server.url
+    context = browser.new_context(viewport=WIDTHS["phone"])
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    page.goto(f"{base}/accounts/login/")
+
+    def tab_to(selector: str, limit: int = 80) -> None:
+        if page.evaluate("(s) => document.activeElement.matches(s)", selector):
+            return  # already there (the login form puts the cursor in the user name)
+        for _ in range(limit):
+            page.keyboard.press("Tab")
+            if page.evaluate("(s) => document.activeElement.matches(s)", selector):
+                return
+        raise AssertionError(f"Tab never reaches {selector} on {page.url}")
+
+    tab_to("#id_username")
+    page.keyboard.type("hoa")
+    tab_to("#id_password")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    page.goto(base + reverse("reports:form", args=[world_tx.a_an_phu.pk]))
+    # The first stop of Tab offers to skip the header, and is seen when it has the focus.
+    tab_to("a.skip", limit=1)
+    assert page.is_visible("a.skip")
+    box = page.evaluate("document.activeElement.getBoundingClientRect().left")
+    assert box >= 0
+    typed = {"pano": "17", "luot_nguoi": "1250", "narrative": "Treo 17 pano tại trụ sở xã."}
+    for name, value in typed.items():
+        tab_to(f"[name={name}]")
+        page.keyboard.type(value)
+    tab_to("button[value=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#submission-receipt")
+    world_tx.a_an_phu.refresh_from_db()
+    assert world_tx.a_an_phu.state == "submitted"
+    context.close()
