@@ -78,11 +78,16 @@ def test_the_charts_labels_do_not_touch(browser: Any, world_tx: World, live_serv
     boxes = page.evaluate(
         """() => [...document.querySelectorAll('#chart svg text')].map(t => {
             const b = t.getBoundingClientRect();
-            return {text: t.textContent, left: b.left, right: b.right, top: b.top, bottom: b.bottom};
+            return {
+                text: t.textContent, left: b.left, right: b.right, top: b.top, bottom: b.bottom,
+            };
         })"""
     )
     svg = page.evaluate(
-        "(() => { const b = document.querySelector('#chart svg').getBoundingClientRect(); return [b.left, b.right]; })()"
+        """(() => {
+            const b = document.querySelector('#chart svg').getBoundingClientRect();
+            return [b.left, b.right];
+        })()"""
     )
     texts = [b["text"] for b in boxes]
     assert any(t.startswith("hạn báo cáo 05/05") for t in texts), texts

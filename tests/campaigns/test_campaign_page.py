@@ -142,4 +142,4 @@ def test_the_charts_labels_never_overlap() -> None:
         for a, b in itertools.combinations(labels, 2):
             assert a.y != b.y or a.right <= b.x or b.right <= a.x, (first, late, a, b)
         for label in labels:
-            assert dashboard.CHART_LEFT <= label.x and label.right <= dashboard.CHART_RIGHT
+            assert label.x >= dashboard.CHART_LEFT and label.right <= dashboard.CHART_RIGHT
