@@ -23,6 +23,7 @@ from django.http import (
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -94,8 +95,11 @@ def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "now": now,
     }
     if request.headers.get("HX-Target") == "units-section":
-        # A chip or a page of the units' table: only the table is drawn and swapped in.
-        return TemplateResponse(request, "campaigns/campaign_detail.html#units-section", context)
+        # A chip or a page of the units' table: only the table is drawn and swapped in. The
+        # same address answers the whole page too, so caches must tell the two apart.
+        part = TemplateResponse(request, "campaigns/campaign_detail.html#units-section", context)
+        patch_vary_headers(part, ["HX-Target"])
+        return part
     timeline = dashboard.timeline(campaign)
     context |= {
         "by_group": dashboard.by_group(campaign, now),
