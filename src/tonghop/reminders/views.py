@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from tonghop.access import signed_in_user
 from tonghop.campaigns.access import get_campaign_for_staff
 from tonghop.campaigns.models import Campaign, CampaignStatus
-from tonghop.outbox.models import Channel, MessageKind, MessageStatus, Notification
+from tonghop.outbox.models import MessageKind, MessageStatus, Notification
 from tonghop.reminders import actions, directive, receipts
 from tonghop.reminders.forms import PolicyForm
 from tonghop.reminders.models import ReminderPolicy
@@ -57,12 +57,15 @@ def _campaign_page(
         .select_related("unit")
         .order_by("unit__name")
     )
+    # When the unit was last reminded (by schedule or by hand, by email or in the app): the
+    # moment the reminder was made, so a reminder sent by hand shows at once, before the
+    # worker has mailed it; one that failed or was cancelled does not count.
     last_sent = dict(
-        campaign.reminder_messages.filter(channel=Channel.EMAIL, status=MessageStatus.SENT)
+        campaign.reminder_messages.filter(kind__in=[MessageKind.REMINDER, MessageKind.MANUAL])
         .exclude(assignment=None)
-        .exclude(kind=MessageKind.RECEIPT)
+        .exclude(status__in=[MessageStatus.FAILED, MessageStatus.CANCELLED])
         .values("assignment")
-        .annotate(last=Max("sent_at"))
+        .annotate(last=Max("created_at"))
         .values_list("assignment", "last")
     )
     schedule, tz = policy.schedule(), local_tz()

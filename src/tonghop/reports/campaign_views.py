@@ -23,6 +23,7 @@ from django.http import (
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -92,9 +93,19 @@ def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "status_counts": [(s, counts[s.value]) for s in DisplayStatus],
         "wanted": wanted,
         "now": now,
+    }
+    if request.headers.get("HX-Target") == "units-section":
+        # A chip or a page of the units' table: only the table is drawn and swapped in. The
+        # same address answers the whole page too, so caches must tell the two apart.
+        part = TemplateResponse(request, "campaigns/campaign_detail.html#units-section", context)
+        patch_vary_headers(part, ["HX-Target"])
+        return part
+    timeline = dashboard.timeline(campaign)
+    context |= {
         "by_group": dashboard.by_group(campaign, now),
         "by_subtree": dashboard.by_subtree(campaign, now),
-        "timeline": dashboard.timeline(campaign),
+        "timeline": timeline,
+        "chart_labels": timeline.labels(_("due")),
         "compilations": campaign.compilations.all()[:5],
         **levels.page_context(campaign, now),
     }
@@ -208,6 +219,7 @@ def review(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "return_form": ReturnForm(initial={"version": assignment.version}),
         "accept_form": VersionForm(initial={"version": assignment.version}),
         "history": history(assignment),
+        "next_review": assignment.next_awaiting_review(),
         "extend_form": ExtendForm(
             initial={
                 "version": assignment.version,

@@ -112,6 +112,13 @@ STEP_ROLES: dict[Step, tuple[Role, ...]] = {
 SUBMITTED_STATES = (State.SUBMITTED, State.ACCEPTED)
 
 
+# Lateness, defined once: a report is on time or late by its latest submission against its due
+# time, whether or not the office has accepted it since. The figures, the status chips and
+# their filters all count with these, so the "Late" figure and the "Submitted late" chip agree.
+SUBMITTED_ON_TIME = Q(state__in=SUBMITTED_STATES, submitted_at__lte=F("due_at"))
+SUBMITTED_LATE = Q(state__in=SUBMITTED_STATES, submitted_at__gt=F("due_at"))
+
+
 def figure_counts(now: dt.datetime) -> dict[str, Count]:
     """The aggregates behind CampaignFigures, for .aggregate() or .values().annotate()."""
     submitted = Q(state__in=SUBMITTED_STATES)
@@ -122,7 +129,7 @@ def figure_counts(now: dt.datetime) -> dict[str, Count]:
         "returned": Count("pk", filter=Q(state=State.RETURNED)),
         "accepted": Count("pk", filter=Q(state=State.ACCEPTED)),
         "submitted": Count("pk", filter=submitted),
-        "on_time": Count("pk", filter=submitted & Q(submitted_at__lte=models.F("due_at"))),
+        "on_time": Count("pk", filter=SUBMITTED_ON_TIME),
         "overdue": Count("pk", filter=~submitted & Q(due_at__lt=now)),
     }
 
@@ -156,11 +163,12 @@ class AssignmentQuerySet(models.QuerySet["Assignment"]):
         return self.active().filter(campaign__office__in=user.office_units())
 
     def with_display_status(self, status: DisplayStatus) -> AssignmentQuerySet:
-        """Those the office's table shows with `status` (a submission on time or late)."""
+        """Those the office's chip `status` lists: on time and late count every submission,
+        accepted or not (SUBMITTED_LATE); the other chips are states."""
         if status == DisplayStatus.ON_TIME:
-            return self.filter(state=State.SUBMITTED, submitted_at__lte=F("due_at"))
+            return self.filter(SUBMITTED_ON_TIME)
         if status == DisplayStatus.LATE:
-            return self.filter(state=State.SUBMITTED, submitted_at__gt=F("due_at"))
+            return self.filter(SUBMITTED_LATE)
         return self.filter(state=status.value)
 
     def visible_to(self, user: User) -> AssignmentQuerySet:
@@ -246,6 +254,20 @@ class Assignment(models.Model):
         if self.state == State.SUBMITTED:
             return DisplayStatus.LATE if self.is_late else DisplayStatus.ON_TIME
         return DisplayStatus(self.state)
+
+    def next_awaiting_review(self) -> Assignment | None:
+        """The campaign's next report waiting for review, in the office table's order (unit
+        name) after this one, wrapping round to the first; None when no other one waits."""
+        waiting = (
+            Assignment.objects.active()
+            .filter(campaign_id=self.campaign_id, state=State.SUBMITTED)
+            .exclude(pk=self.pk)
+            .select_related("unit")
+            .order_by("unit__name", "pk")
+        )
+        name = self.unit.name
+        after = waiting.filter(Q(unit__name__gt=name) | Q(unit__name=name, pk__gt=self.pk))
+        return after.first() or waiting.first()
 
     @property
     def is_editable_by_unit(self) -> bool:
