@@ -25,8 +25,13 @@ from tonghop.dispatch.symbols import fits, repair_symbol
 CRAFT = Path(__file__).resolve().parent / "craft"
 
 
+def parse(text: str, **kwargs: Any) -> dict[str, Any]:
+    fields: dict[str, Any] = parse_text(text, **kwargs)
+    return fields
+
+
 def read(name: str, *, ocr: bool = False, **kwargs: Any) -> dict[str, Any]:
-    return parse_text((CRAFT / name).read_text("utf-8"), source=name, ocr=ocr, **kwargs)
+    return parse((CRAFT / name).read_text("utf-8"), source=name, ocr=ocr, **kwargs)
 
 
 # Names are names.
@@ -54,7 +59,14 @@ def test_a_province_does_not_look_like_a_name(place: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["Hà Văn Phúc", "Lâm Văn Đồng", "Nguyễn Thị Thu Hiền", "Cao Bá Quát", "Tôn Nữ Thị Ngọc Bích Hà"]
+    "name",
+    [
+        "Hà Văn Phúc",
+        "Lâm Văn Đồng",
+        "Nguyễn Thị Thu Hiền",
+        "Cao Bá Quát",
+        "Tôn Nữ Thị Ngọc Bích Hà",
+    ],
 )
 def test_a_person_whose_family_name_is_a_place_word_is_a_name(name: str) -> None:
     assert looks_like_name(name)
@@ -74,7 +86,7 @@ def test_the_certificate_name_wins_over_ocr() -> None:
         "trusted": True,
         "problem": None,
     }
-    fields = parse_text(text, ocr=True, signatures=[signature])
+    fields = parse(text, ocr=True, signatures=[signature])
     assert fields["signer"]["name"] == "Nguyễn Thị Thu Hiền"
     assert fields["confidence"]["signer.name"] == 1.0
 
@@ -162,7 +174,7 @@ def test_a_place_named_in_the_subject_after_tai_stays() -> None:
         "V/v triển khai kế hoạch đầu tư công",
         "V/v tổ chức Hội nghị tại Lâm Đồng, ngày 25 tháng 5 năm 2025",
     )
-    assert parse_text(text)["subject"] == "tổ chức Hội nghị tại Lâm Đồng, ngày 25 tháng 5 năm 2025"
+    assert parse(text)["subject"] == "tổ chức Hội nghị tại Lâm Đồng, ngày 25 tháng 5 năm 2025"
 
 
 def test_a_cited_issuer_ends_with_its_place() -> None:
@@ -200,7 +212,7 @@ def test_every_field_has_a_confidence_between_0_and_1() -> None:
 
 
 def test_empty_input_has_zero_confidence_for_what_the_clerk_must_enter() -> None:
-    confidence = parse_text("")["confidence"]
+    confidence = parse("")["confidence"]
     assert confidence["number"] == confidence["issued_on"] == confidence["signer.name"] == 0.0
 
 
@@ -215,3 +227,57 @@ def test_the_jsonl_output_carries_the_confidence() -> None:
     fields = json.loads(done.stdout.splitlines()[0])
     assert fields["confidence"]["signer.name"] == 0.0
     assert fields["confidence"]["number"] > CHECK_BELOW
+
+
+# A scan's header read twice.
+
+SCAN_HEADER = """\
+ỦY BAN NHÂN DÂN                    CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+TỈNH QUẢNG NGÃI                         Độc lập - Tự do - Hạnh phúc
+Số: {number} /TB-UBND                  Quảng Ngãi, ngày {day} tháng 12 năm 2024
+"""
+
+
+def scan(number: str, day: str) -> str:
+    body = (CRAFT / "ocr_date_after_signing.txt").read_text("utf-8").split("\n", 3)[3]
+    body = body.split("Ký bởi")[0]  # no signature time: the date cannot be inferred
+    return SCAN_HEADER.format(number=number, day=day) + body
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "kept"),
+    [
+        ("60", "660", "660"),  # a stroke lost in one reading: the fuller one
+        ("660", "60", "660"),
+        ("2044", "20M", None),  # the second reading cannot read it: not legible
+        ("2191", "2191", "2191"),
+        ("45", "155", None),  # readings that disagree: nothing rather than a wrong number
+    ],
+)
+def test_a_scans_number_is_kept_only_where_two_readings_agree(
+    first: str, second: str, kept: str | None
+) -> None:
+    fields = parse(
+        scan(first, "31"), ocr=True, rereads=[SCAN_HEADER.format(number=second, day="31")]
+    )
+    assert fields["number"] == kept
+    if kept is None:
+        assert "missing-number" in {f["code"] for f in fields["findings"]}
+
+
+def test_a_number_the_first_reading_missed_is_taken_from_the_second() -> None:
+    fields = parse(scan("", "31"), ocr=True, rereads=[SCAN_HEADER.format(number="2094", day="31")])
+    assert fields["number"] == "2094"
+
+
+def test_a_scans_day_that_readings_disagree_on_is_not_given() -> None:
+    fields = parse(
+        scan("660", "21"), ocr=True, rereads=[SCAN_HEADER.format(number="660", day="20")]
+    )
+    assert fields["issued_on"] is None
+    assert fields["confidence"]["issued_on"] == 0.0
+    agreed = parse(
+        scan("660", "20"), ocr=True, rereads=[SCAN_HEADER.format(number="660", day="20")]
+    )
+    assert agreed["issued_on"] == "2024-12-20"
+    assert agreed["confidence"]["number"] == agreed["confidence"]["issued_on"] == 0.7

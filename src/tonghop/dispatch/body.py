@@ -254,8 +254,8 @@ def _trim_issuer(raw: str) -> str | None:
     kept: list[str] = []
     place_named = False  # a unit word and its capitalised name seen: `tỉnh Ninh Bình`
     for i, word in enumerate(words):
-        if word in {"-", "–", "—"} or len(kept) >= 14:
-            break
+        if word in {"-", "–", "—"} or len(kept) >= 14 or word.lower().startswith("kính"):
+            break  # `Kính gửi:` of the header, which reading-order text puts after the issuer
         if kept and kept[-1].lower() in _UNIT_WORDS and word[:1].isupper():
             place_named = True
         if place_named and word.islower() and word != "và":

@@ -41,6 +41,8 @@ class Evidence:
     name_certified: bool = False
     name_repaired: bool = False
     name_disagrees: bool = False  # the certificate names someone other than the print
+    number_agreed: bool = False  # two OCR readings of the header gave the same number
+    date_agreed: bool = False
 
 
 def field_confidence(fields: dict[str, object], ev: Evidence) -> dict[str, float]:
@@ -60,7 +62,7 @@ def field_confidence(fields: dict[str, object], ev: Evidence) -> dict[str, float
         out["number"] = min(out["number"], REPAIRED)
     if ev.ocr:
         # Numbers beside `Số:` are often handwritten or stamped; OCR reads fragments of them.
-        out["number"] = min(out["number"], 0.5)
+        out["number"] = OCR if ev.number_agreed else min(out["number"], 0.5)
     if not ev.symbol_fits:
         out["symbol"] = DOUBTFUL
     elif ev.symbol_repaired:
@@ -68,7 +70,7 @@ def field_confidence(fields: dict[str, object], ev: Evidence) -> dict[str, float
     if ev.date_inferred or ev.date_dropped:
         out["issued_on"] = REPAIRED if not ev.date_dropped else DOUBTFUL
     elif ev.ocr:
-        out["issued_on"] = min(out["issued_on"], REPAIRED)
+        out["issued_on"] = OCR if ev.date_agreed else min(out["issued_on"], REPAIRED)
     if not ev.doc_type_from_heading:
         out["doc_type"] = min(out["doc_type"], 0.85)
     if ev.subject_cleaned:

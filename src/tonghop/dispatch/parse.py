@@ -7,6 +7,7 @@ input: empty, binary or enormous text gives a dict with every key, null or empty
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 from .body import (
@@ -23,8 +24,8 @@ from .confidence import Evidence, field_confidence
 from .footer import looks_like_name, parse_footer, repair_surname
 from .header import Header, parse_header
 from .ocrfix import fix_ocr
-from .places import is_place
 from .patterns import MOTTO_RE, NUMBER_RE
+from .places import is_place
 from .stamps import VIETNAM, signature_times
 from .symbols import fits, repair_symbol
 from .textutil import cells, clean_value, fold, is_upper_line, prepare
@@ -47,17 +48,20 @@ def parse_text(
     source: str = "",
     signatures: list[dict[str, object]] | None = None,
     ocr: bool = False,
+    rereads: Sequence[str] = (),
 ) -> dict[str, object]:
     """The fields of one document, every schema key present.
 
     `signatures` are the PDF's embedded signatures (SCHEMA `signatures`); `ocr` says the text
-    came from OCR, so that the usual misreadings of names are repaired in the values."""
+    came from OCR, so that the usual misreadings of names are repaired in the values;
+    `rereads` are the header of a scan OCR'd again, checked against the number and date."""
     full = prepare(text or "")
     # An administrative document is rarely over 200 kB of text; beyond MAX_CHARS the rest is
     # searched for signature stamps only, so that any input returns within seconds.
     text = full[:MAX_CHARS]
     lines = text.split("\n")
     head = parse_header(lines)
+    agreed = _reconcile(head, rereads) if rereads else None
     main = lines[: _main_document_end(lines, head)]
     foot = parse_footer(main, head.body_start, head.place)
     flat = flatten(main)
@@ -117,6 +121,8 @@ def parse_text(
         name_certified=certified is not None,
         name_repaired=printed != foot.name,
         name_disagrees=bool(certified and printed and fold(certified) != fold(printed)),
+        number_agreed=agreed is not None and agreed[0],
+        date_agreed=agreed is not None and agreed[1],
     )
 
     # Findings about the number, the date, the dates in the body, and the words.
@@ -191,6 +197,36 @@ def parse_text(
     }
     result["confidence"] = field_confidence(result, evidence)
     return result
+
+
+def _reconcile(head: Header, rereads: Sequence[str]) -> tuple[bool, bool]:
+    """Keep the number and date of a scan only where a second reading of its header does not
+    contradict them: a wrong number is worse than none. A reading that is a part of the other
+    (`60` and `660`: a stroke lost) gives way to the fuller one; a number the first reading
+    missed is taken from the second when it is all digits. Returns whether number and date
+    were confirmed by both readings."""
+    number_ok = date_ok = False
+    for text in rereads:
+        other = parse_header(prepare(text).split("\n"))
+        if other.number_raw is not None or other.number is not None:
+            mine, theirs = head.number, other.number
+            if mine and theirs:
+                if mine == theirs:
+                    number_ok = True
+                elif mine in theirs:
+                    head.number = theirs
+                elif theirs not in mine:
+                    head.number = None  # the readings disagree: say nothing
+            elif mine and not theirs:
+                head.number = None  # `20M` beside `2044`: the number is not legible
+            elif theirs and not mine:
+                head.number = theirs
+        if head.issued_on and other.issued_on:
+            if head.issued_on == other.issued_on:
+                date_ok = True
+            else:
+                head.issued_on = None  # `ngày 21` and `ngày 20`: say nothing
+    return number_ok, date_ok
 
 
 def _repaired_references(references: list[Reference]) -> list[Reference]:

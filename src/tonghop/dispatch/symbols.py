@@ -118,11 +118,9 @@ _CONFUSIONS: tuple[tuple[str, str], ...] = (
 )
 _DOUBLED_RE = re.compile("Đ{2,}")
 # The groups a lost hyphen may have joined: a known one in front, two or more capitals after.
-_JOINED_RE = re.compile(
-    "^(?P<head>"
-    + "|".join(sorted((re.escape(g) for g in ISSUERS if len(g) >= 3), key=len, reverse=True))
-    + r")(?P<tail>[A-ZĐ]{2,}[A-ZĐ&]*)$"
-)
+# Only the State bodies whose symbols always hyphenate their unit: Party symbols join their
+# letters (`TB/BTCTU`, Ban Tổ chức Tỉnh ủy) and must stay as written.
+_JOINED_RE = re.compile(r"^(?P<head>UBND|HĐND)(?P<tail>[A-ZĐ]{2,}[A-ZĐ&]*)$")
 
 
 def fits(symbol: str) -> bool:
