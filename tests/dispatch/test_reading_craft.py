@@ -265,9 +265,10 @@ def test_a_scans_number_is_kept_only_where_two_readings_agree(
         assert "missing-number" in {f["code"] for f in fields["findings"]}
 
 
-def test_a_number_the_first_reading_missed_is_taken_from_the_second() -> None:
-    fields = parse(scan("", "31"), ocr=True, rereads=[SCAN_HEADER.format(number="2094", day="31")])
-    assert fields["number"] == "2094"
+def test_a_number_only_the_second_reading_gives_is_not_taken() -> None:
+    fields = parse(scan("", "31"), ocr=True, rereads=[SCAN_HEADER.format(number="4", day="31")])
+    assert fields["number"] is None
+    assert fields["confidence"]["number"] == 0.0
 
 
 def test_a_scans_day_that_readings_disagree_on_is_not_given() -> None:

@@ -202,9 +202,8 @@ def parse_text(
 def _reconcile(head: Header, rereads: Sequence[str]) -> tuple[bool, bool]:
     """Keep the number and date of a scan only where a second reading of its header does not
     contradict them: a wrong number is worse than none. A reading that is a part of the other
-    (`60` and `660`: a stroke lost) gives way to the fuller one; a number the first reading
-    missed is taken from the second when it is all digits. Returns whether number and date
-    were confirmed by both readings."""
+    (`60` and `660`: a stroke lost) gives way to the fuller one. Returns whether number and
+    date were confirmed by both readings."""
     number_ok = date_ok = False
     for text in rereads:
         other = parse_header(prepare(text).split("\n"))
@@ -219,8 +218,8 @@ def _reconcile(head: Header, rereads: Sequence[str]) -> tuple[bool, bool]:
                     head.number = None  # the readings disagree: say nothing
             elif mine and not theirs:
                 head.number = None  # `20M` beside `2044`: the number is not legible
-            elif theirs and not mine:
-                head.number = theirs
+            # A number only the second reading gives is not taken: on the corpus scans such
+            # lone readings were fragments of handwriting (`4` for `24`) more often than not.
         if head.issued_on and other.issued_on:
             if head.issued_on == other.issued_on:
                 date_ok = True
