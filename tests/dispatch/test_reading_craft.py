@@ -9,6 +9,7 @@ documents."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,10 +17,11 @@ from typing import Any
 
 import pytest
 
-from tonghop.dispatch import parse_text
+from tonghop.dispatch import parse_file, parse_text
 from tonghop.dispatch.confidence import CHECK_BELOW
 from tonghop.dispatch.footer import looks_like_name, repair_surname
 from tonghop.dispatch.places import is_place
+from tonghop.dispatch.read import read_document
 from tonghop.dispatch.symbols import fits, repair_symbol
 
 CRAFT = Path(__file__).resolve().parent / "craft"
@@ -282,3 +284,20 @@ def test_a_scans_day_that_readings_disagree_on_is_not_given() -> None:
     )
     assert agreed["issued_on"] == "2024-12-20"
     assert agreed["confidence"]["number"] == agreed["confidence"]["issued_on"] == 0.7
+
+
+CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
+
+
+@pytest.mark.skipif(
+    shutil.which("tesseract") is None or not (CORPUS / "016.pdf").exists(),
+    reason="needs tesseract and the corpus",
+)
+def test_a_scans_header_is_read_twice_and_the_fuller_number_kept() -> None:
+    # The handwritten `660` reads `60` on the full page and `660` on the header alone.
+    result = read_document(CORPUS / "016.pdf")
+    assert result.ocr_pages == 3
+    assert len(result.header_rereads) == 1  # the first page's header only
+    assert "/TB-UBND" in result.header_rereads[0]
+    fields = parse_file(CORPUS / "016.pdf")
+    assert fields["number"] == "660"
