@@ -228,17 +228,48 @@ def _issuer_before(text: str) -> str | None:
     return _trim_issuer(raw.split(",")[-1])
 
 
+_DOCUMENT_WORDS = frozenset(
+    {
+        "Công văn",
+        "Quyết định",
+        "Kế hoạch",
+        "Báo cáo",
+        "Thông báo",
+        "Nghị quyết",
+        "Nghị định",
+        "Chỉ thị",
+        "Hướng dẫn",
+        "Tờ trình",
+        "Thông tư",
+        "Văn bản",
+        "Chương trình",
+        "Kết luận",
+    }
+)
+_UNIT_WORDS = frozenset({"tỉnh", "phố", "huyện", "quận", "xã", "phường", "trấn", "khu"})
+
+
 def _trim_issuer(raw: str) -> str | None:
     words = raw.split()
     kept: list[str] = []
+    place_named = False  # a unit word and its capitalised name seen: `tỉnh Ninh Bình`
     for i, word in enumerate(words):
-        if word in {"-", "–", "—"} or len(kept) >= 14:
-            break
+        if word in {"-", "–", "—"} or len(kept) >= 14 or word.lower().startswith("kính"):
+            break  # `Kính gửi:` of the header, which reading-order text puts after the issuer
+        if kept and kept[-1].lower() in _UNIT_WORDS and word[:1].isupper():
+            place_named = True
+        if place_named and word.islower() and word != "và":
+            break  # the body's name ends with its place: `Cục Thuế tỉnh Ninh Bình vướng mắc`
         if word.islower() and word != "liên":
+            if word == "ban" and kept and kept[-1] in ("Ủy", "Uỷ", "Ban"):
+                kept.append(word)  # `Ủy ban nhân dân tỉnh`: `ban` of a body, not `ban hành`
+                continue
             if word in _ISSUER_STOP:
                 break
             if word == "và" and (i + 1 >= len(words) or words[i + 1].islower()):
                 break
+            if word == "và" and " ".join(words[i + 1 : i + 3]) in _DOCUMENT_WORDS:
+                break  # `… của UBND tỉnh và Công văn số …`: the next citation begins
         kept.append(word)
     value = clean_value(" ".join(kept))
     return value or None

@@ -15,6 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from .patterns import MOTTO_RE
+from .places import is_place
 from .textutil import cells, clean_value, collapse, fold, is_upper_line, letters
 
 NOI_NHAN_RE = re.compile(r"N[ơoớ]i\s*nh[ậaạâ]n\s*:?", re.I)
@@ -197,8 +198,9 @@ class Footer:
     heading_line: int | None = None  # the `Nơi nhận` line: the body ends above it
 
 
-def parse_footer(lines: list[str], start: int) -> Footer:
-    """Read the foot of the document whose body starts at line `start`."""
+def parse_footer(lines: list[str], start: int, place: str | None = None) -> Footer:
+    """Read the foot of the document whose body starts at line `start`; `place` is the
+    document's own place line, never the signer's name."""
     nn = _noi_nhan(lines, start)
     if nn is None:
         zone_start = _end_of_body(lines, start)
@@ -208,7 +210,7 @@ def parse_footer(lines: list[str], start: int) -> Footer:
         recipients, extra = _recipients(lines, nn)
         zone_start = max(start, nn - 8)
     zone = _zone(lines, zone_start, nn)
-    authority, title, name = _signer(zone, extra, nn is not None)
+    authority, title, name = _signer(zone, extra, nn is not None, place)
     return Footer(recipients, authority, title, name, nn)
 
 
@@ -334,7 +336,7 @@ def _continues(current: str, text: str) -> bool:
 
 
 def _signer(
-    zone: list[str], extra: list[str], has_nn: bool
+    zone: list[str], extra: list[str], has_nn: bool, place: str | None = None
 ) -> tuple[str | None, str | None, str | None]:
     segments: list[str] = []
     for line in zone:
@@ -369,8 +371,10 @@ def _signer(
         # `Q. GIÁM ĐỐC`: the acting head signs under the head's title.
         title = f"PHÓ {last_auth_rest}" if authority == "KT." else last_auth_rest
     name: str | None = None
+    # Between the title and the name sit the signature image, the seal and the signing tool's
+    # stamp (`Ký bởi: …`, `Cơ quan: Thành phố Hà Nội`): skip every cell that is not a name.
     for seg in segments[title_at + 1 :] if title_at >= 0 else segments:
-        name = _name(collapse(seg))
+        name = _name(collapse(seg), place)
         if name:
             break
     if title is not None:
@@ -406,20 +410,22 @@ def _dedupe(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
-def _name(seg: str) -> str | None:
+def _name(seg: str, place: str | None = None) -> str | None:
     seg = _RANK_RE.sub("", seg.strip(" .,;:()\"'“”‘’`"))
-    if _looks_like_name(seg):
+    if _looks_like_name(seg) and not is_place(seg, place):
         return seg
     # A name OCR set on the line of the last recipient: `Lưu: VT, KGVX.th54 Trần Hoàng Tuấn`.
     words = seg.split()
     for size in (4, 3, 2):
-        if len(words) > size and _looks_like_name(" ".join(words[-size:])):
-            return " ".join(words[-size:])
+        tail = " ".join(words[-size:])
+        if len(words) > size and _looks_like_name(tail) and not is_place(tail, place):
+            return tail
     return None
 
 
 def looks_like_name(seg: str) -> bool:
-    """A Vietnamese personal name: 2-5 capitalised words, the first a family name."""
+    """A Vietnamese personal name: 2-6 capitalised syllables, the first a family name, and not
+    the name of a province or city (`Hà Nội`, `Lâm Đồng`)."""
     return _looks_like_name(collapse(seg))
 
 
@@ -428,13 +434,15 @@ _SURNAMES_FOLDED = frozenset(fold(s) for s in SURNAMES if len(s) > 2)
 
 def _looks_like_name(seg: str) -> bool:
     words = seg.split()
-    if not 2 <= len(words) <= 5:
+    if not 2 <= len(words) <= 6:
         return False
     if words[0] in _NAME_STOP:
         return False
     if words[0] not in SURNAMES and fold(words[0]) not in _SURNAMES_FOLDED:
         return False  # OCR may drop a mark of the family name (`Trân` for `Trần`)
-    return all(w[:1].isupper() and w.isalpha() and (len(w) == 1 or w[1:].islower()) for w in words)
+    if not all(w[:1].isupper() and w.isalpha() and (len(w) == 1 or w[1:].islower()) for w in words):
+        return False
+    return not is_place(seg)
 
 
 def _canonical(title: str) -> str | None:
@@ -468,3 +476,23 @@ def _title_case(title: str) -> str:
             words[i] = word[:1].upper() + word[1:]
             words[i + 1] = words[i + 1][:1].upper() + words[i + 1][1:]
     return " ".join(words)
+
+
+_SURNAME_BY_FOLD: dict[str, str] = {}
+for _surname in sorted(SURNAMES):
+    _SURNAME_BY_FOLD[fold(_surname)] = (
+        "" if fold(_surname) in _SURNAME_BY_FOLD else _surname  # ambiguous: no repair
+    )
+
+
+def repair_surname(name: str | None) -> str | None:
+    """An OCR-read name with the family name's marks restored when only one family name folds
+    to it (`Nguyên Hoàng Giang` → `Nguyễn Hoàng Giang`); given names are left as read, since
+    `Hiên` and `Hiền` are both names."""
+    if not name:
+        return name
+    first, _, rest = name.partition(" ")
+    if first in SURNAMES or not rest:
+        return name
+    known = _SURNAME_BY_FOLD.get(fold(first))
+    return f"{known} {rest}" if known else name

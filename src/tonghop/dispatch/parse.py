@@ -7,6 +7,7 @@ input: empty, binary or enormous text gives a dict with every key, null or empty
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 from .body import (
@@ -19,11 +20,14 @@ from .body import (
     is_reporting_window,
 )
 from .checks import Finding, finding, spelling, vn
-from .footer import looks_like_name, parse_footer
+from .confidence import Evidence, field_confidence
+from .footer import looks_like_name, parse_footer, repair_surname
 from .header import Header, parse_header
 from .ocrfix import fix_ocr
 from .patterns import MOTTO_RE, NUMBER_RE
+from .places import is_place
 from .stamps import VIETNAM, signature_times
+from .symbols import fits, repair_symbol
 from .textutil import cells, clean_value, fold, is_upper_line, prepare
 
 SCHEMA = "tonghop.dispatch/1"
@@ -44,34 +48,42 @@ def parse_text(
     source: str = "",
     signatures: list[dict[str, object]] | None = None,
     ocr: bool = False,
+    rereads: Sequence[str] = (),
 ) -> dict[str, object]:
     """The fields of one document, every schema key present.
 
     `signatures` are the PDF's embedded signatures (SCHEMA `signatures`); `ocr` says the text
-    came from OCR, so that the usual misreadings of names are repaired in the values."""
+    came from OCR, so that the usual misreadings of names are repaired in the values;
+    `rereads` are the header of a scan OCR'd again, checked against the number and date."""
     full = prepare(text or "")
     # An administrative document is rarely over 200 kB of text; beyond MAX_CHARS the rest is
     # searched for signature stamps only, so that any input returns within seconds.
     text = full[:MAX_CHARS]
     lines = text.split("\n")
     head = parse_header(lines)
+    agreed = _reconcile(head, rereads) if rereads else None
     main = lines[: _main_document_end(lines, head)]
-    foot = parse_footer(main, head.body_start)
+    foot = parse_footer(main, head.body_start, head.place)
     flat = flatten(main)
     times = signature_times(flatten(lines) if len(full) <= MAX_CHARS else full)
     sigs = list(signatures or [])
     findings: list[Finding] = []
 
     issued = date.fromisoformat(head.issued_on) if head.issued_on else None
-    inferred = False
-    if issued is None:
-        first = _earliest([*times, *(str(s.get("signed_at")) for s in sigs if s.get("signed_at"))])
-        if first is not None:
-            issued, inferred = first, True
+    inferred = dropped = False
+    first = _earliest([*times, *(str(s.get("signed_at")) for s in sigs if s.get("signed_at"))])
+    if ocr and issued is not None and first is not None and issued > first:
+        # A document is dated no later than it is signed: an OCR day after the signing time
+        # is a misreading (`ngày 21` for `ngày 20`), and no day is better than a wrong one.
+        issued, dropped = None, True
+    if issued is None and first is not None:
+        issued, inferred = first, True
     year = issued.year if issued else head.year or _year_of(times)
 
     own = (head.number, head.symbol) if head.number and head.symbol else None
     references = find_references(flat, own, year)
+    if ocr:
+        references = _repaired_references(references)
     # Windows and deadlines are the body's; what follows `Nơi nhận` is the signer block,
     # footnotes and annexes, whose schedules are not this document's requests.
     body = flat if foot.heading_line is None else flatten(main[: foot.heading_line])
@@ -89,7 +101,29 @@ def parse_text(
         doc_type = "Công văn"
 
     fix = fix_ocr if ocr else _same
-    name = foot.name or _person_who_signed(sigs)
+    # OCR misreadings of a symbol are undone by its grammar; a typed symbol stays as written.
+    symbol = repair_symbol(fix(head.symbol)) if ocr else head.symbol
+    cleaned_subject = _without_header_line(head.subject, head.place)
+    subject = fix(cleaned_subject)
+    # The certificate names the signer exactly; the printed name may be OCR-damaged or missing.
+    certified = _person_who_signed(sigs)
+    printed = repair_surname(foot.name) if ocr else foot.name
+    name = certified or printed
+    evidence = Evidence(
+        ocr=ocr,
+        number_problems=bool(head.number_problems),
+        symbol_fits=symbol is None or fits(symbol),
+        symbol_repaired=symbol != fix(head.symbol),
+        date_inferred=inferred,
+        date_dropped=dropped,
+        doc_type_from_heading=head.doc_type is not None,
+        subject_cleaned=cleaned_subject != head.subject,
+        name_certified=certified is not None,
+        name_repaired=printed != foot.name,
+        name_disagrees=bool(certified and printed and fold(certified) != fold(printed)),
+        number_agreed=agreed is not None and agreed[0],
+        date_agreed=agreed is not None and agreed[1],
+    )
 
     # Findings about the number, the date, the dates in the body, and the words.
     if head.number is None and any(ch.isalpha() for ch in flat[:2000]):
@@ -134,17 +168,17 @@ def parse_text(
             )
         )
 
-    return {
+    result: dict[str, object] = {
         "schema": SCHEMA,
         "source": source,
         "doc_type": doc_type,
         "number": head.number,
-        "symbol": fix(head.symbol),
+        "symbol": symbol,
         "issuer": fix(issuer),
         "issuer_parent": fix(parent),
         "place": head.place,
         "issued_on": issued.isoformat() if issued else None,
-        "subject": fix(head.subject),
+        "subject": subject,
         "addressees": [fix(a) or a for a in head.addressees],
         "references": [r.as_dict() for r in references],
         "deadlines": [
@@ -161,10 +195,92 @@ def parse_text(
         "signatures": sigs,
         "findings": findings,
     }
+    result["confidence"] = field_confidence(result, evidence)
+    return result
+
+
+def _reconcile(head: Header, rereads: Sequence[str]) -> tuple[bool, bool]:
+    """Keep the number and date of a scan only where a second reading of its header does not
+    contradict them: a wrong number is worse than none. A reading that is a part of the other
+    (`60` and `660`: a stroke lost) gives way to the fuller one. Returns whether number and
+    date were confirmed by both readings."""
+    number_ok = date_ok = False
+    for text in rereads:
+        other = parse_header(prepare(text).split("\n"))
+        if other.number_raw is not None or other.number is not None:
+            mine, theirs = head.number, other.number
+            if mine and theirs:
+                if mine == theirs:
+                    number_ok = True
+                elif mine in theirs:
+                    head.number = theirs
+                elif theirs not in mine:
+                    head.number = None  # the readings disagree: say nothing
+            elif mine and not theirs:
+                head.number = None  # `20M` beside `2044`: the number is not legible
+            # A number only the second reading gives is not taken: on the corpus scans such
+            # lone readings were fragments of handwriting (`4` for `24`) more often than not.
+        if head.issued_on and other.issued_on:
+            if head.issued_on == other.issued_on:
+                date_ok = True
+            else:
+                head.issued_on = None  # `ngày 21` and `ngày 20`: say nothing
+    return number_ok, date_ok
+
+
+def _repaired_references(references: list[Reference]) -> list[Reference]:
+    """References with OCR-damaged symbols repaired; a citation read twice, once damaged
+    (`2024/QHI15` and `2024/QH15`), is listed once with what each reading gave."""
+    merged: dict[tuple[str, str], Reference] = {}
+    for ref in references:
+        symbol = repair_symbol(ref.symbol) or ref.symbol
+        key = (ref.number, symbol)
+        old = merged.get(key)
+        if old is None:
+            merged[key] = Reference(ref.number, symbol, ref.date, ref.issuer)
+        else:
+            merged[key] = Reference(
+                old.number, symbol, old.date or ref.date, old.issuer or ref.issuer
+            )
+    return list(merged.values())
 
 
 def _same(value: str | None) -> str | None:
     return value
+
+
+# The place-and-date line OCR or a two-column layout wove into the subject:
+# `kế hoạch Hà Nội, ngày đầu tư công`, `… Lâm Đồng, ngày 20 tháng 5 năm 2025 …`.
+_DATE_LINE_IN_TEXT_RE = re.compile(
+    r"\s*(?<![\w.])(?P<place>(?:[^\W\d_][\w.]*\s+){0,4}[^\W\d_][\w.]*)\s*,\s*ngày\b"
+    r"(?:\s*[\d.…_ ]{0,6})?(?:\s*tháng(?:\s*[\d.…_ ]{0,6})?)?(?:\s*năm(?:\s*\d{2,4})?)?"
+)
+
+
+_PLACE_PREPOSITIONS = frozenset({"tại", "ở", "đến", "về", "từ", "của", "cho"})
+
+
+def _without_header_line(subject: str | None, place: str | None) -> str | None:
+    """`subject` without a place-and-date line of the header caught in it; the place must be
+    the document's own or a known administrative unit, so `…, ngày …` of a sentence stays."""
+    if not subject:
+        return subject
+
+    def drop(m: re.Match[str]) -> str:
+        before = subject[: m.start()].split()
+        words = m.group("place").split()
+        for start in range(len(words)):
+            tail = words[start:]
+            if all(w[:1].isupper() for w in tail) and is_place(" ".join(tail), place):
+                previous = words[start - 1] if start else (before[-1] if before else "")
+                if previous.lower() in _PLACE_PREPOSITIONS:
+                    return m.group(0)  # `Hội nghị tại Hà Nội, ngày 20/5`: the subject's words
+                kept = " ".join(words[:start])
+                return f" {kept} " if kept else " "
+        return m.group(0)
+
+    cleaned = _DATE_LINE_IN_TEXT_RE.sub(drop, subject)
+    return clean_value(cleaned) or subject
 
 
 def _person_who_signed(sigs: list[dict[str, object]]) -> str | None:
@@ -172,6 +288,8 @@ def _person_who_signed(sigs: list[dict[str, object]]) -> str | None:
     seal of a body and the publisher sign with the body's name)."""
     for sig in sigs:
         name = sig.get("signer")
+        if isinstance(name, str) and name.isupper():
+            name = " ".join(w.capitalize() for w in name.split())  # `NGUYỄN VĂN A`
         if isinstance(name, str) and looks_like_name(name):
             return name
     return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import re
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -44,6 +45,9 @@ class PdfText:
     ocr_pages: int = 0
     warnings: list[str] = field(default_factory=list)
     legacy: str | None = None
+    # The first page's header read a second time (another scale): number and date are kept
+    # only where the two readings agree.
+    header_rereads: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -127,6 +131,10 @@ def _read(doc: pdfium.PdfDocument, stamp_doc: _Lazy, *, ocr: bool) -> PdfText:
                 scans = scans[:MAX_OCR_PAGES]
             ocr_text = dict(ocr_mod.ocr_pages(command, _render(doc, scans)))
             result.ocr_pages = len(scans)
+            if ocr_text.get(0):
+                reread = _reread_header(command, doc)
+                if reread:
+                    result.header_rereads.append(reread)
             failed = [i + 1 for i in scans if ocr_text.get(i) is None]
             result.warnings.append(
                 f"Đã nhận dạng chữ (OCR) {len(scans)}/{count} trang bản quét; số, ngày và chữ "
@@ -252,6 +260,36 @@ def _render(doc: pdfium.PdfDocument, indices: list[int]) -> Iterator[tuple[int, 
         finally:
             page.close()
         yield index, image
+
+
+# The header (ND 30 Phụ lục I, ô 1-5: issuer, number, place and date, type, subject) lies in
+# the top third of the first page; it is read again at a second scale, where tesseract breaks
+# a handwritten or stamped number differently (`60` at 300 dpi, `660` at 200 dpi).
+HEADER_SHARE = 0.38
+HEADER_REREAD_DPI = 200
+
+
+def _reread_header(command: str, doc: pdfium.PdfDocument) -> str | None:
+    page = doc[0]
+    try:
+        width, height = page.get_size()
+        scale = min(HEADER_REREAD_DPI / 72, MAX_RENDER_SIDE_PX / max(width, height, 1))
+        bitmap = page.render(
+            scale=scale,
+            crop=(0, height * (1 - HEADER_SHARE), 0, 0),
+            draw_annots=False,
+            rev_byteorder=False,
+        )
+        try:
+            image = _red_channel(bitmap)
+        finally:
+            bitmap.close()
+    finally:
+        page.close()
+    try:
+        return ocr_mod.ocr_image(command, image)
+    except (RuntimeError, OSError, subprocess.SubprocessError):
+        return None
 
 
 def _red_channel(bitmap: pdfium.PdfBitmap) -> ocr_mod.PageImage:

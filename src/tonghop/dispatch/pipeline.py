@@ -11,7 +11,8 @@ before it left on the job:
    (TCVN3, VNI) converted to Unicode (`read.py`);
 3. the signature facts are collected;
 4. the fields are parsed from the text, with tesseract's usual misreadings repaired in the
-   values when the text came from OCR, and checked (`parse.py`);
+   values when the text came from OCR, a scan's number and date kept only where a second
+   reading of its header does not contradict them, and checked (`parse.py`);
 5. the reader's warnings (OCR used, legacy encoding converted…) become `info` findings, so the
    clerk sees how far the text can be trusted.
 """
@@ -80,7 +81,11 @@ def collect_signatures(job: Ingest) -> None:
 
 def parse_fields(job: Ingest) -> None:
     job.fields = parse_text(
-        job.text, source=os.fspath(job.path), signatures=job.signatures, ocr=job.from_ocr
+        job.text,
+        source=os.fspath(job.path),
+        signatures=job.signatures,
+        ocr=job.from_ocr,
+        rereads=job.read.header_rereads if job.read is not None else (),
     )
 
 

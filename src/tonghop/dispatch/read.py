@@ -36,6 +36,7 @@ class ReadResult:
     pages: int  # 1 for non-PDF
     ocr_pages: int  # how many pages were OCR'd
     warnings: tuple[str, ...]  # Vietnamese sentences for the clerk
+    header_rereads: tuple[str, ...] = ()  # the first page's header OCR'd again (scans)
 
 
 @dataclass
@@ -46,6 +47,7 @@ class Extracted:
     ocr_pages: int = 0
     warnings: list[str] = field(default_factory=list)
     encoding: str | None = None  # a legacy encoding already converted by the reader
+    header_rereads: list[str] = field(default_factory=list)
 
 
 class Reader(Protocol):
@@ -75,7 +77,13 @@ class PdfReader:
         from .pdf import read_pdf  # pypdfium2 is loaded only when a PDF comes in
 
         result = read_pdf(data, ocr=ocr)
-        return Extracted(result.pages, result.ocr_pages, result.warnings, result.legacy)
+        return Extracted(
+            result.pages,
+            result.ocr_pages,
+            result.warnings,
+            result.legacy,
+            result.header_rereads,
+        )
 
 
 class DocxReader:
@@ -193,7 +201,8 @@ def _finish(kind: str, extracted: Extracted) -> ReadResult:
     if not text.strip() and not extracted.ocr_pages:
         warnings.append("Không tìm thấy chữ nào trong văn bản.")
     pages_count = len(extracted.pages) if kind == "pdf" else 1
-    return ReadResult(text, kind, pages_count, extracted.ocr_pages, tuple(warnings))
+    rereads = tuple(_tidy(t) for t in extracted.header_rereads)
+    return ReadResult(text, kind, pages_count, extracted.ocr_pages, tuple(warnings), rereads)
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff\u200b]")

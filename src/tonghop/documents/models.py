@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tonghop.dispatch.confidence import CHECK_BELOW
 from tonghop.orgs.models import Unit, User
 
 
@@ -180,9 +181,35 @@ class Document(models.Model):
         return [f for f in found if isinstance(f, dict)]
 
     @property
+    def fields_to_check(self) -> frozenset[str]:
+        """The form fields whose reading the parser trusts least (below CHECK_BELOW of its
+        per-field confidence), for the clerk to check before registering."""
+        confidence = self.parsed.get("confidence")
+        if self.is_registered or not isinstance(confidence, dict):
+            return frozenset()
+        return frozenset(
+            name
+            for name, key in _CONFIDENCE_KEYS.items()
+            if isinstance(confidence.get(key), int | float) and confidence[key] < CHECK_BELOW
+        )
+
+    @property
     def signatures(self) -> list[dict[str, Any]]:
         found = self.parsed.get("signatures") or []
         return [s for s in found if isinstance(s, dict)]
+
+
+# Fields of the confirmation form and the parser's confidence key for each.
+_CONFIDENCE_KEYS = {
+    "doc_type": "doc_type",
+    "number": "number",
+    "symbol": "symbol",
+    "issuer": "issuer",
+    "issued_on": "issued_on",
+    "subject": "subject",
+    "signer_title": "signer.title",
+    "signer_name": "signer.name",
+}
 
 
 def _attachment_path(instance: DocumentAttachment, filename: str) -> str:

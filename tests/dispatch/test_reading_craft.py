@@ -1,0 +1,303 @@
+"""Rules a clerk applies when reading a document the parser has never seen: names are names,
+symbols follow their grammar, a subject holds no header line, an OCR day after the signing time
+is not kept, and every field says how far it can be trusted.
+
+The texts in `craft/` are small test inputs written in the phrasing the misreadings take on
+real scans (`Lâm Đồng` read as the signer, `K1/TIV` for `KL/TW`); they are not corpus
+documents."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tonghop.dispatch import parse_file, parse_text
+from tonghop.dispatch.confidence import CHECK_BELOW
+from tonghop.dispatch.footer import looks_like_name, repair_surname
+from tonghop.dispatch.places import is_place
+from tonghop.dispatch.read import read_document
+from tonghop.dispatch.symbols import fits, repair_symbol
+
+CRAFT = Path(__file__).resolve().parent / "craft"
+
+
+def parse(text: str, **kwargs: Any) -> dict[str, Any]:
+    fields: dict[str, Any] = parse_text(text, **kwargs)
+    return fields
+
+
+def read(name: str, *, ocr: bool = False, **kwargs: Any) -> dict[str, Any]:
+    return parse((CRAFT / name).read_text("utf-8"), source=name, ocr=ocr, **kwargs)
+
+
+# Names are names.
+
+
+def test_a_place_is_never_the_signers_name() -> None:
+    fields = read("signer_place.txt")
+    assert fields["signer"] == {"authority": "TM.", "title": "Chủ tịch", "name": None}
+    assert fields["confidence"]["signer.name"] == 0.0
+
+
+def test_the_name_is_found_below_the_signature_stamp() -> None:
+    # `Cơ quan: Thành phố Hà Nội` of the stamp sits between the title and the name.
+    fields = read("signer_after_stamp.txt")
+    assert fields["signer"]["name"] == "Nguyễn Thị Thu Hiền"
+    assert fields["signer"]["title"] == "Phó Giám đốc"
+
+
+@pytest.mark.parametrize(
+    "place", ["Hà Nội", "Lâm Đồng", "Thành phố Hà Nội", "Cao Bằng", "Thái Bình", "Ninh Bình"]
+)
+def test_a_province_does_not_look_like_a_name(place: str) -> None:
+    assert not looks_like_name(place)
+    assert is_place(place)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Hà Văn Phúc",
+        "Lâm Văn Đồng",
+        "Nguyễn Thị Thu Hiền",
+        "Cao Bá Quát",
+        "Tôn Nữ Thị Ngọc Bích Hà",
+    ],
+)
+def test_a_person_whose_family_name_is_a_place_word_is_a_name(name: str) -> None:
+    assert looks_like_name(name)
+
+
+def test_the_documents_own_place_is_not_a_name() -> None:
+    assert is_place("Đông Anh", "Đông Anh")
+    assert not is_place("Đông Anh")
+
+
+def test_the_certificate_name_wins_over_ocr() -> None:
+    text = (CRAFT / "signer_after_stamp.txt").read_text("utf-8").replace("Hiền", "Hiên")
+    signature = {
+        "signer": "NGUYỄN THỊ THU HIỀN",
+        "signed_at": "2025-05-20T08:35:57+07:00",
+        "intact": True,
+        "trusted": True,
+        "problem": None,
+    }
+    fields = parse(text, ocr=True, signatures=[signature])
+    assert fields["signer"]["name"] == "Nguyễn Thị Thu Hiền"
+    assert fields["confidence"]["signer.name"] == 1.0
+
+
+def test_an_ocr_family_name_gets_its_marks_back() -> None:
+    assert repair_surname("Nguyên Hoàng Giang") == "Nguyễn Hoàng Giang"
+    assert repair_surname("Trân Hoàng Tuấn") == "Trần Hoàng Tuấn"
+    assert repair_surname("Hà Văn Phúc") == "Hà Văn Phúc"
+    fields = read("ocr_symbols.txt", ocr=True)
+    assert fields["signer"]["name"] == "Nguyễn Hoàng Giang"
+
+
+# Symbols repaired by their grammar.
+
+
+@pytest.mark.parametrize(
+    ("read_as", "meant"),
+    [
+        ("UBNDKGVX", "UBND-KGVX"),
+        ("QĐĐ-UBND", "QĐ-UBND"),
+        ("HĐĐĐND-KTNS", "HĐND-KTNS"),
+        ("K1/TIV", "KL/TW"),
+        ("2025/QHIS", "2025/QH15"),
+        ("2024/QHI15", "2024/QH15"),
+    ],
+)
+def test_ocr_confusions_are_repaired_into_a_symbol(read_as: str, meant: str) -> None:
+    assert not fits(read_as)
+    assert repair_symbol(read_as) == meant
+    assert fits(meant)
+
+
+@pytest.mark.parametrize(
+    "symbol",
+    [
+        "SKHCN-CN&ĐMST",
+        "UBND-KGVX",
+        "2020/NĐ-CP",
+        "NQ/TW",
+        "BCA-C04",
+        "TTr-UBND",
+        "CTr-UBND",
+        "2013/QH13",
+        "HD-BCA-C04",
+        "CGC.BT",
+    ],
+)
+def test_a_symbol_that_fits_is_never_changed(symbol: str) -> None:
+    assert fits(symbol)
+    assert repair_symbol(symbol) == symbol
+
+
+def test_symbols_are_repaired_in_ocr_text() -> None:
+    fields = read("ocr_symbols.txt", ocr=True)
+    assert fields["symbol"] == "HĐND-KTNS"
+    refs = {(r["number"], r["symbol"]) for r in fields["references"]}
+    assert {
+        ("01", "KL/TW"),
+        ("58", "2025/QH15"),
+        ("1675", "QĐ-UBND"),
+        ("5563", "UBND-KGVX"),
+    } <= refs
+    assert fields["confidence"]["symbol"] < CHECK_BELOW
+
+
+def test_a_typed_symbol_stays_as_written_but_is_doubted() -> None:
+    fields = read("typed_symbols.txt")
+    assert fields["symbol"] == "UBNDNCKSTTHC"
+    assert fields["confidence"]["symbol"] < CHECK_BELOW
+    assert fields["references"][0]["symbol"] == "SKHCN-CN&ĐMST"
+
+
+# Subject and issuer boundaries.
+
+
+def test_the_subject_never_gains_the_place_and_date_line() -> None:
+    fields = read("ocr_symbols.txt", ocr=True)
+    assert fields["subject"] == "triển khai kế hoạch đầu tư công năm 2025"
+    assert fields["confidence"]["subject"] < CHECK_BELOW
+
+
+def test_a_place_named_in_the_subject_after_tai_stays() -> None:
+    text = (CRAFT / "signer_place.txt").read_text("utf-8")
+    text = text.replace(
+        "V/v triển khai kế hoạch đầu tư công",
+        "V/v tổ chức Hội nghị tại Lâm Đồng, ngày 25 tháng 5 năm 2025",
+    )
+    assert parse(text)["subject"] == "tổ chức Hội nghị tại Lâm Đồng, ngày 25 tháng 5 năm 2025"
+
+
+def test_a_cited_issuer_ends_with_its_place() -> None:
+    fields = read("ocr_symbols.txt", ocr=True)
+    issuers = {r["number"]: r["issuer"] for r in fields["references"]}
+    assert issuers["312"] == "Cục Thuế tỉnh Ninh Bình"
+    assert issuers["1675"] == "Ủy ban nhân dân tỉnh"
+
+
+# Dates and confidence.
+
+
+def test_an_ocr_day_after_the_signing_time_is_not_kept() -> None:
+    fields = read("ocr_date_after_signing.txt", ocr=True)
+    assert fields["issued_on"] == "2025-01-20"
+    assert "issue-date-inferred" in {f["code"] for f in fields["findings"]}
+    assert fields["confidence"]["issued_on"] < CHECK_BELOW
+
+
+def test_a_typed_day_is_kept_as_written() -> None:
+    fields = read("ocr_date_after_signing.txt")
+    assert fields["issued_on"] == "2025-01-21"
+
+
+def test_every_field_has_a_confidence_between_0_and_1() -> None:
+    fields = read("signer_after_stamp.txt")
+    confidence = fields["confidence"]
+    for key in ("doc_type", "number", "symbol", "issuer", "issued_on", "subject"):
+        assert 0.0 <= confidence[key] <= 1.0
+    for key in ("signer.authority", "signer.title", "signer.name", "references", "recipients"):
+        assert key in confidence
+    assert confidence["number"] >= CHECK_BELOW
+    ocr = read("signer_after_stamp.txt", ocr=True)["confidence"]
+    assert ocr["number"] < confidence["number"]
+
+
+def test_empty_input_has_zero_confidence_for_what_the_clerk_must_enter() -> None:
+    confidence = parse("")["confidence"]
+    assert confidence["number"] == confidence["issued_on"] == confidence["signer.name"] == 0.0
+
+
+def test_the_jsonl_output_carries_the_confidence() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "tonghop.dispatch", "--jsonl", str(CRAFT / "signer_place.txt")],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    fields = json.loads(done.stdout.splitlines()[0])
+    assert fields["confidence"]["signer.name"] == 0.0
+    assert fields["confidence"]["number"] > CHECK_BELOW
+
+
+# A scan's header read twice.
+
+SCAN_HEADER = """\
+ỦY BAN NHÂN DÂN                    CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+TỈNH QUẢNG NGÃI                         Độc lập - Tự do - Hạnh phúc
+Số: {number} /TB-UBND                  Quảng Ngãi, ngày {day} tháng 12 năm 2024
+"""
+
+
+def scan(number: str, day: str) -> str:
+    body = (CRAFT / "ocr_date_after_signing.txt").read_text("utf-8").split("\n", 3)[3]
+    body = body.split("Ký bởi")[0]  # no signature time: the date cannot be inferred
+    return SCAN_HEADER.format(number=number, day=day) + body
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "kept"),
+    [
+        ("60", "660", "660"),  # a stroke lost in one reading: the fuller one
+        ("660", "60", "660"),
+        ("2044", "20M", None),  # the second reading cannot read it: not legible
+        ("2191", "2191", "2191"),
+        ("45", "155", None),  # readings that disagree: nothing rather than a wrong number
+    ],
+)
+def test_a_scans_number_is_kept_only_where_two_readings_agree(
+    first: str, second: str, kept: str | None
+) -> None:
+    fields = parse(
+        scan(first, "31"), ocr=True, rereads=[SCAN_HEADER.format(number=second, day="31")]
+    )
+    assert fields["number"] == kept
+    if kept is None:
+        assert "missing-number" in {f["code"] for f in fields["findings"]}
+
+
+def test_a_number_only_the_second_reading_gives_is_not_taken() -> None:
+    fields = parse(scan("", "31"), ocr=True, rereads=[SCAN_HEADER.format(number="4", day="31")])
+    assert fields["number"] is None
+    assert fields["confidence"]["number"] == 0.0
+
+
+def test_a_scans_day_that_readings_disagree_on_is_not_given() -> None:
+    fields = parse(
+        scan("660", "21"), ocr=True, rereads=[SCAN_HEADER.format(number="660", day="20")]
+    )
+    assert fields["issued_on"] is None
+    assert fields["confidence"]["issued_on"] == 0.0
+    agreed = parse(
+        scan("660", "20"), ocr=True, rereads=[SCAN_HEADER.format(number="660", day="20")]
+    )
+    assert agreed["issued_on"] == "2024-12-20"
+    assert agreed["confidence"]["number"] == agreed["confidence"]["issued_on"] == 0.7
+
+
+CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
+
+
+@pytest.mark.skipif(
+    shutil.which("tesseract") is None or not (CORPUS / "016.pdf").exists(),
+    reason="needs tesseract and the corpus",
+)
+def test_a_scans_header_is_read_twice_and_the_fuller_number_kept() -> None:
+    # The handwritten `660` reads `60` on the full page and `660` on the header alone.
+    result = read_document(CORPUS / "016.pdf")
+    assert result.ocr_pages == 3
+    assert len(result.header_rereads) == 1  # the first page's header only
+    assert "/TB-UBND" in result.header_rereads[0]
+    fields = parse_file(CORPUS / "016.pdf")
+    assert fields["number"] == "660"
