@@ -63,6 +63,7 @@ def _scene(world: World, base: str) -> dict[str, list[str]]:
             reverse("reports:form", args=[world.a_an_phu.pk]),
             reverse("reminders:notifications"),
             reverse("password-change"),
+            reverse("twofactor:setup"),
         ],
         "lan": [
             reverse("home"),
@@ -77,9 +78,21 @@ def _scene(world: World, base: str) -> dict[str, list[str]]:
             reverse("reminders:receipts", args=[slug]),
             reverse("documents:list"),
             reverse("documents:upload"),
+            reverse("documents:exchange"),
+            reverse("campaigns:templates"),
+            reverse("campaigns:above"),
+            reverse("tokens:list"),
+            reverse("signing-images"),
             drawn,
         ],
-        "thach": [reverse("home"), reverse("campaigns:detail", args=[slug]), drawn],
+        "thach": [
+            reverse("home"),
+            reverse("campaigns:detail", args=[slug]),
+            drawn,
+            reverse("people:list"),
+            reverse("setup:office"),
+            reverse("setup:units"),
+        ],
         "hang": [reverse("home"), reverse("documents:list"), drawn],
     }
 
