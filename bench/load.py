@@ -210,6 +210,7 @@ class Phase:
     reconnects: int = 0
     resent: int = 0
     down_s: float = 0.0
+    kill_error: str = ""
 
     def summary(self, cores: int) -> dict[str, Any]:
         done = len(self.latencies)
@@ -228,6 +229,7 @@ class Phase:
             "reconnects": self.reconnects,
             "resent": self.resent,
             "server_down_s": round(self.down_s, 2),
+            "kill_error": self.kill_error,
             # The share of the machine's cores the clients themselves used.
             "client_cpu_share": round(self.client_cpu / (self.wall * cores), 2)
             if self.wall
@@ -416,7 +418,10 @@ def _drive(
     if kill_after is not None:
 
         def kill() -> None:
-            phase.down_s = server.kill_and_restart()
+            try:
+                phase.down_s = server.kill_and_restart()
+            except BaseException as exc:  # SystemExit included: a thread would hide it
+                phase.kill_error = repr(exc)[:300]
 
         killer = threading.Timer(kill_after, kill)
         killer.start()
@@ -636,7 +641,9 @@ def _profile(campaign: Any, units: list[Any], reporter: Any, jpeg: bytes | None)
         return response.status_code
 
     warm = submit(pks[0])
+    control = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE", "ROLLBACK")
     counts: list[int] = []
+    transactions: list[int] = []
     kinds: Counter[str] = Counter()
     statuses: Counter[int] = Counter()
     cpu = 0.0
@@ -649,15 +656,19 @@ def _profile(campaign: Any, units: list[Any], reporter: Any, jpeg: bytes | None)
             cpu += (after.children_user - children.children_user) + (
                 after.children_system - children.children_system
             )
-        counts.append(len(queries.captured_queries))
+        statements = [q["sql"].lstrip() for q in queries.captured_queries]
+        counts.append(sum(not sql.upper().startswith(control) for sql in statements))
+        transactions.append(sum(sql.upper().startswith("BEGIN") for sql in statements))
         kinds.update(_query_kind(q["sql"]) for q in queries.captured_queries)
     measured = len(counts)
     return {
         "submissions": measured,
         "answers": {str(k): v for k, v in sorted(statuses.items())},
         "warm_answer": warm,
+        # Queries, not counting the statements that open and close transactions.
         "queries": max(counts) if counts else 0,
         "queries_median": statistics.median(counts) if counts else 0,
+        "transactions": max(transactions) if transactions else 0,
         "cpu_ms": round(cpu * 1000 / measured, 2) if measured else 0.0,
         # Queries of one submission by verb and table (averaged over the submissions measured).
         "query_kinds": {kind: round(n / measured, 2) for kind, n in kinds.most_common()}
@@ -796,7 +807,8 @@ def _measure(
     connections.close_all()
     say(
         f"one submission{' + JPEG' if jpeg is not None else ''} in process: "
-        f"{profile['queries']} queries (goal ≤ {GOAL_QUERIES}), {profile['cpu_ms']} ms CPU "
+        f"{profile['queries']} queries (goal ≤ {GOAL_QUERIES}) in {profile['transactions']} "
+        f"transactions, {profile['cpu_ms']} ms CPU "
         f"(goal ≤ {GOAL_CPU_MS:g}), over {profile['submissions']} submissions, answers "
         f"{profile['answers']}"
     )
@@ -885,7 +897,7 @@ def _measure(
         say(
             f"paced rush killed midway: server down {k['server_down_s']} s, "
             f"{k['resent']} requests sent again, answers {k['answers']}; "
-            f"{stray_files} stray files"
+            f"{stray_files} stray files {k['kill_error']}"
         )
     if errors_in_log:
         say(f"the server logged {errors_in_log} tracebacks: {server.log_path}")
