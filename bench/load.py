@@ -280,7 +280,8 @@ class Server:
                 self.command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True,
             )  # fmt: skip
-        deadline = time.monotonic() + 60
+        # A shared, busy machine can take a while to start the workers.
+        deadline = time.monotonic() + 300
         while True:
             if self.process.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit(f"the server did not start:\n{self.log_path.read_text()}")
@@ -589,20 +590,18 @@ def _stray_files() -> int:
 
 
 def _query_kind(sql: str) -> str:
-    """A query's verb and first table, to say where a submission's queries go."""
+    """A query's verb and table (a SELECT's own, not a subquery's), to say where a
+    submission's queries go."""
     words = sql.replace('"', " ").replace("`", " ").split()
     verb = words[0].upper() if words else "?"
-    table = "?"
-    for keyword in ("FROM", "INTO", "UPDATE"):
-        upper = [w.upper() for w in words]
-        if keyword in upper[: len(upper)]:
-            index = upper.index(keyword) + 1
-            if index < len(words):
-                table = words[index].strip("(),")
-                break
     if verb in ("SAVEPOINT", "RELEASE", "BEGIN", "COMMIT", "ROLLBACK"):
-        table = ""
-    return f"{verb} {table}".strip()
+        return verb
+    depth = 0
+    for index, word in enumerate(words):
+        if depth == 0 and word.upper() in ("FROM", "INTO", "UPDATE") and index + 1 < len(words):
+            return f"{verb} {words[index + 1].strip('(),')}"
+        depth += word.count("(") - word.count(")")
+    return verb
 
 
 def _profile(campaign: Any, units: list[Any], reporter: Any, jpeg: bytes | None) -> dict[str, Any]:
