@@ -45,16 +45,18 @@ def next_version_key() -> RawSQL | None:
     write it once the key is known). None where there is no such read (another database): the
     number is then written after the insert.
 
-    PostgreSQL: the table's own sequence, taken (nextval), so no one else gets it. SQLite: one
-    more than the highest key ever given (AUTOINCREMENT keeps it in sqlite_sequence); a
-    submission's transaction holds SQLite's write lock from its start (tonghop.db: BEGIN
-    IMMEDIATE), so no one else can insert a version before this one."""
+    PostgreSQL: the table's own sequence, taken (nextval), so no one else gets it. SQLite: what
+    AUTOINCREMENT would give, one more than the highest key ever given (sqlite_sequence) or
+    present; a submission's transaction holds SQLite's write lock from its start (tonghop.db:
+    BEGIN IMMEDIATE), so no one else can insert a version before this one."""
     table = ReportVersion._meta.db_table
     if connection.vendor == "postgresql":
         return RawSQL("nextval(pg_get_serial_sequence(%s, 'id'))", (table,))
     if connection.vendor == "sqlite":
         return RawSQL(
-            "COALESCE((SELECT seq FROM sqlite_sequence WHERE name = %s), 0) + 1", (table,)
+            "MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), "
+            "COALESCE((SELECT MAX(id) FROM reports_reportversion), 0)) + 1",
+            (table,),
         )
     return None
 
