@@ -36,6 +36,7 @@ databases are measured, else SQLite only. The last line is one JSON object.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import io
 import json
@@ -284,6 +285,9 @@ class Server:
         deadline = time.monotonic() + 300
         while True:
             if self.process.poll() is not None or time.monotonic() > deadline:
+                # Never leave a half-started server behind.
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.process.pid, signal.SIGKILL)
                 raise SystemExit(f"the server did not start:\n{self.log_path.read_text()}")
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
