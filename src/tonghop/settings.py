@@ -203,14 +203,49 @@ def _sqlite_options() -> dict[str, Any]:
 
 # Seconds a server thread keeps its database connection between requests. Opening one costs
 # more than a simple page (PostgreSQL starts a process for it; SQLite re-reads its settings),
-# so it is kept, checked before reuse after an error or a restart of the database. Each server
-# thread holds one: with PostgreSQL, servers × processes × threads (+ workers) must stay under
-# its max_connections (100 by default). 0 closes the connection after every request.
+# so it is kept, checked before reuse after an error or a restart of the database
+# (TONGHOP_DB_HEALTH_CHECKS, on by default: one cheap query then, never on every request). Each
+# server thread holds one: with PostgreSQL, servers × processes × threads (+ workers) must stay
+# under its max_connections (100 by default). 0 closes the connection after every request.
 TONGHOP_DB_CONN_MAX_AGE = env_int("TONGHOP_DB_CONN_MAX_AGE", 60)
 if TONGHOP_DB_CONN_MAX_AGE < 0:
     raise ImproperlyConfigured(
         f"TONGHOP_DB_CONN_MAX_AGE must be 0 or more seconds, not {TONGHOP_DB_CONN_MAX_AGE}"
     )
+TONGHOP_DB_HEALTH_CHECKS = env_bool("TONGHOP_DB_HEALTH_CHECKS", True)
+
+
+def _has_psycopg_pool() -> bool:
+    try:
+        import psycopg_pool  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+# PostgreSQL through psycopg's connection pool (one per server process): a request takes a
+# connection that is already open and checked, and gives it back at its end, instead of each
+# thread holding its own. On by default where psycopg-pool is installed (a dependency);
+# TONGHOP_DB_POOL=false keeps the per-thread connections above. A process opens no more
+# connections than it has requests at once (its threads), one kept open when idle, and at most
+# TONGHOP_DB_POOL_SIZE (16); beyond that a request waits up to TONGHOP_DB_POOL_TIMEOUT seconds.
+# Servers × processes × threads (+ workers) must still stay under max_connections.
+TONGHOP_DB_POOL = env_bool("TONGHOP_DB_POOL", _has_psycopg_pool())
+TONGHOP_DB_POOL_SIZE = env_positive("TONGHOP_DB_POOL_SIZE", 16)
+TONGHOP_DB_POOL_TIMEOUT = env_positive("TONGHOP_DB_POOL_TIMEOUT", 30)
+
+
+def _postgres_pool() -> dict[str, Any]:
+    from psycopg_pool import ConnectionPool
+
+    return {
+        "min_size": 1,
+        "max_size": TONGHOP_DB_POOL_SIZE,
+        "timeout": TONGHOP_DB_POOL_TIMEOUT,
+        # A connection broken while it waited in the pool (the database restarted) is
+        # replaced before a request gets it.
+        "check": ConnectionPool.check_connection,
+    }
 
 
 def _databases() -> dict[str, Any]:
@@ -218,13 +253,19 @@ def _databases() -> dict[str, Any]:
     if url:
         db: dict[str, Any] = dict(
             dj_database_url.parse(
-                url, conn_max_age=TONGHOP_DB_CONN_MAX_AGE, conn_health_checks=True
+                url,
+                conn_max_age=TONGHOP_DB_CONN_MAX_AGE,
+                conn_health_checks=TONGHOP_DB_HEALTH_CHECKS,
             )
         )
         if db["ENGINE"] == "django.db.backends.sqlite3":
             # A SQLite file named by URL (sqlite:////path) is run like the data folder's own.
             db["ENGINE"] = "tonghop.db"
             db["OPTIONS"] = {**_sqlite_options(), **db.get("OPTIONS", {})}
+        elif db["ENGINE"] == "django.db.backends.postgresql" and TONGHOP_DB_POOL:
+            # The pool keeps the connections; Django's own keeping must then be off.
+            db["OPTIONS"] = {**db.get("OPTIONS", {}), "pool": _postgres_pool()}
+            db["CONN_MAX_AGE"] = 0
         return {"default": db}
     return {
         "default": {
@@ -233,7 +274,7 @@ def _databases() -> dict[str, Any]:
             "NAME": DATA_DIR / "tonghop.sqlite3",
             "OPTIONS": _sqlite_options(),
             "CONN_MAX_AGE": TONGHOP_DB_CONN_MAX_AGE,
-            "CONN_HEALTH_CHECKS": True,
+            "CONN_HEALTH_CHECKS": TONGHOP_DB_HEALTH_CHECKS,
             # Tests use a file too, not shared-cache memory: its table locks would make the
             # concurrency tests fail where a real install waits its turn.
             # One file per test process, so parallel runs never share (and delete) it.

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -18,7 +19,7 @@ from tonghop import errors
 from tonghop.campaigns.form_models import FormRule, Indicator
 from tonghop.campaigns.kinds import IndicatorKind
 from tonghop.campaigns.models import CampaignStatus
-from tonghop.orgs.models import Role, User
+from tonghop.orgs.models import Membership, Role, User
 from tonghop.reports import receipts
 from tonghop.reports.models import (
     STEP_ROLES,
@@ -29,6 +30,7 @@ from tonghop.reports.models import (
     ReportVersion,
     State,
     Step,
+    file_values_of,
 )
 
 MAX_NARRATIVE = 20000
@@ -92,12 +94,47 @@ def _refusal(assignment: Assignment, step: Step) -> str:
     return _("This step is not possible now (%(state)s).") % {"state": state.label}
 
 
-def _lock(assignment_id: int) -> Assignment:
-    return (
-        Assignment.objects.select_for_update()
-        .select_related("campaign", "campaign__office", "unit")
-        .get(pk=assignment_id)
-    )
+def _lock(
+    assignment_id: int,
+    *,
+    reporter: User | None = None,
+    with_report: bool = False,
+    next_version: bool = False,
+) -> Assignment:
+    """The assignment, locked, with its campaign, office and unit. The options fold what the
+    busiest path (a unit's submission) would otherwise ask in queries of their own into this
+    one: `reporter`, whether that person reports for the unit (read by _check_allowed);
+    `with_report`, the unit's report (None when there is none yet, see report_of);
+    `next_version`, the key the next ReportVersion will get (see receipts.next_version_key)."""
+    queryset = Assignment.objects.select_related("campaign", "campaign__office", "unit")
+    if with_report:
+        # The report comes by a LEFT JOIN, whose nullable side PostgreSQL cannot lock: the
+        # lock names the rows it locked before. The report needs none of its own: every change
+        # of it holds the assignment's lock.
+        queryset = queryset.select_related("report").select_for_update(
+            of=("self", "campaign", "campaign__office", "unit")
+        )
+    else:
+        queryset = queryset.select_for_update()
+    if reporter is not None:
+        queryset = queryset.annotate(
+            reporter_checked=Exists(
+                Membership.objects.filter(
+                    user_id=reporter.pk, unit_id=OuterRef("unit_id"), role=Role.REPORTER
+                )
+            )
+        )
+    if next_version:
+        key = receipts.next_version_key()
+        if key is not None:
+            queryset = queryset.annotate(next_version_key=key)
+    return queryset.get(pk=assignment_id)
+
+
+def report_of(assignment: Assignment) -> Report | None:
+    """The report read with the assignment (_lock's `with_report`), or None if it has none."""
+    report: Report | None = getattr(assignment, "report", None)
+    return report
 
 
 def _check_allowed(
@@ -116,11 +153,22 @@ def _check_allowed(
         raise NotAllowed(_("Your account is disabled."))
     else:
         if roles == (Role.REPORTER,):
-            allowed = user.memberships.filter(unit=assignment.unit, role=Role.REPORTER).exists()
+            # Read with the lock when _lock was given this person (one query fewer).
+            checked = getattr(assignment, "reporter_checked", None)
+            allowed = (
+                bool(checked)
+                if checked is not None
+                else user.memberships.filter(unit=assignment.unit, role=Role.REPORTER).exists()
+            )
         else:
             allowed = user.has_office_role(assignment.campaign.office, *roles)
         if not allowed:
             raise NotAllowed(_("You are not allowed to do this for this unit."))
+    _check_open(assignment, step)
+
+
+def _check_open(assignment: Assignment, step: Step) -> None:
+    """A unit's report changes only while its campaign is open."""
     if step in (Step.SAVE, Step.SUBMIT) and assignment.campaign.status != CampaignStatus.OPEN:
         raise NotAllowed(_("This campaign is closed; reports can no longer be changed."))
 
@@ -261,25 +309,37 @@ def save_report(
     now: dt.datetime | None = None,
     grant: Grant | None = None,
     autosave: bool = False,
+    indicators: list[Indicator] | None = None,
 ) -> Assignment:
     """Save a unit's draft, or submit it. Refused values leave the saved report untouched.
 
     `user` is the signed-in reporter, or None when the unit writes through its personal link
     (`grant`). A submission gets a receipt (see reports.receipts), emailed once committed.
-    `autosave` marks the drafts the form saves by itself, counted on one history event."""
+    `autosave` marks the drafts the form saves by itself, counted on one history event.
+    `indicators`: the campaign's form as the caller read it in this request (read here if
+    not given), so that a submission reads it once."""
     now = now or timezone.now()
     narrative = (narrative or "").strip()
     step = Step.SUBMIT if submit else Step.SAVE
     with transaction.atomic():
-        assignment = _lock(assignment_id)
+        # The person's right, the report and a submission's version key come with the lock.
+        assignment = _lock(assignment_id, reporter=user, with_report=True, next_version=submit)
         _check_allowed(user, assignment, step, grant)
-        indicators = list(assignment.campaign.indicators.all())
-        report = Report.objects.filter(assignment=assignment).first()
-        # A FILE indicator's value is the list of its files' ids, whatever the form sent: set
-        # here before the values are checked, so a required one is refused on submission while
-        # nothing is attached.
-        files = (report or Report()).file_values(
-            [i.code for i in indicators if i.kind == IndicatorKind.FILE]
+        if indicators is None:
+            indicators = list(assignment.campaign.indicators.all())
+        report = report_of(assignment)
+        # The files present, read once: the value of each FILE indicator (the list of its
+        # files' ids, whatever the form sent: set before the values are checked, so a required
+        # one is refused on submission while nothing is attached) and a version's file list.
+        present = (
+            []
+            if report is None
+            else list(
+                report.attachments.present().order_by("pk").values_list("pk", "indicator_code")
+            )
+        )
+        files = file_values_of(
+            [i.code for i in indicators if i.kind == IndicatorKind.FILE], present
         )
         values = {**clean_values(indicators, {**data, **files}, for_submit=submit), **files}
         if len(narrative) > MAX_NARRATIVE:
@@ -290,11 +350,11 @@ def save_report(
                     ]
                 }
             )
-        created = report is None
+        first_submission = assignment.first_submitted_at is None
         changes: dict[str, Any] = {}
         if submit:
             changes["submitted_at"] = now
-            if assignment.first_submitted_at is None:
+            if first_submission:
                 changes["first_submitted_at"] = now
         _transition(
             user,
@@ -315,22 +375,46 @@ def save_report(
         report.updated_at = now
         report.save()
         if submit:
-            # A report created just now has neither versions nor files: no need to count them.
-            version = ReportVersion.objects.create(
-                report=report,
-                number=1 if created else report.versions.count() + 1,
-                values=values,
-                narrative=narrative,
-                created_by=user,
-                created_at=now,
-                attachments=[]
-                if created
-                else list(report.attachments.present().order_by("pk").values_list("pk", flat=True)),
+            version = _insert_version(
+                report, user, values, narrative, now, present, first_submission
             )
-            version.receipt_number = receipts.receipt_number(version.pk, now)
-            version.save(update_fields=["receipt_number"])
-            receipts.queue_receipt(version.pk)
+            receipts.queue_receipt(version, now, indicators=indicators)
         return assignment
+
+
+def _insert_version(
+    report: Report,
+    user: User | None,
+    values: dict[str, Any],
+    narrative: str,
+    now: dt.datetime,
+    present: list[tuple[int, str]],
+    first_submission: bool,
+) -> ReportVersion:
+    """The submitted version, in one INSERT with its receipt number and the receipt's "no
+    address" mark."""
+    assignment = report.assignment
+    version = ReportVersion(
+        report=report,
+        # Never submitted before: this is the first version, no need to count them.
+        number=1 if first_submission else report.versions.count() + 1,
+        values=values,
+        narrative=narrative,
+        created_by=user,
+        created_at=now,
+        attachments=[pk for pk, _code in present],
+    )
+    version.receipt_error = receipts.no_address(version)
+    key = getattr(assignment, "next_version_key", None)
+    if key is not None:
+        version.pk = int(key)
+        version.receipt_number = receipts.receipt_number(version.pk, now)
+        version.save(force_insert=True)
+    else:
+        version.save(force_insert=True)
+        version.receipt_number = receipts.receipt_number(version.pk, now)
+        version.save(update_fields=["receipt_number"])
+    return version
 
 
 def return_report(

@@ -46,8 +46,10 @@ from tonghop.reports.actions import (
     Grant,
     InvalidStep,
     _check_allowed,
+    _check_open,
     _lock,
     _refusal,
+    report_of,
 )
 from tonghop.reports.models import (
     TRANSITIONS,
@@ -160,22 +162,39 @@ def _check_can_attach(
     indicator_code: str,
     name: str,
     grant: Grant | None,
+    *,
+    indicators: list[Indicator] | None = None,
+    present: list[Attachment] | None = None,
 ) -> Report | None:
-    """Refuse unless this person may add a file to this report now; the report if it exists."""
+    """Refuse unless this person may add a file to this report now; the report if it exists.
+    `present`: the report's files present, when the caller has read them."""
     _check_editable(user, assignment, grant)
-    if indicator_code and indicator_code not in file_codes(assignment):
+    _check_code(assignment, indicator_code, name, indicators)
+    report = Report.objects.filter(assignment=assignment).first()
+    count = len(present) if present is not None else None
+    if report is not None and count is None:
+        count = report.attachments.present().count()
+    _check_count(count or 0, name)
+    return report
+
+
+def _check_code(
+    assignment: Assignment, indicator_code: str, name: str, indicators: list[Indicator] | None
+) -> None:
+    if indicator_code and indicator_code not in file_codes(assignment, indicators):
         raise AttachmentRefused(
             _("“%(name)s” was refused: this form has no file field “%(code)s”.")
             % {"name": name, "code": indicator_code[:40]}
         )
-    report = Report.objects.filter(assignment=assignment).first()
+
+
+def _check_count(count: int, name: str) -> None:
     limit = settings.TONGHOP_ATTACHMENTS_PER_REPORT
-    if report is not None and report.attachments.present().count() >= limit:
+    if count >= limit:
         raise AttachmentRefused(
             _("“%(name)s” was not added: a report can have at most %(limit)s attachments.")
             % {"name": name, "limit": limit}
         )
-    return report
 
 
 def _unlocked(assignment_id: int) -> Assignment:
@@ -220,18 +239,30 @@ def add_attachment(
     indicator_code: str = "",
     now: dt.datetime | None = None,
     grant: Grant | None = None,
+    seen: Assignment | None = None,
+    indicators: list[Indicator] | None = None,
 ) -> Attachment:
     """Check one uploaded file and attach it to the assignment's report, or raise.
 
     `indicator_code` names the FILE indicator it answers; blank for a general attachment.
-    The report's values are untouched apart from that indicator's list of files."""
+    The report's values are untouched apart from that indicator's list of files. `seen`: the
+    assignment as the caller read it in this request, through the person's own access
+    (reports.access) or the unit's link; `indicators`: its campaign's form, read by the caller.
+    Both spare queries only: everything is checked again under the assignment's lock."""
     now = now or timezone.now()
     name = filecheck.clean_name(upload.name or "")
     # A file sent without a usable name is called "tep" (file), with the extension it deserves.
     shown = name or "tep"
     # Refuse early what will be refused anyway, before spending time on the file. A plain read:
     # the same checks run again below, under the lock, where they count.
-    _check_can_attach(user, _unlocked(assignment_id), indicator_code, shown, grant)
+    if seen is None:
+        _check_can_attach(user, _unlocked(assignment_id), indicator_code, shown, grant)
+    else:
+        # The caller's read says who may write; what can be refused without a query is.
+        _check_open(seen, Step.SAVE)
+        if (State(seen.state), Step.SAVE) not in TRANSITIONS:
+            raise InvalidStep(_refusal(seen, Step.SAVE))
+        _check_code(seen, indicator_code, shown, indicators)
     with tempfile.TemporaryDirectory(prefix="tonghop-upload-") as folder:
         path, size, sha256 = _spool(upload, Path(folder), shown)
         try:
@@ -247,17 +278,22 @@ def add_attachment(
     name = name or filecheck.download_name("tep", checked.kind)
     try:
         with transaction.atomic():
-            assignment = _lock(assignment_id)
-            report = _check_can_attach(user, assignment, indicator_code, shown, grant)
+            # The person's right and the report come with the lock (see actions._lock).
+            assignment = _lock(assignment_id, reporter=user, with_report=True)
+            _check_editable(user, assignment, grant)
+            _check_code(assignment, indicator_code, shown, indicators)
+            report = report_of(assignment)
+            # The files present, read once: counted against the limit, and searched for this
+            # same file sent again (a resend after a lost answer, a double tap), which is there
+            # once already, which is what the person wants: not a refusal, not a second copy.
+            present = [] if report is None else list(report.attachments.present())
+            _check_count(len(present), shown)
             if report is None:
                 # The assignment is locked: no one else can be creating its report now.
                 report = Report.objects.create(assignment=assignment)
-            # The same file sent again (a resend after a lost answer, a double tap) is there
-            # once already, which is what the person wants: not a refusal, not a second copy.
-            same = (
-                report.attachments.present()
-                .filter(sha256=sha256, indicator_code=indicator_code)
-                .first()
+            same = next(
+                (a for a in present if a.sha256 == sha256 and a.indicator_code == indicator_code),
+                None,
             )
             if same is None:
                 attachment = Attachment.objects.create(
@@ -274,7 +310,7 @@ def add_attachment(
                     uploaded_at=now,
                 )
                 if indicator_code:
-                    _sync_file_values(report, file_codes(assignment))
+                    _sync_file_values(report, file_codes(assignment, indicators))
     except BaseException:
         _delete_files([stored, thumb])
         raise
@@ -324,15 +360,26 @@ def add_uploads(
     uploads: Iterable[tuple[str, UploadedFile[bytes]]],
     *,
     grant: Grant | None = None,
+    seen: Assignment | None = None,
+    indicators: list[Indicator] | None = None,
 ) -> dict[str, list[str]]:
     """Attach each file on its own; the refusals, by indicator code ("" for general files).
+    `seen` and `indicators` as for add_attachment.
 
     A refused file does not stop the others. InvalidStep and NotAllowed (the report cannot be
     changed now) are raised at the first file, since no other can be taken either."""
     refusals: dict[str, list[str]] = {}
     for code, upload in uploads:
         try:
-            add_attachment(user, assignment_id, upload, indicator_code=code, grant=grant)
+            add_attachment(
+                user,
+                assignment_id,
+                upload,
+                indicator_code=code,
+                grant=grant,
+                seen=seen,
+                indicators=indicators,
+            )
         except AttachmentRefused as exc:
             refusals.setdefault(code, []).append(str(exc))
     return refusals

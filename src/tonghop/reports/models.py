@@ -328,13 +328,20 @@ class Report(models.Model):
 
     def file_values(self, codes: list[str]) -> dict[str, list[int] | None]:
         """The value of each FILE indicator: the ids of its files present, or None if none."""
-        values: dict[str, list[int] | None] = dict.fromkeys(codes)
         if self.pk is None or not codes:
-            return values
+            return dict.fromkeys(codes)
         present = self.attachments.present().filter(indicator_code__in=codes).order_by("pk")
-        for pk, code in present.values_list("pk", "indicator_code"):
+        return file_values_of(codes, list(present.values_list("pk", "indicator_code")))
+
+
+def file_values_of(codes: list[str], present: list[tuple[int, str]]) -> dict[str, list[int] | None]:
+    """The value of each FILE indicator of `codes` from the files present, as (id, indicator
+    code) in the order they were added: the ids of its files, or None if none."""
+    values: dict[str, list[int] | None] = dict.fromkeys(codes)
+    for pk, code in present:
+        if code in values:
             values[code] = [*(values[code] or []), pk]
-        return values
+    return values
 
 
 class ReportVersion(models.Model):

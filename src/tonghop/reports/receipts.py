@@ -17,11 +17,14 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.db import connection
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from tonghop.campaigns.form_models import Indicator
 from tonghop.campaigns.kinds import IndicatorKind, format_value
 from tonghop.outbox.models import Message, MessageKind, MessageStatus
 from tonghop.outbox.queue import MAX_ATTEMPTS, deliver_soon, queue_email
@@ -34,6 +37,28 @@ NO_ADDRESS = "no email address"
 
 def receipt_number(pk: int, at: dt.datetime) -> str:
     return f"{PREFIX}-{timezone.localtime(at):%Y}-{pk:06d}"
+
+
+def next_version_key() -> RawSQL | None:
+    """The key the next submitted version will get, read within the query that locks its
+    assignment, so that the version is inserted with its receipt number (no second UPDATE to
+    write it once the key is known). None where there is no such read (another database): the
+    number is then written after the insert.
+
+    PostgreSQL: the table's own sequence, taken (nextval), so no one else gets it. SQLite: what
+    AUTOINCREMENT would give, one more than the highest key ever given (sqlite_sequence) or
+    present; a submission's transaction holds SQLite's write lock from its start (tonghop.db:
+    BEGIN IMMEDIATE), so no one else can insert a version before this one."""
+    table = ReportVersion._meta.db_table
+    if connection.vendor == "postgresql":
+        return RawSQL("nextval(pg_get_serial_sequence(%s, 'id'))", (table,))
+    if connection.vendor == "sqlite":
+        return RawSQL(
+            "MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), "
+            "COALESCE((SELECT MAX(id) FROM reports_reportversion), 0)) + 1",
+            (table,),
+        )
+    return None
 
 
 def messages(version: ReportVersion) -> list[Message]:
@@ -66,21 +91,31 @@ def sent_to(version: ReportVersion) -> str:
     return ", ".join(found) if found else version.receipt_sent_to
 
 
-def queue_receipt(version_id: int, now: dt.datetime | None = None) -> int:
+def queue_receipt(
+    version: int | ReportVersion,
+    now: dt.datetime | None = None,
+    *,
+    indicators: list[Indicator] | None = None,
+) -> int:
     """Queue the receipt's emails, from inside the submission's transaction; how many.
 
     One message per address in the outbox, written with the submission: undone with it, and
-    never written twice for one version (the outbox's key)."""
+    never written twice for one version (the outbox's key). `version` is its key, or the version
+    just inserted with its report, assignment, unit, campaign and author at hand (no query to
+    read them again); `indicators`, the campaign's form when the caller has it."""
     now = now or timezone.now()
-    version = ReportVersion.objects.select_related(
-        "created_by", "report__assignment__unit", "report__assignment__campaign"
-    ).get(pk=version_id)
+    if isinstance(version, int):
+        version = ReportVersion.objects.select_related(
+            "created_by", "report__assignment__unit", "report__assignment__campaign"
+        ).get(pk=version)
     to = recipients(version)
     if not to:
-        version.receipt_error = NO_ADDRESS
-        version.save(update_fields=["receipt_error"])
+        # Written with the version's insert when the caller knew (see no_address).
+        if version.receipt_error != NO_ADDRESS:
+            version.receipt_error = NO_ADDRESS
+            version.save(update_fields=["receipt_error"])
         return 0
-    subject, body = compose(version)
+    subject, body = compose(version, indicators)
     assignment = version.report.assignment
     queued = 0
     for address in to:
@@ -100,6 +135,12 @@ def queue_receipt(version_id: int, now: dt.datetime | None = None) -> int:
     return queued
 
 
+def no_address(version: ReportVersion) -> str:
+    """The receipt_error of a version about to be inserted: NO_ADDRESS when its receipt has no
+    one to go to, so the insert writes it rather than an UPDATE after."""
+    return "" if recipients(version) else NO_ADDRESS
+
+
 def _local(moment: dt.datetime) -> str:
     return date_format(timezone.localtime(moment), "H:i d/m/Y")
 
@@ -116,8 +157,9 @@ def recipients(version: ReportVersion) -> list[str]:
     return found
 
 
-def compose(version: ReportVersion) -> tuple[str, str]:
-    """The receipt's subject and text, in the site's language whoever submitted."""
+def compose(version: ReportVersion, indicators: list[Indicator] | None = None) -> tuple[str, str]:
+    """The receipt's subject and text, in the site's language whoever submitted. `indicators`:
+    the campaign's form when the caller has it (else read here)."""
     assignment = version.report.assignment
     campaign = assignment.campaign
     files = {a.pk: a for a in Attachment.objects.filter(pk__in=version.attachments).order_by("pk")}
@@ -135,7 +177,7 @@ def compose(version: ReportVersion) -> tuple[str, str]:
         else:
             lines.append(_("Submitted through the unit's personal link."))
         lines += ["", _("Figures reported:")]
-        for indicator in campaign.indicators.all():
+        for indicator in campaign.indicators.all() if indicators is None else indicators:
             value = version.values.get(indicator.code)
             if indicator.kind == IndicatorKind.FILE:
                 ids = value if isinstance(value, list) else []

@@ -9,6 +9,7 @@ from typing import Protocol
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import prefetch_related_objects
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
@@ -96,6 +97,8 @@ class ReporterWriter:
             narrative,
             expected_version=expected_version,
             submit=submit,
+            # The form report_page read (and cached on the campaign): not read again.
+            indicators=list(self.assignment.campaign.indicators.all()),
         )
 
     def opened(self, request: HttpRequest, assignment: Assignment) -> None:
@@ -120,6 +123,8 @@ def report_form(request: HttpRequest, pk: int, *, on_open: OnOpen) -> HttpRespon
 def report_page(request: HttpRequest, assignment: Assignment, writer: Writer) -> HttpResponse:
     """The one report page (reports/report_form.html), for whoever `writer` is: the form, its
     files, its refusals, the history. A POST that succeeds redirects to the page itself."""
+    # Read once per request into the campaign's cache, where the writer's save finds it.
+    prefetch_related_objects([assignment.campaign], "indicators")
     indicators = list(assignment.campaign.indicators.all())
     status = 200
     file_errors: dict[str, list[str]] = {}
@@ -217,7 +222,10 @@ def _take_files(
             errors[""] = [str(exc)]
     codes = attachments.file_codes(assignment, indicators)
     uploads = attachments.uploads_in(request.FILES, codes)
-    for code, refused in attachments.add_uploads(user, assignment.pk, uploads, grant=grant).items():
+    added = attachments.add_uploads(
+        user, assignment.pk, uploads, grant=grant, seen=assignment, indicators=indicators
+    )
+    for code, refused in added.items():
         errors.setdefault(code, []).extend(refused)
     return errors
 
