@@ -31,6 +31,18 @@ def format_number(value: Decimal | int | None) -> str:
     return f"{sign}{whole},{fraction}" if fraction else f"{sign}{whole}"
 
 
+def format_typed(value: object) -> str:
+    """A stored figure written back as a person types it (1.250; 1.250,125), every digit
+    kept: what the form shows again must read back as the same number."""
+    number = to_number(value)
+    if number is None:
+        return "" if value is None else str(value)
+    whole, _, fraction = format(number.normalize(), "f").partition(".")
+    sign = "-" if whole.startswith("-") else ""
+    whole = f"{int(whole.lstrip('-')):,}".replace(",", ".")
+    return f"{sign}{whole},{fraction}" if fraction else f"{sign}{whole}"
+
+
 def format_date(iso: str) -> str:
     """yyyy-mm-dd as dd/mm/yyyy; anything else as it is."""
     try:
