@@ -28,6 +28,7 @@ from tonghop.dispatch.edxml import (
     build_status,
 )
 from tonghop.documents import channel
+from tonghop.documents.actions import register
 from tonghop.documents.models import (
     Direction,
     Document,
@@ -161,6 +162,8 @@ def test_the_sender_hears_when_its_directive_is_assigned_and_done(partnered: Wor
     directive = channel.take_in(
         partnered.lan, partnered.office, build_package(_directive())
     ).document
+    # A campaign starts from a registered document only.
+    directive = register(partnered.lan, directive.pk, {})
     spec = CampaignSpec(
         slug="tu-van-ban-lien-thong",
         title="Theo công văn 542",
@@ -179,4 +182,5 @@ def test_the_sender_hears_when_its_directive_is_assigned_and_done(partnered: Wor
         .order_by("pk")
         .values_list("status_code", flat=True)
     )
-    assert codes == ["01", "04", "06"]
+    # Arrived, accepted (registered), assigned, done.
+    assert codes == ["01", "03", "04", "06"]

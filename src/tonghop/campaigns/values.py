@@ -4,6 +4,8 @@ the report page, the receipts, the totals and the charts alike."""
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -50,3 +52,23 @@ def format_date(iso: str) -> str:
     except ValueError:
         return iso
     return f"{day.day:02d}/{day.month:02d}/{day.year}"
+
+
+def ascii_slug(text: str, *, limit: int = 60, upper: bool = False) -> str:
+    """Vietnamese text as a file or address name in plain ASCII ("Hưởng ứng Ngày Sáng tạo" ->
+    huong-ung-ngay-sang-tao; "01/BC-VHKHTT" -> 01-BC-VHKHTT with `upper`), cut at a word's end
+    within `limit`, never in the middle of a word."""
+    plain = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
+    plain = plain.encode("ascii", "ignore").decode("ascii")
+    if not upper:
+        plain = plain.lower()
+    words = [w for w in re.split(r"[^A-Za-z0-9]+", plain) if w]
+    slug = ""
+    for word in words:
+        longer = f"{slug}-{word}" if slug else word
+        if len(longer) > limit:
+            # A first word longer than the limit is cut: there is no word end to cut at.
+            slug = slug or word[:limit]
+            break
+        slug = longer
+    return slug

@@ -380,9 +380,7 @@ def download(request: HttpRequest, slug: str, uid: str, kind: str = "docx") -> F
     stored = getattr(compilation, field)
     if not stored:
         raise Http404
-    filename = f"{compilation.campaign.slug}-{name}"
-    if kind == "docx":
-        filename = compilation.filename
+    filename = compilation.download_name(kind)
     response = FileResponse(
         stored.open("rb"), as_attachment=True, filename=filename, content_type=content_type
     )
