@@ -4,11 +4,11 @@ in tonghop.twofactor), and friendly error pages."""
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
-from django.contrib.staticfiles import finders
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.staticfiles import finders
 from django.db import connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
@@ -46,7 +46,7 @@ def account(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(request, "registration/account.html", {"memberships": memberships})
 
 
-def favicon(request: HttpRequest) -> HttpResponse:
+def favicon(request: HttpRequest) -> FileResponse:
     """Browsers ask /favicon.ico of every site; the office's small icon, not a 404 in the log."""
     found = finders.find("tonghop/favicon.ico")
     if not isinstance(found, str):

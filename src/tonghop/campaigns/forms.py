@@ -285,11 +285,9 @@ class CampaignForm(UnitPickerForm):
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
     report_to = forms.CharField(label=gettext_lazy("Report to"), max_length=255, required=False)
-    report_to_email = forms.EmailField(
-        label=gettext_lazy("Email of the body reported to"), required=False
-    )
+    report_to_email = forms.EmailField(label=gettext_lazy("Recipient's email"), required=False)
     report_to_organ_id = forms.CharField(
-        label=gettext_lazy("Organ code of the body reported to"), max_length=40, required=False
+        label=gettext_lazy("Recipient's organ code"), max_length=40, required=False
     )
     report_symbol = forms.CharField(
         label=gettext_lazy("Symbol of the consolidated report"), max_length=60, required=False

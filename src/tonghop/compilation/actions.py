@@ -392,7 +392,9 @@ def email_report(
         assert document is not None
         files = [FileRef(str(row.signed_pdf.name), document.original_name, "application/pdf")]
         if row.edxml:
-            files.append(FileRef(str(row.edxml.name), row.download_name("edxml"), "application/xml"))
+            files.append(
+                FileRef(str(row.edxml.name), row.download_name("edxml"), "application/xml")
+            )
         with translation.override(settings.LANGUAGE_CODE):
             body = _(
                 "%(office)s sends the attached report no. %(reference)s dated %(date)s "

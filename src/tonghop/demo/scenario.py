@@ -427,6 +427,18 @@ def _deliver_directive(campaign: Campaign, specialist: User, sent: dt.datetime) 
         )
 
 
+def _mail_sent_in_its_time(campaign: Campaign) -> None:
+    """The seed campaign is history: its directive and receipts went out in 2025. Left queued,
+    the demo's worker would send them on its first start, as if today."""
+    from django.db.models import F
+
+    from tonghop.outbox.models import Message, MessageStatus
+
+    Message.objects.filter(campaign=campaign, status=MessageStatus.QUEUED).update(
+        status=MessageStatus.SENT, sent_at=F("slot_at")
+    )
+
+
 def load_scenario(seed: int = 2025) -> bool:
     """Create the seed scenario once; returns False when it is already there."""
     if Unit.objects.filter(code=OFFICE["code"]).exists():
@@ -454,7 +466,7 @@ def load_scenario(seed: int = 2025) -> bool:
         reporter = _user(unit.code, unit.contact_name)
         Membership.objects.create(user=reporter, unit=unit, role=Role.REPORTER)
         reporters[unit.pk] = reporter
-    _seed_campaign(office, units, reporters, specialist, head, rng)
+    _mail_sent_in_its_time(_seed_campaign(office, units, reporters, specialist, head, rng))
     _current_campaign(office, units, reporters, specialist, rng)
     return True
 
