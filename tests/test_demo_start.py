@@ -19,9 +19,9 @@ pytestmark = pytest.mark.slow
 def test_the_demo_follows_its_address_and_starts_quietly(tmp_path: Path) -> None:
     data = tmp_path / "demo"
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    command = [sys.executable, "-m", "tonghop", "--data", str(data), "demo", "--no-serve"]
     done = subprocess.run(
-        [sys.executable, "-m", "tonghop", "--data", str(data), "demo", "--no-serve"]
-        + ["--addr", "127.0.0.1:8701"],
+        [*command, "--addr", "127.0.0.1:8701"],
         capture_output=True,
         text=True,
         timeout=600,

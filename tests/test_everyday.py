@@ -59,7 +59,7 @@ def test_it_serves_the_offices_icon(client: Client) -> None:
     response = client.get("/favicon.ico")
     assert response.status_code == 200
     assert response["Content-Type"] == "image/x-icon"
-    assert b"".join(response.streaming_content)[:4] == b"\x00\x00\x01\x00"
+    assert response.getvalue()[:4] == b"\x00\x00\x01\x00"
 
 
 def test_a_reporter_s_menu_holds_its_own_things_and_the_account_page_the_rest(

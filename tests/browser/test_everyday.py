@@ -110,7 +110,7 @@ def test_a_refused_save_on_a_phone_shows_its_error_and_the_receipt_at_the_top(
     # On the screen, without scrolling, and where the keyboard and a screen reader are.
     box = alert.bounding_box()
     assert box is not None
-    assert 0 <= box["y"] and box["y"] + box["height"] <= PHONE["height"], box
+    assert box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"], box
     assert page.evaluate("document.activeElement.hasAttribute('data-form-alert')")
     # The field's own error sits beside it.
     assert page.locator("[data-field=luot_nguoi] .errorlist").count() == 1
@@ -122,8 +122,9 @@ def test_a_refused_save_on_a_phone_shows_its_error_and_the_receipt_at_the_top(
     message = page.locator(".messages li.success")
     text = message.inner_text()
     world.a_an_phu.refresh_from_db()
-    receipt = world.a_an_phu.report.versions.order_by("-number").first().receipt_number
-    assert receipt and receipt in text
+    version = world.a_an_phu.report.versions.order_by("-number").first()
+    assert version is not None and version.receipt_number
+    assert version.receipt_number in text
     box = message.bounding_box()
     assert box is not None and box["y"] + box["height"] <= PHONE["height"]
     context.close()
