@@ -15,6 +15,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
+from django.views.decorators.http import require_GET
 
 from tonghop.audit import throttle
 from tonghop.audit.backends import LOCK_ATTRIBUTE, REFUSED_ATTRIBUTE, RIGHT_USER_ATTRIBUTE
@@ -36,6 +37,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def account(request: HttpRequest) -> HttpResponse:
     """A person's own page: who they are, where, and the tools every account has (password,
     two-step verification, API tokens, checking a signed file) that the top bar of a unit's
@@ -46,6 +48,7 @@ def account(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(request, "registration/account.html", {"memberships": memberships})
 
 
+@require_GET
 def favicon(request: HttpRequest) -> FileResponse:
     """Browsers ask /favicon.ico of every site; the office's small icon, not a 404 in the log."""
     found = finders.find("tonghop/favicon.ico")
