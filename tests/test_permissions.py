@@ -472,6 +472,7 @@ def _unit_list_digest(world: World, extra: Extra) -> dict[str, Any]:
 ROWS: dict[str, Row] = {
     # Public pages.
     "health": Row(get=EVERYONE, public=True),
+    "favicon": Row(get=EVERYONE, public=True),
     "login": Row(get=EVERYONE, post=EVERYONE, public=True, data=lambda w, e: {"username": "x"}),
     "logout": Row(post=EVERYONE, public=True, get_only_post=True),
     # Forgot password and the links that set a password (tonghop.people): open to everyone, a
@@ -556,6 +557,8 @@ ROWS: dict[str, Row] = {
     "news:item": Row(lambda w, e: {"uid": e.news.uid}, get=EVERYONE, public=True),
     # Anyone signed in: pages that start from the person and show only their own things.
     "home": Row(get=SIGNED_IN),
+    # A person's own account page: their name and units, no one else's.
+    "account": Row(get=SIGNED_IN, secret=lambda w, e: w.an_phu.name, sees=frozenset({HOA})),
     "reports:mine": Row(get=SIGNED_IN, secret=lambda w, e: w.an_phu.name, sees=frozenset({HOA})),
     "campaigns:list": Row(get=SIGNED_IN, secret=lambda w, e: w.campaign.title),
     "reminders:notifications": Row(

@@ -905,6 +905,11 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.setdefault(
             "TONGHOP_EMAIL", "smtp" if "TONGHOP_SMTP_HOST" in os.environ else "file"
         )
+        # The links in the demo's mail lead to the address it serves (--addr), unless the
+        # operator set the site's address; its worker and server (child processes) inherit it.
+        os.environ.setdefault("TONGHOP_SITE_URL", f"http://{args.addr}")
+        # A quiet start: the demo says what it did in its own lines, not one log line per task.
+        os.environ.setdefault("TONGHOP_LOG_LEVEL", "WARNING")
     data_dir = _setup(args.data)
     if args.command == "demo":
         return _demo(args, data_dir)

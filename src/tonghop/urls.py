@@ -218,6 +218,8 @@ setup_patterns = (
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.home, name="home"),
+    path("favicon.ico", views.favicon, name="favicon"),
+    path("accounts/", views.account, name="account"),
     path("accounts/login/", views.login, name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/forgot/", people_views.forgot, name="password-forgot"),

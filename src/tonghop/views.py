@@ -6,13 +6,16 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.staticfiles import finders
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
+from django.views.decorators.http import require_GET
 
 from tonghop.audit import throttle
 from tonghop.audit.backends import LOCK_ATTRIBUTE, REFUSED_ATTRIBUTE, RIGHT_USER_ATTRIBUTE
@@ -31,6 +34,29 @@ def home(request: HttpRequest) -> HttpResponse:
     if user.reporting_units().exists():
         return redirect("reports:mine")
     return TemplateResponse(request, "no_role.html", {})
+
+
+@login_required
+@require_GET
+def account(request: HttpRequest) -> HttpResponse:
+    """A person's own page: who they are, where, and the tools every account has (password,
+    two-step verification, API tokens, checking a signed file) that the top bar of a unit's
+    reporter leaves out."""
+    user = request.user
+    assert isinstance(user, User)
+    memberships = user.memberships.select_related("unit").order_by("unit__name")
+    return TemplateResponse(request, "registration/account.html", {"memberships": memberships})
+
+
+@require_GET
+def favicon(request: HttpRequest) -> FileResponse:
+    """Browsers ask /favicon.ico of every site; the office's small icon, not a 404 in the log."""
+    found = finders.find("tonghop/favicon.ico")
+    if not isinstance(found, str):
+        raise Http404
+    response = FileResponse(open(found, "rb"), content_type="image/x-icon")  # noqa: SIM115
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 class _SignInView(auth_views.LoginView):

@@ -102,7 +102,7 @@ def test_it_keeps_what_is_typed_and_sends_files_as_chosen(
     page.fill("#id_luot_nguoi", "1.250")
     page.get_by_role("button", name="Gửi báo cáo").click()
     page.wait_for_selector("#submission-receipt")
-    assert "Đã gửi báo cáo. Xin cảm ơn." in page.content()
+    assert "Đã gửi báo cáo (số biên nhận" in page.content()
     version = ReportVersion.objects.get()
     assert version.values["luot_nguoi"] == 1250
     assert version.receipt_number and version.receipt_number in page.content()

@@ -218,7 +218,7 @@ def test_lan_adds_edits_and_removes_a_rule(world: World) -> None:
     assert (rule.if_value, rule.then_value) == (0, 1000)
     edit = _url(world, "campaigns:form-rule-edit", pk=rule.pk)
     page = client.get(edit).content.decode()
-    assert 'value="1000"' in page
+    assert 'value="1.000"' in page
     response = client.post(
         edit,
         {"then_indicator": "luot_nguoi", "then_op": "ge", "then_value": "x", "message": "m"},

@@ -72,7 +72,7 @@ def test_the_report_waits_in_the_outbox_and_the_delivery_run_sends_it(
     [(rcpt, email)] = inbox.received
     assert rcpt == [TO]
     files = {part.get_filename(): part for part in email.iter_attachments()}
-    assert set(files) == {"01-BC-VHKHTT.pdf", "report.edxml"}
+    assert set(files) == {"01-BC-VHKHTT.pdf", "01-BC-VHKHTT.edxml"}
     with issued.signed_pdf.open("rb") as handle:
         assert files["01-BC-VHKHTT.pdf"].get_content() == handle.read()
     assert files["01-BC-VHKHTT.pdf"].get_content_type() == "application/pdf"

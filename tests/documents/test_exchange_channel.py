@@ -35,6 +35,7 @@ from tonghop.dispatch.edxml import (
     parse_status,
 )
 from tonghop.documents import channel
+from tonghop.documents.actions import register
 from tonghop.documents.models import (
     Direction,
     Document,
@@ -168,6 +169,8 @@ def test_the_sender_hears_when_its_directive_is_assigned_and_done(partnered: Wor
     directive = channel.take_in(
         partnered.lan, partnered.office, build_package(_directive())
     ).document
+    # A campaign starts from a registered document only.
+    directive = register(partnered.lan, directive.pk, {})
     spec = CampaignSpec(
         slug="tu-van-ban-lien-thong",
         title="Theo công văn 542",
@@ -189,7 +192,8 @@ def test_the_sender_hears_when_its_directive_is_assigned_and_done(partnered: Wor
         .order_by("pk")
         .values_list("status_code", flat=True)
     )
-    assert codes == ["01", "04", "05", "06"]
+    # Arrived, accepted (registered), assigned, being handled (compiled), done.
+    assert codes == ["01", "03", "04", "05", "06"]
     processing = parse_status(ExchangeMessage.objects.get(status_code="05").payload.read())
     assert processing.response_for.document_id == directive.exchange_id
 

@@ -87,6 +87,22 @@ def test_it_registers_with_consecutive_numbers(
     assert "1/2026" in listing and "2/2026" in listing
 
 
+def _register(client: Any, document: Any) -> None:
+    form = {
+        "doc_type": "Công văn",
+        "issuer": document.issuer,
+        "issued_on": document.issued_on.isoformat() if document.issued_on else "",
+        "subject": document.subject,
+        "signer_title": "Trưởng phòng",
+        "signer_name": "Phạm Viết Thạch",
+        "received_on": "2026-11-26",
+    }
+    response = client.post(reverse("documents:detail", args=[document.uid]), form)
+    assert response.status_code == 302
+    document.refresh_from_db()
+    assert document.status == IntakeStatus.REGISTERED
+
+
 def test_it_prefills_a_campaign_from_the_document(
     world: World, django_capture_on_commit_callbacks: Callable[..., Any]
 ) -> None:
@@ -94,6 +110,11 @@ def test_it_prefills_a_campaign_from_the_document(
     _response, document = _upload(client, "cv.txt", SEED, django_capture_on_commit_callbacks)
     assert document is not None
     url = reverse("campaigns:new") + f"?document={document.uid}"
+    # Not registered yet: no campaign from it, and the person is told why.
+    refused = client.get(url, follow=True)
+    assert "Vào sổ văn bản trước" in refused.content.decode()
+    assert not Campaign.objects.filter(source_document=document).exists()
+    _register(client, document)
     page = client.get(url).content.decode()
     # Period proposed in the document's own year, due at the end of the day before "trước".
     assert 'value="2025-04-15"' in page

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tonghop.campaigns import kinds
 from tonghop.campaigns.kinds import IndicatorKind
+from tonghop.campaigns.values import format_typed
 from tonghop.orgs.models import Unit, User
 
 
@@ -156,6 +157,9 @@ class Indicator(models.Model):
                 return kinds.parse_date(str(value)).strftime("%d/%m/%Y")
             except ValidationError:
                 return str(value)
+        if self.kind in (IndicatorKind.INTEGER, IndicatorKind.DECIMAL):
+            # As Vietnamese write figures (1.250; 68,5), every digit kept.
+            return format_typed(value)
         if self.kind == IndicatorKind.FILE and isinstance(value, list):
             return ngettext("%(count)s file", "%(count)s files", len(value)) % {"count": len(value)}
         return str(value)

@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -30,6 +29,7 @@ from tonghop.campaigns.form_models import FormTemplate
 from tonghop.campaigns.models import Campaign
 from tonghop.campaigns.presets import PRESETS
 from tonghop.campaigns.unit_table import MAX_BYTES
+from tonghop.campaigns.values import ascii_slug
 from tonghop.documents.models import Document
 from tonghop.forms import CleanInputForm
 from tonghop.orgs.models import Unit, UnitKind, User
@@ -47,7 +47,7 @@ RESERVED_SLUGS = frozenset({"new", "templates"})
 
 
 def slug_for(title: str) -> str:
-    base = slugify(title.replace("đ", "d").replace("Đ", "D"))[:60].strip("-") or "dot-bao-cao"
+    base = ascii_slug(title) or "dot-bao-cao"
     if base in RESERVED_SLUGS:
         base = f"{base}-dot"
     slug, n = base, 2
@@ -285,11 +285,9 @@ class CampaignForm(UnitPickerForm):
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
     report_to = forms.CharField(label=gettext_lazy("Report to"), max_length=255, required=False)
-    report_to_email = forms.EmailField(
-        label=gettext_lazy("Email of the body reported to"), required=False
-    )
+    report_to_email = forms.EmailField(label=gettext_lazy("Recipient's email"), required=False)
     report_to_organ_id = forms.CharField(
-        label=gettext_lazy("Organ code of the body reported to"), max_length=40, required=False
+        label=gettext_lazy("Recipient's organ code"), max_length=40, required=False
     )
     report_symbol = forms.CharField(
         label=gettext_lazy("Symbol of the consolidated report"), max_length=60, required=False
@@ -331,8 +329,12 @@ class CampaignForm(UnitPickerForm):
         assert isinstance(preset, forms.ChoiceField)
         preset.choices = form_source_choices(user, also=copy_of)
         self.setup_picker(office_list)
-        if "unit_kinds" not in self.initial:
-            self.initial["unit_kinds"] = [value for value, _label in UNIT_KINDS]
+        # Nothing chosen for the person: no unit ticked, and a form without the seed's
+        # indicators (they are added on the form's page, or copied from a campaign).
+        self.initial.setdefault("preset", "narrative")
+        # The date picker offers no day already past; clean() refuses one typed all the same.
+        due = self.fields["due_date"]
+        due.widget.attrs["min"] = timezone.localdate(timezone=VN).isoformat()
 
     def clean_slug(self) -> str:
         slug: str = self.cleaned_data.get("slug") or ""

@@ -412,7 +412,9 @@ def email_report(
             FileRef(str(a.file.name), a.filename, "application/pdf") for a in row.attachments.all()
         ]
         if row.edxml:
-            files.append(FileRef(str(row.edxml.name), "report.edxml", "application/xml"))
+            files.append(
+                FileRef(str(row.edxml.name), row.download_name("edxml"), "application/xml")
+            )
         with translation.override(settings.LANGUAGE_CODE):
             body = _(
                 "%(office)s sends the attached report no. %(reference)s dated %(date)s "

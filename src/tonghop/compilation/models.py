@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tonghop.campaigns.models import Campaign
+from tonghop.campaigns.values import ascii_slug
 
 
 class CompilationStatus(models.TextChoices):
@@ -152,7 +153,23 @@ class Compilation(models.Model):
 
     @property
     def filename(self) -> str:
-        return f"bao-cao-tong-hop-{self.campaign.slug}.docx"
+        return self.download_name("docx")
+
+    def download_name(self, kind: str) -> str:
+        """The name a downloaded file gets, from the document: its number and symbol once the
+        clerk has issued it (01-BC-VHKHTT.pdf), before that the campaign's ASCII slug
+        (bao-cao-tong-hop-sang-tao-2025.pdf). `kind` is docx, pdf, signed or edxml."""
+        document = self.document if self.document_id is not None else None
+        reference = ""
+        if document is not None and document.number:
+            reference = ascii_slug(f"{document.number}-{document.symbol}", upper=True)
+        base = reference or f"bao-cao-tong-hop-{self.campaign.slug}"
+        if kind == "signed":
+            return f"{base}.pdf" if reference else f"{base}-da-ky.pdf"
+        if kind == "pdf" and reference:
+            # The issued document is the signed PDF; this one is its unsigned print.
+            return f"{base}-ban-in.pdf"
+        return f"{base}.{kind}"
 
     @property
     def is_done(self) -> bool:

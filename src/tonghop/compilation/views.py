@@ -415,13 +415,11 @@ def download(request: HttpRequest, slug: str, uid: str, kind: str = "docx") -> F
     compilation = get_compilation_for_staff(request, slug, uid)
     if kind not in FILES:
         raise Http404
-    field, content_type, name = FILES[kind]
+    field, content_type, _name = FILES[kind]
     stored = getattr(compilation, field)
     if not stored:
         raise Http404
-    filename = f"{compilation.campaign.slug}-{name}"
-    if kind == "docx":
-        filename = compilation.filename
+    filename = compilation.download_name(kind)
     response = FileResponse(
         stored.open("rb"), as_attachment=True, filename=filename, content_type=content_type
     )

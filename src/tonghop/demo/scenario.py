@@ -428,6 +428,21 @@ def _deliver_directive(campaign: Campaign, specialist: User, sent: dt.datetime) 
         )
 
 
+def _mail_sent_in_its_time(campaign: Campaign) -> None:
+    """The seed campaign is history: its directive and receipts went out in 2025. Left queued,
+    the demo's worker would send them on its first start, as if today."""
+    from tonghop.outbox.models import Message, MessageStatus
+
+    queued = Message.objects.filter(campaign=campaign, status=MessageStatus.QUEUED)
+    for message in queued.select_related("assignment"):
+        # A receipt went out when its report was submitted; the rest when they were due.
+        submitted = message.assignment.submitted_at if message.assignment else None
+        when = submitted or min(message.slot_at, campaign.due_at)
+        message.status, message.sent_at = MessageStatus.SENT, when
+        message.slot_at = message.created_at = when
+        message.save(update_fields=["status", "sent_at", "slot_at", "created_at"])
+
+
 def load_scenario(seed: int = 2025) -> bool:
     """Create the seed scenario once; returns False when it is already there."""
     if Unit.objects.filter(code=OFFICE["code"]).exists():
@@ -455,7 +470,7 @@ def load_scenario(seed: int = 2025) -> bool:
         reporter = _user(unit.code, unit.contact_name)
         Membership.objects.create(user=reporter, unit=unit, role=Role.REPORTER)
         reporters[unit.pk] = reporter
-    _seed_campaign(office, units, reporters, specialist, head, rng)
+    _mail_sent_in_its_time(_seed_campaign(office, units, reporters, specialist, head, rng))
     _current_campaign(office, units, reporters, specialist, rng)
     _level_above(office, specialist)
     return True

@@ -20,6 +20,7 @@ from tonghop.compilation.actions import CompilationError
 from tonghop.compilation.forms import NewsForm
 from tonghop.compilation.views import get_compilation_for_staff
 from tonghop.inputs import clean_text
+from tonghop.orgs.models import Unit, UnitKind
 from tonghop.portal.actions import save_news
 from tonghop.portal.models import NewsItem
 
@@ -56,7 +57,10 @@ def news(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
 def news_list(request: HttpRequest) -> HttpResponse:
     """The public page the portal links to: only what offices chose to publish."""
     items = NewsItem.objects.filter(published_at__isnull=False).select_related("office")[:50]
-    return TemplateResponse(request, "portal/news_list.html", {"items": items})
+    # The page says whose news it is: the offices at the top of this install's tree.
+    offices = Unit.objects.filter(kind=UnitKind.OFFICE, parent__isnull=True).active()
+    names = [office.name for office in offices.order_by("name")[:5]]
+    return TemplateResponse(request, "portal/news_list.html", {"items": items, "offices": names})
 
 
 def news_item(request: HttpRequest, uid: str) -> HttpResponse:

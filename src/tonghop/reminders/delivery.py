@@ -67,6 +67,13 @@ class TickReport:
     def __bool__(self) -> bool:
         return any(vars(self).values())
 
+    def __str__(self) -> str:
+        # The worker's log line, read by the office's operator.
+        return (
+            f"đến hạn {self.claimed}, tổng hợp {self.digests}, đã gửi {self.sent}, "
+            f"gửi lại {self.retried}, lỗi {self.failed}, huỷ {self.cancelled}"
+        )
+
 
 # Owed whatever the campaign has become since: the receipt of a submission made, the report
 # the office chose to send.

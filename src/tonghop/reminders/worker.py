@@ -41,7 +41,7 @@ def tick() -> None:
         close_old_connections()
         report = run_due_reminders()
         if report:
-            logger.info("reminders: %s", report)
+            logger.info("nhắc việc: %s", report)
     except Exception:
         logger.exception("reminders: the run failed; trying again at the next tick")
     finally:

@@ -39,6 +39,12 @@ def create_campaign(
     With `unit_list` (a previewed unit list of this office), its units are created or updated
     first and handed the campaign too, in the same transaction.
     """
+    if source_document is not None and not source_document.is_registered:
+        # A campaign cites its directive by its register entry: a document still being read
+        # or checked has none yet.
+        raise ActionError(
+            _("Register the document first: a campaign can start only from a registered document.")
+        )
     chosen = list(units)
     if unit_list is not None:
         chosen += apply_unit_import(unit_list, by=by, expected_digest=expected_digest)

@@ -284,6 +284,12 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
     copy_of = _copy_from(request)
     initial: dict[str, object] = {}
     notes: list[str] = []
+    if document is not None and not document.is_registered:
+        messages.error(
+            request,
+            _("Register the document first: a campaign can start only from a registered document."),
+        )
+        return redirect("documents:detail", uid=document.uid)
     if document is not None:
         initial, notes = initial_from_document(document)
     elif copy_of is not None:
@@ -361,9 +367,22 @@ def _new_check(page: _NewPage) -> HttpResponse:
     """The "check" button (and Enter in a field): the page with the units that would be
     handed the campaign, nothing created."""
     checked = _new_checked(page)
-    if not isinstance(checked, _Checked):
+    if isinstance(checked, _Checked):
+        return page.render(checked.form, plan=checked.plan, chosen=checked.units)
+    # The count does not wait for the rest of the page (a due date already past): the units
+    # chosen are counted all the same, beside the page's errors.
+    request = page.request
+    user = signed_in_user(request)
+    form = CampaignForm(
+        user, user.office_units(), request.POST, request.FILES, copy_of=page.copy_of
+    )
+    form.is_valid()
+    office = form.cleaned_data.get("office")
+    if not isinstance(office, Unit) or form.has_error("units") or form.has_error("subtrees"):
         return checked
-    return page.render(checked.form, plan=checked.plan, chosen=checked.units)
+    return page.render(
+        form, plan=_posted_plan(request, form), chosen=form.chosen_units(office), status=400
+    )
 
 
 def _new_create(page: _NewPage) -> HttpResponse:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tonghop.campaigns.form_models import Indicator
 from tonghop.campaigns.kinds import IndicatorKind
+from tonghop.campaigns.values import format_typed
 from tonghop.forms import CleanInputForm
 from tonghop.reports.actions import MAX_NARRATIVE
 
@@ -115,6 +116,13 @@ class ReportForm(CleanInputForm, forms.Form):
             ):
                 # Read-only pages show the answer as a person reads it (Có, 05/5/2025).
                 self.fields[code].shown = indicator.display_value(stored)  # type: ignore[attr-defined]
+            if indicator.kind in (IndicatorKind.INTEGER, IndicatorKind.DECIMAL) and stored not in (
+                None,
+                "",
+            ):
+                # 1.250 typed is shown back as 1.250 (not 1250), in the form and on read-only
+                # pages alike; it reads back as the same number.
+                self.initial[code] = self.fields[code].shown = format_typed(stored)  # type: ignore[attr-defined]
             if indicator.kind == IndicatorKind.YES_NO and isinstance(stored, bool):
                 # The radio buttons carry yes/no; the report stores True/False.
                 self.initial[code] = YES if stored else NO

@@ -28,7 +28,7 @@ from tonghop.reports.access import get_assignment_for_reporter
 from tonghop.reports.actions import Grant
 from tonghop.reports.forms import ReportForm
 from tonghop.reports.history import history
-from tonghop.reports.models import Assignment, Attachment, Report, Step
+from tonghop.reports.models import Assignment, Attachment, Report, ReportVersion, Step
 
 # Records that the unit opened its form (reminders.directive.mark_opened, given by the URL
 # table: this package does not import the directive's).
@@ -169,7 +169,7 @@ def report_page(request: HttpRequest, assignment: Assignment, writer: Writer) ->
                 return redirect(request.path)
             else:
                 if submit:
-                    messages.success(request, _("Your report was submitted. Thank you."))
+                    messages.success(request, _submitted_message(assignment))
                 else:
                     messages.success(request, _("Draft saved."))
                 return redirect(request.path)
@@ -199,6 +199,20 @@ def report_page(request: HttpRequest, assignment: Assignment, writer: Writer) ->
         **writer.addresses(),
     }
     return TemplateResponse(request, "reports/report_form.html", context, status=status)
+
+
+def _submitted_message(assignment: Assignment) -> str:
+    """The thanks at the top of the page carry the receipt number: on a phone the receipt card
+    further down is below the screen."""
+    version = (
+        ReportVersion.objects.filter(report__assignment=assignment).order_by("-number").first()
+    )
+    if version is None or not version.receipt_number:
+        return str(_("Your report was submitted. Thank you."))
+    return str(
+        _("Your report was submitted (receipt no. %(number)s). Thank you.")
+        % {"number": version.receipt_number}
+    )
 
 
 def _take_files(
