@@ -155,7 +155,7 @@ def _parser() -> argparse.ArgumentParser:
         "--from",
         dest="settings_file",
         metavar="TỆP",
-        help="tệp TOML có mục [office] và [admin] (README, “Khởi tạo cơ quan của bạn”)",
+        help="tệp TOML có mục [office], [admin] và tùy chọn [smtp], [signing.head], [signing.office] (README)",
     )
 
     receive = sub.add_parser(
@@ -706,18 +706,49 @@ SETUP_QUESTIONS = [
 ]
 
 
+# Sections of the settings file beyond the office and its administrator: the mail server and
+# the two signing keys, done as the setup page does them (each checked before it is kept).
+EXTRA_SECTIONS = ("smtp", "signing.head", "signing.office")
+# Secrets are better kept out of the file: each is also read from the environment.
+SECRET_ENV = {
+    "smtp": "TONGHOP_SMTP_PASSWORD",
+    "signing.head": "TONGHOP_SIGNING_PASSPHRASE",
+    "signing.office": "TONGHOP_OFFICE_SIGNING_PASSPHRASE",
+}
+
+
+def _section(loaded: dict[str, Any], name: str) -> dict[str, str]:
+    found: Any = loaded
+    for part in name.split("."):
+        found = found.get(part) if isinstance(found, dict) else None
+    return {k: str(v) for k, v in dict(found or {}).items() if not isinstance(v, dict)}
+
+
+def _ask(question: str) -> str:
+    """A question whose answer may be left empty; the end of the input counts as empty, so a
+    scripted answer list may stop after the required questions."""
+    try:
+        return input(f"{question}: ").strip()
+    except EOFError:
+        return ""
+
+
+def _secret(question: str) -> str:
+    import getpass
+
+    try:
+        return getpass.getpass(f"{question}: ")
+    except EOFError:
+        return ""
+
+
 def _read_setup(args: argparse.Namespace) -> dict[str, dict[str, str]]:
     if args.settings_file:
         import tomllib
 
         with open(args.settings_file, "rb") as handle:
             loaded = tomllib.load(handle)
-        return {
-            section: {k: str(v) for k, v in dict(loaded.get(section) or {}).items()}
-            for section in ("office", "admin")
-        }
-    import getpass
-
+        return {name: _section(loaded, name) for name in ("office", "admin", *EXTRA_SECTIONS)}
     answers: dict[str, dict[str, str]] = {"office": {}, "admin": {}}
     for section, key, question, required in SETUP_QUESTIONS:
         while True:
@@ -726,9 +757,78 @@ def _read_setup(args: argparse.Namespace) -> dict[str, dict[str, str]]:
                 break
             print("  Mục này là bắt buộc.")
         answers[section][key] = value
-    password = getpass.getpass("Mật khẩu (để trống: in ra một liên kết dùng một lần để tự đặt): ")
+    password = _secret("Mật khẩu (để trống: in ra một liên kết dùng một lần để tự đặt)")
     answers["admin"]["password"] = password
+    host = _ask("Máy chủ thư SMTP (để trống: đặt sau trên trang /setup/)")
+    if host:
+        answers["smtp"] = {
+            "host": host,
+            "port": _ask("Cổng (mặc định 587)") or "587",
+            "security": _ask("Bảo vệ kết nối: starttls, ssl hoặc none (mặc định starttls)")
+            or "starttls",
+            "username": _ask("Tên đăng nhập máy chủ thư"),
+            "password": _secret("Mật khẩu máy chủ thư"),
+            "from_address": _ask("Địa chỉ gửi đi"),
+        }
+    for which, label in (("head", "người ký"), ("office", "cơ quan")):
+        p12 = _ask(f"Tệp khóa .p12 của {label} (để trống: đặt sau trên trang /setup/)")
+        if p12:
+            answers[f"signing.{which}"] = {
+                "p12": p12,
+                "passphrase": _secret(f"Mật khẩu của tệp khóa {label}"),
+            }
     return answers
+
+
+def _setup_extras(answers: dict[str, dict[str, str]], office: Any, admin: Any) -> list[str]:
+    """The mail server and the signing keys, when given: each goes through the same step as on
+    the setup page, so it is kept only once it works. Returns what failed (the office and its
+    administrator stay: the rest can be finished on /setup/)."""
+    from tonghop import errors, office_setup
+    from tonghop.outbox.smtp import SmtpSettings
+
+    failed: list[str] = []
+    smtp = answers.get("smtp") or {}
+    if smtp:
+        try:
+            values = SmtpSettings(
+                host=smtp.get("host", "").strip(),
+                port=int(smtp.get("port") or 587),
+                username=smtp.get("username", "").strip(),
+                password=smtp.get("password") or os.environ.get(SECRET_ENV["smtp"], ""),
+                security=smtp.get("security", "starttls").strip(),
+                from_address=smtp.get("from_address", "").strip(),
+            )
+            office_setup.save_smtp(
+                admin, office, values, smtp.get("test_to") or admin.email or values.from_address
+            )
+            print(f"Đã gửi thư thử qua {values.host} và lưu cấu hình máy chủ thư.")
+        except (errors.Refused, ValueError) as exc:
+            failed.append(f"[smtp] {exc}")
+    for which in ("head", "office"):
+        section = f"signing.{which}"
+        key = answers.get(section) or {}
+        if not key:
+            continue
+        secret = key.get("passphrase") or key.get("pin") or os.environ.get(SECRET_ENV[section], "")
+        try:
+            if key.get("p12"):
+                data = Path(key["p12"]).expanduser().read_bytes()
+                facts = office_setup.install_p12(admin, office, which, data, secret)
+            else:
+                facts = office_setup.choose_token(
+                    admin,
+                    office,
+                    which,
+                    module=key.get("module", ""),
+                    token=key.get("token", ""),
+                    key=key.get("key", ""),
+                    pin=secret,
+                )
+            print(f"Đã nhận khóa ký [{section}]: {facts.get('subject', '')}")
+        except (errors.Refused, OSError) as exc:
+            failed.append(f"[{section}] {exc}")
+    return failed
 
 
 def _first_run(args: argparse.Namespace) -> int:
@@ -777,10 +877,13 @@ def _first_run(args: argparse.Namespace) -> int:
         return 2
     site = settings.SITE_URL.rstrip("/")
     print(f"Đã tạo cơ quan {unit.name} ({unit.code}) và quản trị viên {user.username}.")
+    failed = _setup_extras(answers, unit, user)
     if link:
         print(f"Quản trị viên đặt mật khẩu tại liên kết này (dùng một lần): {link}")
     print(f"Sau khi đăng nhập, làm tiếp tại {site}/setup/: người dùng, cây đơn vị, thư, ký số.")
-    return 0
+    for reason in failed:
+        print(f"tonghop setup: chưa lưu {reason}", file=sys.stderr)
+    return 3 if failed else 0
 
 
 def _receive_one(args: argparse.Namespace, path: Path) -> dict[str, object]:

@@ -96,6 +96,61 @@ def test_setup_from_a_settings_file_in_an_empty_data_folder(tmp_path: Path) -> N
     assert len(_rows(data, "SELECT id FROM orgs_user")) == 1
 
 
+@pytest.mark.slow  # starts the command twice
+def test_a_settings_file_also_sets_the_mail_server_and_the_signing_keys(
+    tmp_path: Path, _smtp_server: tuple[Inbox, int]
+) -> None:
+    """[smtp] and [signing.head] / [signing.office] go through the setup page's own steps: the
+    mail server is kept once a test message went through it, a key once it opened; what fails
+    is said and not kept, and the office stays."""
+    from tonghop.issuing.signing import create_demo_authority
+
+    inbox, port = _smtp_server
+    with inbox.lock:
+        inbox.received.clear()
+    inbox.refuse = False
+    authority = create_demo_authority(
+        tmp_path / "ca", office_name="Phòng", signer_name="Phạm Viết Thạch", passphrase="khoa-ky"
+    )
+    extra = f"""
+[smtp]
+host = "127.0.0.1"
+port = {port}
+security = "none"
+from_address = "vhkhtt@dongson.example.vn"
+
+[signing.head]
+p12 = "{authority.signing_p12}"
+
+[signing.office]
+p12 = "{authority.signing_p12}"
+passphrase = "sai-mat-khau"
+"""
+    data = tmp_path / "du-lieu"
+    settings_file = tmp_path / "office.toml"
+    settings_file.write_text(SETTINGS + extra, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "tonghop", "setup", "--data", str(data), "--from", settings_file],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(tmp_path),
+            "TONGHOP_SIGNING_PASSPHRASE": "khoa-ky",
+        },
+    )
+    # The office key's passphrase is wrong: said, not kept, and the command says so by its code.
+    assert done.returncode == 3, done.stderr
+    assert "[signing.office]" in done.stderr and "[signing.head]" not in done.stderr
+    assert "Đã gửi thư thử qua 127.0.0.1" in done.stdout
+    assert len(inbox.to("quan@dongson.example.vn")) == 1
+    assert (data / "smtp.json").exists() and (data / "pki" / "office-signing.p12").exists()
+    assert not (data / "pki" / "office-seal.p12").exists()
+    assert _rows(data, "SELECT code FROM orgs_unit") == [("phong-vhkhtt",)]
+
+
 # --- The office's page --------------------------------------------------------------------
 
 
