@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -143,3 +144,35 @@ def test_the_clerk_chooses_on_the_page(world: World, key: Path) -> None:
     issued = Compilation.objects.get(pk=row.pk)
     assert issued.state == CompilationState.ISSUED
     assert issued.attachments.count() == 1
+
+
+def _printed_text(pdf: bytes, tmp_path: Path) -> str:
+    """The text as poppler lays it out, form fields drawn where they sit on the line."""
+    source = tmp_path / "issued.pdf"
+    source.write_bytes(pdf)
+    done = subprocess.run(
+        ["pdftotext", "-layout", str(source), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return " ".join(done.stdout.split()).replace(" /", "/")
+
+
+def test_the_appendices_of_the_issued_report_carry_its_number_and_date(
+    world: World, key: Path, tmp_path: Path
+) -> None:
+    """ND 30 PL I, III.1.c: "(Kèm theo Báo cáo số 01/BC-… ngày … tháng … năm …)" under each
+    appendix heading, filled by the clerk's step as the number on page 1 is, the head's
+    signature still intact."""
+    when = timezone.now().replace(microsecond=0)
+    issued = _issue(world, (), when)
+    signed = issued.signed_pdf.read()
+    local = when.astimezone(VIETNAM).date()
+    text = _printed_text(signed, tmp_path)
+    month = f"{local.month:02d}" if local.month <= 2 else str(local.month)
+    reference = f"(Kèm theo Báo cáo số 01/BC-VHKHTT ngày {local.day:02d} tháng {month} năm"
+    assert text.count("(Kèm theo Báo cáo số") == text.count(reference) >= 1, text
+    facts = verify_pdf(signed)
+    assert len(facts) == 2 and all(f["intact"] for f in facts)

@@ -680,6 +680,10 @@ def _signer(signer: Signer, spots: list[_Spot]) -> list[Flowable]:
 FIELD_NUMBER = "so_van_ban"
 FIELD_DAY = "ngay_ban_hanh"
 FIELD_MONTH = "thang_ban_hanh"
+# The blanks in their order on a line, and how a copy of one is named (an appendix's
+# "Kèm theo" line: "so_van_ban__1"); the clerk's values fill every copy.
+BLANK_FIELDS = (FIELD_NUMBER, FIELD_DAY, FIELD_MONTH)
+FIELD_COPY = "__"
 FIELD_SIGNER = "chu_ky_nguoi_ky"
 FIELD_OFFICE = "chu_ky_co_quan"
 SIGNER_BOX = (50.0, SIGNATURE_SPACE - 2.0)  # mm: the signature image, centred in ô 7c
@@ -783,7 +787,15 @@ def _appendix(story: list[Flowable], doc: OfficialDocument, appendix: Section, i
     story.extend([NextPageTemplate(template), PageBreak(), _RestartNumbering()])
     story.append(_para(appendix_label(index, len(doc.appendices)), _style(14, bold=True)))
     story.append(_para(appendix_title(appendix), _style(SIZE_BODY, bold=True)))
-    story.append(_para(appendix_reference_line(doc), _style(SIZE_BODY, italic=True)))
+    reference = _para(appendix_reference_line(doc), _style(SIZE_BODY, italic=True))
+    if doc.number is None and doc.issued_on is None:
+        # The "Kèm theo … số … ngày …" line names the same number and date the clerk gives on
+        # page 1: blanks under form fields of their own, filled in the same step.
+        names = tuple(f"{name}{FIELD_COPY}{index + 1}" for name in BLANK_FIELDS)
+        reference = _BlankFields(
+            appendix_reference_line(doc), _style(SIZE_BODY, italic=True), names
+        )
+    story.append(reference)
     story.extend([_Rule(30.0, before=6), Spacer(1, 6)])
     _blocks(story, appendix.blocks, 1, TEXT_W_LANDSCAPE if appendix.landscape else TEXT_W)
 

@@ -538,13 +538,15 @@ def fill_fields(pdf: bytes, values: dict[str, str]) -> bytes:
     pdf_name = generic.pdf_name
 
     writer = _open_pdf(pdf)
+    # A field named "so_van_ban__2" is a copy of "so_van_ban" (the renderer's FIELD_COPY: the
+    # number repeated in an appendix's "Kèm theo" line) and takes the same value.
     try:
         form = writer.root["/AcroForm"]
         found: dict[str, Any] = {}
         for ref in form["/Fields"]:
             node = ref.get_object()
             name = str(node.get("/T", ""))
-            if name in values:
+            if name.split("__", 1)[0] in values:
                 found[name] = ref
     except Exception as error:
         raise InvalidPdf(f"Không đọc được các trường của tệp PDF: {error}") from error
@@ -555,7 +557,7 @@ def fill_fields(pdf: bytes, values: dict[str, str]) -> bytes:
         )
     for name, ref in found.items():
         field = ref.get_object()
-        text = values[name]
+        text = values[name.split("__", 1)[0]]
         x0, y0, x1, y1 = (float(v) for v in field["/Rect"])
         width, height = x1 - x0, y1 - y0
         da = str(field.get("/DA", "/Times-Roman 13 Tf 0 g"))
