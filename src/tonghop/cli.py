@@ -155,7 +155,10 @@ def _parser() -> argparse.ArgumentParser:
         "--from",
         dest="settings_file",
         metavar="TỆP",
-        help="tệp TOML có mục [office], [admin] và tùy chọn [smtp], [signing.head], [signing.office] (README)",
+        help=(
+            "tệp TOML có mục [office], [admin] và tùy chọn [smtp], [signing.head], "
+            "[signing.office] (README)"
+        ),
     )
 
     receive = sub.add_parser(
