@@ -40,16 +40,25 @@ def _lines(text: str) -> list[str]:
 
 
 def apply_header(head: Header, regions: Regions) -> None:
-    """Number, date, place and issuer from their header regions, where these read."""
+    """Number, date, place and issuer from their header regions, where these read.
+
+    A number or day left blank in print (`Số: /TB-UBND`, `ngày   tháng 11 năm 2024`) is
+    filled by the signing tool's stamp over it, which the text reader already took: such a
+    value stays when it fits the printed line (same symbol; same year and month)."""
     if regions.number:
         own = parse_header(_lines(regions.number))
-        if own.number_raw is not None or own.symbol is not None:
+        stamped = own.number is None and head.number is not None and own.symbol == head.symbol
+        if (own.number_raw is not None or own.symbol is not None) and not stamped:
             head.number, head.symbol = own.number, own.symbol
             head.number_raw, head.number_problems = own.number_raw, own.number_problems
     if regions.place_date:
         own = parse_header(_lines(regions.place_date))
         if own.year is not None:
-            head.issued_on, head.year, head.month = own.issued_on, own.year, own.month
+            issued = own.issued_on
+            if issued is None and head.issued_on is not None:
+                printed = f"{own.year:04d}-{own.month:02d}" if own.month else f"{own.year:04d}"
+                issued = head.issued_on if head.issued_on.startswith(printed) else None
+            head.issued_on, head.year, head.month = issued, own.year, own.month
             head.place = own.place or head.place
     if regions.issuer:
         issuer, parent = issuer_of(_lines(regions.issuer))
