@@ -14,6 +14,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
+from tonghop.dispatch.header import Header
+from tonghop.dispatch.layout import Regions, apply_header
 from tonghop.dispatch.parse import parse_text
 from tonghop.dispatch.pdf import read_pdf
 from tonghop.dispatch.pipeline import ingest
@@ -140,3 +142,18 @@ def test_a_page_without_columns_reads_as_before(tmp_path: Path, page: list[Run])
     text = ingest(tmp_path / "doc.pdf", ocr=False).text
     plain = parse_text(text, source=str(tmp_path / "doc.pdf"))
     assert fields == plain
+
+
+def test_a_blank_printed_number_and_day_keep_what_the_stamp_filled_in() -> None:
+    head = Header(number="542", symbol="TB-UBND", issued_on="2024-11-06", year=2024, month=11)
+    regions = Regions(number="Số: /TB-UBND", place_date="Quảng Ngãi, ngày     tháng 11 năm 2024")
+    apply_header(head, regions)
+    assert (head.number, head.symbol, head.issued_on) == ("542", "TB-UBND", "2024-11-06")
+    assert head.place == "Quảng Ngãi"
+
+
+def test_a_day_not_on_the_printed_line_is_dropped() -> None:
+    # The header's day is blank and the text reader took a day of another month.
+    head = Header(number="7", symbol="TB-UBND", issued_on="2024-10-15", year=2024, month=10)
+    apply_header(head, Regions(place_date="Quảng Ngãi, ngày     tháng 11 năm 2024"))
+    assert (head.issued_on, head.year, head.month) == (None, 2024, 11)
