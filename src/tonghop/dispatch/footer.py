@@ -496,3 +496,16 @@ def repair_surname(name: str | None) -> str | None:
         return name
     known = _SURNAME_BY_FOLD.get(fold(first))
     return f"{known} {rest}" if known else name
+
+
+def signer_of(
+    lines: list[str], place: str | None = None
+) -> tuple[str | None, str | None, str | None]:
+    """Authority, title and name read from the lines of a signing block alone."""
+    return _signer(lines, [], False, place)
+
+
+def recipients_of(lines: list[str]) -> list[str]:
+    """The items of a `Nơi nhận` list read from the lines of its column alone."""
+    nn = _noi_nhan(lines, 0)
+    return _recipients(lines, nn)[0] if nn is not None else []

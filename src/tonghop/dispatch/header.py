@@ -316,3 +316,11 @@ def fill_from_overlay(lines: list[str], head: Header) -> None:
 
 
 _BARE_NUMBER_RE = re.compile(r"^\s*\d{1,5}\s*$")
+
+
+def issuer_of(lines: list[str]) -> tuple[str | None, str | None]:
+    """Issuer and its parent body read from the lines of a header's left column alone."""
+    head = Header()
+    if lines:
+        _issuer(lines, len(lines) - 1, head)
+    return head.issuer, head.issuer_parent

@@ -23,6 +23,7 @@ from .checks import Finding, finding, spelling, vn
 from .confidence import Evidence, field_confidence
 from .footer import looks_like_name, parse_footer, repair_surname
 from .header import Header, parse_header
+from .layout import Regions, apply_footer, apply_header
 from .ocrfix import fix_ocr
 from .patterns import MOTTO_RE, NUMBER_RE
 from .places import is_place
@@ -49,21 +50,27 @@ def parse_text(
     signatures: list[dict[str, object]] | None = None,
     ocr: bool = False,
     rereads: Sequence[str] = (),
+    regions: Regions | None = None,
 ) -> dict[str, object]:
     """The fields of one document, every schema key present.
 
     `signatures` are the PDF's embedded signatures (SCHEMA `signatures`); `ocr` says the text
     came from OCR, so that the usual misreadings of names are repaired in the values;
-    `rereads` are the header of a scan OCR'd again, checked against the number and date."""
+    `rereads` are the header of a scan OCR'd again, checked against the number and date;
+    `regions` are a text PDF's header and foot cut by glyph positions (`layout.py`)."""
     full = prepare(text or "")
     # An administrative document is rarely over 200 kB of text; beyond MAX_CHARS the rest is
     # searched for signature stamps only, so that any input returns within seconds.
     text = full[:MAX_CHARS]
     lines = text.split("\n")
     head = parse_header(lines)
+    if regions:
+        apply_header(head, regions)
     agreed = _reconcile(head, rereads) if rereads else None
     main = lines[: _main_document_end(lines, head)]
     foot = parse_footer(main, head.body_start, head.place)
+    if regions:
+        apply_footer(foot, regions, head.place)
     flat = flatten(main)
     times = signature_times(flatten(lines) if len(full) <= MAX_CHARS else full)
     sigs = list(signatures or [])

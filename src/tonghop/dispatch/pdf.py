@@ -19,6 +19,7 @@ import pypdfium2.raw as pdfium_c
 
 from . import ocr as ocr_mod
 from .errors import OcrUnavailable, UnreadableDocument
+from .layout import Regions
 from .legacy import fix_legacy, vietnamese_score
 
 OCR_DPI = 300
@@ -48,6 +49,9 @@ class PdfText:
     # The first page's header read a second time (another scale): number and date are kept
     # only where the two readings agree.
     header_rereads: list[str] = field(default_factory=list)
+    # The first page's header and the foot of a text PDF cut by glyph positions, when the
+    # page has ND 30's columns (`layout.py`).
+    regions: Regions | None = None
 
 
 @dataclass
@@ -56,6 +60,7 @@ class _Page:
     stamps: list[str]
     needs_ocr: bool
     garbled: bool
+    cuts: dict[str, str] = field(default_factory=dict)
 
 
 def read_pdf(data: bytes, *, ocr: bool) -> PdfText:
@@ -105,12 +110,21 @@ def _read(doc: pdfium.PdfDocument, stamp_doc: _Lazy, *, ocr: bool) -> PdfText:
     if count == 0:
         raise UnreadableDocument("Không đọc được tệp PDF: tệp không có trang nào.")
     pages: list[_Page] = []
+    cuts: dict[str, str] = {}
+    foot_found = False
     for index in range(count):
         try:
-            pages.append(_read_page(doc, stamp_doc, index, result))
+            page = _read_page(doc, stamp_doc, index, result, foot=not foot_found)
         except pdfium.PdfiumError:
-            pages.append(_Page("", [], needs_ocr=True, garbled=False))
+            page = _Page("", [], needs_ocr=True, garbled=False)
             result.warnings.append(f"Không đọc được lớp chữ của trang {index + 1}.")
+        pages.append(page)
+        if "recipients" in page.cuts:
+            foot_found = True  # the main document's foot, not an annex's
+        if not page.needs_ocr:
+            cuts.update(page.cuts)
+    if cuts:
+        result.regions = Regions(**cuts)
 
     scans = [i for i, page in enumerate(pages) if page.needs_ocr]
     ocr_text: dict[int, str | None] = {}
@@ -168,10 +182,22 @@ def _read(doc: pdfium.PdfDocument, stamp_doc: _Lazy, *, ocr: bool) -> PdfText:
     return result
 
 
-def _read_page(doc: pdfium.PdfDocument, stamp_doc: _Lazy, index: int, result: PdfText) -> _Page:
+def _read_page(
+    doc: pdfium.PdfDocument, stamp_doc: _Lazy, index: int, result: PdfText, *, foot: bool
+) -> _Page:
     page = doc[index]
+    cuts: dict[str, str] = {}
     try:
-        content = _clean(page.get_textpage().get_text_range())
+        textpage = page.get_textpage()
+        raw = textpage.get_text_range()
+        content = _clean(raw)
+        # Character indices of the text are those of the glyphs only when nothing was lost.
+        if len(raw) == textpage.count_chars():
+            width, height = page.get_size()
+            if index == 0:
+                cuts.update(_header_cuts(textpage, raw, width, height))
+            if foot:
+                cuts.update(_foot_cuts(textpage, raw, width))
         rects = _annotation_rects(page)
     finally:
         page.close()
@@ -182,12 +208,99 @@ def _read_page(doc: pdfium.PdfDocument, stamp_doc: _Lazy, index: int, result: Pd
     if fixed.encoding:
         content = fixed.text
         result.legacy = fixed.encoding
+        cuts = {}
     body_letters = sum(
         ch.isalpha() for line in content.splitlines() if not _STAMP_LINE.search(line) for ch in line
     )
     garbled = body_letters >= MIN_PAGE_LETTERS and vietnamese_score(content) < MIN_LAYER_SCORE
     needs_ocr = body_letters < MIN_PAGE_LETTERS or garbled
-    return _Page(content, stamps, needs_ocr=needs_ocr, garbled=garbled)
+    return _Page(content, stamps, needs_ocr=needs_ocr, garbled=garbled, cuts=cuts)
+
+
+# Layout before words: the regions of ND 30 Phụ lục I found from where the glyphs are drawn.
+# Anchors are the motto (ô 1), `Số:` (ô 3), `…, ngày` (ô 4) and `Nơi nhận:` (ô 9); columns are
+# the widest vertical gap that no run of text crosses. A page where no such gap exists (one
+# column, a table drawn as one text run) gets no regions and is read as before.
+_HEAD_CHARS = 2000
+_MOTTO_GLYPHS_RE = re.compile(r"C[ỘO]NG\s*H[ÒOÓ]A\s*X[ÃA]\s*H[ỘO]I", re.IGNORECASE)
+_SO_GLYPHS_RE = re.compile(r"(?<!\w)S[ốôo]\s*:")
+_DATE_GLYPHS_RE = re.compile(r"\w\s*,\s*ngày\b")
+_NOI_NHAN_GLYPHS_RE = re.compile(r"N[ơo]i\s*nh[ậâa]n\s*:")
+# Narrower gaps are spaces between words drawn as separate runs.
+_MIN_GUTTER = 6.0
+
+Box = tuple[float, float, float, float]  # left, bottom, right, top (PDF points, y up)
+
+
+def _header_cuts(
+    textpage: pdfium.PdfTextPage, raw: str, width: float, height: float
+) -> dict[str, str]:
+    motto = _MOTTO_GLYPHS_RE.search(raw, 0, _HEAD_CHARS)
+    number = _SO_GLYPHS_RE.search(raw, 0, _HEAD_CHARS)
+    if motto is None or number is None:
+        return {}
+    mbox = textpage.get_charbox(motto.start())
+    sbox = textpage.get_charbox(number.start())
+    line = max(sbox[3] - sbox[1], 1.0)
+    dbox: Box | None = None
+    for m in _DATE_GLYPHS_RE.finditer(raw, 0, _HEAD_CHARS):
+        box = textpage.get_charbox(m.start())
+        # The place-and-date line lies beside or just under the number line.
+        if box[0] > sbox[2] and sbox[1] - 3 * line <= box[1] <= sbox[3]:
+            dbox = box
+            break
+    end = max(motto.end(), number.end())
+    rects = _rects(textpage, 0, min(len(raw), end + 400))
+    above = [r for r in rects if r[1] > sbox[3] - 0.5]
+    split = _gutter(above, sbox[2], mbox[0] + 0.5)
+    if split is None or not above:
+        return {}
+    floor = (sbox[3] + min(r[1] for r in above)) / 2
+    cuts = {"issuer": textpage.get_text_bounded(0, floor, split, height)}
+    row_split = split
+    if dbox is not None and dbox[1] < sbox[3] and dbox[3] > sbox[1]:
+        # Number and date on one row: the date line may start left of the motto's column.
+        row = [r for r in rects if r[1] < sbox[3] - 1 and r[3] > sbox[1] + 1]
+        row_split = _gutter(row, sbox[2], dbox[0] + 0.5) or split
+    cuts["number"] = textpage.get_text_bounded(0, sbox[1] + 1, row_split, sbox[3] - 1)
+    if dbox is not None:
+        left = row_split if dbox[3] > sbox[1] else split
+        cuts["place_date"] = textpage.get_text_bounded(left, dbox[1] + 1, width, dbox[3] - 1)
+    return {key: _clean(text) for key, text in cuts.items() if text.strip()}
+
+
+def _foot_cuts(textpage: pdfium.PdfTextPage, raw: str, width: float) -> dict[str, str]:
+    heading = _NOI_NHAN_GLYPHS_RE.search(raw)
+    if heading is None:
+        return {}
+    nbox = textpage.get_charbox(heading.start())
+    line = max(nbox[3] - nbox[1], 1.0)
+    start = max(0, heading.start() - 600)
+    below = [r for r in _rects(textpage, start, len(raw) - start) if r[3] <= nbox[3] + 1]
+    split = _gutter(below, nbox[0], width)
+    if split is None:
+        return {}
+    return {
+        "signing": _clean(textpage.get_text_bounded(split, 0, width, nbox[3] + 1.5 * line)),
+        "recipients": _clean(textpage.get_text_bounded(0, 0, split, nbox[3] + 1)),
+    }
+
+
+def _rects(textpage: pdfium.PdfTextPage, start: int, count: int) -> list[Box]:
+    return [textpage.get_rect(i) for i in range(textpage.count_rects(start, count))]
+
+
+def _gutter(rects: list[Box], low: float, high: float) -> float | None:
+    """The middle of the widest gap between runs of text that lies within (low, high) and has
+    text on both sides, or None."""
+    best: tuple[float, float] | None = None
+    edge: float | None = None
+    for left, _bottom, right, _top in sorted(rects):
+        fits = edge is not None and left - edge >= _MIN_GUTTER and edge >= low and left <= high
+        if fits and edge is not None and (best is None or left - edge > best[1] - best[0]):
+            best = (edge, left)
+        edge = right if edge is None else max(edge, right)
+    return None if best is None else (best[0] + best[1]) / 2
 
 
 def _annotation_rects(page: pdfium.PdfPage) -> list[tuple[float, float, float, float]]:

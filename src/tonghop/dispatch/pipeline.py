@@ -86,6 +86,7 @@ def parse_fields(job: Ingest) -> None:
         signatures=job.signatures,
         ocr=job.from_ocr,
         rereads=job.read.header_rereads if job.read is not None else (),
+        regions=job.read.regions if job.read is not None else None,
     )
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Protocol
 
 from .errors import DispatchError, UnreadableDocument, UnsupportedFormat
+from .layout import Regions
 from .legacy import decode_text_bytes, fix_legacy
 
 MAX_BYTES = 50 * 1024 * 1024
@@ -37,6 +38,7 @@ class ReadResult:
     ocr_pages: int  # how many pages were OCR'd
     warnings: tuple[str, ...]  # Vietnamese sentences for the clerk
     header_rereads: tuple[str, ...] = ()  # the first page's header OCR'd again (scans)
+    regions: Regions | None = None  # a text PDF's header and foot regions (`layout.py`)
 
 
 @dataclass
@@ -48,6 +50,7 @@ class Extracted:
     warnings: list[str] = field(default_factory=list)
     encoding: str | None = None  # a legacy encoding already converted by the reader
     header_rereads: list[str] = field(default_factory=list)
+    regions: Regions | None = None
 
 
 class Reader(Protocol):
@@ -83,6 +86,7 @@ class PdfReader:
             result.warnings,
             result.legacy,
             result.header_rereads,
+            result.regions,
         )
 
 
@@ -202,7 +206,11 @@ def _finish(kind: str, extracted: Extracted) -> ReadResult:
         warnings.append("Không tìm thấy chữ nào trong văn bản.")
     pages_count = len(extracted.pages) if kind == "pdf" else 1
     rereads = tuple(_tidy(t) for t in extracted.header_rereads)
-    return ReadResult(text, kind, pages_count, extracted.ocr_pages, tuple(warnings), rereads)
+    # Regions were cut from the glyphs as drawn: a legacy font's text no longer matches them.
+    regions = extracted.regions if encoding is None else None
+    return ReadResult(
+        text, kind, pages_count, extracted.ocr_pages, tuple(warnings), rereads, regions
+    )
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff\u200b]")
