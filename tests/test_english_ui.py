@@ -191,3 +191,48 @@ def test_the_heads_pages_in_english_have_no_vietnamese_but_data(world: World) ->
 def test_the_clerks_pages_in_english_have_no_vietnamese_but_data(world: World) -> None:
     client = _english(world.client_for(world.hang))
     assert _walk(client, []) == {}
+
+
+# Small English words that Vietnamese never writes: one of them on a Vietnamese page is a string
+# that missed the catalogue.
+ENGLISH = re.compile(
+    r"\b(the|and|of|with|your|this|is|are|not|for|from|has|have|was|were|will|please|"
+    r"click|save|submit|cancel|back|next|search|none|yes|no)\b",
+    re.IGNORECASE,
+)
+
+
+def english_left(html: str, data: list[str]) -> list[str]:
+    reader = _Visible()
+    reader.feed(html)
+    text = unescape("\n".join(reader.parts))
+    for value in data:
+        text = text.replace(value, " ")
+    return [" ".join(line.split())[:120] for line in text.splitlines() if ENGLISH.search(line)]
+
+
+def test_the_reader_finds_english_left_on_a_vietnamese_page() -> None:
+    html = "<p>Hạn báo cáo</p><p>Submit the report</p><p>Trả lời: không</p>"
+    assert english_left(html, []) == ["Submit the report"]
+
+
+def test_the_vietnamese_pages_of_each_role_have_no_english(world: World) -> None:
+    _reports_in(world)
+    data = _data_strings()
+    found: dict[str, list[str]] = {}
+    for person, extra in (
+        (world.hoa, [reverse("reports:form", args=[world.a_an_phu.pk])]),
+        (world.lan, [*_office_pages(world), reverse("campaigns:new")]),
+        (world.thach, _office_pages(world)),
+        (world.hang, []),
+    ):
+        client = world.client_for(person)
+        home = client.get("/", follow=True)
+        pages = [home.request["PATH_INFO"], *_nav_links(home.content.decode()), *extra]
+        for path in dict.fromkeys(pages):
+            page = client.get(path, follow=True)
+            if page.status_code == 200 and "text/html" in page.get("Content-Type", ""):
+                left = english_left(page.content.decode(), data)
+                if left:
+                    found[f"{person.username} {path}"] = left
+    assert found == {}

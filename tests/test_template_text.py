@@ -56,7 +56,7 @@ WORD = re.compile(r"[^\W\d_]{2,}")
 HIDDEN = re.compile(
     r"\{%\s*comment\s*%\}.*?\{%\s*endcomment\s*%\}"
     r"|\{%\s*blocktranslate\b.*?\{%\s*endblocktranslate\s*%\}"
-    r"|\{#.*?#\}"
+    r"|\{#[^\n]*?#\}"  # Django reads {# #} on one line only: a longer one shows
     r"|\{\{.*?\}\}"
     r"|\{%.*?%\}"
     r"|<!--.*?-->"
@@ -109,12 +109,14 @@ def test_the_scanner_finds_a_raw_word_and_passes_translated_ones(tmp_path: Path)
     sample.write_text(
         '{% load i18n %}<p>{% translate "Save" %}</p>\n<p title="Lưu lại">Gửi</p>\n'
         "{% blocktranslate %}Due {{ day }}{% endblocktranslate %} {{ x }} PDF\n"
-        '<input placeholder="{% translate "Search" %}" aria-label="Search">',
+        '<input placeholder="{% translate "Search" %}" aria-label="Search">\n'
+        "{# one line #}{# two\nlines #}",
         encoding="utf-8",
     )
     reader = _Reader()
     reader.feed(HIDDEN.sub(_blank, sample.read_text(encoding="utf-8")))
-    assert reader.found == [(2, "Lưu lại"), (2, "Gửi"), (4, "Search")]
+    # Django reads {# #} on one line only: a comment on two lines is shown on the page.
+    assert reader.found == [(2, "Lưu lại"), (2, "Gửi"), (4, "Search"), (4, "two lines")]
 
 
 def test_no_template_text_is_left_out_of_the_catalogue() -> None:
