@@ -8,13 +8,14 @@ from django.test import Client
 
 from tests.compilation.test_issue import PASS, key
 from tonghop.campaigns.form_models import Indicator
-from tonghop.campaigns.models import Campaign
+from tonghop.campaigns.models import Campaign, CampaignStatus
 from tonghop.compilation import actions as compilation_actions
 from tonghop.compilation.build import collect
 from tonghop.compilation.models import Compilation
 from tonghop.demo.scenario import (
     DEMO_PASSWORD,
     SEED_SLUG,
+    SO_LIVE_SLUG_PREFIX,
     SO_SLUG,
     demo_logins,
     load_scenario,
@@ -88,12 +89,34 @@ def test_the_seed_campaign_has_two_thirds_in_some_late_one_returned(db: None) ->
 
 def test_the_current_campaign_is_due_in_a_few_days(db: None) -> None:
     load_scenario()
-    current = Campaign.objects.exclude(slug__in=[SEED_SLUG, SO_SLUG]).get()
+    current = (
+        Campaign.objects.exclude(slug__in=[SEED_SLUG, SO_SLUG])
+        .exclude(slug__startswith=SO_LIVE_SLUG_PREFIX)
+        .get()
+    )
     from django.utils import timezone
 
     days = (current.due_at - timezone.now()).days
     assert 2 <= days <= 5
     assert current.assignments.figures().submitted > 0
+
+
+def test_every_demo_login_finds_a_campaign_live_today_on_its_home_page(db: None) -> None:
+    """The seed campaign is 2025 history; a newcomer signing in with any printed login also
+    finds a campaign open today, due in the days ahead, on the page the site opens first."""
+    from django.utils import timezone
+
+    load_scenario()
+    live = list(Campaign.objects.filter(due_at__gt=timezone.now(), status=CampaignStatus.OPEN))
+    assert live
+    for username, role in demo_logins():
+        client = Client()
+        assert client.login(username=username, password=DEMO_PASSWORD), username
+        page = client.get("/", follow=True)
+        assert page.status_code == 200, username
+        html = page.content.decode()
+        seen = [c.title for c in live if c.title in html]
+        assert seen, f"{username} ({role}) sees no live campaign on {page.redirect_chain}"
 
 
 def test_the_printed_logins_work(db: None) -> None:

@@ -297,9 +297,9 @@ class CampaignForm(UnitPickerForm):
         label=gettext_lazy("Or import the unit list from a file (Excel .xlsx or CSV)"),
         required=False,
         help_text=gettext_lazy(
-            "Columns: Mã đơn vị, Tên đơn vị, and if you wish Loại, Đơn vị cấp trên, Email, "
-            "Người liên hệ, Điện thoại. At most 2 MB and 5,000 units. You see what will change "
-            "before anything is changed."
+            "Columns: Unit code, Unit name, and if you wish Kind, Parent unit, Email, "
+            "Contact person, Phone (or their Vietnamese headings). At most 2 MB and 5,000 units. "
+            "You see what will change before anything is changed."
         ),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv,text/csv"}),
     )

@@ -316,7 +316,7 @@ def _table(kind: str, raw: Iterable[list[str]]) -> Table:
         raise ImportFileError(
             _(
                 "Missing column: %(columns)s. The first row of the list must name its columns, "
-                "e.g. “Mã đơn vị”, “Tên đơn vị”, “Loại”, “Đơn vị cấp trên”, “Email”."
+                "e.g. “Unit code”, “Unit name”, “Kind”, “Parent unit”, “Email”."
             )
             % {"columns": ", ".join(missing)}
         )

@@ -473,6 +473,7 @@ def load_scenario(seed: int = 2025) -> bool:
     _mail_sent_in_its_time(_seed_campaign(office, units, reporters, specialist, head, rng))
     _current_campaign(office, units, reporters, specialist, rng)
     _level_above(office, specialist)
+    _live_campaign_above()
     return True
 
 
@@ -631,3 +632,32 @@ def _level_above(office: Unit, specialist: User) -> Campaign:
             at=dt.datetime(2025, 5, 8, 10, 15, tzinfo=VN),
         )
     return campaign
+
+
+SO_LIVE_SLUG_PREFIX = "so-chuyen-doi-so-"
+
+
+def _live_campaign_above() -> Campaign:
+    """The Sở's own campaign open today, to the three districts' offices: without it, the Sở's
+    people find only the 2025 history when they first sign in."""
+    so = Unit.objects.get(code=SO["code"])
+    so_specialist = User.objects.get(username="so-chuyenvien")
+    districts = list(Unit.objects.filter(parent=so, kind=UnitKind.OFFICE).order_by("pk"))
+    today = timezone.localdate()
+    due_day = today + dt.timedelta(days=6)
+    return create_campaign(
+        so,
+        CampaignSpec(
+            slug=f"{SO_LIVE_SLUG_PREFIX}{today:%Y-%m}",
+            title=f"Tổng hợp kết quả chuyển đổi số các huyện tháng {today.month}/{today.year}",
+            description="Các huyện báo cáo số liệu chuyển đổi số trong tháng về Sở.",
+            period_start=today.replace(day=1),
+            period_end=due_day,
+            due_at=dt.datetime.combine(due_day, dt.time(17, 0), VN),
+            report_to="UBND tỉnh",
+            report_symbol="BC-SKHCN",
+            indicators=CURRENT_INDICATORS,
+        ),
+        districts,
+        by=so_specialist,
+    )
