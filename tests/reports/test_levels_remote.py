@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.urls import reverse
+from django.utils import timezone
 
 from tests.compilation.test_issue import key
 from tests.conftest import World
@@ -308,3 +310,26 @@ def test_a_damaged_form_in_the_directive_opens_nothing(
     with pytest.raises(levels.LevelRefused, match="pano"):
         _open(world, directive)
     assert not Campaign.objects.filter(slug="sang-tao-lien-thong").exists()
+
+
+def test_the_office_opens_it_from_the_directive_page_in_one_step(
+    world: World, province: Province, stick: Path
+) -> None:
+    directive = _send_directive(province, stick)
+    page = world.client_for(world.lan).get(reverse("documents:detail", args=[directive.uid]))
+    url = reverse("campaigns:open-from-directive", args=[directive.pk])
+    assert url in page.content.decode()
+    client = world.client_for(world.lan)
+    form = client.get(url)
+    assert form.status_code == 200 and "Hưởng ứng Ngày Sáng tạo" in form.content.decode()
+    # Someone of another office, a reporter, or another province's Sở: a 404 and nothing opened.
+    for stranger in (province.sibling_staff, world.hoa, province.other_so_staff):
+        other = world.client_for(stranger)
+        assert other.get(url).status_code == 404
+        assert other.post(url, {"slug": "x", "title": "x", "due_at": "x"}).status_code == 404
+    due = timezone.localtime(DUE_BELOW).strftime("%Y-%m-%dT%H:%M")
+    done = client.post(url, {"slug": "sang-tao-tu-so", "title": "Sáng tạo", "due_at": due})
+    assert done.status_code == 302
+    campaign = Campaign.objects.get(slug="sang-tao-tu-so")
+    assert campaign.indicators.filter(code="pano", unit_of_measure="cái").exists()
+    assert remote.remote_of(campaign) is not None

@@ -388,6 +388,31 @@ def open_campaign_from_directive(
         return campaign
 
 
+def directive_summary(document: Document) -> dict[str, Any] | None:
+    """What the page that opens the campaign below shows of a directive's campaign above
+    (title, office, period, the district's due date above), None when it carries none or the
+    attachment cannot be read."""
+    try:
+        content = directive_campaign(document)
+        if content is None:
+            return None
+        above = _section(content, "campaign")
+        duty = content.get("assignment")
+        due = _when(duty, "due_at") if isinstance(duty, dict) else _when(above, "due_at")
+        return {
+            "campaign": {
+                "slug": _text(above, "slug", 100),
+                "title": _text(above, "title", 500),
+                "office": {"name": _text(_section(content, "office"), "name", 255)},
+                "period_start": _day(above, "period_start"),
+                "period_end": _day(above, "period_end"),
+            },
+            "due_at": due,
+        }
+    except ImportRefused:
+        return None
+
+
 def remote_of(campaign: Campaign) -> RemoteAbove | None:
     return RemoteAbove.objects.filter(below=campaign).first()
 
