@@ -23,6 +23,7 @@ from tonghop.campaigns.actions import IndicatorSpec
 from tonghop.campaigns.models import Campaign
 from tonghop.dispatch.edxml import Attachment, Organ, build_package, parse_package
 from tonghop.documents import channel
+from tonghop.documents.actions import register
 from tonghop.documents.models import Direction, Document, ExchangeMessage, MessageKind
 from tonghop.reports import levels, remote
 from tonghop.reports.models import Report, State
@@ -87,7 +88,9 @@ def test_the_chain_runs_across_the_exchange_channel(
     world: World, province: Province, stick: Path, key: Path
 ) -> None:
     directive = _send_directive(province, stick)
+    register(world.lan, directive.pk, {})
     campaign = _open(world, directive)
+    assert campaign.source_document == directive  # cited: the report answers it
     # The form came with the directive: codes, kinds, units of measure, the period.
     assert [(i.code, i.kind, i.unit_of_measure) for i in campaign.indicators.order_by("order")] == [
         ("pano", "integer", "cái"),
@@ -115,7 +118,9 @@ def test_the_chain_runs_across_the_exchange_channel(
     assert content["document"]["number"] == compilation.document.number
 
     sent = channel.send_due()
-    assert {m.state for m in sent} == {"sent"} and len(sent) == 2  # with the 01 for 542
+    # With the 01, 03 and 04 about the directive 542.
+    assert {m.state for m in sent} == {"sent"} and len(sent) == 4
+    assert package.response_for[0].code == "542/SKHCN-CN&ĐMST"
     outcomes = dict(channel.pick_up())
     assert "received" in outcomes.values()
     duty = province.duty

@@ -359,7 +359,15 @@ def open_campaign_from_directive(
             rules=tuple(rules),
         )
         try:
-            campaign = create_campaign(office, spec, chosen, by=user)
+            # A registered directive is cited (the report's ResponseFor names it) and its
+            # sender learns it was handed to units (04).
+            campaign = create_campaign(
+                office,
+                spec,
+                chosen,
+                by=user,
+                source_document=document if document.is_registered else None,
+            )
         except FormError as exc:
             raise LevelRefused(str(exc)) from exc
         RemoteAbove.objects.create(
