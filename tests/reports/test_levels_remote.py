@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 
@@ -338,3 +339,38 @@ def test_the_office_opens_it_from_the_directive_page_in_one_step(
     campaign = Campaign.objects.get(slug="sang-tao-tu-so")
     assert campaign.indicators.filter(code="pano", unit_of_measure="cái").exists()
     assert remote.remote_of(campaign) is not None
+
+
+def test_the_so_sends_its_campaign_to_the_partners_among_its_units(
+    world: World, province: Province, stick: Path
+) -> None:
+    outgoing = Document.objects.create(
+        office=province.so,
+        direction=Direction.OUTGOING,
+        number="542",
+        symbol="SKHCN-CN&ĐMST",
+        issued_on=dt.date(2030, 4, 10),
+        subject="Hưởng ứng Ngày Sáng tạo",
+        original_name="542.pdf",
+    )
+    outgoing.file.save("542.pdf", ContentFile(PDF))
+    # Another office's staff, a reporter or the district itself cannot send it.
+    for stranger in (province.other_so_staff, world.hoa, world.lan):
+        with pytest.raises(levels.LevelNotAllowed):
+            remote.send_campaign(stranger, province.campaign, outgoing)
+    with pytest.raises(levels.LevelRefused, match="văn bản đi"):
+        remote.send_campaign(
+            province.chuyenvien,
+            province.campaign,
+            Document.objects.create(
+                office=world.office, direction=Direction.OUTGOING, number="1", symbol="X"
+            ),
+        )
+    # The sibling district has no organ code, so no partner: only Minh Hòa's office gets it.
+    assert remote.send_campaign(province.chuyenvien, province.campaign, outgoing) == [OURS]
+    assert [m.state for m in channel.send_due()] == ["sent"]
+    assert channel.pick_up() and Document.objects.filter(direction=Direction.INCOMING).count() == 1
+    directive = Document.objects.get(direction=Direction.INCOMING)
+    assert (directive.office, directive.reference()) == (world.office, "542/SKHCN-CN&ĐMST")
+    campaign = _open(world, directive)
+    assert remote.remote_of(campaign).assignment == province.duty.pk  # type: ignore[union-attr]

@@ -35,7 +35,8 @@ from tonghop.campaigns.actions import (
 )
 from tonghop.campaigns.models import Campaign, CampaignStatus
 from tonghop.campaigns.values import to_number
-from tonghop.dispatch.edxml import Attachment
+from tonghop.dispatch.edxml import Attachment, EdxmlDocument, Organ, TraceHeader, build_package
+from tonghop.documents.channel import partners, queue_package
 from tonghop.documents.exchange import ImportRefused, Received
 from tonghop.documents.models import Direction, Document
 from tonghop.orgs.models import Unit, User
@@ -114,6 +115,68 @@ def campaign_attachment(campaign: Campaign, assignment: Assignment | None = None
         data=_json_bytes(campaign_content(campaign, assignment)),
         description=f"Biểu mẫu và thông tin đợt báo cáo ({CAMPAIGN_FORMAT})",
     )
+
+
+def send_campaign(user: User, campaign: Campaign, directive: Document) -> list[str]:
+    """Queue the Sở's directive (an outgoing document of its register, its file the signed
+    PDF) to each office of the campaign that is an exchange partner, with the campaign's form
+    and that office's assignment attached (``tonghop.campaign/1``). Returns the organ codes it
+    was queued for; the others get the directive by hand."""
+    if not user.is_active or not user.has_office_role(campaign.office, *OPENING_ROLES):
+        raise LevelNotAllowed(_("Only the office's staff can send this campaign."))
+    if (
+        directive.office_id != campaign.office_id
+        or directive.direction != Direction.OUTGOING
+        or directive.issued_on is None
+        or not directive.file
+    ):
+        raise LevelRefused(
+            _("Choose an issued outgoing document of your office, with its file, as the directive.")
+        )
+    with directive.file.open("rb") as handle:
+        pdf = handle.read()
+    office = campaign.office
+    known = partners()
+    queued: list[str] = []
+    with transaction.atomic():
+        for assignment in campaign.assignments.active().select_related("unit").order_by("pk"):
+            organ = assignment.unit.organ_id
+            if not organ or organ not in known:
+                continue
+            package = EdxmlDocument(
+                sender=Organ(
+                    organ_id=office.organ_id,
+                    organization_in_charge=office.parent_body,
+                    organ_name=office.name,
+                    email=office.email,
+                ),
+                receivers=(Organ(organ_id=organ, organ_name=assignment.unit.name),),
+                code_number=directive.number,
+                code_notation=directive.symbol,
+                promulgation_date=directive.issued_on,
+                subject=directive.subject,
+                content=directive.subject,
+                due_date=timezone.localtime(assignment.due_at).date(),
+                trace=(TraceHeader(office.organ_id, timezone.now()),),
+                attachments=(
+                    Attachment(
+                        name=directive.original_name or "van-ban.pdf",
+                        content_type="application/pdf",
+                        data=pdf,
+                        description=directive.subject[:200],
+                    ),
+                    campaign_attachment(campaign, assignment),
+                ),
+            )
+            queue_package(directive, build_package(package), organ)
+            queued.append(organ)
+        record(
+            Action.DATA,
+            actor=user,
+            obj=campaign,
+            details={"change": "campaign sent by exchange", "to": queued},
+        )
+    return queued
 
 
 # ---------------------------------------------------------------- reading a format's JSON
