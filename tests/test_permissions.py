@@ -332,6 +332,37 @@ def _below_data(world: World, extra: Extra) -> dict[str, Any]:
     return {"slug": "dot-duoi", "title": "Đợt dưới", "due_at": f"{due:%Y-%m-%dT%H:%M}"}
 
 
+def _directive_above(world: World, extra: Extra) -> dict[str, Any]:
+    """A directive received by the office with the form of a Sở's campaign attached
+    (tonghop.campaign/1), as a Sở on another install sends it (made once)."""
+    from django.core.files.base import ContentFile
+
+    from tonghop.documents.models import Direction, Document, DocumentAttachment
+    from tonghop.reports.remote import campaign_attachment
+
+    found = getattr(extra, "directive_above", None)
+    if found is None:
+        _duty_above(world, extra)
+        campaign = extra.duty_above.campaign  # type: ignore[attr-defined]
+        campaign.office.organ_id = "000.00.21.H99"
+        campaign.office.save()
+        attachment = campaign_attachment(campaign)
+        found = Document.objects.create(
+            office=world.office,
+            direction=Direction.INCOMING,
+            number="542",
+            symbol="SKHCN",
+            subject="Đợt của Sở",
+            sender_organ_id="000.00.21.H99",
+        )
+        row = DocumentAttachment(document=found, name=attachment.name, size=len(attachment.data))
+        row.declared_type = attachment.content_type
+        row.file.save(attachment.name, ContentFile(attachment.data), save=False)
+        row.save()
+        extra.directive_above = found  # type: ignore[attr-defined]
+    return {"pk": found.pk}
+
+
 def _level_below(world: World, extra: Extra) -> dict[str, Any]:
     """The office's campaign addressed to Tú's office, which answers it with a campaign of
     its own and an issued report (made once): what the office above reads of the one below."""
@@ -622,6 +653,9 @@ ROWS: dict[str, Row] = {
     "campaigns:above": Row(get=SIGNED_IN),
     "campaigns:open-below": Row(
         _duty_above, get=OFFICE, post=OFFICE, changes=OFFICE, data=_below_data
+    ),
+    "campaigns:open-from-directive": Row(
+        _directive_above, get=OFFICE, post=OFFICE, changes=OFFICE, data=_below_data
     ),
     "campaigns:below": Row(_level_below, get=OFFICE),
     "campaigns:answer-pdf": Row(_level_below, get=OFFICE),

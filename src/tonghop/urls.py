@@ -47,6 +47,11 @@ campaign_patterns = (
         # An office's duties in campaigns above, and its campaign below (reports/level_views.py).
         path("above/", level_views.duties_above, name="above"),
         path("above/<int:pk>/open/", level_views.open_below, name="open-below"),
+        path(
+            "from-directive/<int:pk>/",
+            level_views.open_from_directive,
+            name="open-from-directive",
+        ),
         path("<slug:slug>/units/<int:pk>/below/", level_views.below, name="below"),
         path("<slug:slug>/units/<int:pk>/answer.pdf", level_views.answer_pdf, name="answer-pdf"),
         path("<slug:slug>/units/", unit_views.units, name="units"),

@@ -30,7 +30,7 @@ import os
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -607,6 +607,19 @@ def accept(
         return "duplicate", None
 
 
+# What a later package does with a document taken in from a partner (reports applies a
+# district's tonghop.report/1 to its assignment): it comes after documents in the order of
+# packages, so it registers its function from its AppConfig.ready and the channel imports none
+# of them. A handler raising ImportRefused refuses the whole package: nothing is kept, and the
+# sender gets status 02 with the reason.
+TakenIn = Callable[[User | None, Unit, Received], None]
+_TAKEN_IN: list[TakenIn] = []
+
+
+def on_taken_in(handler: TakenIn) -> None:
+    _TAKEN_IN[:] = [h for h in _TAKEN_IN if h is not handler] + [handler]
+
+
 def take_in(
     user: User | None,
     office: Unit,
@@ -620,6 +633,9 @@ def take_in(
     sender: "arrived" for a new document, "refused" with the reason when it cannot be taken."""
     with transaction.atomic():
         result = receive(user, office, data, forwarded=forwarded)
+        if result.status == "received":
+            for handler in _TAKEN_IN:
+                handler(user, office, result)
         message = _new_message(
             office,
             Direction.INCOMING,

@@ -51,7 +51,7 @@ from tonghop.compilation.render_pdf import (
 from tonghop.dispatch.edxml import Attachment, EdxmlError
 from tonghop.dispatch.signatures import VIETNAM
 from tonghop.documents.models import Direction, Document, IntakeStatus
-from tonghop.issuing.answers import answer_above
+from tonghop.issuing.answers import answer_above, report_for_above
 from tonghop.issuing.exchange import package_for, send_package
 from tonghop.issuing.keys import KeySource, key_from_environment, release
 from tonghop.issuing.signing import (
@@ -468,6 +468,8 @@ def issue(
             )
             for a in attachments
         )
+        # A campaign above on another install takes the answer from the package's data.
+        further += report_for_above(campaign, compilation, outgoing)
         try:
             # The package's XML signature is made with the same office key, still open.
             package = package_for(

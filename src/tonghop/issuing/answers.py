@@ -14,11 +14,13 @@ from tonghop.compilation.actions import IssueRefused
 from tonghop.compilation.build import collect
 from tonghop.compilation.models import Compilation
 from tonghop.compilation.totals import IndicatorTotal
+from tonghop.dispatch.edxml import Attachment
 from tonghop.documents.models import Document
 from tonghop.orgs.models import User
 from tonghop.reports.actions import ActionError
 from tonghop.reports.level_models import LevelAnswer
 from tonghop.reports.levels import MAX_LIST_TEXT, Answer, link_of, submit_answer
+from tonghop.reports.remote import remote_of, report_attachment
 
 
 def _number(value: Decimal | int) -> int | str:
@@ -59,6 +61,10 @@ def answer_for(campaign: Campaign, compilation: Compilation) -> Answer:
     above_codes: dict[str, str] = {}
     if link is not None:
         above_codes = dict(link.above.campaign.indicators.values_list("code", "kind"))
+    else:
+        remote = remote_of(campaign)
+        if remote is not None:
+            above_codes = {item["code"]: item["kind"] for item in remote.form}
     totals, _rows, _missing, _late = collect(campaign)
     values: dict[str, Any] = {}
     plain: dict[str, Any] = {}
@@ -96,3 +102,25 @@ def answer_above(
     except ActionError as exc:
         # Refused above: the issue is refused with it, and nothing is numbered.
         raise IssueRefused(str(exc)) from exc
+
+
+def report_for_above(
+    campaign: Campaign, compilation: Compilation, document: Document
+) -> tuple[Attachment, ...]:
+    """When the campaign above lives on another install, the issued report's edXML carries
+    its answer as ``tonghop.report/1`` (reports.remote), beside the signed PDF."""
+    remote = remote_of(campaign)
+    if remote is None:
+        return ()
+    return (
+        report_attachment(
+            remote,
+            answer_for(campaign, compilation),
+            document=document,
+            parts={
+                "assessment": compilation.assessment.strip(),
+                "proposals": compilation.proposals.strip(),
+            },
+            correction=compilation.correction,
+        ),
+    )

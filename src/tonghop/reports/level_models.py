@@ -68,3 +68,40 @@ class LevelAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.link} · {self.document_id}"
+
+
+class RemoteAbove(models.Model):
+    """A campaign below whose campaign above lives on another install: opened from the
+    directive that came by edXML with the form attached (tonghop.campaign/1). What the issued
+    report must name to be taken as the answer there (tonghop.report/1) is kept here: the
+    campaign's slug, the organ code of the office above, the assignment it addressed to this
+    office, and the form's codes and kinds."""
+
+    below = models.OneToOneField(
+        "campaigns.Campaign",
+        verbose_name=_("campaign below"),
+        on_delete=models.CASCADE,
+        related_name="remote_above",
+    )
+    directive = models.ForeignKey(
+        "documents.Document", on_delete=models.PROTECT, related_name="remote_campaigns"
+    )
+    organ_id = models.CharField(max_length=40)
+    organ_name = models.CharField(max_length=255, blank=True)
+    slug = models.CharField(max_length=100)
+    # The assignment's id on the install above, as the campaign named it (None: not named).
+    assignment = models.PositiveBigIntegerField(null=True, blank=True)
+    # The indicators of the form above: [{"code": ..., "kind": ...}, ...], in order.
+    form: models.JSONField[list[dict[str, Any]]] = models.JSONField(default=list)
+    due_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("campaign above on another install")
+        verbose_name_plural = _("campaigns above on other installs")
+
+    def __str__(self) -> str:
+        return f"{self.below_id} → {self.organ_id}/{self.slug}"

@@ -18,8 +18,9 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from tonghop import errors
 from tonghop.access import signed_in_user
+from tonghop.documents.models import Direction, Document
 from tonghop.forms import CleanInputForm
-from tonghop.reports import levels
+from tonghop.reports import levels, remote
 from tonghop.reports.models import Assignment, LevelLink, Report
 
 
@@ -101,6 +102,59 @@ def open_below(request: HttpRequest, pk: int) -> HttpResponse:
             }
         )
     return TemplateResponse(request, "campaigns/open_below.html", {"duty": duty, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def open_from_directive(request: HttpRequest, pk: int) -> HttpResponse:
+    """One step from a directive received by edXML with its form (tonghop.campaign/1): the
+    office's campaign below, the form copied, its report carried back to the other install."""
+    user = signed_in_user(request)
+    document = get_object_or_404(
+        Document.objects.filter(
+            direction=Direction.INCOMING,
+            office__in=user.office_units(),
+        ),
+        pk=pk,
+    )
+    summary = remote.directive_summary(document)
+    if summary is None or not user.has_office_role(document.office, *levels.OPENING_ROLES):
+        raise Http404
+    if request.method == "POST":
+        form = BelowForm(request.POST)
+        if form.is_valid():
+            try:
+                campaign = remote.open_campaign_from_directive(
+                    user,
+                    document.pk,
+                    levels.BelowRequest(
+                        slug=form.cleaned_data["slug"],
+                        title=form.cleaned_data["title"],
+                        due_at=form.cleaned_data["due_at"],
+                        confirm_after_above=form.cleaned_data["confirm_after_above"],
+                    ),
+                )
+            except levels.DueAfterAbove as exc:
+                form.add_error("confirm_after_above", str(exc))
+            except errors.Refused as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(
+                    request,
+                    _("The campaign below is open and handed to %(n)s units.")
+                    % {"n": campaign.assignments.count()},
+                )
+                return redirect("campaigns:detail", slug=campaign.slug)
+    else:
+        due = timezone.localtime(summary["due_at"] - levels.PROPOSED_MARGIN)
+        form = BelowForm(
+            initial={
+                "slug": f"{summary['campaign']['slug']}-{document.office.code}"[:80],
+                "title": summary["campaign"]["title"],
+                "due_at": due.strftime("%Y-%m-%dT%H:%M"),
+            }
+        )
+    return TemplateResponse(request, "campaigns/open_below.html", {"duty": summary, "form": form})
 
 
 @login_required

@@ -368,40 +368,12 @@ def submit_answer(
                     "office": above.campaign.office.name,
                 }
             )
-        changes: dict[str, Any] = {"submitted_at": now}
-        if above.first_submitted_at is None:
-            changes["first_submitted_at"] = now
         details = {
             "answer_from": below.slug,
             "document": document.reference(),
             "correction": correction,
         }
-        _transition(
-            user,
-            above,
-            Step.SUBMIT,
-            expected_version=above.version,
-            now=now,
-            details=details,
-            allowed_checked=True,
-            changes=changes,
-        )
-        report, _created = Report.objects.get_or_create(assignment=above)
-        report.values = dict(answer.values)
-        report.narrative = answer.narrative
-        report.updated_by = user
-        report.updated_at = now
-        report.save()
-        version = ReportVersion.objects.create(
-            report=report,
-            number=report.versions.count() + 1,
-            values=dict(answer.values),
-            narrative=answer.narrative,
-            created_by=user,
-            created_at=now,
-        )
-        version.receipt_number = receipts.receipt_number(version.pk, now)
-        version.save(update_fields=["receipt_number"])
+        version = record_answer(user, above, answer, now=now, details=details)
         return LevelAnswer.objects.create(
             link=link,
             compilation_id=compilation_id,
@@ -412,6 +384,50 @@ def submit_answer(
             issued_by=user,
             issued_at=now,
         )
+
+
+def record_answer(
+    user: User | None,
+    above: Assignment,
+    answer: Answer,
+    *,
+    now: dt.datetime,
+    details: Mapping[str, Any],
+) -> ReportVersion:
+    """Submit the locked assignment above with an office's answer, through the transition
+    table (on time or late against its own due time): its report holds the values and the
+    words, and a new version keeps this answer. The one way an answer lands above, from a
+    campaign below in this install or from a district's install (tonghop.report/1)."""
+    changes: dict[str, Any] = {"submitted_at": now}
+    if above.first_submitted_at is None:
+        changes["first_submitted_at"] = now
+    _transition(
+        user,
+        above,
+        Step.SUBMIT,
+        expected_version=above.version,
+        now=now,
+        details=dict(details),
+        allowed_checked=True,
+        changes=changes,
+    )
+    report, _created = Report.objects.get_or_create(assignment=above)
+    report.values = dict(answer.values)
+    report.narrative = answer.narrative
+    report.updated_by = user
+    report.updated_at = now
+    report.save()
+    version = ReportVersion.objects.create(
+        report=report,
+        number=report.versions.count() + 1,
+        values=dict(answer.values),
+        narrative=answer.narrative,
+        created_by=user,
+        created_at=now,
+    )
+    version.receipt_number = receipts.receipt_number(version.pk, now)
+    version.save(update_fields=["receipt_number"])
+    return version
 
 
 def notify_returned(assignment: Assignment, comment: str, now: dt.datetime) -> None:

@@ -484,3 +484,4 @@ class Attachment(models.Model):
 # in level_models.py; importing them here registers them with the app.
 from tonghop.reports.level_models import LevelAnswer as LevelAnswer  # noqa: E402
 from tonghop.reports.level_models import LevelLink as LevelLink  # noqa: E402
+from tonghop.reports.level_models import RemoteAbove as RemoteAbove  # noqa: E402

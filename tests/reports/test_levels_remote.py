@@ -1,0 +1,376 @@
+"""Levels across installs: the Sở's campaign arrives by edXML with its form
+(tonghop.campaign/1), the district opens its campaign below from it, and its issued report goes
+back through the exchange channel with tonghop.report/1, which the Sở's side applies to the
+district's assignment, or refuses with a status message 02 and nothing saved."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.compilation.test_issue import key
+from tests.conftest import World
+from tests.documents.test_exchange_import import OURS, PDF, SO, _directive
+from tests.reports.test_levels import DUE_BELOW, Province, _issue, _report, province
+from tonghop.campaigns.actions import IndicatorSpec
+from tonghop.campaigns.models import Campaign
+from tonghop.dispatch.edxml import Attachment, Organ, build_package, parse_package
+from tonghop.documents import channel
+from tonghop.documents.actions import register
+from tonghop.documents.models import Direction, Document, ExchangeMessage, MessageKind
+from tonghop.reports import levels, remote
+from tonghop.reports.models import Report, State
+
+__all__ = ["key", "province"]  # fixtures, used by name
+
+SECRET = "bi-mat-chung"
+
+
+@pytest.fixture
+def stick(world: World, settings: Any, tmp_path: Path) -> Path:
+    """One folder both sides drop their packages in (the directory adapter)."""
+    settings.DATA_DIR = tmp_path / "data"
+    folder = tmp_path / "usb"
+    (tmp_path / "data" / "exchange").mkdir(parents=True)
+    (tmp_path / "data" / "exchange" / "partners.json").write_text(
+        json.dumps(
+            [
+                {"organ_id": SO, "directory": str(folder), "secret": SECRET},
+                {"organ_id": OURS, "directory": str(folder), "secret": SECRET},
+            ]
+        )
+    )
+    world.office.organ_id = OURS
+    world.office.save()
+    return folder
+
+
+def _drop(folder: Path, body: bytes, message_id: str, sender: str) -> None:
+    channel.DirectoryAdapter(channel.Partner(sender, directory=str(folder), secret=SECRET)).send(
+        message_id, sender, body
+    )
+
+
+def _send_directive(province: Province, folder: Path) -> Document:
+    """The Sở sends its directive with the campaign's form attached; the district picks it up."""
+    package = _directive(
+        attachments=(
+            Attachment("542.pdf", "application/pdf", PDF, "Công văn 542"),
+            remote.campaign_attachment(province.campaign, province.duty),
+        )
+    )
+    _drop(folder, build_package(package), "so-542", SO)
+    assert channel.pick_up() == [("so-542", "received")]
+    return Document.objects.get(direction=Direction.INCOMING, office__organ_id=OURS)
+
+
+def _open(world: World, directive: Document, **changes: Any) -> Any:
+    return remote.open_campaign_from_directive(
+        world.lan,
+        directive.pk,
+        levels.BelowRequest(
+            slug="sang-tao-lien-thong",
+            due_at=DUE_BELOW,
+            local_indicators=(IndicatorSpec("tranh_ve", "Tranh vẽ", "integer", "sum"),),
+        ),
+        **changes,
+    )
+
+
+def test_the_chain_runs_across_the_exchange_channel(
+    world: World, province: Province, stick: Path, key: Path
+) -> None:
+    directive = _send_directive(province, stick)
+    register(world.lan, directive.pk, {})
+    campaign = _open(world, directive)
+    assert campaign.source_document == directive  # cited: the report answers it
+    # The form came with the directive: codes, kinds, units of measure, the period.
+    assert [(i.code, i.kind, i.unit_of_measure) for i in campaign.indicators.order_by("order")] == [
+        ("pano", "integer", "cái"),
+        ("luot_nguoi", "integer", ""),
+        ("khau_hieu", "long_text", ""),
+        ("tranh_ve", "integer", ""),
+    ]
+    assert (campaign.period_start, campaign.report_to_organ_id) == (dt.date(2030, 4, 15), SO)
+    assert not levels.link_of(campaign)  # the campaign above is not in the district's install
+
+    _report(world, campaign)
+    compilation = _issue(world, campaign)
+    # The issued report's package carries the signed PDF and the report's data.
+    package = parse_package(compilation.edxml.read())
+    [data] = [a for a in package.attachments if a.name == "tonghop-report.json"]
+    content = json.loads(data.data)
+    assert content["format"] == "tonghop.report/1"
+    assert content["campaign"] == {
+        "slug": "so-542-test",
+        "organ_id": SO,
+        "assignment": province.duty.pk,
+    }
+    assert content["values"]["pano"] == 7 and "tranh_ve" not in content["values"]
+    assert compilation.document is not None
+    assert content["document"]["number"] == compilation.document.number
+
+    sent = channel.send_due()
+    # With the 01, 03 and 04 about the directive 542.
+    assert {m.state for m in sent} == {"sent"} and len(sent) == 4
+    assert package.response_for[0].code == "542/SKHCN-CN&ĐMST"
+    outcomes = dict(channel.pick_up())
+    assert "received" in outcomes.values()
+    duty = province.duty
+    duty.refresh_from_db()
+    assert duty.state == State.SUBMITTED
+    report = Report.objects.get(assignment=duty)
+    assert report.values == {
+        "pano": 7,
+        "luot_nguoi": 200,
+        "khau_hieu": content["values"]["khau_hieu"],
+    }
+    assert "Các xã làm tốt." in report.narrative
+    assert duty.events.filter(step="submit").get().details["format"] == "tonghop.report/1"
+
+
+# --- Bad input on the Sở's side ---
+
+
+def _answer(**changes: Any) -> dict[str, Any]:
+    content: dict[str, Any] = {
+        "format": "tonghop.report/1",
+        "campaign": {"slug": "so-542-test", "organ_id": SO, "assignment": None},
+        "from": {"organ_id": OURS, "name": "Phòng VHKHTT", "campaign": "sang-tao"},
+        "document": {"number": "07", "symbol": "BC-VHKHTT", "issued_on": "2030-04-28"},
+        "correction": False,
+        "codes": ["pano", "luot_nguoi", "khau_hieu"],
+        "values": {"pano": 7, "luot_nguoi": 200, "khau_hieu": "Sáng tạo"},
+        "totals": {},
+        "narrative": {"assessment": "Tốt."},
+    }
+    return content | changes
+
+
+def _report_package(data: bytes, sender: str = OURS) -> bytes:
+    return build_package(
+        _directive(
+            sender=Organ(organ_id=sender, organ_name="Phòng VHKHTT"),
+            receivers=(Organ(organ_id=SO, organ_name="Sở Khoa học và Công nghệ"),),
+            code_number="07",
+            code_notation="BC-VHKHTT",
+            attachments=(
+                Attachment("07.pdf", "application/pdf", PDF, "Báo cáo"),
+                Attachment("tonghop-report.json", "application/json", data),
+            ),
+        )
+    )
+
+
+def _deliver(folder: Path, body: bytes, sender: str = OURS, message_id: str = "bc-07") -> str:
+    _drop(folder, body, message_id, sender)
+    [(_id, outcome)] = channel.pick_up()
+    return outcome
+
+
+def _nothing_saved(province: Province) -> None:
+    province.duty.refresh_from_db()
+    assert province.duty.state == State.NOT_STARTED
+    assert not Report.objects.filter(assignment=province.duty).exists()
+    assert not Document.objects.filter(office=province.so).exists()
+
+
+def test_a_report_that_fits_is_applied(world: World, province: Province, stick: Path) -> None:
+    data = json.dumps(_answer()).encode()
+    assert _deliver(stick, _report_package(data)) == "received"
+    province.duty.refresh_from_db()
+    assert province.duty.state == State.SUBMITTED
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (
+            _answer(codes=["pano", "so_luot"], values={"pano": 1, "so_luot": 2}),
+            "“luot_nguoi” bị thiếu; “khau_hieu” bị thiếu; “so_luot” không có trong biểu mẫu",
+        ),
+        (_answer(campaign={"slug": "khong-co", "organ_id": SO}), "“khong-co”"),
+        (_answer(campaign={"slug": "so-542-test", "organ_id": "000.99.99.H99"}), "“so-542-test”"),
+        (_answer(values={"pano": "bảy"}), "“pano” không phải là số"),
+        (_answer(format="tonghop.report/9"), "tonghop.report/9"),
+        (_answer(narrative=["x"]), "narrative"),
+    ],
+)
+def test_a_report_that_does_not_fit_is_refused_whole(
+    world: World, province: Province, stick: Path, content: dict[str, Any], reason: str
+) -> None:
+    outcome = _deliver(stick, _report_package(json.dumps(content).encode()))
+    assert outcome.startswith("refused: ") and reason in outcome
+    _nothing_saved(province)
+    # The district is told why: status 02 with the reason, queued to its organ code.
+    status = ExchangeMessage.objects.get(kind=MessageKind.STATUS, direction=Direction.OUTGOING)
+    assert (status.status_code, status.partner) == ("02", OURS)
+    assert reason in status.description
+
+
+def test_malformed_json_is_refused(world: World, province: Province, stick: Path) -> None:
+    for number, data in enumerate((b"{not json", b"[1, 2]", "\ufffe".encode("utf-16"), b"")):
+        _drop(stick, _report_package(data), f"bc-{number}", OURS)
+    outcomes = [outcome for _id, outcome in channel.pick_up()]
+    assert len(outcomes) == 4 and all(o.startswith("refused: ") for o in outcomes)
+    assert "không phải là JSON hợp lệ" in outcomes[0]
+    _nothing_saved(province)
+
+
+def test_an_answer_from_an_organ_not_among_the_units_is_refused(
+    world: World, province: Province, stick: Path, settings: Any
+) -> None:
+    stranger = "000.30.99.H99"
+    partners = json.loads((settings.DATA_DIR / "exchange" / "partners.json").read_text())
+    partners.append({"organ_id": stranger, "directory": str(stick), "secret": SECRET})
+    (settings.DATA_DIR / "exchange" / "partners.json").write_text(json.dumps(partners))
+    content = _answer(**{"from": {"organ_id": stranger, "name": "Huyện khác"}})
+    outcome = _deliver(stick, _report_package(json.dumps(content).encode(), stranger), stranger)
+    assert "không thuộc các đơn vị của đợt báo cáo" in outcome
+    _nothing_saved(province)
+    # Nor may it pose as the district in its data: the sender is the package's.
+    content = _answer()
+    body = _report_package(json.dumps(content).encode(), stranger)
+    outcome = _deliver(stick, body, stranger, "bc-07-bis")
+    assert "khác với cơ quan gửi gói" in outcome
+    _nothing_saved(province)
+
+
+def test_a_second_answer_before_a_return_is_refused(
+    world: World, province: Province, stick: Path
+) -> None:
+    assert _deliver(stick, _report_package(json.dumps(_answer()).encode())) == "received"
+    again = dataclasses.replace(
+        parse_package(_report_package(json.dumps(_answer()).encode())), code_number="08"
+    )
+    content = _answer(document={"number": "08", "symbol": "BC-VHKHTT"})
+    body = build_package(
+        dataclasses.replace(
+            again,
+            document_id="",
+            attachments=(
+                Attachment("tonghop-report.json", "application/json", json.dumps(content).encode()),
+            ),
+        )
+    )
+    _drop(stick, body, "bc-08", OURS)
+    [(_id, outcome)] = channel.pick_up()
+    assert outcome.startswith("refused: ") and "chỉ nhận báo cáo sửa đổi sau khi" in outcome
+    assert Report.objects.get(assignment=province.duty).versions.count() == 1
+
+
+# --- Bad input on the district's side ---
+
+
+def test_opening_from_a_directive_without_a_form_or_not_ours_is_refused(
+    world: World, province: Province, stick: Path
+) -> None:
+    _drop(stick, build_package(_directive()), "so-plain", SO)
+    channel.pick_up()
+    plain = Document.objects.get(direction=Direction.INCOMING, office=world.office)
+    with pytest.raises(levels.LevelRefused, match="không kèm biểu mẫu"):
+        _open(world, plain)
+    with pytest.raises(levels.LevelNotAllowed):
+        remote.open_campaign_from_directive(
+            province.sibling_staff,
+            plain.pk,
+            levels.BelowRequest(slug="x", due_at=DUE_BELOW),
+        )
+
+
+def test_a_due_date_after_the_one_above_is_refused_unless_confirmed(
+    world: World, province: Province, stick: Path
+) -> None:
+    directive = _send_directive(province, stick)
+    late = province.duty.due_at + dt.timedelta(days=1)
+    request = levels.BelowRequest(slug="tre", due_at=late)
+    with pytest.raises(levels.DueAfterAbove):
+        remote.open_campaign_from_directive(world.lan, directive.pk, request)
+    confirmed = dataclasses.replace(request, confirm_after_above=True)
+    assert remote.open_campaign_from_directive(world.lan, directive.pk, confirmed).slug == "tre"
+    with pytest.raises(levels.LevelRefused, match="tre"):
+        remote.open_campaign_from_directive(world.lan, directive.pk, confirmed)
+
+
+def test_a_damaged_form_in_the_directive_opens_nothing(
+    world: World, province: Province, stick: Path
+) -> None:
+    content = remote.campaign_content(province.campaign, province.duty)
+    content["indicators"][0]["kind"] = "không-có"
+    package = _directive(
+        attachments=(
+            Attachment("tonghop-campaign.json", "application/json", json.dumps(content).encode()),
+        )
+    )
+    _drop(stick, build_package(package), "so-hong", SO)
+    channel.pick_up()
+    directive = Document.objects.get(direction=Direction.INCOMING, office=world.office)
+    with pytest.raises(levels.LevelRefused, match="pano"):
+        _open(world, directive)
+    assert not Campaign.objects.filter(slug="sang-tao-lien-thong").exists()
+
+
+def test_the_office_opens_it_from_the_directive_page_in_one_step(
+    world: World, province: Province, stick: Path
+) -> None:
+    directive = _send_directive(province, stick)
+    page = world.client_for(world.lan).get(reverse("documents:detail", args=[directive.uid]))
+    url = reverse("campaigns:open-from-directive", args=[directive.pk])
+    assert url in page.content.decode()
+    client = world.client_for(world.lan)
+    form = client.get(url)
+    assert form.status_code == 200 and "Hưởng ứng Ngày Sáng tạo" in form.content.decode()
+    # Someone of another office, a reporter, or another province's Sở: a 404 and nothing opened.
+    for stranger in (province.sibling_staff, world.hoa, province.other_so_staff):
+        other = world.client_for(stranger)
+        assert other.get(url).status_code == 404
+        assert other.post(url, {"slug": "x", "title": "x", "due_at": "x"}).status_code == 404
+    due = timezone.localtime(DUE_BELOW).strftime("%Y-%m-%dT%H:%M")
+    done = client.post(url, {"slug": "sang-tao-tu-so", "title": "Sáng tạo", "due_at": due})
+    assert done.status_code == 302
+    campaign = Campaign.objects.get(slug="sang-tao-tu-so")
+    assert campaign.indicators.filter(code="pano", unit_of_measure="cái").exists()
+    assert remote.remote_of(campaign) is not None
+
+
+def test_the_so_sends_its_campaign_to_the_partners_among_its_units(
+    world: World, province: Province, stick: Path
+) -> None:
+    outgoing = Document.objects.create(
+        office=province.so,
+        direction=Direction.OUTGOING,
+        number="542",
+        symbol="SKHCN-CN&ĐMST",
+        issued_on=dt.date(2030, 4, 10),
+        subject="Hưởng ứng Ngày Sáng tạo",
+        original_name="542.pdf",
+    )
+    outgoing.file.save("542.pdf", ContentFile(PDF))
+    # Another office's staff, a reporter or the district itself cannot send it.
+    for stranger in (province.other_so_staff, world.hoa, world.lan):
+        with pytest.raises(levels.LevelNotAllowed):
+            remote.send_campaign(stranger, province.campaign, outgoing)
+    with pytest.raises(levels.LevelRefused, match="văn bản đi"):
+        remote.send_campaign(
+            province.chuyenvien,
+            province.campaign,
+            Document.objects.create(
+                office=world.office, direction=Direction.OUTGOING, number="1", symbol="X"
+            ),
+        )
+    # The sibling district has no organ code, so no partner: only Minh Hòa's office gets it.
+    assert remote.send_campaign(province.chuyenvien, province.campaign, outgoing) == [OURS]
+    assert [m.state for m in channel.send_due()] == ["sent"]
+    assert channel.pick_up() and Document.objects.filter(direction=Direction.INCOMING).count() == 1
+    directive = Document.objects.get(direction=Direction.INCOMING)
+    assert (directive.office, directive.reference()) == (world.office, "542/SKHCN-CN&ĐMST")
+    campaign = _open(world, directive)
+    assert remote.remote_of(campaign).assignment == province.duty.pk  # type: ignore[union-attr]
