@@ -379,6 +379,7 @@ def save_report(
                 report, user, values, narrative, now, present, first_submission
             )
             receipts.queue_receipt(version, now, indicators=indicators)
+            assignment.submitted_version = version
         return assignment
 
 

@@ -200,6 +200,9 @@ class Assignment(models.Model):
     # stale form (the report was returned or changed meanwhile) is refused instead of lost.
     version = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
+    # Not a column: the version a submission just wrote, left on the row save_report returns,
+    # so the page's thanks can give its receipt number without reading it back.
+    submitted_version: ReportVersion | None = None
 
     objects: ClassVar[AssignmentQuerySet] = AssignmentQuerySet.as_manager()  # type: ignore[assignment]
 

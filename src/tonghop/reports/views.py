@@ -28,7 +28,7 @@ from tonghop.reports.access import get_assignment_for_reporter
 from tonghop.reports.actions import Grant
 from tonghop.reports.forms import ReportForm
 from tonghop.reports.history import history
-from tonghop.reports.models import Assignment, Attachment, Report, ReportVersion, Step
+from tonghop.reports.models import Assignment, Attachment, Report, Step
 
 # Records that the unit opened its form (reminders.directive.mark_opened, given by the URL
 # table: this package does not import the directive's).
@@ -147,7 +147,7 @@ def report_page(request: HttpRequest, assignment: Assignment, writer: Writer) ->
             status = 400
         elif form.is_valid():
             try:
-                writer.save(
+                saved = writer.save(
                     {i.code: form.cleaned_data.get(i.code) for i in indicators},
                     form.cleaned_data["narrative"],
                     expected_version=form.cleaned_data["version"],
@@ -169,7 +169,7 @@ def report_page(request: HttpRequest, assignment: Assignment, writer: Writer) ->
                 return redirect(request.path)
             else:
                 if submit:
-                    messages.success(request, _submitted_message(assignment))
+                    messages.success(request, _submitted_message(saved))
                 else:
                     messages.success(request, _("Draft saved."))
                 return redirect(request.path)
@@ -203,10 +203,9 @@ def report_page(request: HttpRequest, assignment: Assignment, writer: Writer) ->
 
 def _submitted_message(assignment: Assignment) -> str:
     """The thanks at the top of the page carry the receipt number: on a phone the receipt card
-    further down is below the screen."""
-    version = (
-        ReportVersion.objects.filter(report__assignment=assignment).order_by("-number").first()
-    )
+    further down is below the screen. ``assignment`` is the one save_report returned, which
+    carries the version it wrote."""
+    version = assignment.submitted_version
     if version is None or not version.receipt_number:
         return str(_("Your report was submitted. Thank you."))
     return str(
