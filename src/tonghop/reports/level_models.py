@@ -25,7 +25,9 @@ class LevelLink(models.Model):
     above = models.OneToOneField(
         "reports.Assignment",
         verbose_name=_("assignment above"),
-        on_delete=models.PROTECT,
+        # RESTRICT, not PROTECT: the assignment above stays while a campaign below answers it,
+        # but both may go in one deletion (an office's data removed whole).
+        on_delete=models.RESTRICT,
         related_name="level_below",
     )
     created_by = models.ForeignKey(
@@ -54,7 +56,7 @@ class LevelAnswer(models.Model):
         "documents.Document", on_delete=models.PROTECT, related_name="level_answers"
     )
     version = models.ForeignKey(
-        "reports.ReportVersion", on_delete=models.PROTECT, related_name="level_answers"
+        "reports.ReportVersion", on_delete=models.RESTRICT, related_name="level_answers"
     )
     totals: models.JSONField[dict[str, Any]] = models.JSONField(default=dict)
     correction = models.BooleanField(default=False)

@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
                 (
                     "above",
                     models.OneToOneField(
-                        on_delete=django.db.models.deletion.PROTECT,
+                        on_delete=django.db.models.deletion.RESTRICT,
                         related_name="level_below",
                         to="reports.assignment",
                         verbose_name="assignment above",
@@ -92,7 +92,7 @@ class Migration(migrations.Migration):
                 (
                     "version",
                     models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
+                        on_delete=django.db.models.deletion.RESTRICT,
                         related_name="level_answers",
                         to="reports.reportversion",
                     ),
