@@ -261,6 +261,14 @@ def test_an_edxml_package_with_line_breaks_comes_in_on_one_line(world: World) ->
     issued = sign_and_issue(world, _draft(world).pk, passphrase=PASS)
     data = issued.edxml.read()
     assert data.count("Phạm Viết Thạch".encode()) >= 1
+    # Changed by hand, the package's XML signature no longer holds (refused as such elsewhere):
+    # the package goes without it, as an unsigned one from another system would.
+    data = re.sub(
+        rb"<Signature xmlns=\"http://www.w3.org/2000/09/xmldsig#\">.*?</Signature>",
+        b"",
+        data,
+        flags=re.S,
+    )
     # XML carries a line break and a tab as character references.
     data = data.replace("Phạm Viết Thạch".encode(), "Phạm Viết&#13;&#10;Thạch&#9;".encode())
     response = world.client_for(world.lan).post(
