@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -196,7 +197,17 @@ def test_two_installs_exchange_the_report_and_its_status(
     again = _cli(department, "receive", str(package), "--json")
     assert json.loads(again.stdout)["status"] == "duplicate"
     assert len(json.loads(_python(department, INCOMING))) == 1
-    # A package for someone else is refused with the reason and a non-zero exit.
-    refused = _cli(district, "receive", str(package), "--json", check=False)
-    assert refused.returncode == 1
+    # A package for someone else is refused with the reason and a non-zero exit. (The demo
+    # holds the Sở above the district too, so the report itself would be ours there: the
+    # package goes to a body neither install has, unsigned as another system's may be.)
+    elsewhere = tmp_path / "elsewhere.edxml"
+    unsigned = re.sub(
+        rb'<Signature xmlns="http://www.w3.org/2000/09/xmldsig#">.*?</Signature>',
+        b"",
+        package.read_bytes(),
+        flags=re.S,
+    )
+    elsewhere.write_bytes(unsigned.replace(DEPARTMENT.encode(), b"000.00.77.H77"))
+    refused = _cli(district, "receive", str(elsewhere), "--json", check=False)
+    assert refused.returncode == 1, refused.stdout
     assert json.loads(refused.stdout)["status"] == "refused"
