@@ -41,18 +41,19 @@ def _databases(tmp_path: Path, **env: str) -> dict[str, object]:
     return found
 
 
-def test_postgres_goes_through_psycopgs_pool_by_default(tmp_path: Path) -> None:
+def test_postgres_keeps_checked_connections_and_a_pool_when_asked(tmp_path: Path) -> None:
+    # By default the connections are kept and checked (an outage answers "busy" at once).
+    assert _databases(tmp_path, DATABASE_URL=POSTGRES) == {"age": 60, "checks": True, "pool": None}
     # The pool keeps the connections: Django's own keeping is off then.
-    assert _databases(tmp_path, DATABASE_URL=POSTGRES) == {
-        "age": 0,
-        "checks": True,
-        "pool": {"min_size": 1, "max_size": 16},
-    }
-    sized = _databases(tmp_path, DATABASE_URL=POSTGRES, TONGHOP_DB_POOL_SIZE="4")
+    pooled = _databases(tmp_path, DATABASE_URL=POSTGRES, TONGHOP_DB_POOL="true")
+    assert pooled == {"age": 0, "checks": True, "pool": {"min_size": 1, "max_size": 16}}
+    sized = _databases(
+        tmp_path, DATABASE_URL=POSTGRES, TONGHOP_DB_POOL="true", TONGHOP_DB_POOL_SIZE="4"
+    )
     assert sized["pool"] == {"min_size": 1, "max_size": 4}
 
 
-def test_the_pool_can_be_turned_off_for_kept_connections(tmp_path: Path) -> None:
+def test_the_kept_connections_follow_the_environment(tmp_path: Path) -> None:
     found = _databases(
         tmp_path,
         DATABASE_URL=POSTGRES,

@@ -215,22 +215,15 @@ if TONGHOP_DB_CONN_MAX_AGE < 0:
 TONGHOP_DB_HEALTH_CHECKS = env_bool("TONGHOP_DB_HEALTH_CHECKS", True)
 
 
-def _has_psycopg_pool() -> bool:
-    try:
-        import psycopg_pool  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 # PostgreSQL through psycopg's connection pool (one per server process): a request takes a
 # connection that is already open and checked, and gives it back at its end, instead of each
-# thread holding its own. On by default where psycopg-pool is installed (a dependency);
-# TONGHOP_DB_POOL=false keeps the per-thread connections above. A process opens no more
-# connections than it has requests at once (its threads), one kept open when idle, and at most
-# TONGHOP_DB_POOL_SIZE (16); beyond that a request waits up to TONGHOP_DB_POOL_TIMEOUT seconds.
+# thread holding its own. Off by default: while the database is unreachable a pooled request
+# waits up to TONGHOP_DB_POOL_TIMEOUT seconds for a connection before the "busy" page, where a
+# kept connection fails at once; turn it on (TONGHOP_DB_POOL=true) where many threads share
+# a database that is seldom down. A process opens no more connections than it has requests at
+# once (its threads), one kept open when idle, and at most TONGHOP_DB_POOL_SIZE (16).
 # Servers × processes × threads (+ workers) must still stay under max_connections.
-TONGHOP_DB_POOL = env_bool("TONGHOP_DB_POOL", _has_psycopg_pool())
+TONGHOP_DB_POOL = env_bool("TONGHOP_DB_POOL", False)
 TONGHOP_DB_POOL_SIZE = env_positive("TONGHOP_DB_POOL_SIZE", 16)
 TONGHOP_DB_POOL_TIMEOUT = env_positive("TONGHOP_DB_POOL_TIMEOUT", 30)
 
