@@ -185,6 +185,22 @@ def _parser() -> argparse.ArgumentParser:
         help="lặp lại sau mỗi ngần ấy giây (tiến trình nền liên thông); mặc định chạy một lượt",
     )
 
+    levels = sub.add_parser(
+        "levels", help="đợt báo cáo nhiều cấp: gửi đợt cho đơn vị cấp dưới qua liên thông"
+    )
+    levels.add_argument("action", choices=("send",), help="send: gửi đợt kèm văn bản chỉ đạo")
+    levels.add_argument("campaign", help="mã đợt báo cáo, ví dụ sang-tao-2025")
+    levels.add_argument(
+        "--directive",
+        required=True,
+        type=int,
+        metavar="MÃ_VĂN_BẢN",
+        help="mã (id) văn bản đi đã ban hành của cơ quan, kèm tệp PDF đã ký",
+    )
+    levels.add_argument(
+        "--user", help="tên đăng nhập của người gửi (mặc định: lãnh đạo của cơ quan)"
+    )
+
     manage = sub.add_parser("manage", help="lệnh quản trị Django (createsuperuser, shell…)")
     manage.add_argument("args", nargs=argparse.REMAINDER)
 
@@ -614,6 +630,52 @@ def _export(args: argparse.Namespace) -> int:
         else:
             export.write_xlsx(campaign, handle)
     print(out)
+    return 0
+
+
+def _levels(args: argparse.Namespace) -> int:
+    """`tonghop levels send`: the Sở's issued directive, with the campaign's form, queued to
+    each office of the campaign that is an exchange partner; `tonghop exchange run` (or the
+    worker) carries it."""
+    from tonghop.campaigns.models import Campaign
+    from tonghop.documents.models import Document
+    from tonghop.orgs.models import Role, User
+    from tonghop.reports import levels, remote
+
+    campaign = Campaign.objects.select_related("office").filter(slug=args.campaign).first()
+    if campaign is None:
+        print(f"tonghop levels: không có đợt báo cáo “{args.campaign}”", file=sys.stderr)
+        return 2
+    directive = Document.objects.filter(pk=args.directive, office=campaign.office).first()
+    if directive is None:
+        print(
+            f"tonghop levels: sổ văn bản của {campaign.office.name} không có văn bản "
+            f"mã {args.directive}",
+            file=sys.stderr,
+        )
+        return 2
+    if args.user:
+        user = User.objects.filter(username=args.user).first()
+    else:
+        user = (
+            User.objects.filter(
+                memberships__unit=campaign.office, memberships__role=Role.HEAD, is_active=True
+            )
+            .order_by("pk")
+            .first()
+        )
+    if user is None:
+        print("tonghop levels: không tìm thấy người gửi", file=sys.stderr)
+        return 2
+    try:
+        queued = remote.send_campaign(user, campaign, directive)
+    except (levels.LevelNotAllowed, levels.LevelRefused) as exc:
+        print(f"tonghop levels: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"Đã xếp văn bản {directive.reference()} kèm biểu mẫu đợt “{campaign.slug}” vào hộp thư "
+        f"đi cho: {', '.join(queued)}. Lệnh tonghop exchange run (hoặc tiến trình nền) sẽ gửi."
+    )
     return 0
 
 
@@ -1064,6 +1126,8 @@ def main(argv: list[str] | None = None) -> int:
         return _compile(args)
     if args.command == "export":
         return _export(args)
+    if args.command == "levels":
+        return _levels(args)
     if args.command in ("backup", "restore"):
         return _backup_restore(args, data_dir)
     if args.command == "receive":

@@ -374,3 +374,102 @@ def test_the_so_sends_its_campaign_to_the_partners_among_its_units(
     assert (directive.office, directive.reference()) == (world.office, "542/SKHCN-CN&ĐMST")
     campaign = _open(world, directive)
     assert remote.remote_of(campaign).assignment == province.duty.pk  # type: ignore[union-attr]
+
+
+def _outgoing(office: Any, number: str = "542") -> Document:
+    outgoing = Document.objects.create(
+        office=office,
+        direction=Direction.OUTGOING,
+        number=number,
+        symbol="SKHCN-CN&ĐMST",
+        issued_on=dt.date(2030, 4, 10),
+        subject="Hưởng ứng Ngày Sáng tạo",
+        original_name="542.pdf",
+    )
+    outgoing.file.save("542.pdf", ContentFile(PDF))
+    return outgoing
+
+
+def test_the_command_sends_the_campaign_to_its_partners(
+    world: World, province: Province, stick: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tonghop.cli import main
+
+    outgoing = _outgoing(province.so)
+    slug = province.campaign.slug
+    argv = ["levels", "send", slug, "--directive", str(outgoing.pk)]
+    assert main([*argv, "--user", province.chuyenvien.username]) == 0
+    out = capsys.readouterr().out
+    assert "542/SKHCN-CN&ĐMST" in out and OURS in out
+    [message] = ExchangeMessage.objects.filter(kind=MessageKind.DOCUMENT)
+    assert message.partner == OURS
+    assert [m.state for m in channel.send_due()] == ["sent"]
+    assert channel.pick_up()
+    directive = Document.objects.get(direction=Direction.INCOMING)
+    assert remote.directive_campaign(directive) is not None
+
+
+def test_the_command_refuses_what_it_cannot_send(
+    world: World, province: Province, stick: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tonghop.cli import main
+
+    outgoing = _outgoing(province.so)
+    slug = province.campaign.slug
+    as_staff = ["--user", province.chuyenvien.username]
+    cases: list[tuple[list[str], str]] = [
+        (["levels", "send", "khong-co", "--directive", str(outgoing.pk)], "không có đợt"),
+        # Not in the Sở's register: no such document, or another office's.
+        (["levels", "send", slug, "--directive", "999999", *as_staff], "không có văn bản"),
+        (
+            ["levels", "send", slug, "--directive", str(_outgoing(world.office, "9").pk)],
+            "không có văn bản",
+        ),
+        # In the register but not issued: no number, no date, no file.
+        (
+            [
+                "levels",
+                "send",
+                slug,
+                "--directive",
+                str(
+                    Document.objects.create(
+                        office=province.so, direction=Direction.OUTGOING, subject="Dự thảo"
+                    ).pk
+                ),
+                *as_staff,
+            ],
+            "văn bản đi đã ban hành",
+        ),
+        # People who may not send it: the district's, another Sở's, someone unknown.
+        (
+            ["levels", "send", slug, "--directive", str(outgoing.pk), "--user", world.lan.username],
+            "Chỉ cán bộ",
+        ),
+        (
+            [
+                "levels",
+                "send",
+                slug,
+                "--directive",
+                str(outgoing.pk),
+                "--user",
+                province.other_so_staff.username,
+            ],
+            "Chỉ cán bộ",
+        ),
+        (["levels", "send", slug, "--directive", str(outgoing.pk), "--user", "ai-do"], "người gửi"),
+    ]
+    for argv, words in cases:
+        assert main(argv) != 0, argv
+        assert words in capsys.readouterr().err, argv
+    assert not ExchangeMessage.objects.filter(kind=MessageKind.DOCUMENT).exists()
+    # No unit of the campaign is a partner of this install: refused, nothing queued.
+    channel.partners_file().write_text(
+        json.dumps([{"organ_id": SO, "directory": str(stick), "secret": SECRET}])
+    )
+    assert main(["levels", "send", slug, "--directive", str(outgoing.pk), *as_staff]) == 1
+    assert "đối tác liên thông" in capsys.readouterr().err
+    assert not ExchangeMessage.objects.filter(kind=MessageKind.DOCUMENT).exists()
+    with pytest.raises(levels.LevelRefused, match="đối tác liên thông"):
+        remote.send_campaign(province.chuyenvien, province.campaign, outgoing)

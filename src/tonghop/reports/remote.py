@@ -170,6 +170,14 @@ def send_campaign(user: User, campaign: Campaign, directive: Document) -> list[s
             )
             queue_package(directive, build_package(package), organ)
             queued.append(organ)
+        if not queued:
+            # Nothing would leave: say so rather than record a sending that reached no one.
+            raise LevelRefused(
+                _(
+                    "No office of this campaign is an exchange partner of this install: send "
+                    "the directive by hand, or add the offices to partners.json."
+                )
+            )
         record(
             Action.DATA,
             actor=user,
