@@ -473,3 +473,98 @@ def test_the_command_refuses_what_it_cannot_send(
     assert not ExchangeMessage.objects.filter(kind=MessageKind.DOCUMENT).exists()
     with pytest.raises(levels.LevelRefused, match="đối tác liên thông"):
         remote.send_campaign(province.chuyenvien, province.campaign, outgoing)
+
+
+# --- The Sở returns a remote answer ---
+
+
+def test_a_returned_remote_answer_reaches_the_district_and_its_correction_is_taken(
+    world: World, province: Province, stick: Path, key: Path
+) -> None:
+    from django.test import Client
+
+    from tonghop.outbox.models import Notification
+    from tonghop.reports import actions as report_actions
+
+    directive = _send_directive(province, stick)
+    register(world.lan, directive.pk, {})
+    campaign = _open(world, directive)
+    _report(world, campaign)
+    first = _issue(world, campaign)
+    channel.send_due()
+    channel.pick_up()
+    duty = province.duty
+    duty.refresh_from_db()
+    assert duty.state == State.SUBMITTED
+    received = remote.answer_document(duty)
+    assert received is not None and received.office == province.so
+    assert received.reference() == first.document.reference()  # type: ignore[union-attr]
+
+    # The Sở's campaign page links the signed PDF kept in its register; it downloads.
+    so_staff = Client()
+    so_staff.force_login(province.chuyenvien)
+    page = so_staff.get(reverse("campaigns:detail", args=[province.campaign.slug]))
+    pdf_url = reverse("documents:original", args=[received.uid])
+    assert pdf_url in page.content.decode() and "Bản PDF đã ký số" in page.content.decode()
+    download = so_staff.get(pdf_url)
+    assert download.status_code == 200 and b"".join(download.streaming_content).startswith(  # type: ignore[attr-defined]
+        b"%PDF"
+    )
+    # The district's people, another Sở's staff and a reporter see neither the page nor the PDF.
+    for stranger in (world.lan, world.hoa, province.other_so_staff):
+        client = Client()
+        client.force_login(stranger)
+        seen = client.get(reverse("campaigns:detail", args=[province.campaign.slug]))
+        assert pdf_url not in seen.content.decode()
+        assert client.get(pdf_url).status_code in (403, 404)
+
+    before = Notification.objects.count()
+    comment = "Số pano chưa khớp với biên bản."
+    report_actions.return_report(
+        province.chuyenvien, duty.pk, comment, expected_version=duty.version
+    )
+    status = ExchangeMessage.objects.get(
+        kind=MessageKind.STATUS, direction=Direction.OUTGOING, office=province.so, status_code="02"
+    )
+    assert status.partner == OURS and comment in status.description
+    assert status.description.startswith("Trả lại báo cáo để sửa")
+    assert {m.state for m in channel.send_due()} == {"sent"}
+    assert "status" in dict(channel.pick_up()).values()
+
+    # On the district's install: on the issued report's trail, and its staff are told.
+    issued = first.document
+    assert issued is not None
+    taken = ExchangeMessage.objects.get(
+        kind=MessageKind.STATUS, direction=Direction.INCOMING, document=issued, status_code="02"
+    )
+    assert taken.status_code == "02" and comment in taken.description
+    told = Notification.objects.filter(pk__gt=0).order_by("pk")[before:]
+    told_users = {n.user for n in told if comment in n.text}
+    assert world.lan in told_users and world.thach in told_users
+    assert world.hoa not in told_users and province.chuyenvien not in told_users
+    lan = Client()
+    lan.force_login(world.lan)
+    detail = lan.get(reverse("documents:detail", args=[issued.uid])).content.decode()
+    assert comment in detail and 'id="exchange-trail"' in detail
+    reporter = Client()
+    reporter.force_login(world.hoa)
+    assert reporter.get(reverse("documents:detail", args=[issued.uid])).status_code in (403, 404)
+
+    # The next issue is a correction, and the Sở takes it as the returned duty's resubmission.
+    from tonghop.compilation.actions import IssueRefused
+
+    with pytest.raises(IssueRefused):
+        _issue(world, campaign)
+    second = _issue(world, campaign, correction=True)
+    package = parse_package(second.edxml.read())
+    [data] = [a for a in package.attachments if a.name == "tonghop-report.json"]
+    assert json.loads(data.data)["correction"] is True
+    channel.send_due()
+    assert "received" in dict(channel.pick_up()).values()
+    duty.refresh_from_db()
+    assert duty.state == State.SUBMITTED
+    assert Report.objects.get(assignment=duty).versions.count() == 2
+    latest = duty.events.filter(step="submit").order_by("-pk").first()
+    assert latest is not None and latest.details["correction"] is True
+    again = remote.answer_document(duty)
+    assert again is not None and again.reference() == second.document.reference()  # type: ignore[union-attr]

@@ -591,6 +591,8 @@ def accept(
                     description=status.description,
                 )
                 change_state(message, MessageStep.TAKE)
+                for status_handler in _STATUS_TAKEN:
+                    status_handler(document, message)
             return "status", document
         try:
             package = parse_package(body)
@@ -618,6 +620,17 @@ _TAKEN_IN: list[TakenIn] = []
 
 def on_taken_in(handler: TakenIn) -> None:
     _TAKEN_IN[:] = [h for h in _TAKEN_IN if h is not handler] + [handler]
+
+
+# What a status message from a partner about a document this office sent does beyond the
+# document's trail (reports tells the district's staff that the Sở returned its report):
+# registered the same way, called in the transaction that keeps the message.
+StatusTaken = Callable[[Document, ExchangeMessage], None]
+_STATUS_TAKEN: list[StatusTaken] = []
+
+
+def on_status_taken(handler: StatusTaken) -> None:
+    _STATUS_TAKEN[:] = [h for h in _STATUS_TAKEN if h is not handler] + [handler]
 
 
 def take_in(

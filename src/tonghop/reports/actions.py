@@ -448,6 +448,11 @@ def return_report(
         from tonghop.reports.levels import notify_returned
 
         notify_returned(assignment, comment, now or timezone.now())
+        # An answer that came from another install by tonghop.report/1: its office hears it
+        # through the exchange channel.
+        from tonghop.reports.remote import tell_returned
+
+        tell_returned(user, assignment, comment)
         return assignment
 
 

@@ -50,7 +50,7 @@ from tonghop.campaigns.unit_table import MAX_BYTES, ImportFileError, read_table
 from tonghop.documents.models import Document
 from tonghop.forms import CleanInputForm
 from tonghop.orgs.models import Unit
-from tonghop.reports import actions, dashboard, export, levels
+from tonghop.reports import actions, dashboard, export, levels, remote
 from tonghop.reports.access import get_assignment_for_staff
 from tonghop.reports.assigning import create_campaign
 from tonghop.reports.forms import ReturnForm, VersionForm
@@ -84,6 +84,12 @@ def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if wanted in DisplayStatus.values:
         assignments = assignments.with_display_status(DisplayStatus(wanted))
     page = Paginator(assignments, UNITS_PER_PAGE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    # An answer taken in from a district's install: its signed PDF is in the register.
+    received = remote.answer_documents(rows)
+    for row in rows:
+        row.remote_answer = received.get(row.pk)  # type: ignore[attr-defined]
+    page.object_list = rows
     context = {
         "campaign": campaign,
         "figures": figures,

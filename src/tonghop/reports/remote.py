@@ -16,8 +16,10 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tonghop.audit.models import Action
@@ -36,10 +38,11 @@ from tonghop.campaigns.actions import (
 from tonghop.campaigns.models import Campaign, CampaignStatus
 from tonghop.campaigns.values import to_number
 from tonghop.dispatch.edxml import Attachment, EdxmlDocument, Organ, TraceHeader, build_package
-from tonghop.documents.channel import partners, queue_package
+from tonghop.documents.channel import StatusCode, partners, queue_package, queue_status
 from tonghop.documents.exchange import ImportRefused, Received
-from tonghop.documents.models import Direction, Document
-from tonghop.orgs.models import Unit, User
+from tonghop.documents.models import Direction, Document, ExchangeMessage
+from tonghop.orgs.models import Role, Unit, User
+from tonghop.outbox.models import Notification
 from tonghop.reports.actions import _lock
 from tonghop.reports.assigning import create_campaign
 from tonghop.reports.levels import (
@@ -53,7 +56,14 @@ from tonghop.reports.levels import (
     record_answer,
     units_below,
 )
-from tonghop.reports.models import SUBMITTED_STATES, Assignment, RemoteAbove, State
+from tonghop.reports.models import (
+    SUBMITTED_STATES,
+    Assignment,
+    AssignmentEvent,
+    RemoteAbove,
+    State,
+    Step,
+)
 
 CAMPAIGN_FORMAT = "tonghop.campaign/1"
 REPORT_FORMAT = "tonghop.report/1"
@@ -699,5 +709,100 @@ def apply_report(user: User | None, office: Unit, received: Received) -> None:
                 "document": document.reference(),
                 "format": REPORT_FORMAT,
                 "correction": bool(content.get("correction")),
+                # The received package in the register: its signed PDF, and whom to tell
+                # when the answer is returned.
+                "document_id": document.pk,
             },
         )
+
+
+# ------------------------------------------------------------- the answer returned, both ways
+
+# The hub has no status code for "returned for correction": 02 (từ chối tiếp nhận, the answer
+# is not accepted) is the closest, and its description says it is a return and why.
+RETURNED_PREFIX = "Trả lại báo cáo để sửa"
+
+
+def answer_document(assignment: Assignment) -> Document | None:
+    """The received document (in this office's register) whose tonghop.report/1 is the
+    assignment's latest answer; None when the answer was not taken in from another install."""
+    event = (
+        assignment.events.filter(step=Step.SUBMIT, details__format=REPORT_FORMAT)
+        .order_by("-at", "-pk")
+        .first()
+    )
+    if event is None or not isinstance(event.details.get("document_id"), int):
+        return None
+    return Document.objects.filter(
+        pk=event.details["document_id"],
+        office_id=assignment.campaign.office_id,
+        direction=Direction.INCOMING,
+    ).first()
+
+
+def answer_documents(assignments: Sequence[Assignment]) -> dict[int, Document]:
+    """answer_document for many assignments (the campaign page), in two queries."""
+    latest: dict[int, int] = {}
+    for assignment_id, details in (
+        AssignmentEvent.objects.filter(
+            assignment__in=assignments, step=Step.SUBMIT, details__format=REPORT_FORMAT
+        )
+        .order_by("at", "pk")
+        .values_list("assignment_id", "details")
+    ):
+        if isinstance(details.get("document_id"), int):
+            latest[assignment_id] = details["document_id"]
+    documents = Document.objects.in_bulk(set(latest.values()))
+    return {assignment_id: documents[pk] for assignment_id, pk in latest.items() if pk in documents}
+
+
+def tell_returned(user: User, assignment: Assignment, comment: str) -> None:
+    """The Sở returned an answer that came by tonghop.report/1: a status message to the
+    district's install, on the package it answered, carrying the comment. Called in the
+    return's transaction."""
+    document = answer_document(assignment)
+    if document is None:
+        return
+    queue_status(document, StatusCode.REFUSED, f"{RETURNED_PREFIX}: {comment}", user)
+
+
+def status_taken(document: Document, message: ExchangeMessage) -> None:
+    """On the district's install: the Sở's status 02 about the district's issued report of a
+    campaign below (a return, or a refusal at the door) reaches the office's staff with its
+    words; the next issue of that campaign is a correction."""
+    if message.status_code != StatusCode.REFUSED:
+        return
+    campaign = Campaign.objects.filter(compilations__document=document).first()
+    if campaign is None or remote_of(campaign) is None:
+        return
+    staff = User.objects.filter(
+        memberships__unit_id=document.office_id,
+        memberships__role__in=Role.office_roles(),
+        is_active=True,
+    ).distinct()
+    with translation.override(settings.LANGUAGE_CODE):
+        text = _(
+            "%(organ)s sent back your report %(reference)s for “%(title)s”: %(words)s. Issue a "
+            "corrected report of %(slug)s."
+        ) % {
+            "organ": message.partner,
+            "reference": document.reference(),
+            "title": campaign.title,
+            "words": message.description,
+            "slug": campaign.slug,
+        }
+    where = reverse("documents:detail", args=[document.uid])
+    now = timezone.now()
+    Notification.objects.bulk_create(
+        Notification(user=user, text=text[:1000], link=where, created_at=now) for user in staff
+    )
+    record(
+        Action.DATA,
+        actor=None,
+        obj=campaign,
+        details={
+            "change": "report returned by the office above",
+            "document": document.reference(),
+            "status": message.status_code,
+        },
+    )
