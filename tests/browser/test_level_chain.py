@@ -16,6 +16,7 @@ from tonghop.campaigns.models import Campaign
 from tonghop.compilation.models import Compilation, CompilationState
 from tonghop.demo.scenario import DEMO_PASSWORD, SEED_SLUG, SO_SLUG, load_scenario
 from tonghop.issuing.signing import create_demo_authority
+from tonghop.orgs.models import Role
 from tonghop.reports.models import State
 
 pytestmark = pytest.mark.browser
@@ -64,6 +65,8 @@ def _compile_submit_sign_issue(
     page.get_by_role("button", name="Tổng hợp báo cáo (DOCX)").click()
     page.wait_for_selector("#submit-for-signature")
     detail = page.url
+    # 18 units had reported in the demo; the unit that reports in this test makes 19.
+    assert "19/28 đơn vị đã báo cáo" in page.locator("#facts").inner_text()
     totals = _district_totals(page)
     page.locator("#submit-for-signature").click()
     assert page.locator("#compilation-state").inner_text() == "Đã trình ký"
@@ -116,6 +119,37 @@ def test_the_demo_chain_runs_up_to_the_so_and_back(
     page.goto(so_page)
     state, _figures = _minh_hoa_on_the_so_page(page)
     assert state == "Chưa thực hiện"
+
+    # A unit that had not reported sends its report, late.
+    pending = (
+        Campaign.objects.get(slug=SEED_SLUG)
+        .assignments.filter(state=State.NOT_STARTED)
+        .select_related("unit")
+        .order_by("pk")
+        .first()
+    )
+    assert pending is not None
+    reporter = pending.unit.memberships.filter(role=Role.REPORTER).first()
+    assert reporter is not None
+    _login(page, base, reporter.user.username)
+    page.goto(base + reverse("reports:form", args=[pending.pk]))
+    page.fill("#id_pano", "6")
+    page.fill("#id_narrative", "Đơn vị treo 6 pano hưởng ứng tại trụ sở và nhà văn hóa.")
+    page.get_by_role("button", name="Gửi báo cáo").click()
+    # Half a report is refused with the fields to fill, and nothing is sent.
+    assert "Chỉ tiêu này bắt buộc phải nhập." in page.locator("main").inner_text()
+    assert page.locator("#status").inner_text() == "Chưa thực hiện"
+    for code, value in (
+        ("bang_ron", "3"),
+        ("ap_phich", "10"),
+        ("bai_viet", "2"),
+        ("hoat_dong", "4"),
+        ("luot_nguoi", "350"),
+    ):
+        page.fill(f"#id_{code}", value)
+    page.get_by_role("button", name="Gửi báo cáo").click()
+    assert "Đã gửi báo cáo (số biên nhận" in page.content()
+    assert page.locator("#status").inner_text() == "Gửi chậm"
 
     # The district compiles, the head signs, the clerk issues: that is its answer to the Sở.
     status, totals = _compile_submit_sign_issue(page, base, seed_page, correction=False)
@@ -172,6 +206,13 @@ def test_the_demo_chain_runs_up_to_the_so_and_back(
     assert "Phòng Văn hóa và Thông tin huyện Đông Sơn" in facts
     so_totals = _district_totals(page)
     assert so_totals, facts
+
+    # The district's people do not read the Sở's page; another district's clerk does not read
+    # Minh Hòa's answer.
+    _login(page, base, "chuyenvien")
+    assert page.goto(so_page).status == 404
+    _login(page, base, "phong-vhtt-an-lac-vanthu")
+    assert page.goto(review_page).status == 404
     context.close()
 
     duty.refresh_from_db()
