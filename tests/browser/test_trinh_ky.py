@@ -29,7 +29,10 @@ def _login(page: Any, base: str, username: str) -> None:
     page.fill("#id_username", username)
     page.fill("#id_password", DEMO_PASSWORD)
     page.click("button[type=submit]")
-    assert page.get_by_role("button", name="Đăng xuất").count() == 1
+    # Waits for the page after the sign-in's redirect before counting.
+    logout = page.get_by_role("button", name="Đăng xuất")
+    logout.wait_for()
+    assert logout.count() == 1
 
 
 def _history(page: Any) -> list[str]:
