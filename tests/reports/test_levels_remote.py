@@ -328,12 +328,17 @@ def test_the_office_opens_it_from_the_directive_page_in_one_step(
     client = world.client_for(world.lan)
     form = client.get(url)
     assert form.status_code == 200 and "Hưởng ứng Ngày Sáng tạo" in form.content.decode()
+    before = Campaign.objects.count()
     # Someone of another office, a reporter, or another province's Sở: a 404 and nothing opened.
     for stranger in (province.sibling_staff, world.hoa, province.other_so_staff):
         other = world.client_for(stranger)
         assert other.get(url).status_code == 404
         assert other.post(url, {"slug": "x", "title": "x", "due_at": "x"}).status_code == 404
     due = timezone.localtime(DUE_BELOW).strftime("%Y-%m-%dT%H:%M")
+    # A slug already taken: refused on the form, nothing opened.
+    taken = client.post(url, {"slug": world.campaign.slug, "title": "Sáng tạo", "due_at": due})
+    assert taken.status_code == 200 and 'class="errorlist' in taken.content.decode()
+    assert Campaign.objects.count() == before
     done = client.post(url, {"slug": "sang-tao-tu-so", "title": "Sáng tạo", "due_at": due})
     assert done.status_code == 302
     campaign = Campaign.objects.get(slug="sang-tao-tu-so")

@@ -5,6 +5,8 @@ person's own offices; anything else is a 404."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from tonghop import errors
 from tonghop.access import signed_in_user
+from tonghop.campaigns.models import Campaign
 from tonghop.documents.models import Direction, Document
 from tonghop.forms import CleanInputForm
 from tonghop.reports import levels, remote
@@ -69,29 +72,13 @@ def open_below(request: HttpRequest, pk: int) -> HttpResponse:
     duty = _duty(request, pk)
     if request.method == "POST":
         form = BelowForm(request.POST)
-        if form.is_valid():
-            try:
-                campaign = levels.open_campaign_below(
-                    signed_in_user(request),
-                    duty.pk,
-                    levels.BelowRequest(
-                        slug=form.cleaned_data["slug"],
-                        title=form.cleaned_data["title"],
-                        due_at=form.cleaned_data["due_at"],
-                        confirm_after_above=form.cleaned_data["confirm_after_above"],
-                    ),
-                )
-            except levels.DueAfterAbove as exc:
-                form.add_error("confirm_after_above", str(exc))
-            except errors.Refused as exc:
-                form.add_error(None, str(exc))
-            else:
-                messages.success(
-                    request,
-                    _("The campaign below is open and handed to %(n)s units.")
-                    % {"n": campaign.assignments.count()},
-                )
-                return redirect("campaigns:detail", slug=campaign.slug)
+        opened = _open_below(
+            request,
+            form,
+            lambda wanted: levels.open_campaign_below(signed_in_user(request), duty.pk, wanted),
+        )
+        if opened is not None:
+            return opened
     else:
         due = levels.proposed_due(duty)
         form = BelowForm(
@@ -102,6 +89,37 @@ def open_below(request: HttpRequest, pk: int) -> HttpResponse:
             }
         )
     return TemplateResponse(request, "campaigns/open_below.html", {"duty": duty, "form": form})
+
+
+def _open_below(
+    request: HttpRequest, form: BelowForm, open_below: Callable[[levels.BelowRequest], Campaign]
+) -> HttpResponse | None:
+    """The form's campaign below opened by ``open_below`` (from a duty above in this install or
+    from a directive received by edXML): the redirect to it, or None with the refusal on the
+    form."""
+    if not form.is_valid():
+        return None
+    try:
+        campaign = open_below(
+            levels.BelowRequest(
+                slug=form.cleaned_data["slug"],
+                title=form.cleaned_data["title"],
+                due_at=form.cleaned_data["due_at"],
+                confirm_after_above=form.cleaned_data["confirm_after_above"],
+            )
+        )
+    except levels.DueAfterAbove as exc:
+        form.add_error("confirm_after_above", str(exc))
+        return None
+    except errors.Refused as exc:
+        form.add_error(None, str(exc))
+        return None
+    messages.success(
+        request,
+        _("The campaign below is open and handed to %(n)s units.")
+        % {"n": campaign.assignments.count()},
+    )
+    return redirect("campaigns:detail", slug=campaign.slug)
 
 
 @login_required
@@ -122,29 +140,13 @@ def open_from_directive(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     if request.method == "POST":
         form = BelowForm(request.POST)
-        if form.is_valid():
-            try:
-                campaign = remote.open_campaign_from_directive(
-                    user,
-                    document.pk,
-                    levels.BelowRequest(
-                        slug=form.cleaned_data["slug"],
-                        title=form.cleaned_data["title"],
-                        due_at=form.cleaned_data["due_at"],
-                        confirm_after_above=form.cleaned_data["confirm_after_above"],
-                    ),
-                )
-            except levels.DueAfterAbove as exc:
-                form.add_error("confirm_after_above", str(exc))
-            except errors.Refused as exc:
-                form.add_error(None, str(exc))
-            else:
-                messages.success(
-                    request,
-                    _("The campaign below is open and handed to %(n)s units.")
-                    % {"n": campaign.assignments.count()},
-                )
-                return redirect("campaigns:detail", slug=campaign.slug)
+        opened = _open_below(
+            request,
+            form,
+            lambda wanted: remote.open_campaign_from_directive(user, document.pk, wanted),
+        )
+        if opened is not None:
+            return opened
     else:
         due = timezone.localtime(summary["due_at"] - levels.PROPOSED_MARGIN)
         form = BelowForm(
