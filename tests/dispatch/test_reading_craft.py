@@ -17,8 +17,9 @@ from typing import Any
 
 import pytest
 
-from tonghop.dispatch import parse_file, parse_text
+from tonghop.dispatch import crops, parse_file, parse_text
 from tonghop.dispatch.confidence import CHECK_BELOW
+from tonghop.dispatch.crops import NumberVote
 from tonghop.dispatch.footer import looks_like_name, repair_surname
 from tonghop.dispatch.places import is_place
 from tonghop.dispatch.read import read_document
@@ -190,10 +191,20 @@ def test_a_cited_issuer_ends_with_its_place() -> None:
 
 
 def test_an_ocr_day_after_the_signing_time_is_not_kept() -> None:
+    # Nor is the signing day put in its place: scans whose day could not be read were dated
+    # the day before they were signed. The clerk is told the signing day to check against.
     fields = read("ocr_date_after_signing.txt", ocr=True)
-    assert fields["issued_on"] == "2025-01-20"
+    assert fields["issued_on"] is None
+    assert fields["confidence"]["issued_on"] == 0.0
+    found = {f["code"]: f["message"] for f in fields["findings"]}
+    assert "issue-date-inferred" not in found
+    assert "được ký số ngày 20/01/2025" in found["missing-issue-date"]
+
+
+def test_a_document_without_a_date_line_still_takes_its_signing_day() -> None:
+    fields = parse("Nội dung văn bản./.\n2025-04-25T09:03:19+0700\n", ocr=True)
+    assert fields["issued_on"] == "2025-04-25"
     assert "issue-date-inferred" in {f["code"] for f in fields["findings"]}
-    assert fields["confidence"]["issued_on"] < CHECK_BELOW
 
 
 def test_a_typed_day_is_kept_as_written() -> None:
@@ -299,5 +310,96 @@ def test_a_scans_header_is_read_twice_and_the_fuller_number_kept() -> None:
     assert result.ocr_pages == 3
     assert len(result.header_rereads) == 1  # the first page's header only
     assert "/TB-UBND" in result.header_rereads[0]
+    assert result.number_vote is not None and result.number_vote.value == "660"
     fields = parse_file(CORPUS / "016.pdf")
     assert fields["number"] == "660"
+
+
+# The number's own box read again (crops.py).
+
+
+def vote_of(*readings: str) -> NumberVote:
+    return crops.vote(list(readings))
+
+
+def test_most_readings_must_give_the_same_digits() -> None:
+    assert vote_of("23", "23", "23", "3", "23").value == "23"
+    assert vote_of("409", "4409", "4409", "44409", "409").value is None
+    assert vote_of("", "", "", "7", "").value is None  # blank boxes say nothing
+    assert vote_of().value is None
+
+
+def test_a_scans_number_is_kept_only_when_its_box_reads_the_same() -> None:
+    header = SCAN_HEADER.format(number="660", day="20")
+    kept = parse(scan("660", "20"), ocr=True, rereads=[header], number_vote=vote_of(*["660"] * 9))
+    assert kept["number"] == "660"
+    assert kept["confidence"]["number"] == 0.7
+    doubted = parse(
+        scan("660", "20"),
+        ocr=True,
+        rereads=[header],
+        number_vote=vote_of("660", "6605", "6605", "66", "660", "60"),
+    )
+    assert doubted["number"] is None
+    assert doubted["confidence"]["number"] == 0.0
+    found = {f["code"]: f for f in doubted["findings"]}
+    assert "missing-number" not in found
+    assert found["number-illegible"]["text"] == "660"
+    assert "“6605”" in found["number-illegible"]["message"]
+    # Typed text is not second-guessed by a reading of an image.
+    typed = parse(scan("660", "20"), number_vote=vote_of("1", "1", "1"))
+    assert typed["number"] == "660"
+
+
+TSV_HEAD = (
+    "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext"
+)
+
+
+def tsv(*words: tuple[int, int, int, int, str]) -> str:
+    rows = [TSV_HEAD]
+    for line, left, width, top, text in words:
+        rows.append(f"5\t1\t1\t1\t{line}\t1\t{left}\t{top}\t{width}\t30\t90\t{text}")
+    return "\n".join(rows)
+
+
+def test_the_number_box_lies_between_so_and_the_symbol() -> None:
+    words = crops.words_of(
+        tsv(
+            (1, 100, 50, 200, "Số:"),
+            (1, 160, 60, 195, "899"),
+            (1, 260, 150, 200, "/UBND-TTHC"),
+            (2, 100, 300, 240, "V/v"),
+        )
+    )
+    box = crops.number_box(words)
+    assert box is not None
+    assert (box.left, box.right) == (150, 260)
+    assert box.top < 195 and 230 <= box.bottom < 240  # not into the subject's line
+    glued = crops.words_of(tsv((1, 100, 50, 200, "Số:"), (1, 160, 120, 200, "3367/TTr-SNV")))
+    box = crops.number_box(glued)
+    assert box is not None and box.right == 160 + 120 * 4 // 12
+    lost_slash = crops.words_of(
+        tsv((1, 100, 50, 200, "Số:"), (1, 160, 40, 200, "409"), (1, 210, 90, 200, "BCA-C04"))
+    )
+    box = crops.number_box(lost_slash)
+    assert box is not None and box.right == 210
+    assert crops.number_box(crops.words_of(tsv((1, 100, 50, 200, "Kính gửi:")))) is None
+    assert crops.number_box(crops.words_of("garbage\n5\tx")) is None
+
+
+@pytest.mark.skipif(
+    shutil.which("tesseract") is None or not (CORPUS / "023.pdf").exists(),
+    reason="needs tesseract and the corpus",
+)
+def test_a_handwritten_number_its_box_cannot_confirm_is_not_given() -> None:
+    # A blue handwritten `4409`: the page reads `409`, the box `4409`, `44409`, `5409`...
+    result = read_document(CORPUS / "023.pdf")
+    assert result.number_vote is not None
+    assert result.number_vote.readings == 18
+    assert result.number_vote.value is None
+    fields = parse_file(CORPUS / "023.pdf")
+    assert fields["number"] is None
+    findings = fields["findings"]
+    assert isinstance(findings, list)
+    assert "number-illegible" in {f["code"] for f in findings}

@@ -81,6 +81,11 @@ def require_ocr() -> str:
 
 def ocr_image(command: str, image: PageImage) -> str:
     """OCR one page image; raise RuntimeError with tesseract's complaint on failure."""
+    return tsv_to_text(ocr_tsv(command, image), image.width)
+
+
+def ocr_tsv(command: str, image: PageImage) -> str:
+    """Tesseract's TSV (each word with its box) for one page image; RuntimeError on failure."""
     with tempfile.TemporaryDirectory(prefix="tonghop-ocr-") as tmp:
         src = Path(tmp) / "page.pgm"
         src.write_bytes(image.to_pgm())
@@ -96,7 +101,7 @@ def ocr_image(command: str, image: PageImage) -> str:
         )
     if done.returncode != 0:
         raise RuntimeError(done.stderr.decode("utf-8", "replace").strip()[:300])
-    return tsv_to_text(done.stdout.decode("utf-8", "replace"), image.width)
+    return done.stdout.decode("utf-8", "replace")
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from .body import (
 )
 from .checks import Finding, finding, spelling, vn
 from .confidence import Evidence, field_confidence
+from .crops import NumberVote
 from .footer import looks_like_name, parse_footer, repair_surname
 from .header import Header, parse_header
 from .layout import Regions, apply_footer, apply_header
@@ -51,13 +52,16 @@ def parse_text(
     ocr: bool = False,
     rereads: Sequence[str] = (),
     regions: Regions | None = None,
+    number_vote: NumberVote | None = None,
 ) -> dict[str, object]:
     """The fields of one document, every schema key present.
 
     `signatures` are the PDF's embedded signatures (SCHEMA `signatures`); `ocr` says the text
     came from OCR, so that the usual misreadings of names are repaired in the values;
     `rereads` are the header of a scan OCR'd again, checked against the number and date;
-    `regions` are a text PDF's header and foot cut by glyph positions (`layout.py`)."""
+    `regions` are a text PDF's header and foot cut by glyph positions (`layout.py`);
+    `number_vote` is a scan's number box read again (`crops.py`), which the number read from
+    the header must match to be kept."""
     full = prepare(text or "")
     # An administrative document is rarely over 200 kB of text; beyond MAX_CHARS the rest is
     # searched for signature stamps only, so that any input returns within seconds.
@@ -67,6 +71,14 @@ def parse_text(
     if regions:
         apply_header(head, regions)
     agreed = _reconcile(head, rereads) if rereads else None
+    # A scan's number is kept only when the readings of its own box give the same digits.
+    unconfirmed = None
+    number_checked = False
+    if ocr and number_vote is not None and head.number is not None:
+        if number_vote.value == head.number:
+            number_checked = True
+        else:
+            unconfirmed, head.number = head.number, None
     main = lines[: _main_document_end(lines, head)]
     foot = parse_footer(main, head.body_start, head.place)
     if regions:
@@ -83,7 +95,11 @@ def parse_text(
         # A document is dated no later than it is signed: an OCR day after the signing time
         # is a misreading (`ngày 21` for `ngày 20`), and no day is better than a wrong one.
         issued, dropped = None, True
-    if issued is None and first is not None:
+    # A scan whose date line was read but whose day was not (handwritten, or dropped above)
+    # gets no date from its signature: on the corpus's scans such documents were dated the
+    # day before they were signed five times out of five. Without a date line at all, the
+    # signing time is the best date there is (SCHEMA: `issue-date-inferred`).
+    if issued is None and first is not None and not (ocr and head.year):
         issued, inferred = first, True
     year = issued.year if issued else head.year or _year_of(times)
 
@@ -128,12 +144,24 @@ def parse_text(
         name_certified=certified is not None,
         name_repaired=printed != foot.name,
         name_disagrees=bool(certified and printed and fold(certified) != fold(printed)),
-        number_agreed=agreed is not None and agreed[0],
+        number_agreed=number_checked or (agreed is not None and agreed[0]),
         date_agreed=agreed is not None and agreed[1],
     )
 
     # Findings about the number, the date, the dates in the body, and the words.
-    if head.number is None and any(ch.isalpha() for ch in flat[:2000]):
+    if unconfirmed is not None and number_vote is not None:
+        readings = ", ".join(f"“{value}”" for value, _n in number_vote.counts if value)
+        findings.append(
+            finding(
+                "number-illegible",
+                "warning",
+                f"Số văn bản trên bản quét (viết tay hoặc đóng dấu) không đọc được chắc chắn: "
+                f"lần đọc đầu được “{unconfirmed}”, đọc lại vùng số được {readings or 'không rõ'}"
+                ". Cần nhập số theo bản gốc.",
+                unconfirmed,
+            )
+        )
+    elif head.number is None and any(ch.isalpha() for ch in flat[:2000]):
         message = "Không tìm thấy số, ký hiệu của văn bản."
         if head.symbol:
             message = f"Văn bản chưa có số hoặc số không đọc được (trước “/{head.symbol}”)."
@@ -152,6 +180,11 @@ def parse_text(
         if head.year:
             known = f"tháng {head.month} năm {head.year}" if head.month else f"năm {head.year}"
             message = f"Ngày ban hành chưa ghi ngày (chỉ có {known})."
+            if ocr and first is not None:
+                message = (
+                    f"Ngày ban hành trên bản quét không đọc được (chỉ có {known}); văn bản "
+                    f"được ký số ngày {vn(first)}. Cần nhập ngày theo bản gốc."
+                )
         findings.append(finding("missing-issue-date", "error", message, None))
     elif inferred and issued is not None:
         findings.append(

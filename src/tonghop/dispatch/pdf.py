@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
+from . import crops
 from . import ocr as ocr_mod
 from .errors import OcrUnavailable, UnreadableDocument
 from .layout import Regions
@@ -49,6 +50,9 @@ class PdfText:
     # The first page's header read a second time (another scale): number and date are kept
     # only where the two readings agree.
     header_rereads: list[str] = field(default_factory=list)
+    # The scan's number box read again at several resolutions (`crops.py`); None when the
+    # box was not found or the page is not a scan.
+    number_vote: crops.NumberVote | None = None
     # The first page's header and the foot of a text PDF cut by glyph positions, when the
     # page has ND 30's columns (`layout.py`).
     regions: Regions | None = None
@@ -147,8 +151,9 @@ def _read(doc: pdfium.PdfDocument, stamp_doc: _Lazy, *, ocr: bool) -> PdfText:
             result.ocr_pages = len(scans)
             if ocr_text.get(0):
                 reread = _reread_header(command, doc)
-                if reread:
-                    result.header_rereads.append(reread)
+                if reread is not None:
+                    result.header_rereads.append(reread[0])
+                    result.number_vote = reread[1]
             failed = [i + 1 for i in scans if ocr_text.get(i) is None]
             result.warnings.append(
                 f"Đã nhận dạng chữ (OCR) {len(scans)}/{count} trang bản quét; số, ngày và chữ "
@@ -382,7 +387,10 @@ HEADER_SHARE = 0.38
 HEADER_REREAD_DPI = 200
 
 
-def _reread_header(command: str, doc: pdfium.PdfDocument) -> str | None:
+def _reread_header(
+    command: str, doc: pdfium.PdfDocument
+) -> tuple[str, crops.NumberVote | None] | None:
+    """The first page's header read again, and the votes on its number's box (or None)."""
     page = doc[0]
     try:
         width, height = page.get_size()
@@ -397,12 +405,40 @@ def _reread_header(command: str, doc: pdfium.PdfDocument) -> str | None:
             image = _red_channel(bitmap)
         finally:
             bitmap.close()
+        try:
+            tsv = ocr_mod.ocr_tsv(command, image)
+        except (RuntimeError, OSError, subprocess.SubprocessError):
+            return None
+        text = ocr_mod.tsv_to_text(tsv, image.width)
+        box = crops.number_box(crops.words_of(tsv))
+        if box is None:
+            return text, None
+
+        def render(dpi: int) -> list[ocr_mod.PageImage]:
+            # The box in points: the rendering above starts at the page's top edge.
+            zoom = min(dpi / 72, MAX_RENDER_SIDE_PX / max(width, height, 1))
+            cut = page.render(
+                scale=zoom,
+                crop=(
+                    box.left / scale,
+                    height - box.bottom / scale,
+                    width - box.right / scale,
+                    box.top / scale,
+                ),
+                draw_annots=False,
+                rev_byteorder=False,
+            )
+            try:
+                return [_red_channel(cut), _grey(cut)]
+            finally:
+                cut.close()
+
+        try:
+            return text, crops.vote_number(command, render)
+        except (RuntimeError, OSError, subprocess.SubprocessError):
+            return text, None
     finally:
         page.close()
-    try:
-        return ocr_mod.ocr_image(command, image)
-    except (RuntimeError, OSError, subprocess.SubprocessError):
-        return None
 
 
 def _red_channel(bitmap: pdfium.PdfBitmap) -> ocr_mod.PageImage:
@@ -427,6 +463,22 @@ def _red_channel(bitmap: pdfium.PdfBitmap) -> ocr_mod.PageImage:
             for y in range(bitmap.height)
         )
     return ocr_mod.PageImage(bitmap.width, bitmap.height, bitmap.width, red)
+
+
+def _grey(bitmap: pdfium.PdfBitmap) -> ocr_mod.PageImage:
+    """The bitmap as the mean of its colour channels (a small crop: plain Python is enough)."""
+    raw = bytes(bitmap.buffer)
+    channels = bitmap.n_channels
+    if channels < 3:
+        return ocr_mod.PageImage(bitmap.width, bitmap.height, bitmap.stride, raw)
+    pixels = bytearray(bitmap.width * bitmap.height)
+    out = 0
+    for y in range(bitmap.height):
+        row = y * bitmap.stride
+        for x in range(row, row + bitmap.width * channels, channels):
+            pixels[out] = (raw[x] + raw[x + 1] + raw[x + 2]) // 3
+            out += 1
+    return ocr_mod.PageImage(bitmap.width, bitmap.height, bitmap.width, bytes(pixels))
 
 
 def _clean(text: str) -> str:

@@ -87,6 +87,7 @@ def parse_fields(job: Ingest) -> None:
         ocr=job.from_ocr,
         rereads=job.read.header_rereads if job.read is not None else (),
         regions=job.read.regions if job.read is not None else None,
+        number_vote=job.read.number_vote if job.read is not None else None,
     )
 
 

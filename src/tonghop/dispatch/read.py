@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from .crops import NumberVote
 from .errors import DispatchError, UnreadableDocument, UnsupportedFormat
 from .layout import Regions
 from .legacy import decode_text_bytes, fix_legacy
@@ -39,6 +40,7 @@ class ReadResult:
     warnings: tuple[str, ...]  # Vietnamese sentences for the clerk
     header_rereads: tuple[str, ...] = ()  # the first page's header OCR'd again (scans)
     regions: Regions | None = None  # a text PDF's header and foot regions (`layout.py`)
+    number_vote: NumberVote | None = None  # a scan's number box read again (`crops.py`)
 
 
 @dataclass
@@ -51,6 +53,7 @@ class Extracted:
     encoding: str | None = None  # a legacy encoding already converted by the reader
     header_rereads: list[str] = field(default_factory=list)
     regions: Regions | None = None
+    number_vote: NumberVote | None = None
 
 
 class Reader(Protocol):
@@ -87,6 +90,7 @@ class PdfReader:
             result.legacy,
             result.header_rereads,
             result.regions,
+            result.number_vote,
         )
 
 
@@ -209,7 +213,14 @@ def _finish(kind: str, extracted: Extracted) -> ReadResult:
     # Regions were cut from the glyphs as drawn: a legacy font's text no longer matches them.
     regions = extracted.regions if encoding is None else None
     return ReadResult(
-        text, kind, pages_count, extracted.ocr_pages, tuple(warnings), rereads, regions
+        text,
+        kind,
+        pages_count,
+        extracted.ocr_pages,
+        tuple(warnings),
+        rereads,
+        regions,
+        extracted.number_vote,
     )
 
 
