@@ -12,7 +12,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -143,8 +143,18 @@ class World:
         return client
 
 
+class Signers(Protocol):
+    """Who signs and who issues: the world's Thạch and Hằng, or another office's head and clerk."""
+
+    @property
+    def thach(self) -> Any: ...
+
+    @property
+    def hang(self) -> Any: ...
+
+
 def sign_and_issue(
-    world: World,
+    world: Signers,
     compilation_id: int,
     *,
     passphrase: str,

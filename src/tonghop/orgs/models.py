@@ -5,8 +5,12 @@ from __future__ import annotations
 from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from tonghop import errors
 
 
 class User(AbstractUser):
@@ -63,6 +67,11 @@ class UnitKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class TreeLoop(errors.Invalid):
+    """The unit tree loops back on itself (a parent set to a unit of its own branch behind the
+    application's back): refused instead of walking it forever."""
+
+
 class UnitQuerySet(models.QuerySet["Unit"]):
     def active(self) -> UnitQuerySet:
         return self.filter(is_active=True)
@@ -106,14 +115,51 @@ class Unit(models.Model):
         return self.name
 
     def descendants(self) -> list[Unit]:
-        """Every unit below this one, breadth first (the tree is a few hundred units at most)."""
+        """Every unit below this one, breadth first, one query per level of depth. A unit met
+        twice means the tree loops back on itself: refused (TreeLoop), never walked forever."""
         found: list[Unit] = []
+        seen = {self.pk}
         frontier = [self.pk]
         while frontier:
             level = list(Unit.objects.filter(parent_id__in=frontier))
+            for unit in level:
+                if unit.pk in seen:
+                    raise TreeLoop(
+                        gettext(
+                            "The unit tree has a loop at “%(unit)s”: fix the parent units first."
+                        )
+                        % {"unit": unit.name}
+                    )
+                seen.add(unit.pk)
             found.extend(level)
             frontier = [u.pk for u in level]
         return found
+
+    def would_loop_under(self, parent: Unit | None) -> bool:
+        """Whether putting this unit under `parent` would close a loop: `parent` is the unit
+        itself or a unit of its own branch. Walks up from `parent`, one query per level, and
+        stops at a loop already there (a parent below a loop is refused too)."""
+        if parent is None:
+            return False
+        if self.pk is None:
+            return False  # a new unit has no branch yet
+        seen: set[int] = set()
+        current: int | None = parent.pk
+        while current is not None:
+            if current == self.pk or current in seen:
+                return True
+            seen.add(current)
+            current = Unit.objects.filter(pk=current).values_list("parent_id", flat=True).first()
+        return False
+
+    def clean(self) -> None:
+        """Every form that edits a unit (the administration pages among them) refuses a parent
+        that would make the tree loop."""
+        super().clean()
+        if self.parent_id is not None and self.would_loop_under(self.parent):
+            raise ValidationError(
+                {"parent": gettext("A unit cannot move under itself or a unit of its own branch.")}
+            )
 
 
 class Role(models.TextChoices):

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -29,7 +30,7 @@ from tonghop.campaigns.actions import CampaignSpec, IndicatorSpec, rules_of, spe
 from tonghop.campaigns.models import Campaign, CampaignStatus
 from tonghop.campaigns.values import to_number
 from tonghop.documents.models import Document
-from tonghop.orgs.models import Role, Unit, UnitKind, User
+from tonghop.orgs.models import Membership, Role, Unit, UnitKind, User
 from tonghop.outbox.models import Notification
 from tonghop.reports import receipts
 from tonghop.reports.actions import ActionError, _lock, _transition
@@ -134,12 +135,20 @@ def _ancestors(unit: Unit) -> list[int]:
 
 
 def units_below(office: Unit) -> list[Unit]:
-    """The office's active units, every level down, refused if the tree loops back on itself."""
+    """The office's active units, every level down to the next offices: a unit that is an
+    office itself (of the office kind, or with staff of its own) is one of them, and the units
+    under it are its own to address with its campaign below. One query per level; refused if
+    the tree loops back on itself."""
     found: list[Unit] = []
     seen = {office.pk}
     frontier = [office.pk]
+    has_staff = Membership.objects.filter(unit=OuterRef("pk"), role__in=Role.office_roles())
     while frontier:
-        level = list(Unit.objects.filter(parent_id__in=frontier).order_by("pk"))
+        level = list(
+            Unit.objects.filter(parent_id__in=frontier)
+            .annotate(has_staff=Exists(has_staff))
+            .order_by("pk")
+        )
         frontier = []
         for unit in level:
             if unit.pk in seen:
@@ -148,9 +157,10 @@ def units_below(office: Unit) -> list[Unit]:
                     % {"unit": unit.name}
                 )
             seen.add(unit.pk)
-            frontier.append(unit.pk)
             if unit.is_active:
                 found.append(unit)
+            if unit.kind != UnitKind.OFFICE and not getattr(unit, "has_staff", False):
+                frontier.append(unit.pk)
     return found
 
 
@@ -511,14 +521,11 @@ def picture(campaign: Campaign, now: dt.datetime | None = None) -> Picture:
         )
         for row in rows:
             figures[int(row["campaign_id"])] = CampaignFigures.from_row(row)
+    leaves = leaf_figures(below_ids, now)
     result: list[DistrictRow] = []
-    reported = expected = 0
     for assignment in assignments:
         link = links.get(assignment.pk)
         below_figures = figures.get(link.below_id) if link is not None else None
-        if below_figures is not None:
-            reported += below_figures.submitted
-            expected += below_figures.expected
         result.append(
             DistrictRow(
                 assignment=assignment,
@@ -530,7 +537,32 @@ def picture(campaign: Campaign, now: dt.datetime | None = None) -> Picture:
                 else {},
             )
         )
-    return Picture(rows=result, units_reported=reported, units_expected=expected)
+    return Picture(rows=result, units_reported=leaves.submitted, units_expected=leaves.expected)
+
+
+def leaf_figures(below_ids: Sequence[int], now: dt.datetime) -> CampaignFigures:
+    """Completeness over the base units of whole branches: every campaign below `below_ids`,
+    however deep, each assignment counted unless a campaign further below answers it (its own
+    units are counted instead). One query per level of depth and one count, whatever the
+    number of offices and units."""
+    campaigns = set(below_ids)
+    frontier = set(below_ids)
+    while frontier:
+        deeper = set(
+            LevelLink.objects.filter(
+                above__campaign_id__in=frontier, above__is_active=True
+            ).values_list("below_id", flat=True)
+        )
+        # A campaign already met is not walked again: a loop of campaigns cannot spin here.
+        frontier = deeper - campaigns
+        campaigns |= frontier
+    if not campaigns:
+        return CampaignFigures.from_row({})
+    return CampaignFigures(
+        **Assignment.objects.active()
+        .filter(campaign_id__in=campaigns, level_below__isnull=True)
+        .aggregate(**figure_counts(now))
+    )
 
 
 def below_for_staff_above(user: User, slug: str, assignment_id: int) -> tuple[Assignment, Campaign]:
