@@ -152,7 +152,9 @@ class ReporterWriter:
 @require_http_methods(["GET", "POST"])
 def report_form(request: HttpRequest, pk: int, *, on_open: OnOpen) -> HttpResponse:
     """The signed-in reporter's route to the report page. `on_open` is given by the URL table."""
-    assignment = get_assignment_for_reporter(request, pk)
+    # A form sent is mostly answered by a redirect: the directive shown on the page is read
+    # only when the page is drawn again (a refusal).
+    assignment = get_assignment_for_reporter(request, pk, with_document=request.method != "POST")
     writer = ReporterWriter(signed_in_user(request), assignment, on_open)
     return report_page(request, assignment, writer)
 
