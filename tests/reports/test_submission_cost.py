@@ -13,24 +13,28 @@ from django.urls import reverse
 from PIL import Image
 
 from tests.conftest import World
-from tonghop.reports import receipts
+from tonghop.campaigns import formedit
+from tonghop.campaigns.formedit import RuleFields
+from tonghop.reports import actions, receipts
 from tonghop.reports.models import Assignment, Attachment, ReportVersion, State
 
 # The queries of a submission with a photo, for a reporter signed in earlier: the session and
-# the person; the assignment through the person's units and the form (the page's reads); the
-# assignment locked with the person's right and the report, the report's and the photo's rows
-# (the photo's transaction); the assignment locked again, the files present, the form's rules,
-# the assignment's new state, its event, the report and the version with its receipt number
-# (the submission's transaction). Not counted: the statements that open and close the two
-# transactions (SAVEPOINT and RELEASE here, BEGIN and COMMIT on SQLite outside a test).
-SUBMISSION_QUERIES = 14
-TRANSACTIONS = 2
+# the person; the assignment through the person's units and the form with its rules (the page's
+# reads); then one transaction: the assignment locked with the person's right, the report and
+# the next version's key; the report inserted with its values, the photo's row, the
+# assignment's new state, its event, and the version with its receipt number. Not counted: the
+# statements that open and close the transaction (SAVEPOINT and RELEASE here, BEGIN and COMMIT
+# on SQLite outside a test), which are queries too on PostgreSQL: STATEMENTS counts them.
+SUBMISSION_QUERIES = 10
+TRANSACTIONS = 1
+STATEMENTS = SUBMISSION_QUERIES + 2 * TRANSACTIONS
 CONTROL = ("SAVEPOINT", "RELEASE", "BEGIN", "COMMIT")
+MESSAGE = "Đã treo pano thì phải có người tham gia."
 
 
-def _photo() -> bytes:
+def _photo(green: int = 120) -> bytes:
     out = io.BytesIO()
-    Image.new("RGB", (120, 90), (20, 120, 40)).save(out, "JPEG", quality=80)
+    Image.new("RGB", (120, 90), (20, green, 40)).save(out, "JPEG", quality=80)
     return out.getvalue()
 
 
@@ -63,3 +67,115 @@ def test_a_submission_with_a_photo_costs_a_known_number_of_queries(world: World)
     listed = "\n".join(sql[:160] for sql in counted)
     assert len(counted) == SUBMISSION_QUERIES, listed
     assert sum(sql.startswith(("SAVEPOINT", "BEGIN")) for sql in statements) == TRANSACTIONS
+    assert len(statements) == STATEMENTS, listed
+
+
+def _form(photo_name: str = "pano.jpg", green: int = 120, **values: str) -> dict[str, object]:
+    return {
+        "version": "0",
+        "action": "submit",
+        "pano": "12",
+        "luot_nguoi": "1.250",
+        "narrative": "Đơn vị đã treo pano.",
+        "attachments": SimpleUploadedFile(photo_name, _photo(green), "image/jpeg"),
+        **values,
+    }
+
+
+def _pano_needs_people(world: World) -> None:
+    formedit.add_rule(
+        world.lan,
+        world.campaign.pk,
+        RuleFields(
+            if_code="pano",
+            if_op="gt",
+            if_value="0",
+            then_code="luot_nguoi",
+            then_op="ge",
+            then_value="1",
+            message=MESSAGE,
+        ),
+    )
+
+
+def test_a_form_with_rules_costs_no_more_and_its_rules_still_hold(world: World) -> None:
+    _pano_needs_people(world)
+    client = world.client_for(world.hoa)
+    url = reverse("reports:form", args=[world.a_an_phu.pk])
+    assert client.get(url).status_code == 200
+    # The rule broken: refused on its field, the photo kept (a file does not wait for the
+    # figures), nothing else saved.
+    response = client.post(url, _form(luot_nguoi="0"))
+    assert response.status_code == 400
+    assert MESSAGE in response.content.decode()
+    assignment = Assignment.objects.get(pk=world.a_an_phu.pk)
+    assert assignment.state == State.NOT_STARTED and assignment.version == 0
+    assert not ReportVersion.objects.filter(report__assignment=assignment).exists()
+    assert not assignment.events.exists()
+    kept = Attachment.objects.get(report__assignment=assignment)
+    assert kept.original_name == "pano.jpg"
+    # Kept: the rule holds, with a second photo, at the same cost as a form without rules.
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(url, _form("pano-2.jpg", green=200))
+    assert response.status_code == 302
+    version = ReportVersion.objects.get(report__assignment=assignment)
+    photos = list(
+        Attachment.objects.filter(report__assignment=assignment)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    assert len(photos) == 2 and version.attachments == photos
+    counted = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(CONTROL)]
+    # The report exists already: its files present are read, and it is updated.
+    assert len(counted) == SUBMISSION_QUERIES + 1, "\n".join(sql[:160] for sql in counted)
+
+
+def test_the_form_is_read_with_its_rules_in_one_query(world: World) -> None:
+    _pano_needs_people(world)
+    formedit.add_rule(
+        world.lan,
+        world.campaign.pk,
+        RuleFields(then_code="ty_le", then_op="le", then_other_code="luot_nguoi", message="m"),
+    )
+    with CaptureQueriesContext(connection) as queries:
+        indicators, rules = actions.read_form(world.campaign.pk)
+        codes = [
+            (r.if_indicator.code if r.if_indicator else None, r.then_indicator.code, r.if_value)
+            for r in rules
+        ]
+        others = [r.then_other.code if r.then_other else None for r in rules]
+    assert len(queries) == 1
+    assert indicators == list(world.campaign.indicators.all())
+    assert [r.pk for r in rules] == list(world.campaign.rules.values_list("pk", flat=True))
+    assert codes == [("pano", "luot_nguoi", 0), (None, "ty_le", None)]
+    assert others == [None, "luot_nguoi"]
+    assert [r.then_value for r in rules] == [1, None]
+
+
+def test_a_stale_form_with_a_photo_keeps_the_photo_and_submits_nothing(world: World) -> None:
+    client = world.client_for(world.hoa)
+    url = reverse("reports:form", args=[world.a_an_phu.pk])
+    response = client.post(url, _form(version="3"))
+    assert response.status_code == 302
+    assignment = Assignment.objects.get(pk=world.a_an_phu.pk)
+    assert assignment.state == State.NOT_STARTED and assignment.version == 0
+    assert Attachment.objects.filter(report__assignment=assignment).count() == 1
+    assert not ReportVersion.objects.filter(report__assignment=assignment).exists()
+
+
+def test_a_refused_photo_with_a_good_one_saves_no_figures(world: World) -> None:
+    client = world.client_for(world.hoa)
+    url = reverse("reports:form", args=[world.a_an_phu.pk])
+    data = _form()
+    data["attachments"] = [
+        data["attachments"],
+        SimpleUploadedFile("giả.jpg", b"<script>alert(1)</script>", "image/jpeg"),
+    ]
+    response = client.post(url, data)
+    assert response.status_code == 400
+    assert "giả.jpg" in response.content.decode()
+    assignment = Assignment.objects.get(pk=world.a_an_phu.pk)
+    assert assignment.state == State.NOT_STARTED
+    report = assignment.report
+    assert report.values == {} and report.narrative == ""
+    assert [a.original_name for a in report.attachments.all()] == ["pano.jpg"]

@@ -18,9 +18,14 @@ def get_assignment_for_staff(request: HttpRequest, slug: str, pk: int) -> Assign
     return get_object_or_404(queryset, campaign__slug=slug, pk=pk)
 
 
-def get_assignment_for_reporter(request: HttpRequest, pk: int) -> Assignment:
-    """An assignment of one of the user's own units."""
-    queryset = Assignment.objects.for_reporter(signed_in_user(request)).select_related(
-        "campaign", "campaign__office", "campaign__source_document", "unit"
-    )
+def get_assignment_for_reporter(
+    request: HttpRequest, pk: int, *, with_document: bool = True
+) -> Assignment:
+    """An assignment of one of the user's own units; `with_document`: with the campaign's
+    directive, which the pages show (a form sent that is answered by a redirect needs none,
+    and the directive's row carries its whole text)."""
+    related = ["campaign", "campaign__office", "unit"]
+    if with_document:
+        related.append("campaign__source_document")
+    queryset = Assignment.objects.for_reporter(signed_in_user(request)).select_related(*related)
     return get_object_or_404(queryset, pk=pk)

@@ -5,11 +5,13 @@ checked against the transition table, recorded in the assignment's events.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -193,17 +195,7 @@ def _transition(
     if not allowed_checked:
         _check_allowed(user, assignment, step, grant)
     before = State(assignment.state)
-    after = TRANSITIONS.get((before, step))
-    if after is None:
-        raise InvalidStep(_refusal(assignment, step))
-    if assignment.version != expected_version:
-        raise StaleForm(
-            _(
-                "This report changed after you opened it (its state is now “%(state)s”). "
-                "Nothing was saved; the page shows the current version."
-            )
-            % {"state": assignment.display_status.label}
-        )
+    after = _check_step(assignment, step, expected_version)
     assignment.state = after
     assignment.version += 1
     for name, value in (changes or {}).items():
@@ -222,6 +214,23 @@ def _transition(
         at=now,
         details={**(details or {}), **link},
     )
+
+
+def _check_step(assignment: Assignment, step: Step, expected_version: int) -> State:
+    """The state `step` leads to from the assignment's, or the refusal: a step the table does
+    not have, or a form drawn from another version."""
+    after = TRANSITIONS.get((State(assignment.state), step))
+    if after is None:
+        raise InvalidStep(_refusal(assignment, step))
+    if assignment.version != expected_version:
+        raise StaleForm(
+            _(
+                "This report changed after you opened it (its state is now “%(state)s”). "
+                "Nothing was saved; the page shows the current version."
+            )
+            % {"state": assignment.display_status.label}
+        )
+    return after
 
 
 # Autosave saves a draft every few seconds of typing: within this time of the last one, a save
@@ -298,6 +307,48 @@ def _rules_of(indicators: list[Indicator]) -> list[FormRule]:
     return rules
 
 
+def read_form(campaign_id: int) -> tuple[list[Indicator], list[FormRule]]:
+    """The campaign's form in one query: its indicators in order, and its rules, each joined to
+    the field it requires (then_indicator, never empty), its other fields taken from the
+    indicators read. What a unit's submission, the busiest path there is, checks values with."""
+    field_meta, rule_meta = Indicator._meta, FormRule._meta
+    quote = connection.ops.quote_name
+    rule_fields = list(rule_meta.concrete_fields)
+    columns = [f"i.{quote(f.column or '')}" for f in field_meta.concrete_fields] + [
+        f"r.{quote(f.column or '')} AS {quote('rule__' + f.attname)}" for f in rule_fields
+    ]
+    # Names from the models' own metadata; the campaign's key is a parameter.
+    sql = (
+        f"SELECT {', '.join(columns)} FROM {quote(field_meta.db_table)} i "  # noqa: S608
+        f"LEFT JOIN {quote(rule_meta.db_table)} r ON r.{quote('then_indicator_id')} = i.id "
+        f"AND r.{quote('campaign_id')} = i.{quote('campaign_id')} "
+        f"WHERE i.{quote('campaign_id')} = %s ORDER BY i.{quote('order')}, i.id"
+    )
+    indicators: dict[int, Indicator] = {}
+    rules: list[FormRule] = []
+    for row in Indicator.objects.raw(sql, [campaign_id]):
+        indicator = indicators.setdefault(row.pk, row)
+        if getattr(row, "rule__id", None) is None:
+            continue
+        values = []
+        for field in rule_fields:
+            value = getattr(row, "rule__" + field.attname)
+            # A raw column comes as the database gives it: JSON as text on both databases.
+            if isinstance(field, models.JSONField) and isinstance(value, str):
+                value = json.loads(value, cls=field.decoder)
+            values.append(value)
+        rule = FormRule.from_db(connection.alias, [f.attname for f in rule_fields], values)
+        rule.then_indicator = indicator
+        rules.append(rule)
+    rules.sort(key=lambda rule: (rule.order, rule.pk))
+    for rule in rules:
+        if (found := indicators.get(rule.if_indicator_id or 0)) is not None:
+            rule.if_indicator = found
+        if (found := indicators.get(rule.then_other_id or 0)) is not None:
+            rule.then_other = found
+    return list(indicators.values()), rules
+
+
 def save_report(
     user: User | None,
     assignment_id: int,
@@ -310,27 +361,21 @@ def save_report(
     grant: Grant | None = None,
     autosave: bool = False,
     indicators: list[Indicator] | None = None,
+    rules: list[FormRule] | None = None,
 ) -> Assignment:
     """Save a unit's draft, or submit it. Refused values leave the saved report untouched.
 
     `user` is the signed-in reporter, or None when the unit writes through its personal link
     (`grant`). A submission gets a receipt (see reports.receipts), emailed once committed.
     `autosave` marks the drafts the form saves by itself, counted on one history event.
-    `indicators`: the campaign's form as the caller read it in this request (read here if
-    not given), so that a submission reads it once."""
+    `indicators` and `rules`: the campaign's form as the caller read it in this request (see
+    read_form; read here if not given), so that a submission reads it once."""
     now = now or timezone.now()
-    narrative = (narrative or "").strip()
-    step = Step.SUBMIT if submit else Step.SAVE
     with transaction.atomic():
         # The person's right, the report and a submission's version key come with the lock.
         assignment = _lock(assignment_id, reporter=user, with_report=True, next_version=submit)
-        _check_allowed(user, assignment, step, grant)
-        if indicators is None:
-            indicators = list(assignment.campaign.indicators.all())
         report = report_of(assignment)
-        # The files present, read once: the value of each FILE indicator (the list of its
-        # files' ids, whatever the form sent: set before the values are checked, so a required
-        # one is refused on submission while nothing is attached) and a version's file list.
+        # The files present, read once: the value of each FILE indicator and a version's list.
         present = (
             []
             if report is None
@@ -338,49 +383,143 @@ def save_report(
                 report.attachments.present().order_by("pk").values_list("pk", "indicator_code")
             )
         )
-        files = file_values_of(
-            [i.code for i in indicators if i.kind == IndicatorKind.FILE], present
-        )
-        values = {**clean_values(indicators, {**data, **files}, for_submit=submit), **files}
-        if len(narrative) > MAX_NARRATIVE:
-            raise InvalidValues(
-                {
-                    "narrative": [
-                        _("Too long: at most %(limit)s characters.") % {"limit": MAX_NARRATIVE}
-                    ]
-                }
-            )
-        first_submission = assignment.first_submitted_at is None
-        changes: dict[str, Any] = {}
-        if submit:
-            changes["submitted_at"] = now
-            if first_submission:
-                changes["first_submitted_at"] = now
-        _transition(
+        save = check_save(
             user,
             assignment,
-            step,
+            data,
+            narrative,
             expected_version=expected_version,
+            submit=submit,
             now=now,
             grant=grant,
-            coalesce=autosave and not submit,
-            allowed_checked=True,
-            changes=changes,
+            autosave=autosave,
+            indicators=indicators,
+            rules=rules,
+            present=present,
         )
-        if report is None:
-            report = Report(assignment=assignment)
-        report.values = values
-        report.narrative = narrative
-        report.updated_by = user
+        return write_save(save, report)
+
+
+@dataclass(frozen=True)
+class Save:
+    """A save or submission every check has passed, not yet written (see check_save)."""
+
+    user: User | None
+    assignment: Assignment
+    step: Step
+    values: dict[str, Any]
+    narrative: str
+    expected_version: int
+    now: dt.datetime
+    grant: Grant | None
+    autosave: bool
+    indicators: list[Indicator]
+    # The files present, as (id, indicator code) in the order they were added.
+    present: list[tuple[int, str]]
+
+
+def check_save(
+    user: User | None,
+    assignment: Assignment,
+    data: Mapping[str, object],
+    narrative: str,
+    *,
+    expected_version: int,
+    submit: bool,
+    now: dt.datetime,
+    grant: Grant | None,
+    autosave: bool,
+    indicators: list[Indicator] | None,
+    rules: list[FormRule] | None,
+    present: list[tuple[int, str]],
+) -> Save:
+    """Every check of save_report on the locked `assignment`, before anything is written: the
+    person's right, an open campaign, the values and the form's rules, the step and the
+    version. Raises the refusal; reads nothing but the form when it is not given. `present`:
+    the report's files, as (id, indicator code) in the order they were added."""
+    narrative = (narrative or "").strip()
+    step = Step.SUBMIT if submit else Step.SAVE
+    _check_allowed(user, assignment, step, grant)
+    if indicators is None:
+        indicators = list(assignment.campaign.indicators.all())
+    # The value of each FILE indicator is the list of its files' ids, whatever the form sent:
+    # set before the values are checked, so a required one is refused on submission while
+    # nothing is attached.
+    files = file_values_of([i.code for i in indicators if i.kind == IndicatorKind.FILE], present)
+    values = {
+        **clean_values(indicators, {**data, **files}, for_submit=submit, rules=rules),
+        **files,
+    }
+    if len(narrative) > MAX_NARRATIVE:
+        raise InvalidValues(
+            {"narrative": [_("Too long: at most %(limit)s characters.") % {"limit": MAX_NARRATIVE}]}
+        )
+    _check_step(assignment, step, expected_version)
+    return Save(
+        user=user,
+        assignment=assignment,
+        step=step,
+        values=values,
+        narrative=narrative,
+        expected_version=expected_version,
+        now=now,
+        grant=grant,
+        autosave=autosave,
+        indicators=indicators,
+        present=present,
+    )
+
+
+def new_report(save: Save) -> Report:
+    """The report of an assignment that has none yet, inserted with the values `save` checked
+    (write_save then writes it no more)."""
+    return Report.objects.create(
+        assignment=save.assignment,
+        values=save.values,
+        narrative=save.narrative,
+        updated_by=save.user,
+        updated_at=save.now,
+    )
+
+
+def write_save(save: Save, report: Report | None, *, report_written: bool = False) -> Assignment:
+    """Write what check_save allowed, in the same transaction: the assignment's step and event,
+    the report (`report_written`: new_report inserted it with these values), and for a
+    submission its version with the receipt."""
+    assignment, now = save.assignment, save.now
+    submit = save.step == Step.SUBMIT
+    first_submission = assignment.first_submitted_at is None
+    changes: dict[str, Any] = {}
+    if submit:
+        changes["submitted_at"] = now
+        if first_submission:
+            changes["first_submitted_at"] = now
+    _transition(
+        save.user,
+        assignment,
+        save.step,
+        expected_version=save.expected_version,
+        now=now,
+        grant=save.grant,
+        coalesce=save.autosave and not submit,
+        allowed_checked=True,
+        changes=changes,
+    )
+    if report is None:
+        report = Report(assignment=assignment)
+    if not report_written:
+        report.values = save.values
+        report.narrative = save.narrative
+        report.updated_by = save.user
         report.updated_at = now
         report.save()
-        if submit:
-            version = _insert_version(
-                report, user, values, narrative, now, present, first_submission
-            )
-            receipts.queue_receipt(version, now, indicators=indicators)
-            assignment.submitted_version = version
-        return assignment
+    if submit:
+        version = _insert_version(
+            report, save.user, save.values, save.narrative, now, save.present, first_submission
+        )
+        receipts.queue_receipt(version, now, indicators=save.indicators)
+        assignment.submitted_version = version
+    return assignment
 
 
 def _insert_version(

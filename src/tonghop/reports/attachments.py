@@ -13,6 +13,7 @@ the checks are taken again, under the assignment's lock, before the row is writt
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import logging
@@ -21,7 +22,8 @@ import secrets
 import tempfile
 import unicodedata
 import urllib.parse
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
@@ -37,10 +39,10 @@ from django.utils.translation import gettext as _
 from PIL import Image
 
 from tonghop import errors
-from tonghop.campaigns.form_models import Indicator
+from tonghop.campaigns.form_models import FormRule, Indicator
 from tonghop.campaigns.kinds import IndicatorKind
 from tonghop.orgs.models import User
-from tonghop.reports import filecheck
+from tonghop.reports import actions, filecheck
 from tonghop.reports.actions import (
     ActionError,
     Grant,
@@ -231,6 +233,104 @@ def _spool(upload: UploadedFile[bytes], folder: Path, name: str) -> tuple[Path, 
     return path, size, digest.hexdigest()
 
 
+@dataclass(frozen=True)
+class _Checked:
+    """An upload checked and stored under its random name, not yet attached."""
+
+    indicator_code: str
+    shown: str  # the name in a refusal
+    name: str  # the name kept
+    stored: str
+    thumb: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+def _early(
+    user: User | None,
+    assignment_id: int,
+    indicator_code: str,
+    shown: str,
+    grant: Grant | None,
+    seen: Assignment | None,
+    indicators: list[Indicator] | None,
+) -> None:
+    """Refuse early what will be refused anyway, before spending time on the file. A plain
+    read: the same checks run again under the lock, where they count."""
+    if seen is None:
+        _check_can_attach(user, _unlocked(assignment_id), indicator_code, shown, grant)
+    else:
+        # The caller's read says who may write; what can be refused without a query is.
+        _check_open(seen, Step.SAVE)
+        if (State(seen.state), Step.SAVE) not in TRANSITIONS:
+            raise InvalidStep(_refusal(seen, Step.SAVE))
+        _check_code(seen, indicator_code, shown, indicators)
+
+
+def _check_and_store(
+    upload: UploadedFile[bytes], indicator_code: str, now: dt.datetime
+) -> _Checked:
+    """The slow part of an upload, outside any transaction: its real size, its content judged,
+    the file and its thumbnail stored."""
+    name = filecheck.clean_name(upload.name or "")
+    # A file sent without a usable name is called "tep" (file), with the extension it deserves.
+    shown = name or "tep"
+    with tempfile.TemporaryDirectory(prefix="tonghop-upload-") as folder:
+        path, size, sha256 = _spool(upload, Path(folder), shown)
+        try:
+            checked = filecheck.check_file(
+                path,
+                max_pixels=Image.MAX_IMAGE_PIXELS,
+                timeout=CHILD_TIMEOUT,
+                memory_mb=min(CHILD_MEMORY_MB, settings.TONGHOP_INTAKE_MEMORY_MB),
+            )
+        except filecheck.Refused as refusal:
+            raise _refused(shown, refusal) from None
+        stored, thumb = _store(path, checked, now)
+    return _Checked(
+        indicator_code=indicator_code,
+        shown=shown,
+        name=name or filecheck.download_name("tep", checked.kind),
+        stored=stored,
+        thumb=thumb,
+        content_type=checked.content_type,
+        size=size,
+        sha256=sha256,
+    )
+
+
+def _same(present: Iterable[Attachment], checked: _Checked) -> Attachment | None:
+    """The file already attached that this one is sent again of (a resend after a lost answer,
+    a double tap): there once already, which is what the person wants, not a second copy."""
+    return next(
+        (
+            a
+            for a in present
+            if a.sha256 == checked.sha256 and a.indicator_code == checked.indicator_code
+        ),
+        None,
+    )
+
+
+def _insert(
+    report: Report, checked: _Checked, user: User | None, grant: Grant | None, now: dt.datetime
+) -> Attachment:
+    return Attachment.objects.create(
+        report=report,
+        indicator_code=checked.indicator_code,
+        file=checked.stored,
+        original_name=checked.name,
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+        thumbnail=checked.thumb,
+        uploaded_by=user,
+        via_link_id=grant.pk if grant is not None else None,
+        uploaded_at=now,
+    )
+
+
 def add_attachment(
     user: User | None,
     assignment_id: int,
@@ -250,32 +350,9 @@ def add_attachment(
     (reports.access) or the unit's link; `indicators`: its campaign's form, read by the caller.
     Both spare queries only: everything is checked again under the assignment's lock."""
     now = now or timezone.now()
-    name = filecheck.clean_name(upload.name or "")
-    # A file sent without a usable name is called "tep" (file), with the extension it deserves.
-    shown = name or "tep"
-    # Refuse early what will be refused anyway, before spending time on the file. A plain read:
-    # the same checks run again below, under the lock, where they count.
-    if seen is None:
-        _check_can_attach(user, _unlocked(assignment_id), indicator_code, shown, grant)
-    else:
-        # The caller's read says who may write; what can be refused without a query is.
-        _check_open(seen, Step.SAVE)
-        if (State(seen.state), Step.SAVE) not in TRANSITIONS:
-            raise InvalidStep(_refusal(seen, Step.SAVE))
-        _check_code(seen, indicator_code, shown, indicators)
-    with tempfile.TemporaryDirectory(prefix="tonghop-upload-") as folder:
-        path, size, sha256 = _spool(upload, Path(folder), shown)
-        try:
-            checked = filecheck.check_file(
-                path,
-                max_pixels=Image.MAX_IMAGE_PIXELS,
-                timeout=CHILD_TIMEOUT,
-                memory_mb=min(CHILD_MEMORY_MB, settings.TONGHOP_INTAKE_MEMORY_MB),
-            )
-        except filecheck.Refused as refusal:
-            raise _refused(shown, refusal) from None
-        stored, thumb = _store(path, checked, now)
-    name = name or filecheck.download_name("tep", checked.kind)
+    shown = filecheck.clean_name(upload.name or "") or "tep"
+    _early(user, assignment_id, indicator_code, shown, grant, seen, indicators)
+    checked = _check_and_store(upload, indicator_code, now)
     try:
         with transaction.atomic():
             # The person's right and the report come with the lock (see actions._lock).
@@ -284,40 +361,186 @@ def add_attachment(
             _check_code(assignment, indicator_code, shown, indicators)
             report = report_of(assignment)
             # The files present, read once: counted against the limit, and searched for this
-            # same file sent again (a resend after a lost answer, a double tap), which is there
-            # once already, which is what the person wants: not a refusal, not a second copy.
+            # same file sent again.
             present = [] if report is None else list(report.attachments.present())
             _check_count(len(present), shown)
             if report is None:
                 # The assignment is locked: no one else can be creating its report now.
                 report = Report.objects.create(assignment=assignment)
-            same = next(
-                (a for a in present if a.sha256 == sha256 and a.indicator_code == indicator_code),
-                None,
-            )
+            same = _same(present, checked)
             if same is None:
-                attachment = Attachment.objects.create(
-                    report=report,
-                    indicator_code=indicator_code,
-                    file=stored,
-                    original_name=name,
-                    content_type=checked.content_type,
-                    size=size,
-                    sha256=sha256,
-                    thumbnail=thumb,
-                    uploaded_by=user,
-                    via_link_id=grant.pk if grant is not None else None,
-                    uploaded_at=now,
-                )
+                attachment = _insert(report, checked, user, grant, now)
                 if indicator_code:
                     _sync_file_values(report, file_codes(assignment, indicators))
     except BaseException:
-        _delete_files([stored, thumb])
+        _delete_files([checked.stored, checked.thumb])
         raise
     if same is not None:
-        _delete_files([stored, thumb])
+        _delete_files([checked.stored, checked.thumb])
         return same
     return attachment
+
+
+class FilesRefused(ActionError, errors.Invalid):
+    """Some files sent with a report were refused (`errors`, by indicator code, "" for general
+    files): the others were attached, nothing else was saved."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__(_("Some files were not attached; nothing else was saved."))
+        self.errors = errors
+
+
+def save_with_files(
+    user: User | None,
+    assignment_id: int,
+    uploads: Iterable[tuple[str, UploadedFile[bytes]]],
+    data: Mapping[str, object],
+    narrative: str,
+    *,
+    expected_version: int,
+    submit: bool,
+    seen: Assignment,
+    indicators: list[Indicator],
+    rules: list[FormRule],
+    now: dt.datetime | None = None,
+) -> Assignment:
+    """The report form sent with files: each file checked and stored first, outside any
+    transaction, then the files attached and the report saved or submitted in one transaction,
+    under one lock of the assignment (add_uploads then save_report would take two).
+
+    What the person gets is what the two steps one after the other would give: the files the
+    form's `seen` assignment could not take refused at once (InvalidStep, NotAllowed); a
+    refused file (FilesRefused, after the others are attached) saves nothing else; a refusal
+    of the save itself (values, state, version) is raised after the files are attached, since
+    a file does not wait for the figures to be right. `indicators` and `rules`: the campaign's
+    form (actions.read_form), read by the caller."""
+    now = now or timezone.now()
+    refusals: dict[str, list[str]] = {}
+    checked: list[_Checked] = []
+    unused: list[_Checked] = []
+    refusal: ActionError | None = None
+    try:
+        for code, upload in uploads:
+            shown = filecheck.clean_name(upload.name or "") or "tep"
+            try:
+                _early(user, assignment_id, code, shown, None, seen, indicators)
+                checked.append(_check_and_store(upload, code, now))
+            except AttachmentRefused as exc:
+                refusals.setdefault(code, []).append(str(exc))
+        if refusals and not checked:
+            raise FilesRefused(refusals)
+        with transaction.atomic():
+            assignment = _lock(assignment_id, reporter=user, with_report=True, next_version=submit)
+            if checked:
+                _check_editable(user, assignment, None)
+            report = report_of(assignment)
+            present = [] if report is None else list(report.attachments.present())
+            taken: list[_Checked] = []
+            for item in checked:
+                try:
+                    _check_code(assignment, item.indicator_code, item.shown, indicators)
+                    _check_count(len(present) + len(taken), item.shown)
+                except AttachmentRefused as exc:
+                    refusals.setdefault(item.indicator_code, []).append(str(exc))
+                    unused.append(item)
+                    continue
+                if _same(present, item) is not None or any(
+                    t.sha256 == item.sha256 and t.indicator_code == item.indicator_code
+                    for t in taken
+                ):
+                    unused.append(item)
+                else:
+                    taken.append(item)
+            save: actions.Save | None = None
+            new_with_values = False
+            if report is None and not refusals and not any(t.indicator_code for t in taken):
+                # General files are no indicator's value: the save is checked first, so that a
+                # new report is inserted once, with its values.
+                try:
+                    save = _check(
+                        user,
+                        assignment,
+                        data,
+                        narrative,
+                        expected_version,
+                        submit,
+                        now,
+                        indicators,
+                        rules,
+                        [],
+                    )
+                except ActionError as exc:
+                    refusal = exc
+                else:
+                    report, new_with_values = actions.new_report(save), True
+            if report is None and taken:
+                # The assignment is locked: no one else can be creating its report now.
+                report = Report.objects.create(assignment=assignment)
+            added = [_insert(report, t, user, None, now) for t in taken] if report else []
+            pairs = sorted((a.pk, a.indicator_code) for a in [*present, *added])
+            if refusals or refusal is not None:
+                if any(t.indicator_code for t in taken) and report is not None:
+                    _sync_file_values(report, file_codes(assignment, indicators))
+            else:
+                if save is None:
+                    try:
+                        save = _check(
+                            user,
+                            assignment,
+                            data,
+                            narrative,
+                            expected_version,
+                            submit,
+                            now,
+                            indicators,
+                            rules,
+                            pairs,
+                        )
+                    except ActionError as exc:
+                        refusal = exc
+                        if any(t.indicator_code for t in taken) and report is not None:
+                            _sync_file_values(report, file_codes(assignment, indicators))
+                if save is not None:
+                    # The version lists every file present, those just added too.
+                    save = dataclasses.replace(save, present=pairs)
+                    actions.write_save(save, report, report_written=new_with_values)
+    except BaseException:
+        _delete_files(name for item in checked for name in (item.stored, item.thumb))
+        raise
+    _delete_files(name for item in unused for name in (item.stored, item.thumb))
+    if refusals:
+        raise FilesRefused(refusals)
+    if refusal is not None:
+        raise refusal
+    return assignment
+
+
+def _check(
+    user: User | None,
+    assignment: Assignment,
+    data: Mapping[str, object],
+    narrative: str,
+    expected_version: int,
+    submit: bool,
+    now: dt.datetime,
+    indicators: list[Indicator],
+    rules: list[FormRule],
+    present: list[tuple[int, str]],
+) -> actions.Save:
+    return actions.check_save(
+        user,
+        assignment,
+        data,
+        narrative,
+        expected_version=expected_version,
+        submit=submit,
+        now=now,
+        grant=None,
+        autosave=False,
+        indicators=indicators,
+        rules=rules,
+        present=present,
+    )
 
 
 def _store(path: Path, checked: filecheck.Checked, now: dt.datetime) -> tuple[str, str]:

@@ -17,6 +17,7 @@ from typing import Any, Literal, Protocol
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from tonghop.campaigns.form_models import Indicator
 from tonghop.campaigns.kinds import IndicatorKind, format_value
 from tonghop.reports.models import Assignment, Attachment, ReportVersion
 
@@ -174,10 +175,12 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def history(assignment: Assignment) -> list[VersionView]:
+def history(assignment: Assignment, indicators: list[Indicator] | None = None) -> list[VersionView]:
     """Every submitted version of the assignment's report, newest first, each with its author,
-    time and changes against the version before it; the first lists the values it gave."""
-    indicators = list(assignment.campaign.indicators.all())
+    time and changes against the version before it; the first lists the values it gave.
+    `indicators`: the campaign's form, when the caller has read it."""
+    if indicators is None:
+        indicators = list(assignment.campaign.indicators.all())
     versions = list(
         ReportVersion.objects.filter(report__assignment=assignment)
         .select_related("created_by")

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import prefetch_related_objects
+from django.core.files.uploadedfile import UploadedFile
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from tonghop.access import signed_in_user
-from tonghop.campaigns.form_models import Indicator
+from tonghop.campaigns.form_models import FormRule, Indicator
 from tonghop.orgs.models import User
 from tonghop.reports import actions, attachments, filecheck, receipts
 from tonghop.reports.access import get_assignment_for_reporter
@@ -33,6 +33,10 @@ from tonghop.reports.models import Assignment, Attachment, Report, Step
 # Records that the unit opened its form (reminders.directive.mark_opened, given by the URL
 # table: this package does not import the directive's).
 OnOpen = Callable[[Assignment, User | None], object]
+# A file sent with the form: the FILE indicator it answers ("" for a general file), the file.
+Upload = tuple[str, UploadedFile[bytes]]
+# The campaign's form: its indicators in order, its rules (actions.read_form).
+Form = tuple[list[Indicator], list[FormRule]]
 
 
 @login_required
@@ -66,8 +70,18 @@ class Writer(Protocol):
     def grant(self) -> Grant | None: ...
 
     def save(
-        self, values: Mapping[str, object], narrative: str, *, expected_version: int, submit: bool
-    ) -> Assignment: ...
+        self,
+        values: Mapping[str, object],
+        narrative: str,
+        *,
+        expected_version: int,
+        submit: bool,
+        uploads: Sequence[Upload],
+        form: Form,
+    ) -> Assignment:
+        """Attach `uploads` and save the report (attachments.FilesRefused: some files were
+        refused, the others attached, nothing else saved). `form`: the campaign's indicators
+        and rules, as the page read them."""
 
     def opened(self, request: HttpRequest, assignment: Assignment) -> None:
         """The unit opened its form (a GET): what the caller records of it."""
@@ -88,8 +102,30 @@ class ReporterWriter:
     grant: Grant | None = None
 
     def save(
-        self, values: Mapping[str, object], narrative: str, *, expected_version: int, submit: bool
+        self,
+        values: Mapping[str, object],
+        narrative: str,
+        *,
+        expected_version: int,
+        submit: bool,
+        uploads: Sequence[Upload],
+        form: Form,
     ) -> Assignment:
+        indicators, rules = form
+        if uploads:
+            # The files and the report in one transaction (the busiest request there is).
+            return attachments.save_with_files(
+                self.user,
+                self.assignment.pk,
+                uploads,
+                values,
+                narrative,
+                expected_version=expected_version,
+                submit=submit,
+                seen=self.assignment,
+                indicators=indicators,
+                rules=rules,
+            )
         return actions.save_report(
             self.user,
             self.assignment.pk,
@@ -97,8 +133,9 @@ class ReporterWriter:
             narrative,
             expected_version=expected_version,
             submit=submit,
-            # The form report_page read (and cached on the campaign): not read again.
-            indicators=list(self.assignment.campaign.indicators.all()),
+            # The form report_page read: not read again.
+            indicators=indicators,
+            rules=rules,
         )
 
     def opened(self, request: HttpRequest, assignment: Assignment) -> None:
@@ -115,7 +152,9 @@ class ReporterWriter:
 @require_http_methods(["GET", "POST"])
 def report_form(request: HttpRequest, pk: int, *, on_open: OnOpen) -> HttpResponse:
     """The signed-in reporter's route to the report page. `on_open` is given by the URL table."""
-    assignment = get_assignment_for_reporter(request, pk)
+    # A form sent is mostly answered by a redirect: the directive shown on the page is read
+    # only when the page is drawn again (a refusal).
+    assignment = get_assignment_for_reporter(request, pk, with_document=request.method != "POST")
     writer = ReporterWriter(signed_in_user(request), assignment, on_open)
     return report_page(request, assignment, writer)
 
@@ -123,36 +162,53 @@ def report_form(request: HttpRequest, pk: int, *, on_open: OnOpen) -> HttpRespon
 def report_page(request: HttpRequest, assignment: Assignment, writer: Writer) -> HttpResponse:
     """The one report page (reports/report_form.html), for whoever `writer` is: the form, its
     files, its refusals, the history. A POST that succeeds redirects to the page itself."""
-    # Read once per request into the campaign's cache, where the writer's save finds it.
-    prefetch_related_objects([assignment.campaign], "indicators")
-    indicators = list(assignment.campaign.indicators.all())
+    # The form and its rules, read once per request.
+    indicators, rules = actions.read_form(assignment.campaign_id)
     status = 200
     file_errors: dict[str, list[str]] = {}
     values_refused = False
     if request.method == "POST":
         form = ReportForm(indicators, request.POST)
         submit = request.POST.get("action") == "submit"
+        valid = form.is_valid()
+        uploads = attachments.uploads_in(
+            request.FILES, attachments.file_codes(assignment, indicators)
+        )
         try:
             # Files first: a FILE indicator's value is its list of files, and a removal or an
-            # upload does not wait for the figures to be right.
-            file_errors = _take_files(
-                request, writer.user, assignment, indicators, grant=writer.grant
-            )
+            # upload does not wait for the figures to be right. With the figures right, the
+            # files go with them (writer.save).
+            file_errors = _remove_file(request, writer.user, assignment, grant=writer.grant)
+            if file_errors or not valid:
+                added = attachments.add_uploads(
+                    writer.user,
+                    assignment.pk,
+                    uploads,
+                    grant=writer.grant,
+                    seen=assignment,
+                    indicators=indicators,
+                )
+                for code, refused in added.items():
+                    file_errors.setdefault(code, []).extend(refused)
         except (actions.InvalidStep, actions.NotAllowed) as exc:
             messages.error(request, str(exc))
             return redirect(request.path)
-        if file_errors:
+        if file_errors or not valid:
             # The figures typed stay in the form, the report saved before stays as it was.
-            form.is_valid()
             status = 400
-        elif form.is_valid():
+        else:
             try:
                 saved = writer.save(
                     {i.code: form.cleaned_data.get(i.code) for i in indicators},
                     form.cleaned_data["narrative"],
                     expected_version=form.cleaned_data["version"],
                     submit=submit,
+                    uploads=uploads,
+                    form=(indicators, rules),
                 )
+            except attachments.FilesRefused as exc:
+                file_errors = exc.errors
+                status = 400
             except actions.InvalidValues as exc:
                 codes = attachments.file_codes(assignment, indicators)
                 for code, errors in exc.errors.items():
@@ -173,8 +229,6 @@ def report_page(request: HttpRequest, assignment: Assignment, writer: Writer) ->
                 else:
                     messages.success(request, _("Draft saved."))
                 return redirect(request.path)
-        else:
-            status = 400
     else:
         form = ReportForm(indicators, initial=_initial(assignment))
         writer.opened(request, assignment)
@@ -187,7 +241,7 @@ def report_page(request: HttpRequest, assignment: Assignment, writer: Writer) ->
         "editable": editable,
         "report": report,
         "last_return": assignment.events.filter(step=Step.RETURN).order_by("-at").first(),
-        "history": history(assignment),
+        "history": history(assignment, indicators),
         **form_files_context(
             assignment,
             form,
@@ -214,33 +268,21 @@ def _submitted_message(assignment: Assignment) -> str:
     )
 
 
-def _take_files(
-    request: HttpRequest,
-    user: User | None,
-    assignment: Assignment,
-    indicators: list[Indicator],
-    *,
-    grant: Grant | None,
+def _remove_file(
+    request: HttpRequest, user: User | None, assignment: Assignment, *, grant: Grant | None
 ) -> dict[str, list[str]]:
-    """The removal asked by a file's button and the files sent with the form; the refusals by
-    indicator code ("" for general files). Cannot-change-now refusals are raised."""
-    errors: dict[str, list[str]] = {}
+    """The removal asked by a file's button; its refusal under "" (general files).
+    Cannot-change-now refusals are raised."""
     removal = request.POST.get("remove", "")
-    if removal:
-        try:
-            attachments.remove_attachment(user, assignment.pk, int(removal), grant=grant)
-        except ValueError:
-            errors[""] = [_("This file is no longer attached to the report.")]
-        except attachments.AttachmentRefused as exc:
-            errors[""] = [str(exc)]
-    codes = attachments.file_codes(assignment, indicators)
-    uploads = attachments.uploads_in(request.FILES, codes)
-    added = attachments.add_uploads(
-        user, assignment.pk, uploads, grant=grant, seen=assignment, indicators=indicators
-    )
-    for code, refused in added.items():
-        errors.setdefault(code, []).extend(refused)
-    return errors
+    if not removal:
+        return {}
+    try:
+        attachments.remove_attachment(user, assignment.pk, int(removal), grant=grant)
+    except ValueError:
+        return {"": [_("This file is no longer attached to the report.")]}
+    except attachments.AttachmentRefused as exc:
+        return {"": [str(exc)]}
+    return {}
 
 
 def form_files_context(

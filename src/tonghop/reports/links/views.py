@@ -8,7 +8,7 @@ reaches only the assignment the token names, found again from the token on each 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import wraps
 from urllib.parse import quote
@@ -44,7 +44,14 @@ from tonghop.reports.links.models import MAX_DAYS, AccessLink, Reason, Unusable,
 from tonghop.reports.models import Assignment, Attachment
 
 # The link's pages are the reporter's (one implementation): this module only finds the link.
-from tonghop.reports.views import autosave_json, remove_json, report_page, upload_json
+from tonghop.reports.views import (
+    Form,
+    Upload,
+    autosave_json,
+    remove_json,
+    report_page,
+    upload_json,
+)
 from tonghop.visitors import is_person
 
 View = Callable[..., HttpResponseBase]
@@ -140,8 +147,27 @@ class LinkWriter:
         return self.link
 
     def save(
-        self, values: Mapping[str, object], narrative: str, *, expected_version: int, submit: bool
+        self,
+        values: Mapping[str, object],
+        narrative: str,
+        *,
+        expected_version: int,
+        submit: bool,
+        uploads: Sequence[Upload],
+        form: Form,
     ) -> Assignment:
+        # The link is read again under its own lock (save_via_link): the files go first, on
+        # their own, as the link's upload address sends them.
+        refused = attachments.add_uploads(
+            None,
+            self.link.assignment_id,
+            uploads,
+            grant=self.link,
+            seen=self.link.assignment,
+            indicators=form[0],
+        )
+        if refused:
+            raise attachments.FilesRefused(refused)
         return actions.save_via_link(
             self.link, values, narrative, expected_version=expected_version, submit=submit
         )
