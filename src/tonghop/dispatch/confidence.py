@@ -36,6 +36,7 @@ class Evidence:
     symbol_repaired: bool = False
     date_inferred: bool = False
     date_dropped: bool = False  # an OCR date after the signing time, not kept
+    date_guessed: bool = False  # a scan's unreadable day taken from the signing time
     doc_type_from_heading: bool = True
     subject_cleaned: bool = False
     name_certified: bool = False
@@ -68,7 +69,7 @@ def field_confidence(fields: dict[str, object], ev: Evidence) -> dict[str, float
     elif ev.symbol_repaired:
         out["symbol"] = REPAIRED
     if ev.date_inferred or ev.date_dropped:
-        out["issued_on"] = REPAIRED if not ev.date_dropped else DOUBTFUL
+        out["issued_on"] = DOUBTFUL if ev.date_dropped or ev.date_guessed else REPAIRED
     elif ev.ocr:
         out["issued_on"] = OCR if ev.date_agreed else min(out["issued_on"], REPAIRED)
     if not ev.doc_type_from_heading:

@@ -95,12 +95,14 @@ def parse_text(
         # A document is dated no later than it is signed: an OCR day after the signing time
         # is a misreading (`ngày 21` for `ngày 20`), and no day is better than a wrong one.
         issued, dropped = None, True
-    # A scan whose date line was read but whose day was not (handwritten, or dropped above)
-    # gets no date from its signature: on the corpus's scans such documents were dated the
-    # day before they were signed five times out of five. Without a date line at all, the
-    # signing time is the best date there is (SCHEMA: `issue-date-inferred`).
-    if issued is None and first is not None and not (ocr and head.year):
+    # Without a readable day the earliest signing time stands in (SCHEMA:
+    # `issue-date-inferred`). On a scan whose date line was read but not its handwritten day
+    # this is a guess: on the corpus's scans it was the right day four times in nine (the
+    # others were dated the day before they were signed), so it is doubted and explained.
+    guessed = False
+    if issued is None and first is not None:
         issued, inferred = first, True
+        guessed = ocr and head.year is not None
     year = issued.year if issued else head.year or _year_of(times)
 
     own = (head.number, head.symbol) if head.number and head.symbol else None
@@ -138,6 +140,7 @@ def parse_text(
         symbol_fits=symbol is None or fits(symbol),
         symbol_repaired=symbol != fix(head.symbol),
         date_inferred=inferred,
+        date_guessed=guessed,
         date_dropped=dropped,
         doc_type_from_heading=head.doc_type is not None,
         subject_cleaned=cleaned_subject != head.subject,
@@ -180,20 +183,17 @@ def parse_text(
         if head.year:
             known = f"tháng {head.month} năm {head.year}" if head.month else f"năm {head.year}"
             message = f"Ngày ban hành chưa ghi ngày (chỉ có {known})."
-            if ocr and first is not None:
-                message = (
-                    f"Ngày ban hành trên bản quét không đọc được (chỉ có {known}); văn bản "
-                    f"được ký số ngày {vn(first)}. Cần nhập ngày theo bản gốc."
-                )
         findings.append(finding("missing-issue-date", "error", message, None))
     elif inferred and issued is not None:
-        findings.append(
-            finding(
-                "issue-date-inferred",
-                "info",
-                f"Ngày ban hành {vn(issued)} được suy ra từ thời gian ký số sớm nhất.",
-                None,
+        message = f"Ngày ban hành {vn(issued)} được suy ra từ thời gian ký số sớm nhất."
+        if guessed:
+            message = (
+                f"Ngày ban hành viết tay trên bản quét không đọc được; tạm lấy ngày ký số "
+                f"{vn(issued)}. Văn bản giấy thường đề ngày sớm hơn ngày ký số một ngày: cần "
+                "đối chiếu bản gốc."
             )
+        findings.append(
+            finding("issue-date-inferred", "warning" if guessed else "info", message, None)
         )
     if issued is not None:
         findings.extend(_date_findings(issued, periods, deadlines, references))
