@@ -658,6 +658,15 @@ ROWS: dict[str, Row] = {
         _directive_above, get=OFFICE, post=OFFICE, changes=OFFICE, data=_below_data
     ),
     "campaigns:below": Row(_level_below, get=OFFICE),
+    # The office's campaign sent to its units on other installs (none is a partner here: the
+    # office's POST is answered with the refusal and queues nothing).
+    "campaigns:send-campaign": Row(
+        _slug,
+        post=OFFICE,
+        get_only_post=True,
+        changes=NOBODY,
+        data=lambda w, e: {"directive": e.document.pk},
+    ),
     "campaigns:answer-pdf": Row(_level_below, get=OFFICE),
     "campaigns:missing": Row(_slug, get=OFFICE),
     "campaigns:change-status": Row(

@@ -53,6 +53,7 @@ campaign_patterns = (
             name="open-from-directive",
         ),
         path("<slug:slug>/units/<int:pk>/below/", level_views.below, name="below"),
+        path("<slug:slug>/send/", level_views.send_campaign, name="send-campaign"),
         path("<slug:slug>/units/<int:pk>/answer.pdf", level_views.answer_pdf, name="answer-pdf"),
         path("<slug:slug>/units/", unit_views.units, name="units"),
         path("<slug:slug>/units/add/", unit_views.units_add, name="units-add"),

@@ -19,7 +19,8 @@ DISTRICT = "000.30.25.H99"  # the demo office
 SO = "000.00.21.H99"
 SECRET = "bi-mat-chung-cua-hai-co-quan"
 
-SO_SETUP = f"""
+# The Sở, the district office among its units, its specialist and its campaign `so-542`.
+SO_CAMPAIGN = f"""
 import datetime as dt
 from django.utils import timezone
 from tonghop.campaigns.actions import CampaignSpec, IndicatorSpec
@@ -44,6 +45,11 @@ campaign = create_campaign(so, CampaignSpec(
         IndicatorSpec("khau_hieu", "Khẩu hiệu", "long_text", "list"),
     )), [district], by=user)
 duty = campaign.assignments.get()
+"""
+# The directive with the form attached, dropped straight in the district's folder.
+SO_SETUP = (
+    SO_CAMPAIGN
+    + f"""
 pdf = b"%PDF-1.7\\n1 0 obj\\n<< >>\\nendobj\\ntrailer\\n<< >>\\n%%EOF\\n"
 package = EdxmlDocument(
     sender=Organ(organ_id="{SO}", organ_name=so.name),
@@ -56,6 +62,7 @@ channel.adapter_for(channel.partners()["{DISTRICT}"]).send("so-542-cv", "{SO}",
     build_package(package))
 print("RESULT", duty.pk)
 """
+)
 OPEN_REPORT_ISSUE = """
 import datetime as dt
 import json

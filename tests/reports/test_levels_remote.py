@@ -573,3 +573,154 @@ def test_a_returned_remote_answer_reaches_the_district_and_its_correction_is_tak
     assert latest is not None and latest.details["correction"] is True
     again = remote.answer_document(duty)
     assert again is not None and again.reference() == second.document.reference()  # type: ignore[union-attr]
+
+
+# --- The Sở's button: its campaign sent from its page ---
+
+BUTTON = "Gửi đợt cho cơ quan cấp dưới qua liên thông"
+
+
+def _client(user: Any) -> Any:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _send_url(province: Province) -> str:
+    return reverse("campaigns:send-campaign", args=[province.campaign.slug])
+
+
+def _page(client: Any, campaign: Campaign) -> str:
+    return str(client.get(reverse("campaigns:detail", args=[campaign.slug])).content.decode())
+
+
+def _queued() -> int:
+    return ExchangeMessage.objects.filter(kind=MessageKind.DOCUMENT).count()
+
+
+def test_the_so_sends_its_campaign_from_its_page(
+    world: World, province: Province, stick: Path
+) -> None:
+    import re
+
+    from tonghop.cli import main
+
+    older = _outgoing(province.so, "500")
+    older.issued_on = dt.date(2030, 3, 1)
+    older.save()
+    outgoing = _outgoing(province.so)
+    # Neither a draft without number, date or file, nor an incoming document is offered.
+    Document.objects.create(office=province.so, direction=Direction.OUTGOING, subject="Dự thảo")
+    Document.objects.create(office=province.so, direction=Direction.INCOMING, subject="Đến")
+    client = _client(province.chuyenvien)
+    page = _page(client, province.campaign)
+    section = page[page.index('id="send-campaign"') :]
+    assert BUTTON in section and f"{world.office.name} ({OURS})" in section
+    # The office's register, newest first; the sibling district (no organ code) is not named.
+    assert re.findall(r'<option value="(\d+)"', section) == [str(outgoing.pk), str(older.pk)]
+    assert province.sibling.name not in section[: section.index("</div>")]
+
+    done = client.post(_send_url(province), {"directive": outgoing.pk}, follow=True)
+    told = done.content.decode()
+    assert done.status_code == 200
+    assert "Đã xếp văn bản chỉ đạo kèm biểu mẫu đợt báo cáo" in told
+    assert f"{world.office.name} ({OURS})" in told
+    [message] = ExchangeMessage.objects.filter(kind=MessageKind.DOCUMENT)
+    assert (message.partner, message.document, message.state) == (OURS, outgoing, "queued")
+    package = parse_package(message.payload.read())
+    assert "tonghop-campaign.json" in [a.name for a in package.attachments]
+
+    # A second click, or the command after it, queues nothing more, and says so.
+    again = client.post(_send_url(province), {"directive": outgoing.pk}, follow=True)
+    assert "đã được xếp gửi kèm đợt này" in again.content.decode()
+    assert 'class="error"' in again.content.decode()
+    argv = ["levels", "send", province.campaign.slug, "--directive", str(outgoing.pk)]
+    assert main([*argv, "--user", province.chuyenvien.username]) == 1
+    assert _queued() == 1
+    # Another directive of the register is another sending.
+    assert client.post(_send_url(province), {"directive": older.pk}).status_code == 302
+    assert _queued() == 2
+
+    # The district's side takes the first in and opens its campaign below from it.
+    assert {m.state for m in channel.send_due()} == {"sent"}
+    channel.pick_up()
+    directive = Document.objects.get(
+        direction=Direction.INCOMING, office=world.office, number="542"
+    )
+    campaign = _open(world, directive)
+    assert remote.remote_of(campaign).assignment == province.duty.pk  # type: ignore[union-attr]
+
+
+def test_the_button_is_shown_only_to_those_who_may_send_to_partners(
+    world: World, province: Province, stick: Path
+) -> None:
+    from tonghop.orgs.models import Membership, Role, User
+
+    _outgoing(province.so)
+    assert BUTTON in _page(_client(province.giamdoc), province.campaign)
+    clerk = User.objects.create_user("so-vanthu", password="x")
+    Membership.objects.create(user=clerk, unit=province.so, role=Role.CLERK)
+    assert BUTTON not in _page(_client(clerk), province.campaign)
+    # The district's own campaign has no partner among its units.
+    assert BUTTON not in _page(_client(world.lan), world.campaign)
+    # Minh Hòa's office no longer a partner of this install: no button.
+    channel.partners_file().write_text(
+        json.dumps([{"organ_id": SO, "directory": str(stick), "secret": SECRET}])
+    )
+    page = _page(_client(province.chuyenvien), province.campaign)
+    assert 'id="level-rows"' in page and BUTTON not in page
+
+
+def test_others_cannot_send_and_bad_choices_are_refused(
+    world: World, province: Province, stick: Path
+) -> None:
+    from tonghop.orgs.models import Membership, Role, User
+
+    outgoing = _outgoing(province.so)
+    url = _send_url(province)
+    clerk = User.objects.create_user("so-vanthu", password="x")
+    Membership.objects.create(user=clerk, unit=province.so, role=Role.CLERK)
+    # A reporter, the district itself, a sibling district, another Sở: no such page. The
+    # Sở's clerk sees the campaign but may not send it.
+    for stranger, status in (
+        (world.hoa, 404),
+        (world.lan, 404),
+        (province.sibling_staff, 404),
+        (province.other_so_staff, 404),
+        (clerk, 403),
+    ):
+        assert _client(stranger).post(url, {"directive": outgoing.pk}).status_code == status
+    from django.test import Client
+
+    assert Client().post(url, {"directive": outgoing.pk}).status_code == 302  # sign in first
+    assert _client(province.chuyenvien).get(url).status_code == 405
+    assert _queued() == 0
+
+    draft = Document.objects.create(
+        office=province.so, direction=Direction.OUTGOING, subject="Dự thảo"
+    )
+    incoming = Document.objects.create(
+        office=province.so, direction=Direction.INCOMING, number="12", symbol="UBND"
+    )
+    incoming.file.save("12.pdf", ContentFile(PDF))
+    not_ours = "Sổ văn bản của cơ quan không có văn bản này"
+    not_issued = "Hãy chọn một văn bản đi đã ban hành của cơ quan"
+    client = _client(province.chuyenvien)
+    for directive, words in (
+        (_outgoing(world.office, "9").pk, not_ours),  # the district's own document
+        ("999999", not_ours),
+        ("", not_ours),
+        ("542/SKHCN", not_ours),
+        ("-1", not_ours),
+        ("9" * 5000, not_ours),
+        (str(2**70), not_ours),
+        (draft.pk, not_issued),
+        (incoming.pk, not_issued),
+    ):
+        answer = client.post(url, {"directive": directive}, follow=True)
+        shown = answer.content.decode()
+        assert answer.status_code == 200 and words in shown, directive
+        assert 'class="error"' in shown
+    assert _queued() == 0

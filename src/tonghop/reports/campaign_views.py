@@ -114,6 +114,7 @@ def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "chart_labels": timeline.labels(_("due")),
         "compilations": campaign.compilations.all()[:5],
         **levels.page_context(campaign, now),
+        **remote.send_panel(signed_in_user(request), campaign),
     }
     return TemplateResponse(request, "campaigns/campaign_detail.html", context)
 

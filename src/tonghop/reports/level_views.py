@@ -10,16 +10,18 @@ from collections.abc import Callable
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from tonghop import errors
 from tonghop.access import signed_in_user
+from tonghop.campaigns.access import get_campaign_for_staff
 from tonghop.campaigns.models import Campaign
 from tonghop.documents.models import Direction, Document
 from tonghop.forms import CleanInputForm
@@ -206,3 +208,29 @@ def answer_pdf(request: HttpRequest, slug: str, pk: int) -> FileResponse:
         filename=document.original_name or "bao-cao.pdf",
         content_type="application/pdf",
     )
+
+
+@login_required
+@require_POST
+def send_campaign(request: HttpRequest, slug: str) -> HttpResponse:
+    """The Sở's button: its campaign, with the directive chosen from its register, queued to
+    the offices of the campaign on other installs (tonghop.campaign/1)."""
+    campaign = get_campaign_for_staff(request, slug)
+    try:
+        offices = remote.send_from_register(
+            signed_in_user(request), campaign, request.POST.get("directive", "")
+        )
+    except levels.LevelNotAllowed:
+        raise PermissionDenied from None  # the office's clerk: not theirs to send
+    except levels.LevelRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _(
+                "The campaign and its directive are queued for %(offices)s; the exchange "
+                "carries them at its next run."
+            )
+            % {"offices": ", ".join(f"{o.name} ({o.organ_id})" for o in offices)},
+        )
+    return redirect("campaigns:detail", slug=campaign.slug)

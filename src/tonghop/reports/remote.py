@@ -18,11 +18,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from tonghop.audit.models import Action
+from tonghop.audit.models import Action, AuditEvent
 from tonghop.audit.records import record
 from tonghop.campaigns.actions import (
     ActionError as FormError,
@@ -127,12 +128,77 @@ def campaign_attachment(campaign: Campaign, assignment: Assignment | None = None
     )
 
 
+SENT_CHANGE = "campaign sent by exchange"
+# The directives offered on the campaign's page: the newest of the office's register.
+DIRECTIVE_CHOICES = 50
+MAX_ID = 2**63 - 1  # past the database's integers: no such document
+
+
+def _may_send(user: User, campaign: Campaign) -> bool:
+    return user.is_active and user.has_office_role(campaign.office, *OPENING_ROLES)
+
+
+def directive_choices(campaign: Campaign) -> QuerySet[Document]:
+    """The documents of the office's register that can carry the campaign to the offices
+    below (the ones ``send_campaign`` takes): issued outgoing documents with their file,
+    newest first."""
+    return (
+        Document.objects.filter(
+            office_id=campaign.office_id, direction=Direction.OUTGOING, issued_on__isnull=False
+        )
+        .exclude(file="")
+        .order_by("-issued_on", "-pk")
+    )
+
+
+def partner_units(campaign: Campaign) -> list[Unit]:
+    """The campaign's units that are exchange partners of this install (offices on their own
+    install): those ``send_campaign`` queues the directive for."""
+    known = partners()
+    if not known:
+        return []
+    return list(
+        Unit.objects.filter(
+            pk__in=campaign.assignments.active().values("unit_id"), organ_id__in=list(known)
+        ).order_by("name")
+    )
+
+
+def send_panel(user: User, campaign: Campaign) -> dict[str, Any]:
+    """What the campaign's page shows to send the campaign to offices on other installs: for
+    the office's specialist, head or administrator, when some of its units are partners, the
+    partners and the directives to choose from; nothing otherwise."""
+    if not _may_send(user, campaign):
+        return {}
+    offices = partner_units(campaign)
+    if not offices:
+        return {}
+    return {
+        "send_offices": offices,
+        "send_directives": list(directive_choices(campaign)[:DIRECTIVE_CHOICES]),
+    }
+
+
+def _already_sent(campaign: Campaign, directive: Document) -> set[str]:
+    """The organ codes this campaign was already queued for with this directive."""
+    sent: set[str] = set()
+    for details in AuditEvent.objects.filter(
+        object_type=f"{Campaign._meta.app_label}.{Campaign._meta.model_name}",
+        object_id=str(campaign.pk),
+        details__change=SENT_CHANGE,
+        details__directive=directive.pk,
+    ).values_list("details", flat=True):
+        sent.update(str(organ) for organ in details.get("to", []))
+    return sent
+
+
 def send_campaign(user: User, campaign: Campaign, directive: Document) -> list[str]:
     """Queue the Sở's directive (an outgoing document of its register, its file the signed
     PDF) to each office of the campaign that is an exchange partner, with the campaign's form
     and that office's assignment attached (``tonghop.campaign/1``). Returns the organ codes it
-    was queued for; the others get the directive by hand."""
-    if not user.is_active or not user.has_office_role(campaign.office, *OPENING_ROLES):
+    was queued for; the others get the directive by hand. An office it was already queued
+    for with this directive is not sent it again (a second click, a second command)."""
+    if not _may_send(user, campaign):
         raise LevelNotAllowed(_("Only the office's staff can send this campaign."))
     if (
         directive.office_id != campaign.office_id
@@ -149,9 +215,12 @@ def send_campaign(user: User, campaign: Campaign, directive: Document) -> list[s
     known = partners()
     queued: list[str] = []
     with transaction.atomic():
+        # Two clicks at once take turns here; the second finds what the first queued.
+        Campaign.objects.select_for_update().filter(pk=campaign.pk).first()
+        sent = _already_sent(campaign, directive)
         for assignment in campaign.assignments.active().select_related("unit").order_by("pk"):
             organ = assignment.unit.organ_id
-            if not organ or organ not in known:
+            if not organ or organ not in known or organ in sent:
                 continue
             package = EdxmlDocument(
                 sender=Organ(
@@ -180,6 +249,14 @@ def send_campaign(user: User, campaign: Campaign, directive: Document) -> list[s
             )
             queue_package(directive, build_package(package), organ)
             queued.append(organ)
+        if not queued and sent:
+            raise LevelRefused(
+                _(
+                    "%(reference)s was already queued with this campaign for %(list)s: it is "
+                    "not sent again."
+                )
+                % {"reference": directive.reference(), "list": ", ".join(sorted(sent))}
+            )
         if not queued:
             # Nothing would leave: say so rather than record a sending that reached no one.
             raise LevelRefused(
@@ -192,9 +269,35 @@ def send_campaign(user: User, campaign: Campaign, directive: Document) -> list[s
             Action.DATA,
             actor=user,
             obj=campaign,
-            details={"change": "campaign sent by exchange", "to": queued},
+            details={"change": SENT_CHANGE, "to": queued, "directive": directive.pk},
         )
     return queued
+
+
+def send_from_register(user: User, campaign: Campaign, directive_id: object) -> list[Unit]:
+    """The campaign page's button: ``send_campaign`` with the directive chosen by its id in
+    the office's register. Returns the offices it was queued for."""
+    if not _may_send(user, campaign):
+        raise LevelNotAllowed(_("Only the office's staff can send this campaign."))
+    try:
+        pk = int(str(directive_id).strip())
+    except ValueError:  # not a number, or thousands of digits
+        pk = 0
+    directive = (
+        Document.objects.filter(pk=pk, office_id=campaign.office_id).first()
+        if 0 < pk <= MAX_ID
+        else None
+    )
+    if directive is None:
+        raise LevelRefused(
+            _("Your office's register has no such document: choose the directive from the list.")
+        )
+    queued = send_campaign(user, campaign, directive)
+    return list(
+        Unit.objects.filter(
+            pk__in=campaign.assignments.active().values("unit_id"), organ_id__in=queued
+        ).order_by("name")
+    )
 
 
 # ---------------------------------------------------------------- reading a format's JSON
