@@ -112,6 +112,9 @@ Kính gửi: Các trường trung học phổ thông.
     fields = parse(text)
     assert fields["issuer"] == "SỞ THỬ NGHIỆM"
     assert fields["subject"] == "miễn giảm lệ phí THPT"
+    # Two capitals and a dot are an OCR fleck, not a wrapped abbreviation.
+    fleck = text.replace("V/v miễn giảm lệ phí\nTHPT", "V/v miễn giảm lệ phí\nTA.\nhọc sinh")
+    assert parse(fleck)["subject"] == "miễn giảm lệ phí học sinh"
 
 
 def test_legal_documents_have_their_own_type() -> None:
@@ -187,6 +190,13 @@ Hà Nội, ngày 01 tháng 7 năm 2031
         "Trả lời công văn của Công ty, Cục có ý kiến như sau:\n"
     )
     assert parse(company)["addressees"] == ["Công ty TNHH Thử Nghiệm (Việt Nam)"]
+    # A list of names wrapped over lines is one entry, even where a line breaks a name.
+    names = head + (
+        "Kính gửi: Ủy ban nhân dân các tỉnh An Giang, Cần Thơ, Cà Mau, Cao Bằng, Bắc Ninh, Quảng\n"
+        "Ngãi, Gia Lai, Đắk Lắk, Khánh Hòa, Lâm Đồng, Tây Ninh, Đồng Tháp, Vĩnh Long.\n"
+        "Cục Thử nghiệm đề nghị các tỉnh báo cáo.\n"
+    )
+    assert parse(names)["addressees"][0].endswith("Đồng Tháp, Vĩnh Long")
 
 
 def test_a_cited_symbol_with_a_space_before_its_hyphen_is_read_whole() -> None:

@@ -105,7 +105,8 @@ def read_subject(lines: list[str], start: int, after_type: int | None) -> tuple[
     return clean_value(subject) or None, begin + len(parts)
 
 
-_ACRONYM_RE = re.compile(r"^[A-ZĐ]{2,6}[.;]?$")
+# Three to six capitals and nothing else: shorter runs or a stray dot are OCR flecks (`TA.`).
+_ACRONYM_RE = re.compile(r"^[A-ZĐ]{3,6}$")
 _NOISE_TOKEN_RE = re.compile(r"\s\S*[^\w\s.,;:()/&%“”\"'\-–—]\S*.*$")
 
 
@@ -168,11 +169,14 @@ def read_addressees(lines: list[str], start: int) -> tuple[list[str], int]:
             elif (
                 current
                 and not current.startswith(("-", "+", "•"))
+                and not current.rstrip().endswith(",")
                 and text[:1].isupper()
                 and len(text) > 50
+                and _is_sentence(text)
             ):
                 # One addressee on the `Kính gửi` line, then a paragraph of the body with
-                # no blank line between (`Bộ Y tế nhận được Công văn số …`).
+                # no blank line between (`Bộ Y tế nhận được Công văn số …`); a list of
+                # names wrapped after a comma goes on.
                 break
             elif current and not current.rstrip().endswith((";", ".")):
                 current = f"{current} {text}"
@@ -184,6 +188,13 @@ def read_addressees(lines: list[str], start: int) -> tuple[list[str], int]:
             items.append(current)
         return [v for v in (clean_value(x) for x in items) if v], i + 1
     return [], 0
+
+
+def _is_sentence(text: str) -> bool:
+    """A line of running text rather than a list of names: most of its words are in lower
+    case (`Bộ Y tế nhận được Công văn số …`, not `Ngãi, Gia Lai, Đắk Lắk, Khánh Hòa`)."""
+    words = [w for w in text.split() if w[:1].isalpha()]
+    return bool(words) and sum(w[:1].islower() for w in words) >= 0.4 * len(words)
 
 
 _ADDRESS_RE = re.compile(r"^\(?\s*(?:Đ/c|Địa chỉ|MST|Mã số thuế)\b")
