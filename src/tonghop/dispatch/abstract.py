@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from .patterns import (
+    AUTHORITY_LINE_RE,
     BODY_START_RE,
     DATE_LINE_RE,
     INDEPENDENCE_RE,
@@ -26,7 +27,8 @@ def read_subject(lines: list[str], start: int, after_type: int | None) -> tuple[
     first = ""
     if after_type is not None:
         begin = after_type + 1
-        while begin < len(lines) and not lines[begin].strip():
+        # Blank lines, and lines without a letter (a page number, a watermark's digits).
+        while begin < len(lines) and not letters(lines[begin]):
             begin += 1
         if begin < len(lines):
             first = collapse(lines[begin])
@@ -38,14 +40,31 @@ def read_subject(lines: list[str], start: int, after_type: int | None) -> tuple[
                 break
     if begin is None or not first:
         return None, 0
+    # Under the type heading a trích yếu may be written in capitals, as web copies of decisions
+    # and plans print it; a capital line that names who decides is no subject.
+    caps = after_type is not None and is_upper_line(first)
     if after_type is not None and (
-        KINH_GUI_RE.match(first) or first.startswith("Căn cứ") or is_upper_line(first)
+        KINH_GUI_RE.match(first)
+        or first.startswith("Căn cứ")
+        or (caps and (AUTHORITY_LINE_RE.match(first) or first.endswith(":")))
     ):
         return None, 0
     parts = [first]
     i = begin + 1
     while i < min(len(lines), begin + 10):
         left = left_cell(lines[i]) if after_type is None else collapse(lines[i])
+        if caps and left:
+            if (
+                not is_upper_line(left)
+                or AUTHORITY_LINE_RE.match(left)
+                or left.endswith(":")
+                or _SUBJECT_STOP_RE.match(left)
+                or RULE_RE.match(left)
+            ):
+                break
+            parts.append(left)
+            i += 1
+            continue
         if not left:
             if after_type is None:
                 break
@@ -68,6 +87,10 @@ def read_subject(lines: list[str], start: int, after_type: int | None) -> tuple[
                 break
             parts.append(nxt)
             break
+        if after_type is None and _ACRONYM_RE.match(left) and not parts[-1].endswith((".", ";")):
+            parts.append(left)  # `V/v chính sách thuế` / `GTGT`: a wrapped abbreviation
+            i += 1
+            continue
         if len(letters(left)) <= 4 and not re.search(r"\d", left) and not left.islower():
             i += 1  # a fleck of OCR noise between the lines of the trích yếu
             continue
@@ -82,6 +105,8 @@ def read_subject(lines: list[str], start: int, after_type: int | None) -> tuple[
     return clean_value(subject) or None, begin + len(parts)
 
 
+# Three to six capitals and nothing else: shorter runs or a stray dot are OCR flecks (`TA.`).
+_ACRONYM_RE = re.compile(r"^[A-ZĐ]{3,6}$")
 _NOISE_TOKEN_RE = re.compile(r"\s\S*[^\w\s.,;:()/&%“”\"'\-–—]\S*.*$")
 
 
@@ -139,6 +164,20 @@ def read_addressees(lines: list[str], start: int) -> tuple[list[str], int]:
                 current = text
             elif BODY_START_RE.match(text) or (is_upper_line(text) and len(text) > 3):
                 break
+            elif current and _ADDRESS_RE.match(text):
+                break  # a company's address and tax code under its name, not the name
+            elif (
+                current
+                and not current.startswith(("-", "+", "•"))
+                and not current.rstrip().endswith(",")
+                and text[:1].isupper()
+                and len(text) > 50
+                and _is_sentence(text)
+            ):
+                # One addressee on the `Kính gửi` line, then a paragraph of the body with
+                # no blank line between (`Bộ Y tế nhận được Công văn số …`); a list of
+                # names wrapped after a comma goes on.
+                break
             elif current and not current.rstrip().endswith((";", ".")):
                 current = f"{current} {text}"
             elif not current and not items:
@@ -149,6 +188,16 @@ def read_addressees(lines: list[str], start: int) -> tuple[list[str], int]:
             items.append(current)
         return [v for v in (clean_value(x) for x in items) if v], i + 1
     return [], 0
+
+
+def _is_sentence(text: str) -> bool:
+    """A line of running text rather than a list of names: most of its words are in lower
+    case (`Bộ Y tế nhận được Công văn số …`, not `Ngãi, Gia Lai, Đắk Lắk, Khánh Hòa`)."""
+    words = [w for w in text.split() if w[:1].isalpha()]
+    return bool(words) and sum(w[:1].islower() for w in words) >= 0.4 * len(words)
+
+
+_ADDRESS_RE = re.compile(r"^\(?\s*(?:Đ/c|Địa chỉ|MST|Mã số thuế)\b")
 
 
 def _drop_lead_noise(text: str, lines: list[str], index: int) -> str:

@@ -17,7 +17,9 @@ from .textutil import clean_value, collapse
 
 # A cited document: `542/SKHCN-CN&ĐMST`, `30/2020/NĐ-CP`, `57-NQ/TW` (Party style), and lists
 # sharing one symbol, `423, 432, 436/TTg-CĐS`.
-_SYM = r"(?:\d{4}/)?[A-ZĐ][\w&.]*(?:(?:-\s?|/)[A-ZĐ0-9][\w&.]*)*"
+# A space before a hyphen (`473/TTr - NN&PTNT`, a typing error) is read past only when an
+# abbreviation in capitals follows, as in the header's own number line.
+_SYM = r"(?:\d{4}/)?[A-ZĐ][\w&.]*(?:(?:-\s?|/)[A-ZĐ0-9][\w&.]*|\s-\s?[A-ZĐ0-9][A-ZĐ0-9&]*\b)*"
 REF_RE = re.compile(
     rf"(?<![\w/.\-])(?P<nums>\d{{1,5}}(?:\s?,\s?\d{{1,5}})*)(?:(?P<slash>\s?/\s?)|-)(?P<sym>{_SYM})"
 )

@@ -366,6 +366,10 @@ def _signer(
             if run and (_POSITION_RE.search(run) or _canonical(run)):
                 title = run
                 title_at = idx
+                more = _upper_run(collapse(segments[idx + 1])) if idx + 1 < len(segments) else None
+                if more and _fold_title(f"{run} {more}") in _CANON_BY_ASCII:
+                    # A narrow cell broke the title: `PHÓ CHỦ` / `NHIỆM`.
+                    title, title_at = f"{run} {more}", idx + 1
     if title is None and last_auth_rest and authority in ("KT.", "Q."):
         # `KT. CHỦ TỊCH` with no title line below it: the deputy signs (ND 30, Phụ lục I);
         # `Q. GIÁM ĐỐC`: the acting head signs under the head's title.
@@ -390,17 +394,21 @@ _AUTHORITY_ANY_RE = re.compile(r"(?<![\w])(?P<a>KT|TM|TL|TUQ|Q)\s*[.,:]\s*(?P<re
 
 
 def _upper_run(seg: str) -> str | None:
-    """The longest run of capitalised words in `seg`, whatever OCR put around it."""
+    """The longest run of capitalised words in `seg`, whatever OCR put around it; a comma
+    between two of its words stays (`BỘ TRƯỞNG, CHỦ NHIỆM` holds two offices)."""
     best: list[str] = []
     run: list[str] = []
     for word in seg.split():
         core = word.strip(".,;:()\"'“”")
         if core and letters(core) and letters(core).isupper() and core.replace(".", "").isalpha():
-            run.append(core)
+            if run and run[-1].endswith("\x00"):
+                run[-1] = run[-1][:-1] + ","
+            run.append(core + ("\x00" if word.rstrip("\"'”)").endswith(",") else ""))
             if len(run) > len(best):
                 best = list(run)
         else:
             run = []
+    best = [w.rstrip("\x00") for w in best]
     if not best or len("".join(best)) < 4:
         return None
     return " ".join(best)
@@ -445,12 +453,16 @@ def _looks_like_name(seg: str) -> bool:
     return not is_place(seg)
 
 
-def _canonical(title: str) -> str | None:
-    folded = "".join(
+def _fold_title(title: str) -> str:
+    return "".join(
         c
         for c in unicodedata.normalize("NFD", collapse(title).upper())
         if not unicodedata.combining(c)
     ).replace("Đ", "D")
+
+
+def _canonical(title: str) -> str | None:
+    folded = _fold_title(title)
     if folded in _CANON_BY_ASCII:
         return _CANON_BY_ASCII[folded]
     close = difflib.get_close_matches(folded, list(_CANON_BY_ASCII), n=1, cutoff=0.84)
@@ -470,7 +482,7 @@ def _title_case(title: str) -> str:
     words = collapse(title).lower().split(" ")
     for i, word in enumerate(words):
         prev = words[i - 1] if i else ""
-        if i == 0 or prev in ("phó", "chánh") or (prev == "chánh" and word == "văn"):
+        if i == 0 or prev in ("phó", "chánh") or prev.endswith(","):
             words[i] = word[:1].upper() + word[1:]
         elif word in ("bộ", "sở", "cục") and i + 1 < len(words):
             words[i] = word[:1].upper() + word[1:]

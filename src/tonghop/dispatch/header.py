@@ -19,6 +19,7 @@ from .patterns import (
     HEADER_LINES,
     INDEPENDENCE_RE,
     KINH_GUI_RE,
+    LEGAL_ABBREVIATIONS,
     MOTTO_RE,
     NUMBER_NO_SLASH_RE,
     NUMBER_ONLY_RE,
@@ -34,6 +35,7 @@ from .patterns import (
     TYPE_BY_FOLD,
     TYPE_BY_UPPER,
     TYPE_HEAD_RE,
+    VV_RE,
     left_cell,
 )
 from .textutil import cells, clean_value, collapse, fold, is_upper_line, letters
@@ -55,11 +57,12 @@ class Header:
     subject: str | None = None
     addressees: list[str] = field(default_factory=list)
     body_start: int = 0
+    header_end: int = -1  # the last line of the header block (motto, number, date)
 
 
 def parse_header(lines: list[str]) -> Header:
     head = Header()
-    top = lines[:HEADER_LINES]
+    top = unwrap_header(lines[:HEADER_LINES])
     number_line = _number(top, head)
     date_line = _place_date(top, head, number_line)
     motto = next((i for i, ln in enumerate(top) if MOTTO_RE.search(ln)), None)
@@ -68,6 +71,7 @@ def parse_header(lines: list[str]) -> Header:
         # The header block ends with the last of its marks, if they are close together.
         first = min(marks)
         end = max(i for i in marks if i - first <= 12)
+        head.header_end = end
         _issuer(top, end, head)
     start = max(marks, default=-1) + 1
     after_type = _type_heading(lines, start, head)
@@ -78,6 +82,66 @@ def parse_header(lines: list[str]) -> Header:
     if head.doc_type is None and head.symbol:
         head.doc_type = type_from_symbol(head.symbol)
     return head
+
+
+# A line that holds only `Số:` (its number wrapped onto the next line by a narrow cell).
+_SO_ALONE_RE = re.compile(r"^\s*S[ốôó]\s*:?\s*\|?\s*$")
+_NUMBER_START_RE = re.compile(r"^\s*(?:\d{1,6}\s*)?/")
+# The place-and-date line: `Kon Tum, ngày 25`, `Quảng Bình,` (then `ngày 25 tháng 5 năm 2015`).
+_DATE_OPEN_RE = re.compile(r"(?:[,.]\s*ngày\b[^\n]*|,\s*)$")
+_DATE_CONT_RE = re.compile(r"^\s*(?:ngày|tháng|năm|\d{1,2}\s+tháng)\b")
+_YEAR_RE = re.compile(r"n[ăa]m\s*\d{4}")
+_PLACE_WORD_RE = re.compile(r"^\s*(?:[A-ZĐÀ-Ỹ][a-zà-ỹđ]+|TP\.|Tp\.)\s*$")
+_PLACE_HEAD_RE = re.compile(r"^\s*[A-ZĐÀ-Ỹ][\w.]*(?:\s+[A-ZĐÀ-Ỹ][\w.]*)?\s*,\s*(?:ngày\b|$)")
+
+
+def unwrap_header(top: list[str]) -> list[str]:
+    """The header's lines with the wraps of narrow table cells undone.
+
+    A web page or a PDF table cell breaks lines where it runs out of width, not where the
+    header's parts end: `Số:` / `06/2024/QĐ-UBND`, `Kon Tum, ngày 25` / `tháng 01 năm 2024`,
+    `Hà` / `Nội, ngày …`, `CỘNG HÒA XÃ` / `HỘI CHỦ NGHĨA VIỆT NAM`. A wrapped part is joined to
+    the line it continues and its own line left blank, so that line numbers still hold."""
+    out = list(top)
+
+    def join(i: int, j: int) -> None:
+        out[i] = f"{out[i].rstrip()} {out[j].strip()}"
+        out[j] = ""
+
+    for i in range(len(out) - 1):
+        line = out[i]
+        if not line.strip():
+            continue
+        nxt = out[i + 1]
+        if _SO_ALONE_RE.match(line) and _NUMBER_START_RE.match(nxt):
+            out[i] = re.sub(r"\|\s*$", "", line)
+            join(i, i + 1)
+            continue
+        if _PLACE_WORD_RE.match(line) and _PLACE_HEAD_RE.match(nxt) and not MOTTO_RE.search(line):
+            join(i, i + 1)  # `Hà` / `Nội, ngày …`
+            line = out[i]
+        if _DATE_OPEN_RE.search(line) and not _YEAR_RE.search(line) and "ngày" in line + nxt:
+            # `Kon Tum, ngày 25` / `tháng 01 năm 2024`, over at most two more lines.
+            for j in range(i + 1, min(len(out), i + 4)):
+                if not out[j].strip():
+                    continue  # the line a joined place fragment left blank
+                if not _DATE_CONT_RE.match(out[j]) and not (
+                    out[i].rstrip().endswith("ngày") and re.match(r"^\s*\d", out[j])
+                ):
+                    break
+                join(i, j)
+                if _YEAR_RE.search(out[i]):
+                    break
+            continue
+        if nxt.strip() and MOTTO_RE.search(line) is None and _MOTTO_START_RE.match(fold(line)):
+            joined = f"{line.rstrip()} {nxt.strip()}"
+            if MOTTO_RE.search(joined):
+                join(i, i + 1)  # `CỘNG HÒA XÃ` / `HỘI CHỦ NGHĨA VIỆT NAM`
+    return out
+
+
+# The first words of the national motto, alone on a line that a narrow cell cut short.
+_MOTTO_START_RE = re.compile(r"^\s*C[OƠ]NG(?:\s+H[OƠ]A(?:\s+X[AÃ])?)?\s*$")
 
 
 def _number(top: list[str], head: Header) -> int | None:
@@ -217,6 +281,11 @@ def _issuer(top: list[str], end: int, head: Header) -> None:
             m = regex.search(text)
             if m:
                 text = text[: m.start()]
+        if VV_RE.match(left_cell(text)):
+            # The trích yếu sits below the number, never above the issuer: capitals found
+            # under a `V/v` line (`V/v chính sách thuế` / `GTGT`) are the end of the subject.
+            found, skipped = [], 0
+            continue
         left = _caps_part(left_cell(text))
         if not left or RULE_RE.match(left) or len(letters(left)) <= 1:
             skipped += 1
@@ -236,7 +305,12 @@ def _issuer(top: list[str], end: int, head: Header) -> None:
         part = collapse(part.strip("|_ —–-"))
         if len(letters(part)) < 2:
             continue
-        if groups and not ORG_HEAD_RE.match(part) and not ORG_HEAD_FOLDED_RE.match(fold(part)):
+        # A lone first word is a name cut by a narrow cell (`ỦY` / `BAN NHÂN DÂN`, `TỔNG` /
+        # `CỤC THUẾ`): no body is named by one word.
+        if groups and (
+            len(groups[-1].split()) == 1
+            or (not ORG_HEAD_RE.match(part) and not ORG_HEAD_FOLDED_RE.match(fold(part)))
+        ):
             groups[-1] = f"{groups[-1]} {part}"
         else:
             groups.append(part)
@@ -282,8 +356,11 @@ def _type_heading(lines: list[str], start: int, head: Header) -> int | None:
 def type_from_symbol(symbol: str) -> str | None:
     """The type named by a symbol's first group (`KH-UBND` → Kế hoạch); None for a công văn,
     whose symbol starts with the issuer's abbreviation."""
-    part = symbol.split("/")[-1] if re.match(r"^\d{4}/", symbol) else symbol
+    dated = re.match(r"^\d{4}/", symbol) is not None
+    part = symbol.split("/")[-1] if dated else symbol
     first = re.split(r"[-/]", part, maxsplit=1)[0]
+    if dated and first in LEGAL_ABBREVIATIONS:
+        return LEGAL_ABBREVIATIONS[first]
     return TYPE_ABBREVIATIONS.get(first)
 
 

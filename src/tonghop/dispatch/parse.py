@@ -421,7 +421,8 @@ def _main_document_end(lines: list[str], head: Header) -> int:
     motto and a `Số:` line, or another issuer); an annex of the same issuer (a Quy chế issued
     with a Quyết định) stays part of the document."""
     issuer = fold(head.issuer or "")
-    for i in range(head.body_start + 5, len(lines)):
+    # Not before the end of the document's own header, even when no subject was found.
+    for i in range(max(head.body_start + 5, head.header_end + 1), len(lines)):
         motto = MOTTO_RE.search(lines[i])
         if motto is None:
             continue

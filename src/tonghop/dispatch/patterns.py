@@ -12,7 +12,9 @@ HEADER_LINES = 80
 
 # The national motto, or the Party's heading on Party documents (`ĐẢNG CỘNG SẢN VIỆT NAM`).
 MOTTO_FOLDED_RE = re.compile(
-    r"C[OƠ]NG\s*H[OƠ]A[\s,]*X[AÂ]\s*H[OƠ]I|CHU\s+NGHIA\s+VIET|DANG\s+C[OƠ]NG\s+SAN\s+VIET"
+    r"C[OƠ]NG\s*H[OƠ]A[\s,]*X[AÂ]\s*H[OƠ]I|DANG\s+C[OƠ]NG\s+SAN\s+VIET"
+    # A line a narrow cell cut after `CỘNG`: the motto starts at whatever of it is left.
+    r"|(?:H[OƠ]A[\s,]*)?(?:X[AÂ][\s,]*)?(?:H[OƠ]I[\s,]*)?CHU\s+NGHIA\s+VIET"
 )
 
 
@@ -95,6 +97,13 @@ TYPE_NAMES = (
     "Phiếu báo",
     "Thư công",
     "Kết luận",
+    # Legal documents (Luật Ban hành văn bản quy phạm pháp luật) reach an office as often as
+    # administrative ones and carry the same header.
+    "Nghị định",
+    "Thông tư liên tịch",
+    "Thông tư",
+    "Nghị quyết liên tịch",
+    "Pháp lệnh",
 )
 TYPE_ABBREVIATIONS = {
     "NQ": "Nghị quyết",
@@ -125,6 +134,15 @@ TYPE_ABBREVIATIONS = {
     "TBKL": "Thông báo",
     "KL": "Kết luận",
 }
+# Their abbreviations, read only in a symbol that carries the year (`77/2008/TT-BTC`), as legal
+# documents' symbols do; without a year `TT` may be an issuer's own abbreviation.
+LEGAL_ABBREVIATIONS = {
+    "NĐ": "Nghị định",
+    "TT": "Thông tư",
+    "TTLT": "Thông tư liên tịch",
+    "NQLT": "Nghị quyết liên tịch",
+    "PL": "Pháp lệnh",
+}
 TYPE_HEAD_RE = re.compile(
     r"^(?P<t>"
     + "|".join(sorted((t.upper() for t in TYPE_NAMES), key=len, reverse=True))
@@ -133,7 +151,9 @@ TYPE_HEAD_RE = re.compile(
 TYPE_BY_UPPER = {t.upper(): t for t in TYPE_NAMES}
 TYPE_BY_FOLD = {fold(t): t for t in TYPE_NAMES}
 
-VV_RE = re.compile(r"^(?:V\s*/\s*[vV]\.?|V[ềêe]\s*vi[ệe]c\b|(?:VA|V[íì]v)(?=\s))\s*:?\s*")
+VV_RE = re.compile(
+    r"^(?:V\s*/\s*[vV]\.?|V[ềêe]\s*vi[ệe]c\b|VỀ\s*VIỆC\b|(?:VA|V[íì]v)(?=\s))\s*:?\s*"
+)
 # OCR misreads the `Về` of `Về việc` (`và việc`, `\ việc`, `,Vêviệc`).
 VV_OCR_RE = re.compile(r"^[^\w]{0,3}(?:V[ềêeé]|và|\w)?\s*việc\b\s*:?\s*")
 KINH_GUI_RE = re.compile(r"K[íi]nh\s*g[ửưu]i\s*:?|^[\W_]{0,6}g[ửư][iỈI]\s*:", re.I)
@@ -160,6 +180,16 @@ ORG_HEAD_RE = re.compile(
 ORG_HEAD_FOLDED_RE = re.compile(
     r"^(?:BO|SO|UY BAN|UBND|HDND|CUC|TONG CUC|CHI CUC|VIEN|TRUONG|BAN|TO|HOI|PHONG|VAN PHONG|"
     r"THANH TRA|CONG AN|TRUNG TAM|DANG UY|TINH UY|HUYEN UY|BENH VIEN|DAI HOC|HOC VIEN)\b"
+)
+
+
+# The line under a decision's title that names who decides (`ỦY BAN NHÂN DÂN TỈNH KON TUM`,
+# `CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH`, `BỘ TRƯỞNG BỘ TÀI CHÍNH`): the end of a trích yếu in capitals.
+AUTHORITY_LINE_RE = re.compile(
+    r"^(?:(?:PHÓ\s+)?(?:CHỦ TỊCH|BỘ TRƯỞNG|GIÁM ĐỐC|TỔNG GIÁM ĐỐC|HIỆU TRƯỞNG|THỦ TƯỚNG|"
+    r"CỤC TRƯỞNG|TỔNG CỤC TRƯỞNG|VIỆN TRƯỞNG|TRƯỞNG BAN|CHÁNH VĂN PHÒNG|CHÁNH ÁN|CHỦ NHIỆM|"
+    r"TỔ TRƯỞNG|CHÁNH THANH TRA|TRƯỞNG PHÒNG)\b|(?:ỦY|UỶ)\s+BAN\b|UBND\b|HỘI ĐỒNG\b|HĐND\b|"
+    r"CHÍNH PHỦ\b|THƯỜNG TRỰC\b|BAN (?:THƯỜNG VỤ|CHẤP HÀNH|CHỈ ĐẠO|QUẢN LÝ)\b)"
 )
 
 

@@ -1,0 +1,210 @@
+"""Layouts met on documents the reader had never seen: web copies whose narrow table cells wrap
+the header's parts, capital titles under the type heading, legal documents, two offices in one
+signer title. Every text here is a short synthetic snippet written for the rule it shows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tonghop.dispatch import parse_text
+
+# A header as a web page's table gives it: cells separated by `|` lines, each cell wrapped
+# where the page ran out of width.
+WRAPPED_CELLS = """ỦY
+BAN NHÂN DÂN
+TỈNH KON TUM
+-------
+|
+CỘNG HÒA XÃ
+HỘI CHỦ NGHĨA VIỆT NAM
+Độc lập - Tự do - Hạnh phúc
+---------------
+|
+Số:
+07/2031/QĐ-UBND
+|
+Kon
+Tum, ngày 09
+tháng 02 năm 2031
+|
+QUYẾT ĐỊNH
+VỀ
+VIỆC BAN HÀNH QUY ĐỊNH THỬ NGHIỆM VỀ LƯU TRỮ
+HỒ SƠ ĐIỆN TỬ
+ỦY BAN NHÂN DÂN TỈNH KON TUM
+Căn cứ Nghị định số
+12/2030/NĐ-CP ngày 03/4/2030 của Chính phủ về lưu trữ;
+QUYẾT ĐỊNH:
+Điều 1. Ban hành kèm theo Quyết định này Quy định thử nghiệm.
+"""
+
+
+def parse(text: str) -> dict[str, Any]:
+    fields: dict[str, Any] = parse_text(text)
+    return fields
+
+
+def test_the_wraps_of_narrow_cells_are_undone_in_the_header() -> None:
+    fields = parse(WRAPPED_CELLS)
+    assert (fields["number"], fields["symbol"]) == ("07", "2031/QĐ-UBND")
+    assert fields["issued_on"] == "2031-02-09"
+    assert fields["place"] == "Kon Tum"
+    # `ỦY` alone is the start of the body's name, and `CỘNG HÒA XÃ` the start of the motto.
+    assert fields["issuer"] == "ỦY BAN NHÂN DÂN TỈNH KON TUM"
+    assert fields["issuer_parent"] is None
+
+
+def test_a_subject_in_capitals_ends_at_the_line_naming_who_decides() -> None:
+    fields = parse(WRAPPED_CELLS)
+    assert fields["doc_type"] == "Quyết định"
+    assert fields["subject"] == "BAN HÀNH QUY ĐỊNH THỬ NGHIỆM VỀ LƯU TRỮ HỒ SƠ ĐIỆN TỬ"
+
+
+def test_citations_are_read_when_the_header_block_repeats_no_subject() -> None:
+    # Without a subject the body was thought to start at the top, and the document's own motto
+    # and number line were taken for an attached document: the body was lost.
+    text = """BỘ THỬ NGHIỆM
+CỤC THỬ NGHIỆM
+-------
+|
+
+CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+Độc lập - Tự do - Hạnh phúc
+---------------
+Số: 15/HD-CTN
+Hà Nội, ngày 02 tháng 3 năm 2031
+Thực hiện Quyết định số 40/QĐ-TTg ngày 20/01/2031 của Thủ tướng Chính phủ, Bộ hướng dẫn như sau:
+"""
+    fields = parse(text)
+    assert [(r["number"], r["symbol"]) for r in fields["references"]] == [("40", "QĐ-TTg")]
+
+
+def test_a_body_named_by_one_word_on_its_first_line_is_joined() -> None:
+    text = """TỔNG
+CỤC THỬ NGHIỆM
+CỤC THỬ NGHIỆM KHU VỰC I
+-------
+CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+Số: 120/CTN-KV1
+V/v hướng dẫn thử nghiệm
+Hà Nội, ngày 04 tháng 5 năm 2031
+Kính gửi: Công ty Thử Nghiệm.
+"""
+    fields = parse(text)
+    assert fields["issuer"] == "CỤC THỬ NGHIỆM KHU VỰC I"
+    assert fields["issuer_parent"] == "TỔNG CỤC THỬ NGHIỆM"
+
+
+def test_capitals_under_the_vv_line_end_the_subject_and_are_not_the_issuer() -> None:
+    text = """SỞ THỬ NGHIỆM
+-------
+|
+CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+|
+Số: 88/STN-VP
+V/v miễn giảm lệ phí
+THPT
+|
+Hà Nội, ngày 11 tháng 6 năm 2031
+|
+Kính gửi: Các trường trung học phổ thông.
+"""
+    fields = parse(text)
+    assert fields["issuer"] == "SỞ THỬ NGHIỆM"
+    assert fields["subject"] == "miễn giảm lệ phí THPT"
+    # Two capitals and a dot are an OCR fleck, not a wrapped abbreviation.
+    fleck = text.replace("V/v miễn giảm lệ phí\nTHPT", "V/v miễn giảm lệ phí\nTA.\nhọc sinh")
+    assert parse(fleck)["subject"] == "miễn giảm lệ phí học sinh"
+
+
+def test_legal_documents_have_their_own_type() -> None:
+    text = """BỘ THỬ NGHIỆM
+CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+Số: 05/2031/TT-BTN
+Hà Nội, ngày 01 tháng 7 năm 2031
+THÔNG TƯ
+HƯỚNG DẪN THỬ NGHIỆM CHẾ ĐỘ BÁO CÁO
+Căn cứ Luật Thống kê;
+"""
+    fields = parse(text)
+    assert fields["doc_type"] == "Thông tư"
+    assert fields["subject"] == "HƯỚNG DẪN THỬ NGHIỆM CHẾ ĐỘ BÁO CÁO"
+    # Without the heading the symbol tells; `TT` without a year is no legal document's.
+    no_heading = text.replace("THÔNG TƯ\nHƯỚNG DẪN THỬ NGHIỆM CHẾ ĐỘ BÁO CÁO\n", "")
+    assert parse(no_heading)["doc_type"] == "Thông tư"
+    center = "TRUNG TÂM THỬ NGHIỆM\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nSố: 31/TT-KT\n"
+    assert parse(center + "V/v lịch trực\nHà Nội, ngày 01 tháng 7 năm 2031\n")["doc_type"] == (
+        "Công văn"
+    )
+
+
+def test_a_watermark_line_of_digits_is_not_the_start_of_the_subject() -> None:
+    text = """BỘ THỬ NGHIỆM
+CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+Số: 9/2031/TT-BTN
+Hà Nội, ngày 01 tháng 7 năm 2031
+THÔNG TƯ
+56
+Quy định thử nghiệm chế độ báo cáo
+Căn cứ Luật Thống kê;
+"""
+    assert parse(text)["subject"] == "Quy định thử nghiệm chế độ báo cáo"
+
+
+def test_a_title_of_two_offices_keeps_its_comma_and_a_cut_title_is_joined() -> None:
+    foot = """Nơi nhận:
+- Như trên;
+- Lưu: VT.
+
+{block}
+"""
+    head = """VĂN PHÒNG THỬ NGHIỆM
+CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+Số: 77/VPTN-TH
+V/v họp thử nghiệm
+Hà Nội, ngày 01 tháng 7 năm 2031
+Kính gửi: Bộ Thử Nghiệm.
+Văn phòng thông báo để Bộ biết.
+"""
+    two = parse(head + foot.format(block="BỘ TRƯỞNG, CHỦ NHIỆM\nTrần Văn Thử"))["signer"]
+    assert two["title"] == "Bộ trưởng, Chủ nhiệm"
+    assert two["name"] == "Trần Văn Thử"
+    cut = parse(head + foot.format(block="KT. BỘ TRƯỞNG, CHỦ NHIỆM\nPHÓ CHỦ\nNHIỆM\nLê Thị Mẫu"))
+    assert cut["signer"] == {"authority": "KT.", "title": "Phó Chủ nhiệm", "name": "Lê Thị Mẫu"}
+
+
+def test_one_addressee_on_the_kinh_gui_line_stops_before_the_body_and_the_address() -> None:
+    head = """CỤC THỬ NGHIỆM
+CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+Số: 55/CTN-TH
+V/v trả lời kiến nghị
+Hà Nội, ngày 01 tháng 7 năm 2031
+"""
+    body = head + (
+        "Kính gửi: Đoàn Đại biểu Quốc hội tỉnh Thử Nghiệm\n"
+        "Cục Thử nghiệm nhận được Công văn số 12/BDN ngày 14/6/2031 về kiến nghị của cử tri.\n"
+    )
+    assert parse(body)["addressees"] == ["Đoàn Đại biểu Quốc hội tỉnh Thử Nghiệm"]
+    company = head + (
+        "Kính gửi: Công ty TNHH Thử Nghiệm\n(Việt Nam)\n(Đ/c: số 1 phố Thử, Hà Nội)\n"
+        "Trả lời công văn của Công ty, Cục có ý kiến như sau:\n"
+    )
+    assert parse(company)["addressees"] == ["Công ty TNHH Thử Nghiệm (Việt Nam)"]
+    # A list of names wrapped over lines is one entry, even where a line breaks a name.
+    names = head + (
+        "Kính gửi: Ủy ban nhân dân các tỉnh An Giang, Cần Thơ, Cà Mau, Cao Bằng, Bắc Ninh, Quảng\n"
+        "Ngãi, Gia Lai, Đắk Lắk, Khánh Hòa, Lâm Đồng, Tây Ninh, Đồng Tháp, Vĩnh Long.\n"
+        "Cục Thử nghiệm đề nghị các tỉnh báo cáo.\n"
+    )
+    assert parse(names)["addressees"][0].endswith("Đồng Tháp, Vĩnh Long")
+
+
+def test_a_cited_symbol_with_a_space_before_its_hyphen_is_read_whole() -> None:
+    text = WRAPPED_CELLS.replace(
+        "QUYẾT ĐỊNH:\n",
+        "Xét đề nghị của Sở Thử nghiệm tại Tờ trình số 473/TTr -\nNN&PTNT ngày 21/5/2030,\n"
+        "QUYẾT ĐỊNH:\n",
+    )
+    refs = {(r["number"], r["symbol"]) for r in parse(text)["references"]}
+    assert ("473", "TTr-NN&PTNT") in refs
+    assert ("12", "2030/NĐ-CP") in refs
