@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tonghop.dispatch import crops, parse_file, parse_text
+from tonghop.dispatch import crops, ocr, parse_file, parse_text
 from tonghop.dispatch.confidence import CHECK_BELOW
 from tonghop.dispatch.crops import NumberVote
 from tonghop.dispatch.footer import looks_like_name, repair_surname
@@ -366,7 +366,7 @@ def tsv(*words: tuple[int, int, int, int, str]) -> str:
 
 
 def test_the_number_box_lies_between_so_and_the_symbol() -> None:
-    words = crops.words_of(
+    words = ocr.words_of(
         tsv(
             (1, 100, 50, 200, "Số:"),
             (1, 160, 60, 195, "899"),
@@ -378,16 +378,16 @@ def test_the_number_box_lies_between_so_and_the_symbol() -> None:
     assert box is not None
     assert (box.left, box.right) == (150, 260)
     assert box.top < 195 and 230 <= box.bottom < 240  # not into the subject's line
-    glued = crops.words_of(tsv((1, 100, 50, 200, "Số:"), (1, 160, 120, 200, "3367/TTr-SNV")))
+    glued = ocr.words_of(tsv((1, 100, 50, 200, "Số:"), (1, 160, 120, 200, "3367/TTr-SNV")))
     box = crops.number_box(glued)
     assert box is not None and box.right == 160 + 120 * 4 // 12
-    lost_slash = crops.words_of(
+    lost_slash = ocr.words_of(
         tsv((1, 100, 50, 200, "Số:"), (1, 160, 40, 200, "409"), (1, 210, 90, 200, "BCA-C04"))
     )
     box = crops.number_box(lost_slash)
     assert box is not None and box.right == 210
-    assert crops.number_box(crops.words_of(tsv((1, 100, 50, 200, "Kính gửi:")))) is None
-    assert crops.number_box(crops.words_of("garbage\n5\tx")) is None
+    assert crops.number_box(ocr.words_of(tsv((1, 100, 50, 200, "Kính gửi:")))) is None
+    assert crops.number_box(ocr.words_of("garbage\n5\tx")) is None
 
 
 @pytest.mark.skipif(

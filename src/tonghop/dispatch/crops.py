@@ -24,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from . import ocr as ocr_mod
+from .ocr import Word
 
 # Readings of the box: rendered at these resolutions, as its red channel (a red seal drops
 # out) and as grey (ink of every colour), each binarised at these grey levels. The channels
@@ -34,18 +35,8 @@ THRESHOLDS = (110, 150, 190)
 VOTE_SHARE = 0.6
 DIGITS_TIMEOUT_S = 30
 
-_NUMBER_ANCHOR_RE = re.compile(r"^S[ốôoóồ][:;.]?$", re.IGNORECASE)
+NUMBER_ANCHOR_RE = re.compile(r"^S[ốôoóồ][:;.]?$", re.IGNORECASE)
 _SYMBOL_START_RE = re.compile(r"[A-ZĐ]{2}")
-
-
-@dataclass(frozen=True)
-class Word:
-    line: tuple[int, int, int]
-    left: int
-    top: int
-    width: int
-    height: int
-    text: str
 
 
 @dataclass(frozen=True)
@@ -68,26 +59,10 @@ class NumberVote:
     counts: tuple[tuple[str, int], ...]
 
 
-def words_of(tsv: str) -> list[Word]:
-    """The words of tesseract's TSV output, with their line and box."""
-    words: list[Word] = []
-    for row in tsv.splitlines()[1:]:
-        cells = row.split("\t")
-        if len(cells) < 12 or cells[0] != "5" or not cells[11].strip():
-            continue
-        try:
-            line = (int(cells[2]), int(cells[3]), int(cells[4]))
-            left, top, width, height = (int(cells[i]) for i in (6, 7, 8, 9))
-        except ValueError:
-            continue
-        words.append(Word(line, left, top, width, height, cells[11].strip()))
-    return words
-
-
 def number_box(words: Sequence[Word]) -> Box | None:
     """The box between "Số:" and the symbol on its line (ND 30 Phụ lục I, ô 3), or None when
     the line is not found as such."""
-    anchor = next((w for w in words if _NUMBER_ANCHOR_RE.match(w.text)), None)
+    anchor = next((w for w in words if NUMBER_ANCHOR_RE.match(w.text)), None)
     if anchor is None:
         return None
     line = [w for w in words if w.line == anchor.line]

@@ -84,6 +84,23 @@ def ocr_image(command: str, image: PageImage) -> str:
     return tsv_to_text(ocr_tsv(command, image), image.width)
 
 
+@dataclass(frozen=True)
+class Recognised:
+    """A page as tesseract read it: its text, and its words with their boxes in pixels of an
+    image of `width` × `height` (for the page's regions, `scanlayout.py`)."""
+
+    text: str
+    words: list[Word]
+    width: int
+    height: int
+
+
+def recognise(command: str, image: PageImage) -> Recognised:
+    """OCR one page image into text and placed words; RuntimeError on failure."""
+    tsv = ocr_tsv(command, image)
+    return Recognised(tsv_to_text(tsv, image.width), words_of(tsv), image.width, image.height)
+
+
 def ocr_tsv(command: str, image: PageImage) -> str:
     """Tesseract's TSV (each word with its box) for one page image; RuntimeError on failure."""
     with tempfile.TemporaryDirectory(prefix="tonghop-ocr-") as tmp:
@@ -102,6 +119,43 @@ def ocr_tsv(command: str, image: PageImage) -> str:
     if done.returncode != 0:
         raise RuntimeError(done.stderr.decode("utf-8", "replace").strip()[:300])
     return done.stdout.decode("utf-8", "replace")
+
+
+@dataclass(frozen=True)
+class Word:
+    """A word of tesseract's TSV output: its line (block, paragraph, line) and its box, in
+    pixels of the image read."""
+
+    line: tuple[int, int, int]
+    left: int
+    top: int
+    width: int
+    height: int
+    text: str
+
+    @property
+    def right(self) -> int:
+        return self.left + self.width
+
+    @property
+    def bottom(self) -> int:
+        return self.top + self.height
+
+
+def words_of(tsv: str) -> list[Word]:
+    """The words of tesseract's TSV output, with their line and box."""
+    words: list[Word] = []
+    for row in tsv.splitlines()[1:]:
+        cells = row.split("\t")
+        if len(cells) < 12 or cells[0] != "5" or not cells[11].strip():
+            continue
+        try:
+            line = (int(cells[2]), int(cells[3]), int(cells[4]))
+            left, top, width, height = (int(cells[i]) for i in (6, 7, 8, 9))
+        except ValueError:
+            continue
+        words.append(Word(line, left, top, width, height, cells[11].strip()))
+    return words
 
 
 @dataclass(frozen=True)
@@ -163,8 +217,9 @@ def _starts_column(word: _Word) -> bool:
 
 def ocr_pages(
     command: str, images: Iterable[tuple[int, PageImage]]
-) -> Iterator[tuple[int, str | None]]:
-    """OCR (page index, image) pairs in parallel; yield (index, text, or None on failure).
+) -> Iterator[tuple[int, Recognised | None]]:
+    """OCR (page index, image) pairs in parallel; yield (index, the page read, or None on
+    failure).
 
     ``images`` may be a generator rendering pages lazily: rendering the next page overlaps
     with OCR of the previous ones.
@@ -173,16 +228,16 @@ def ocr_pages(
     # A rendered page is ~9 MB: keep only a few ahead of the OCR processes.
     ahead = 2 * workers
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        pending: deque[tuple[int, Future[str]]] = deque()
+        pending: deque[tuple[int, Future[Recognised]]] = deque()
         for index, image in images:
             if len(pending) >= ahead:
                 yield _result(*pending.popleft())
-            pending.append((index, pool.submit(ocr_image, command, image)))
+            pending.append((index, pool.submit(recognise, command, image)))
         while pending:
             yield _result(*pending.popleft())
 
 
-def _result(index: int, future: Future[str]) -> tuple[int, str | None]:
+def _result(index: int, future: Future[Recognised]) -> tuple[int, Recognised | None]:
     try:
         return index, future.result()
     except (RuntimeError, OSError, subprocess.SubprocessError):

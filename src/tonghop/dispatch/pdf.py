@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from . import crops
+from . import crops, scanlayout
 from . import ocr as ocr_mod
 from .errors import OcrUnavailable, UnreadableDocument
 from .layout import Regions
@@ -127,11 +127,8 @@ def _read(doc: pdfium.PdfDocument, stamp_doc: _Lazy, *, ocr: bool) -> PdfText:
             foot_found = True  # the main document's foot, not an annex's
         if not page.needs_ocr:
             cuts.update(page.cuts)
-    if cuts:
-        result.regions = Regions(**cuts)
-
     scans = [i for i, page in enumerate(pages) if page.needs_ocr]
-    ocr_text: dict[int, str | None] = {}
+    ocr_text: dict[int, ocr_mod.Recognised | None] = {}
     if scans and ocr:
         usable = any(not p.needs_ocr for p in pages)
         try:
@@ -149,6 +146,7 @@ def _read(doc: pdfium.PdfDocument, stamp_doc: _Lazy, *, ocr: bool) -> PdfText:
                 scans = scans[:MAX_OCR_PAGES]
             ocr_text = dict(ocr_mod.ocr_pages(command, _render(doc, scans)))
             result.ocr_pages = len(scans)
+            cuts.update(_scan_cuts(ocr_text, scans, foot=not foot_found))
             if ocr_text.get(0):
                 reread = _reread_header(command, doc)
                 if reread is not None:
@@ -168,9 +166,13 @@ def _read(doc: pdfium.PdfDocument, stamp_doc: _Lazy, *, ocr: bool) -> PdfText:
             f"Có {len(scans)}/{count} trang là bản quét chưa được nhận dạng chữ (OCR)."
         )
 
+    if cuts:
+        result.regions = Regions(**cuts)
+
     for index, page in enumerate(pages):
         parts = [page.content.strip()]
-        recognised = ocr_text.get(index)
+        read = ocr_text.get(index)
+        recognised = read.text if read is not None else None
         if recognised and recognised.strip():
             # The scan's own text layer holds at most stamps drawn into the page (kept, after
             # the OCR text), or a broken OCR layer (dropped); a bad layer stays only when
@@ -185,6 +187,25 @@ def _read(doc: pdfium.PdfDocument, stamp_doc: _Lazy, *, ocr: bool) -> PdfText:
             else "Lớp chữ sẵn có trong PDF bị lỗi mã, nội dung có thể không đọc được."
         )
     return result
+
+
+def _scan_cuts(
+    read: dict[int, ocr_mod.Recognised | None], scans: list[int], *, foot: bool
+) -> dict[str, str]:
+    """The regions of the scanned pages, from the words' boxes: the header of the first page
+    (when it is a scan), and the foot of the first scanned page that has one, unless a text
+    page already gave it."""
+    cuts: dict[str, str] = {}
+    first = read.get(0)
+    if first is not None:
+        cuts.update(scanlayout.header_cuts(first.words, first.height))
+    if foot:
+        for index in scans:
+            page = read.get(index)
+            if page is not None and (found := scanlayout.foot_cuts(page.words, page.width)):
+                cuts.update(found)
+                break
+    return cuts
 
 
 def _read_page(
@@ -410,7 +431,7 @@ def _reread_header(
         except (RuntimeError, OSError, subprocess.SubprocessError):
             return None
         text = ocr_mod.tsv_to_text(tsv, image.width)
-        box = crops.number_box(crops.words_of(tsv))
+        box = crops.number_box(ocr_mod.words_of(tsv))
         if box is None:
             return text, None
 

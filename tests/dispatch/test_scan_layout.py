@@ -1,0 +1,115 @@
+"""The regions of a scanned page cut from tesseract's word boxes (scanlayout.py): the header's
+columns, the number line, the place-and-date line, the signing block and `Nơi nhận`."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tonghop.dispatch import parse_text, scanlayout
+from tonghop.dispatch.layout import Regions
+from tonghop.dispatch.ocr import Word
+from tonghop.dispatch.read import read_document
+
+HEIGHT = 30  # a word's height in pixels, at 300 dpi about 10 pt
+PAGE_WIDTH, PAGE_HEIGHT = 2480, 3508
+
+
+def row(line: int, top: int, *cells: tuple[int, str]) -> list[Word]:
+    """Words of one tesseract line: each cell is (left, text), its words 12 px apart."""
+    words: list[Word] = []
+    for left, text in cells:
+        x = left
+        for part in text.split():
+            width = 22 * len(part)
+            words.append(Word((1, 1, line), x, top, width, HEIGHT, part))
+            x += width + 12
+    return words
+
+
+LEFT, RIGHT = 200, 1100
+# Tesseract often gives the number and the place-and-date as one line across both columns.
+HEADER = [
+    *row(1, 100, (LEFT, "ỦY BAN NHÂN DÂN"), (RIGHT, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")),
+    *row(2, 140, (LEFT, "TỈNH QUẢNG NGÃI"), (RIGHT, "Độc lập - Tự do - Hạnh phúc")),
+    *row(3, 220, (LEFT, "Số: 12 /UBND-KGVX"), (RIGHT, "Quảng Ngãi, ngày 15 tháng 01 năm 2025")),
+    *row(4, 262, (LEFT, "V/v triển khai kế hoạch")),
+    # The body cites another date: it must not become the document's.
+    *row(5, 400, (LEFT, "Thực hiện Công văn số 7/SKHCN ngày 20 tháng 3 năm 2025 của Sở")),
+]
+
+
+def test_the_header_is_cut_into_its_regions() -> None:
+    cuts = scanlayout.header_cuts(HEADER, PAGE_HEIGHT)
+    assert cuts == {
+        "issuer": "ỦY BAN NHÂN DÂN\nTỈNH QUẢNG NGÃI",
+        "number": "Số: 12 /UBND-KGVX",
+        "place_date": "Quảng Ngãi, ngày 15 tháng 01 năm 2025",
+    }
+
+
+def test_a_scans_date_comes_from_its_place_and_date_line_only() -> None:
+    # Tesseract gave the left column and a line of the body before the right column: in
+    # reading order the body's date comes first. The place-and-date region decides.
+    text = (
+        "ỦY BAN NHÂN DÂN\nTỈNH QUẢNG NGÃI\nSố: 12 /UBND-KGVX\nV/v triển khai\n"
+        "Kính gửi: Sở Khoa học, ngày 20 tháng 3 năm 2025 đã họp.\n"
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+        "Quảng Ngãi, ngày 15 tháng 01 năm 2025\nNội dung./.\n"
+    )
+    assert parse_text(text, ocr=True)["issued_on"] == "2025-03-20"
+    regions = Regions(**scanlayout.header_cuts(HEADER, PAGE_HEIGHT))
+    fields = parse_text(text, ocr=True, regions=regions)
+    assert fields["issued_on"] == "2025-01-15"
+    assert (fields["number"], fields["symbol"]) == ("12", "UBND-KGVX")
+
+
+def test_a_header_without_its_anchors_or_columns_gets_no_regions() -> None:
+    no_motto = [w for w in HEADER if w.line[2] != 1]
+    assert scanlayout.header_cuts(no_motto, PAGE_HEIGHT) == {}
+    one_column = row(1, 100, (LEFT, "CỘNG HÒA XÃ HỘI")) + row(2, 220, (LEFT, "Số: 12 /UBND"))
+    assert scanlayout.header_cuts(one_column, PAGE_HEIGHT) == {}
+    assert scanlayout.header_cuts([], PAGE_HEIGHT) == {}
+
+
+FOOT = [
+    *row(20, 2000, (LEFT, "Nội dung cuối của văn bản./.")),
+    *row(21, 2080, (RIGHT, "KT. CHỦ TỊCH")),
+    *row(22, 2100, (LEFT, "Nơi nhận:"), (RIGHT + 40, "PHÓ CHỦ TỊCH")),
+    *row(23, 2140, (LEFT, "- Như trên;")),
+    *row(24, 2180, (LEFT, "- Đồng chí Nguyễn Văn An;")),
+    *row(25, 2220, (LEFT, "- Lưu: VT.")),
+    *row(26, 2300, (RIGHT + 20, "Trần Hoàng Tuấn")),
+]
+
+
+def test_the_foot_is_cut_into_signing_block_and_recipients() -> None:
+    cuts = scanlayout.foot_cuts(FOOT, PAGE_WIDTH)
+    assert cuts["signing"] == "KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH\nTrần Hoàng Tuấn"
+    assert cuts["recipients"].split("\n") == [
+        "Nơi nhận:",
+        "- Như trên;",
+        "- Đồng chí Nguyễn Văn An;",
+        "- Lưu: VT.",
+    ]
+    assert scanlayout.foot_cuts(FOOT[:5], PAGE_WIDTH) == {}  # no `Nơi nhận` yet
+
+
+CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
+
+
+@pytest.mark.skipif(
+    shutil.which("tesseract") is None or not (CORPUS / "007.pdf").exists(),
+    reason="needs tesseract and the corpus",
+)
+def test_a_real_scan_gets_its_regions_from_the_word_boxes() -> None:
+    regions = read_document(CORPUS / "007.pdf").regions
+    assert regions is not None
+    assert regions.issuer == "ỦY BAN NHÂN DÂN\nTỈNH QUẢNG NGÃI"
+    assert regions.number is not None and "/TTr-UBND" in regions.number
+    assert regions.place_date is not None and "tháng 01 năm 2025" in regions.place_date
+    assert regions.signing is not None and regions.signing.startswith("KT. CHỦ TỊCH")
+    assert regions.recipients is not None and regions.recipients.startswith("Nơi nhận")
+    assert "Trần Hoàng" not in regions.recipients
