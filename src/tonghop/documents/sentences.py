@@ -102,6 +102,29 @@ SENTENCES: tuple[tuple[str, str], ...] = (
         N_("The date of issue %(date)s was taken from the earliest digital signature."),
     ),
     (
+        "Ngày ban hành viết tay trên bản quét không đọc được; tạm lấy ngày ký số %(date)s.",
+        N_(
+            "The handwritten date of issue on the scan could not be read; the signing date "
+            "%(date)s stands in for now."
+        ),
+    ),
+    (
+        "Văn bản giấy thường đề ngày sớm hơn ngày ký số một ngày: cần đối chiếu bản gốc.",
+        N_(
+            "Paper documents are often dated a day before they are signed: check it against "
+            "the original."
+        ),
+    ),
+    (
+        "Số văn bản trên bản quét (viết tay hoặc đóng dấu) không đọc được chắc chắn: lần đọc "
+        "đầu được “%(first)s”, đọc lại vùng số được %(readings)s.",
+        N_(
+            "The number on the scan (handwritten or stamped) could not be read for certain: "
+            "the page gave “%(first)s”, its box read again gave %(readings)s."
+        ),
+    ),
+    ("Cần nhập số theo bản gốc.", N_("Type the number from the original.")),
+    (
         "Văn bản dài %(length)s ký tự; chỉ %(limit)s ký tự đầu được phân tích.",
         N_("The document is %(length)s characters long; only the first %(limit)s were read."),
     ),
