@@ -208,3 +208,39 @@ def test_a_cited_symbol_with_a_space_before_its_hyphen_is_read_whole() -> None:
     refs = {(r["number"], r["symbol"]) for r in parse(text)["references"]}
     assert ("473", "TTr-NN&PTNT") in refs
     assert ("12", "2030/NĐ-CP") in refs
+
+
+SIGNED_FOOT = """BỘ Y TẾ
+Số: 15/BYT-KH
+V/v thử nghiệm
+CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+Độc lập - Tự do - Hạnh phúc
+Hà Nội, ngày 3 tháng 4 năm 2016
+Kính gửi: Các Sở Y tế.
+Nội dung văn bản thử nghiệm./.
+Nơi nhận:
+- Như trên;
+- Lưu: VT.
+{block}
+"""
+
+
+def test_a_name_broken_after_the_family_name_is_joined() -> None:
+    fields = parse(SIGNED_FOOT.format(block="KT. BỘ TRƯỞNG\nTHỨ TRƯỞNG\nNguyễn\nKhắc Định"))
+    assert fields["signer"] == {
+        "authority": "KT.",
+        "title": "Thứ trưởng",
+        "name": "Nguyễn Khắc Định",
+    }
+    # A lone word that is not a family name is not joined to what follows.
+    fields = parse(SIGNED_FOOT.format(block="KT. BỘ TRƯỞNG\nTHỨ TRƯỞNG\nĐã ký\nKhắc Định"))
+    assert fields["signer"]["name"] is None
+
+
+def test_the_old_slashed_authorities_are_read() -> None:
+    fields = parse(SIGNED_FOOT.format(block="K/T. BỘ TRƯỞNG\nTHỨ TRƯỞNG\nLê Văn Hải"))
+    assert fields["signer"]["authority"] == "KT."
+    fields = parse(SIGNED_FOOT.format(block="T/M. HỘI ĐỒNG NHÂN DÂN TỈNH\nCHỦ TỊCH\nLê Văn Hải"))
+    assert (fields["signer"]["authority"], fields["signer"]["title"]) == ("TM.", "Chủ tịch")
+    fields = parse(SIGNED_FOOT.format(block="T/L. BỘ TRƯỞNG\nVỤ TRƯỞNG\nLê Văn Hải"))
+    assert fields["signer"]["authority"] == "TL."

@@ -21,7 +21,8 @@ from .textutil import cells, clean_value, collapse, fold, is_upper_line, letters
 NOI_NHAN_RE = re.compile(r"N[ơoớ]i\s*nh[ậaạâ]n\s*:?", re.I)
 # A recipient line; OCR may set a fleck before the dash (`~- Các ngân hàng …`).
 _ITEM_RE = re.compile(r"^\s*[~'`\".,]?\s*[-–+•·*_]\s*")
-AUTHORITY_RE = re.compile(r"^(?P<a>KT|TM|TL|TUQ|Q)\s*[.,:]\s*(?P<rest>.*)$")
+# Older documents write the authority with a slash (`T/M.`, `K/T.`, `T/L.`).
+AUTHORITY_RE = re.compile(r"^(?P<a>K/?T|T/?M|T/?L|TUQ|Q)\s*[.,:]\s*(?P<rest>.*)$")
 # Capitalised words of a position; a signer title holds at least one.
 _POSITION_RE = re.compile(
     r"TRƯỞNG|TRƯƠNG|TỊCH|ĐỐC|TƯỚNG|CHÁNH|THANH TRA|BÍ THƯ|CHỦ NHIỆM|ỦY VIÊN|UỶ VIÊN|"
@@ -358,7 +359,7 @@ def _signer(
         if am and title is None:
             rest = _upper_run(am.group("rest"))
             if rest:
-                authority = authority or f"{am.group('a')}."
+                authority = authority or f"{am.group('a').replace('/', '')}."
                 last_auth_rest = rest
                 continue
         if title is None and not _NOT_TITLE_RE.search(seg):
@@ -377,10 +378,16 @@ def _signer(
     name: str | None = None
     # Between the title and the name sit the signature image, the seal and the signing tool's
     # stamp (`Ký bởi: …`, `Cơ quan: Thành phố Hà Nội`): skip every cell that is not a name.
-    for seg in segments[title_at + 1 :] if title_at >= 0 else segments:
+    below = segments[title_at + 1 :] if title_at >= 0 else segments
+    for at, seg in enumerate(below):
         name = _name(collapse(seg), place)
         if name:
             break
+        if at + 1 < len(below) and collapse(seg) in SURNAMES:
+            # A narrow cell broke the name after the family name: `Nguyễn` / `Khắc Định`.
+            name = _name(collapse(f"{seg} {below[at + 1]}"), place)
+            if name:
+                break
     if title is not None:
         title = _canonical(title) or _title_case(title)
         if authority is None and title.startswith(("Phó ", "Thứ trưởng")):
@@ -390,7 +397,7 @@ def _signer(
     return authority, title, name
 
 
-_AUTHORITY_ANY_RE = re.compile(r"(?<![\w])(?P<a>KT|TM|TL|TUQ|Q)\s*[.,:]\s*(?P<rest>\S.*)$")
+_AUTHORITY_ANY_RE = re.compile(r"(?<![\w/])(?P<a>K/?T|T/?M|T/?L|TUQ|Q)\s*[.,:]\s*(?P<rest>\S.*)$")
 
 
 def _upper_run(seg: str) -> str | None:
