@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tonghop.dispatch import parse_text
 
 # A header as a web page's table gives it: cells separated by `|` lines, each cell wrapped
@@ -244,3 +246,31 @@ def test_the_old_slashed_authorities_are_read() -> None:
     assert (fields["signer"]["authority"], fields["signer"]["title"]) == ("TM.", "Chủ tịch")
     fields = parse(SIGNED_FOOT.format(block="T/L. BỘ TRƯỞNG\nVỤ TRƯỞNG\nLê Văn Hải"))
     assert fields["signer"]["authority"] == "TL."
+
+
+@pytest.mark.parametrize("heading", ["Nơi nhận:- Như trên;", "Nơi nhận: - Như trên;"])
+def test_the_first_recipient_on_the_headings_line_is_kept(heading: str) -> None:
+    block = f"{heading}\n- Sở Y tế;\n- Lưu: VT.\nKT. BỘ TRƯỞNG\nTHỨ TRƯỞNG\nLê Văn Hải"
+    fields = parse(
+        SIGNED_FOOT.format(block=block).replace("Nơi nhận:\n- Như trên;\n- Lưu: VT.\n", "")
+    )
+    assert fields["recipients"] == ["Như trên", "Sở Y tế", "Lưu: VT"]
+    assert fields["signer"]["name"] == "Lê Văn Hải"
+
+
+def test_a_v_v_subject_makes_a_cong_van_whatever_its_symbol_starts_with() -> None:
+    # `CT` is the Chỉ thị's code, and also a Cục Thuế's abbreviation in its công văn.
+    cong_van = SIGNED_FOOT.format(block="CỤC TRƯỞNG\nLê Văn Hải").replace(
+        "15/BYT-KH", "26998/CT-TTHT"
+    )
+    assert parse(cong_van)["doc_type"] == "Công văn"
+    chi_thi = cong_van.replace("V/v thử nghiệm\n", "")
+    assert parse(chi_thi)["doc_type"] == "Chỉ thị"
+
+
+def test_an_ocr_fleck_after_the_heading_is_no_recipient() -> None:
+    block = "Nơi nhận: - kụ\n- Như trên;\n- Lưu: VT.\nKT. BỘ TRƯỞNG\nTHỨ TRƯỞNG\nLê Văn Hải"
+    fields = parse(
+        SIGNED_FOOT.format(block=block).replace("Nơi nhận:\n- Như trên;\n- Lưu: VT.\n", "")
+    )
+    assert fields["recipients"] == ["Như trên", "Lưu: VT"]

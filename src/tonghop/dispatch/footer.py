@@ -251,6 +251,12 @@ def _zone(lines: list[str], zone_start: int, nn: int | None) -> list[str]:
     return out
 
 
+def _item_like(text: str) -> bool:
+    """A recipient as written (`Như trên`, `UBND tỉnh`), not an OCR fleck after the heading
+    (`Nơi nhận: - kụ`): a capital first, three letters at least."""
+    return text[:1].isupper() and len(letters(text)) >= 3
+
+
 def _recipients(lines: list[str], nn: int) -> tuple[list[str], list[str]]:
     """The `Nơi nhận` items and the other-column cells met on their lines."""
     items: list[str] = []
@@ -258,8 +264,14 @@ def _recipients(lines: list[str], nn: int) -> tuple[list[str], list[str]]:
     current: str | None = None
     heading = NOI_NHAN_RE.search(lines[nn])
     first = lines[nn][heading.end() :] if heading else lines[nn]
-    if heading or not _ITEM_RE.match(first):
-        extra.extend(cells(first))
+    first_cells = cells(first)
+    item = _ITEM_RE.sub("", first_cells[0]) if first_cells else ""
+    if heading and _ITEM_RE.match(first_cells[0] if first_cells else "") and _item_like(item):
+        # The first item on the heading's own line: `Nơi nhận: - Như trên;`.
+        current, tail = _split_tail(item)
+        extra.extend([*tail, *first_cells[1:]])
+    elif heading or not _ITEM_RE.match(first):
+        extra.extend(first_cells)
     else:
         nn -= 1  # the list starts on this very line
     blank = 0

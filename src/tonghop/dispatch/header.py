@@ -79,9 +79,24 @@ def parse_header(lines: list[str]) -> Header:
     head.addressees, addressees_end = read_addressees(lines, start)
     head.body_start = max(subject_end, addressees_end)
     fill_from_overlay(lines, head)
-    if head.doc_type is None and head.symbol:
+    if (
+        head.doc_type is None
+        and head.symbol
+        and not (after_type is None and _vv_line(lines, start))
+    ):
+        # A `V/v` trích yếu is a công văn's (ND 30 Phụ lục I): its symbol starts with the
+        # issuer's abbreviation, even one that reads as a type code (`CT-TTHT` of a Cục Thuế).
         head.doc_type = type_from_symbol(head.symbol)
     return head
+
+
+_VV_ABBREVIATED_RE = re.compile(r"^V\s*/\s*[vV]\b")
+
+
+def _vv_line(lines: list[str], start: int) -> bool:
+    """Whether the trích yếu near the header is written `V/v …`, as only a công văn's is."""
+    window = lines[max(0, start - 8) : start + 15]
+    return any(_VV_ABBREVIATED_RE.match(left_cell(line)) for line in window)
 
 
 # A line that holds only `Số:` (its number wrapped onto the next line by a narrow cell).
