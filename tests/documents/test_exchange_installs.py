@@ -4,6 +4,7 @@ directory: the district office (the demo) reports to the Department (a second in
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -124,29 +125,38 @@ def _wait(port: int) -> None:
     raise AssertionError(f"no server on {port}")
 
 
+@contextlib.contextmanager
+def _served(*folders: Path) -> Iterator[list[int]]:
+    """Each data folder served by `tonghop serve` on a free port of its own while the block
+    runs; yields the ports in the folders' order."""
+    ports = [_free_port() for _ in folders]
+    servers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "tonghop.cli", "--data", str(data), "serve",
+             "--server", "waitress", "--addr", f"127.0.0.1:{port}"],
+            env=_env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for data, port in zip(folders, ports, strict=True)
+    ]  # fmt: skip
+    try:
+        for port in ports:
+            _wait(port)
+        yield ports
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=30)
+
+
 @pytest.fixture
 def installs(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
     district, department = tmp_path / "huyen", tmp_path / "so"
     _cli(district, "demo", "--no-serve")
     _cli(department, "migrate")
     _python(department, DEPARTMENT_SETUP)
-    servers = []
-    ports = []
-    for data in (district, department):
-        port = _free_port()
-        ports.append(port)
-        servers.append(
-            subprocess.Popen(
-                [sys.executable, "-m", "tonghop.cli", "--data", str(data), "serve",
-                 "--server", "waitress", "--addr", f"127.0.0.1:{port}"],
-                env=_env(),
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        )  # fmt: skip
-    try:
-        for port in ports:
-            _wait(port)
+    with _served(district, department) as ports:
         _partners(
             district,
             [{"organ_id": DEPARTMENT, "url": f"http://127.0.0.1:{ports[1]}", "secret": SECRET}],
@@ -156,10 +166,6 @@ def installs(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
             [{"organ_id": DISTRICT, "url": f"http://127.0.0.1:{ports[0]}", "secret": SECRET}],
         )
         yield district, department
-    finally:
-        for server in servers:
-            server.terminate()
-            server.wait(timeout=30)
 
 
 def test_two_installs_exchange_the_report_and_its_status(

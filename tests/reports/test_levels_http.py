@@ -12,8 +12,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from http.cookiejar import CookieJar
 from pathlib import Path
@@ -22,7 +20,7 @@ from urllib.request import HTTPCookieProcessor, build_opener
 
 import pytest
 
-from tests.documents.test_exchange_installs import _cli, _env, _free_port, _partners, _python, _wait
+from tests.documents.test_exchange_installs import _cli, _partners, _python, _served
 from tests.reports.test_levels_installs import (
     DISTRICT,
     OPEN_REPORT_ISSUE,
@@ -155,21 +153,7 @@ def installs(tmp_path: Path) -> Iterator[tuple[Path, Path, int]]:
     district, so = tmp_path / "huyen", tmp_path / "so"
     _cli(district, "demo", "--no-serve")
     _cli(so, "migrate")
-    servers: list[subprocess.Popen[bytes]] = []
-    ports = [_free_port(), _free_port()]
-    for data, port in zip((district, so), ports, strict=True):
-        servers.append(
-            subprocess.Popen(
-                [sys.executable, "-m", "tonghop.cli", "--data", str(data), "serve",
-                 "--server", "waitress", "--addr", f"127.0.0.1:{port}"],
-                env=_env(),
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        )  # fmt: skip
-    try:
-        for port in ports:
-            _wait(port)
+    with _served(district, so) as ports:
         _partners(
             district, [{"organ_id": SO, "url": f"http://127.0.0.1:{ports[1]}", "secret": SECRET}]
         )
@@ -177,10 +161,6 @@ def installs(tmp_path: Path) -> Iterator[tuple[Path, Path, int]]:
             so, [{"organ_id": DISTRICT, "url": f"http://127.0.0.1:{ports[0]}", "secret": SECRET}]
         )
         yield district, so, ports[1]
-    finally:
-        for server in servers:
-            server.terminate()
-            server.wait(timeout=30)
 
 
 def test_the_chain_runs_between_two_installs_over_http(

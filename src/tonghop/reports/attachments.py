@@ -435,6 +435,24 @@ def save_with_files(
                 _check_editable(user, assignment, None)
             report = report_of(assignment)
             present = [] if report is None else list(report.attachments.present())
+
+            def check(files: list[tuple[int, str]]) -> actions.Save:
+                """Every check of the save, with `files` as the report's files present."""
+                return actions.check_save(
+                    user,
+                    assignment,
+                    data,
+                    narrative,
+                    expected_version=expected_version,
+                    submit=submit,
+                    now=now,
+                    grant=None,
+                    autosave=False,
+                    indicators=indicators,
+                    rules=rules,
+                    present=files,
+                )
+
             taken: list[_Checked] = []
             for item in checked:
                 try:
@@ -457,18 +475,7 @@ def save_with_files(
                 # General files are no indicator's value: the save is checked first, so that a
                 # new report is inserted once, with its values.
                 try:
-                    save = _check(
-                        user,
-                        assignment,
-                        data,
-                        narrative,
-                        expected_version,
-                        submit,
-                        now,
-                        indicators,
-                        rules,
-                        [],
-                    )
+                    save = check([])
                 except ActionError as exc:
                     refusal = exc
                 else:
@@ -484,18 +491,7 @@ def save_with_files(
             else:
                 if save is None:
                     try:
-                        save = _check(
-                            user,
-                            assignment,
-                            data,
-                            narrative,
-                            expected_version,
-                            submit,
-                            now,
-                            indicators,
-                            rules,
-                            pairs,
-                        )
+                        save = check(pairs)
                     except ActionError as exc:
                         refusal = exc
                         if any(t.indicator_code for t in taken) and report is not None:
@@ -513,34 +509,6 @@ def save_with_files(
     if refusal is not None:
         raise refusal
     return assignment
-
-
-def _check(
-    user: User | None,
-    assignment: Assignment,
-    data: Mapping[str, object],
-    narrative: str,
-    expected_version: int,
-    submit: bool,
-    now: dt.datetime,
-    indicators: list[Indicator],
-    rules: list[FormRule],
-    present: list[tuple[int, str]],
-) -> actions.Save:
-    return actions.check_save(
-        user,
-        assignment,
-        data,
-        narrative,
-        expected_version=expected_version,
-        submit=submit,
-        now=now,
-        grant=None,
-        autosave=False,
-        indicators=indicators,
-        rules=rules,
-        present=present,
-    )
 
 
 def _store(path: Path, checked: filecheck.Checked, now: dt.datetime) -> tuple[str, str]:
