@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import stat
 import zipfile
 import zlib
 from pathlib import Path
@@ -738,3 +739,29 @@ def test_ordinary_photos_are_checked_in_process_and_large_images_in_the_child(
     assert checked.thumbnail is not None
     with Image.open(io.BytesIO(checked.thumbnail)) as thumb:
         assert max(thumb.size) == filecheck.THUMB_SIDE
+
+
+def test_a_file_is_written_once_where_it_stays_and_a_refused_one_leaves_nothing(
+    world: World, settings: Any
+) -> None:
+    """An upload is spooled under its random name beside where it stays, then renamed once
+    judged: on disk there is the file and its thumbnail, private, and never a spool left."""
+    client = world.client_for(world.hoa)
+    assert send(client, world.a_an_phu, "anh.png", png(300, 200)).status_code == 200
+    attachment = Attachment.objects.get()
+    root = Path(settings.MEDIA_ROOT)
+    kept = [root / str(attachment.file.name), root / str(attachment.thumbnail.name)]
+    assert stored_files(settings) == sorted(kept)
+    assert all(stat.S_IMODE(path.stat().st_mode) == 0o600 for path in kept)
+    # Refused for what it is, for its size, or empty: nothing more on disk, not even a spool.
+    settings.TONGHOP_ATTACHMENT_MAX_BYTES = 50_000
+    for name, data in (
+        ("virus.jpg", b"MZ\x90\x00" + b"\x00" * 400),
+        ("to.png", png(3000, 3000, "RGB") + b"\x00" * 60_000),
+        ("rong.jpg", b""),
+        ("hong.png", png(300, 200)[:120]),
+    ):
+        response = send(client, world.a_an_phu, name, data)
+        assert response.status_code == 400, name
+        assert stored_files(settings) == sorted(kept), name
+    assert Attachment.objects.count() == 1

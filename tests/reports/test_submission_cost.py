@@ -5,7 +5,9 @@ change that adds one to the path fails here and says which."""
 from __future__ import annotations
 
 import io
+from typing import Any
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -179,3 +181,66 @@ def test_a_refused_photo_with_a_good_one_saves_no_figures(world: World) -> None:
     report = assignment.report
     assert report.values == {} and report.narrative == ""
     assert [a.original_name for a in report.attachments.all()] == ["pano.jpg"]
+
+
+# Through a unit's personal link, with no account: the link (the page's read of it, with its
+# assignment), the form; then one transaction: the assignment locked with the report and the
+# next version's key, the link locked again (revoked a moment ago, it writes nothing), the
+# report, the photo, the state, the event, the version, and the link's use noted.
+LINK_SUBMISSION_QUERIES = 10
+
+
+def test_a_submission_through_a_personal_link_is_one_transaction(world: World) -> None:
+    from django.test import Client
+
+    from tonghop.reports.links.actions import issue_link
+    from tonghop.reports.links.models import AccessLink
+
+    link, path = issue_link(world.a_an_phu, by=world.lan)
+    client = Client()
+    assert client.get(path).status_code == 200
+    uses = AccessLink.objects.get(pk=link.pk).use_count
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(path, _form())
+    assert response.status_code == 302
+    assignment = Assignment.objects.get(pk=world.a_an_phu.pk)
+    assert assignment.state == State.SUBMITTED
+    version = ReportVersion.objects.get(report__assignment=assignment)
+    photo = Attachment.objects.get(report__assignment=assignment)
+    assert version.attachments == [photo.pk] and photo.via_link_id == link.pk
+    assert photo.uploaded_by is None
+    used = AccessLink.objects.get(pk=link.pk)
+    assert used.use_count == uses + 1 and used.last_used_at is not None  # the save noted
+    statements = [q["sql"] for q in queries.captured_queries]
+    counted = [sql for sql in statements if not sql.startswith(CONTROL)]
+    listed = "\n".join(sql[:160] for sql in counted)
+    assert sum(sql.startswith(("SAVEPOINT", "BEGIN")) for sql in statements) == TRANSACTIONS, listed
+    assert len(counted) == LINK_SUBMISSION_QUERIES, listed
+
+
+def test_a_link_revoked_while_its_photo_was_checked_writes_nothing(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The link is read again under its lock in the save's transaction: revoked between the
+    page's read and the save, the photo is not attached and no figure is saved."""
+    from django.test import Client
+
+    from tonghop.reports import filecheck
+    from tonghop.reports.links.actions import issue_link, revoke_link
+
+    link, path = issue_link(world.a_an_phu, by=world.lan)
+    client = Client()
+    assert client.get(path).status_code == 200
+    real = filecheck.check_file
+
+    def revoked_meanwhile(*args: Any, **kwargs: Any) -> filecheck.Checked:
+        revoke_link(link, by=world.lan)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(filecheck, "check_file", revoked_meanwhile)
+    response = client.post(path, _form())
+    assert response.status_code == 302
+    assert "không còn hiệu lực" in client.get(response["Location"]).content.decode()
+    assignment = Assignment.objects.get(pk=world.a_an_phu.pk)
+    assert assignment.state == State.NOT_STARTED and assignment.version == 0
+    assert not Attachment.objects.exists()

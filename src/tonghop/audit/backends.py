@@ -9,10 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 
 from tonghop.audit import throttle
+from tonghop.db.prepared import PreparedRead
 from tonghop.orgs.models import User
 
 # Set on the request for the audit record and the sign-in page: the Lock in force after this
@@ -57,3 +58,19 @@ class ThrottledModelBackend(ModelBackend):
         else:
             throttle.clear(username, ip)
         return user
+
+    def get_user(self, user_id: Any) -> User | None:
+        """The person of a session, on every request: Django's own, its read compiled once."""
+        try:
+            pk = User._meta.pk.to_python(user_id)
+        except ValidationError:
+            return None
+        if type(pk) is not int or not 0 < pk < 2**63:  # a key no row has, or no column holds
+            return None
+        found = _USER.run(pk=pk)
+        if not found:
+            return None
+        return found[0] if self.user_can_authenticate(found[0]) else None
+
+
+_USER = PreparedRead(lambda pk: User.objects.filter(pk=pk), "pk")

@@ -5,6 +5,7 @@ checked against the transition table, recorded in the assignment's events.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from tonghop import errors
 from tonghop.campaigns.form_models import FormRule, Indicator
 from tonghop.campaigns.kinds import IndicatorKind
 from tonghop.campaigns.models import CampaignStatus
+from tonghop.db.prepared import PreparedRead
 from tonghop.orgs.models import Membership, Role, User
 from tonghop.reports import receipts
 from tonghop.reports.models import (
@@ -48,6 +50,15 @@ class Grant(Protocol):
     assignment_id: int
 
     def is_usable(self, now: dt.datetime) -> bool: ...
+
+
+class GrantHold(Protocol):
+    """A personal link to read again under its own lock inside a save's transaction (revoked a
+    moment ago, it writes nothing), and whose use is noted there once the save is written."""
+
+    def lock(self) -> Grant: ...
+
+    def used(self, now: dt.datetime) -> None: ...
 
 
 class ActionError(errors.Refused):
@@ -96,6 +107,43 @@ def _refusal(assignment: Assignment, step: Step) -> str:
     return _("This step is not possible now (%(state)s).") % {"state": state.label}
 
 
+def _lock_query(
+    assignment_id: int,
+    reporter_id: int | None = None,
+    *,
+    with_report: bool,
+    next_version: bool,
+) -> models.QuerySet[Assignment]:
+    queryset = Assignment.objects.select_related("campaign", "campaign__office", "unit")
+    if with_report:
+        # The report comes by a LEFT JOIN, whose nullable side PostgreSQL cannot lock: the
+        # lock names the rows it locked before. The report needs none of its own: every change
+        # of it holds the assignment's lock.
+        queryset = queryset.select_related("report").select_for_update(
+            of=("self", "campaign", "campaign__office", "unit")
+        )
+    else:
+        queryset = queryset.select_for_update()
+    if reporter_id is not None:
+        queryset = queryset.annotate(
+            reporter_checked=Exists(
+                Membership.objects.filter(
+                    user_id=reporter_id, unit_id=OuterRef("unit_id"), role=Role.REPORTER
+                )
+            )
+        )
+    if next_version:
+        key = receipts.next_version_key()
+        if key is not None:
+            queryset = queryset.annotate(next_version_key=key)
+    return queryset.filter(pk=assignment_id)
+
+
+# _lock's reads by its options (a person given, with the report, with the next version's key),
+# each compiled once (tonghop.db.prepared).
+_LOCKS: dict[tuple[bool, bool, bool], PreparedRead[Assignment]] = {}
+
+
 def _lock(
     assignment_id: int,
     *,
@@ -108,29 +156,19 @@ def _lock(
     one: `reporter`, whether that person reports for the unit (read by _check_allowed);
     `with_report`, the unit's report (None when there is none yet, see report_of);
     `next_version`, the key the next ReportVersion will get (see receipts.next_version_key)."""
-    queryset = Assignment.objects.select_related("campaign", "campaign__office", "unit")
-    if with_report:
-        # The report comes by a LEFT JOIN, whose nullable side PostgreSQL cannot lock: the
-        # lock names the rows it locked before. The report needs none of its own: every change
-        # of it holds the assignment's lock.
-        queryset = queryset.select_related("report").select_for_update(
-            of=("self", "campaign", "campaign__office", "unit")
-        )
-    else:
-        queryset = queryset.select_for_update()
+    options = (reporter is not None, with_report, next_version)
+    read = _LOCKS.get(options)
+    if read is None:
+        build = functools.partial(_lock_query, with_report=with_report, next_version=next_version)
+        keys = ("assignment_id", "reporter_id") if reporter is not None else ("assignment_id",)
+        read = _LOCKS.setdefault(options, PreparedRead(build, *keys))
     if reporter is not None:
-        queryset = queryset.annotate(
-            reporter_checked=Exists(
-                Membership.objects.filter(
-                    user_id=reporter.pk, unit_id=OuterRef("unit_id"), role=Role.REPORTER
-                )
-            )
-        )
-    if next_version:
-        key = receipts.next_version_key()
-        if key is not None:
-            queryset = queryset.annotate(next_version_key=key)
-    return queryset.get(pk=assignment_id)
+        found = read.run(assignment_id=assignment_id, reporter_id=reporter.pk)
+    else:
+        found = read.run(assignment_id=assignment_id)
+    if not found:
+        raise Assignment.DoesNotExist("Assignment matching query does not exist.")
+    return found[0]
 
 
 def report_of(assignment: Assignment) -> Report | None:

@@ -17,9 +17,9 @@ import dataclasses
 import datetime as dt
 import hashlib
 import logging
+import os
 import re
 import secrets
-import tempfile
 import unicodedata
 import urllib.parse
 from collections.abc import Iterable, Mapping
@@ -27,8 +27,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.core.files import File
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -38,7 +36,7 @@ from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from PIL import Image
 
-from tonghop import errors
+from tonghop import datadir, errors
 from tonghop.campaigns.form_models import FormRule, Indicator
 from tonghop.campaigns.kinds import IndicatorKind
 from tonghop.orgs.models import User
@@ -211,8 +209,9 @@ def _check_editable(user: User | None, assignment: Assignment, grant: Grant | No
         raise InvalidStep(_refusal(assignment, Step.SAVE))
 
 
-def _spool(upload: UploadedFile[bytes], folder: Path, name: str) -> tuple[Path, int, str]:
-    """Copy the upload to a private file, counting its real size (never the one declared)."""
+def _spool(upload: UploadedFile[bytes], path: Path, name: str) -> tuple[int, str]:
+    """Copy the upload to a new private file at `path`, counting its real size (never the one
+    declared); its size and SHA-256."""
     limit = settings.TONGHOP_ATTACHMENT_MAX_BYTES
     too_large = AttachmentRefused(
         _("“%(name)s” is too large: at most %(mb)s MB per file.")
@@ -220,17 +219,17 @@ def _spool(upload: UploadedFile[bytes], folder: Path, name: str) -> tuple[Path, 
     )
     if (upload.size or 0) > limit:
         raise too_large
-    path = folder / "upload"
     digest = hashlib.sha256()
     size = 0
-    with path.open("wb") as out:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, datadir.FILE_MODE)
+    with os.fdopen(fd, "wb") as out:
         for chunk in upload.chunks():
             size += len(chunk)
             if size > limit:
                 raise too_large
             digest.update(chunk)
             out.write(chunk)
-    return path, size, digest.hexdigest()
+    return size, digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -276,18 +275,27 @@ def _check_and_store(
     name = filecheck.clean_name(upload.name or "")
     # A file sent without a usable name is called "tep" (file), with the extension it deserves.
     shown = name or "tep"
-    with tempfile.TemporaryDirectory(prefix="tonghop-upload-") as folder:
-        path, size, sha256 = _spool(upload, Path(folder), shown)
+    # Spooled beside where it will stay, under its random name: one write, then a rename once
+    # it is judged, and nothing to copy or clean up elsewhere. A file of a request killed here
+    # is attached to nothing: the sweep (sweep_strays) removes it later.
+    base = _random_base(now)
+    part = Path(default_storage.path(f"{base}.part"))
+    datadir.make_folder(part.parent)
+    try:
+        size, sha256 = _spool(upload, part, shown)
         try:
             checked = filecheck.check_file(
-                path,
+                part,
                 max_pixels=Image.MAX_IMAGE_PIXELS,
                 timeout=CHILD_TIMEOUT,
                 memory_mb=min(CHILD_MEMORY_MB, settings.TONGHOP_INTAKE_MEMORY_MB),
             )
         except filecheck.Refused as refusal:
             raise _refused(shown, refusal) from None
-        stored, thumb = _store(path, checked, now)
+        stored, thumb = _store(part, checked, base)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
     return _Checked(
         indicator_code=indicator_code,
         shown=shown,
@@ -402,6 +410,7 @@ def save_with_files(
     seen: Assignment,
     indicators: list[Indicator],
     rules: list[FormRule],
+    hold: actions.GrantHold | None = None,
     now: dt.datetime | None = None,
 ) -> Assignment:
     """The report form sent with files: each file checked and stored first, outside any
@@ -413,8 +422,10 @@ def save_with_files(
     refused file (FilesRefused, after the others are attached) saves nothing else; a refusal
     of the save itself (values, state, version) is raised after the files are attached, since
     a file does not wait for the figures to be right. `indicators` and `rules`: the campaign's
-    form (actions.read_form), read by the caller."""
+    form (actions.read_form), read by the caller. `hold`: sent through a unit's personal link
+    (user None), read again under its lock within the same transaction."""
     now = now or timezone.now()
+    grant: Grant | None = None
     refusals: dict[str, list[str]] = {}
     checked: list[_Checked] = []
     unused: list[_Checked] = []
@@ -431,8 +442,14 @@ def save_with_files(
             raise FilesRefused(refusals)
         with transaction.atomic():
             assignment = _lock(assignment_id, reporter=user, with_report=True, next_version=submit)
+            if hold is not None:
+                grant = hold.lock()
+                if not assignment.is_active:
+                    raise actions.NotAllowed(
+                        _("This link is no longer valid. Ask the office for a new one.")
+                    )
             if checked:
-                _check_editable(user, assignment, None)
+                _check_editable(user, assignment, grant)
             report = report_of(assignment)
             present = [] if report is None else list(report.attachments.present())
 
@@ -446,7 +463,7 @@ def save_with_files(
                     expected_version=expected_version,
                     submit=submit,
                     now=now,
-                    grant=None,
+                    grant=grant,
                     autosave=False,
                     indicators=indicators,
                     rules=rules,
@@ -483,7 +500,7 @@ def save_with_files(
             if report is None and taken:
                 # The assignment is locked: no one else can be creating its report now.
                 report = Report.objects.create(assignment=assignment)
-            added = [_insert(report, t, user, None, now) for t in taken] if report else []
+            added = [_insert(report, t, user, grant, now) for t in taken] if report else []
             pairs = sorted((a.pk, a.indicator_code) for a in [*present, *added])
             if refusals or refusal is not None:
                 if any(t.indicator_code for t in taken) and report is not None:
@@ -500,6 +517,8 @@ def save_with_files(
                     # The version lists every file present, those just added too.
                     save = dataclasses.replace(save, present=pairs)
                     actions.write_save(save, report, report_written=new_with_values)
+                    if hold is not None:
+                        hold.used(now)
     except BaseException:
         _delete_files(name for item in checked for name in (item.stored, item.thumb))
         raise
@@ -511,16 +530,31 @@ def save_with_files(
     return assignment
 
 
-def _store(path: Path, checked: filecheck.Checked, now: dt.datetime) -> tuple[str, str]:
-    """Save the checked file and its thumbnail under one random name; the names saved."""
+def _random_base(now: dt.datetime) -> str:
+    """The storage name, without extension, of a new file: its month's folder, a random name."""
     local = timezone.localtime(now)
-    base = f"attachments/{local:%Y}/{local:%m}/{secrets.token_urlsafe(24)}"
+    return f"attachments/{local:%Y}/{local:%m}/{secrets.token_urlsafe(24)}"
+
+
+def _store(part: Path, checked: filecheck.Checked, base: str) -> tuple[str, str]:
+    """Give the checked file its name and write its thumbnail beside it; the names saved."""
     storage = default_storage
-    with path.open("rb") as handle:
-        stored = storage.save(f"{base}.{filecheck.EXTENSIONS[checked.kind][0]}", File(handle))
+    stored = f"{base}.{filecheck.EXTENSIONS[checked.kind][0]}"
+    os.rename(part, storage.path(stored))
     thumb = ""
     if checked.thumbnail:
-        thumb = storage.save(f"{base}.thumb.jpg", ContentFile(checked.thumbnail))
+        thumb = f"{base}.thumb.jpg"
+        try:
+            fd = os.open(
+                storage.path(thumb),
+                os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC,
+                datadir.FILE_MODE,
+            )
+            with os.fdopen(fd, "wb") as out:
+                out.write(checked.thumbnail)
+        except BaseException:
+            _delete_files((stored, thumb))
+            raise
     return stored, thumb
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -188,6 +189,20 @@ def save_via_link(
         )
         record_use(fresh, now)
     return saved
+
+
+@dataclass(frozen=True)
+class LinkHold:
+    """The link a form with files was sent through, held within the save's one transaction
+    (reports.attachments.save_with_files): read again under its lock, its use noted."""
+
+    link: AccessLink
+
+    def lock(self) -> AccessLink:
+        return AccessLink.objects.select_for_update().get(pk=self.link.pk)
+
+    def used(self, now: dt.datetime) -> None:
+        record_use(self.link, now)
 
 
 def lengthen_links(

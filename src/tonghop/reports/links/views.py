@@ -156,18 +156,22 @@ class LinkWriter:
         uploads: Sequence[Upload],
         form: Form,
     ) -> Assignment:
-        # The link is read again under its own lock (save_via_link): the files go first, on
-        # their own, as the link's upload address sends them.
-        refused = attachments.add_uploads(
-            None,
-            self.link.assignment_id,
-            uploads,
-            grant=self.link,
-            seen=self.link.assignment,
-            indicators=form[0],
-        )
-        if refused:
-            raise attachments.FilesRefused(refused)
+        if uploads:
+            # The files and the report in one transaction, the link read again under its lock.
+            indicators, rules = form
+            return attachments.save_with_files(
+                None,
+                self.link.assignment_id,
+                uploads,
+                values,
+                narrative,
+                expected_version=expected_version,
+                submit=submit,
+                seen=self.link.assignment,
+                indicators=indicators,
+                rules=rules,
+                hold=actions.LinkHold(self.link),
+            )
         return actions.save_via_link(
             self.link, values, narrative, expected_version=expected_version, submit=submit
         )

@@ -1,0 +1,205 @@
+"""Reads compiled once (tonghop.db.prepared): each gives what its plain queryset gives, for
+every key, on both databases; a read that cannot be prepared is refused, not run wrong."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection, connections, transaction
+from django.db.models import Model, QuerySet
+from django.db.transaction import TransactionManagementError
+from django.http import Http404
+from django.test.utils import CaptureQueriesContext
+
+from tests.conftest import World
+from tonghop.db.prepared import PreparedRead
+from tonghop.orgs.models import Membership, Role, Unit, User
+from tonghop.reports import access, actions
+from tonghop.reports.models import Assignment
+
+
+def _state(obj: Model, related: tuple[str, ...], annotations: tuple[str, ...]) -> dict[str, Any]:
+    """Every column of the object and of the related objects read with it, and annotations."""
+
+    def columns(item: Model | None) -> dict[str, Any] | None:
+        if item is None:
+            return None
+        return {f.attname: getattr(item, f.attname) for f in item._meta.concrete_fields}
+
+    state: dict[str, Any] = {"self": columns(obj)}
+    for path in related:
+        item: Any = obj
+        for step in path.split("__"):
+            item = getattr(item, step, None)
+        state[path] = columns(item)
+    for name in annotations:
+        state[name] = getattr(obj, name)
+    return state
+
+
+LOCK_RELATED = ("campaign", "campaign__office", "unit")
+
+
+@pytest.mark.parametrize(
+    ("with_report", "next_version", "with_reporter"),
+    [(False, False, False), (True, False, True), (True, True, True), (False, True, False)],
+)
+def test_the_lock_reads_what_its_queryset_reads(
+    world: World, with_report: bool, next_version: bool, with_reporter: bool
+) -> None:
+    actions.save_report(
+        world.hoa, world.a_an_phu.pk, {"pano": 3}, "", expected_version=0, submit=False
+    )
+    related = LOCK_RELATED + (("report",) if with_report else ())
+    annotations = ("reporter_checked",) if with_reporter else ()
+    # A key for each case: the reporter's own unit, another unit, and an assignment of none.
+    for pk in (world.a_an_phu.pk, world.a_binh_minh.pk, world.a_school.pk):
+        for person in (world.hoa, world.nam):
+            reporter = person if with_reporter else None
+            with transaction.atomic():
+                plain = _lock_plain(pk, reporter, with_report, next_version)
+                with CaptureQueriesContext(connection) as queries:
+                    read = actions._lock(
+                        pk, reporter=reporter, with_report=with_report, next_version=next_version
+                    )
+            assert len(queries) == 1
+            assert _state(read, related, annotations) == _state(plain, related, annotations)
+            if next_version:
+                # The key the next version gets: the same read twice gives the same key on
+                # SQLite; PostgreSQL's sequence gives each read its own.
+                key = getattr(read, "next_version_key", None)
+                assert isinstance(key, int) and key > 0
+            if with_report and pk != world.a_an_phu.pk:
+                assert actions.report_of(read) is None
+    with transaction.atomic(), pytest.raises(Assignment.DoesNotExist):
+        actions._lock(10**9, with_report=with_report, next_version=next_version)
+
+
+def _lock_plain(
+    pk: int, reporter: User | None, with_report: bool, next_version: bool
+) -> Assignment:
+    queryset = actions._lock_query(
+        pk,
+        reporter.pk if reporter is not None else None,
+        with_report=with_report,
+        next_version=False,  # a second nextval would move PostgreSQL's sequence
+    )
+    return queryset.get()
+
+
+def test_a_reporter_reads_only_own_units_assignments(world: World, rf: Any) -> None:
+    request = rf.get("/")
+    for with_document in (False, True):
+        related = LOCK_RELATED + (("campaign__source_document",) if with_document else ())
+        for person in (world.hoa, world.nam, world.lan, world.tu):
+            request.user = person
+            for assignment in (world.a_an_phu, world.a_binh_minh, world.a_school):
+                plain = (
+                    Assignment.objects.for_reporter(person)
+                    .select_related(*related)
+                    .filter(pk=assignment.pk)
+                    .first()
+                )
+                if plain is None:
+                    with pytest.raises(Http404):
+                        access.get_assignment_for_reporter(
+                            request, assignment.pk, with_document=with_document
+                        )
+                    continue
+                read = access.get_assignment_for_reporter(
+                    request, assignment.pk, with_document=with_document
+                )
+                assert _state(read, related, ()) == _state(plain, related, ())
+    # Who sees what: Hoa her own commune's only, Nam his own, the office's staff none this way.
+    request.user = world.hoa
+    assert access.get_assignment_for_reporter(request, world.a_an_phu.pk).unit == world.an_phu
+    with pytest.raises(Http404):
+        access.get_assignment_for_reporter(request, world.a_binh_minh.pk)
+    # A right given later is seen at once: nothing of the person is kept in the compiled read.
+    Membership.objects.create(user=world.hoa, unit=world.binh_minh, role=Role.REPORTER)
+    assert access.get_assignment_for_reporter(request, world.a_binh_minh.pk).pk == (
+        world.a_binh_minh.pk
+    )
+
+
+def test_a_key_not_found_once_in_the_sql_is_refused(world: World) -> None:
+    def ignores_key(pk: int) -> QuerySet[Unit]:
+        return Unit.objects.filter(code="xa-an-phu")
+
+    def uses_key_twice(pk: int) -> QuerySet[Unit]:
+        return Unit.objects.filter(pk=pk, parent_id=pk)
+
+    for build in (ignores_key, uses_key_twice):
+        with pytest.raises(ImproperlyConfigured, match="key 'pk' appears"):
+            PreparedRead(build, "pk").run(pk=world.an_phu.pk)
+
+
+def test_keys_are_checked(world: World) -> None:
+    read = PreparedRead(lambda pk: Unit.objects.filter(pk=pk), "pk")
+    assert read.run(pk=world.an_phu.pk) == [world.an_phu]
+    assert read.run(pk=world.school.pk) == [world.school]
+    assert read.run(pk=-1) == []
+    with pytest.raises(TypeError):
+        read.run(code="x")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        read.run(pk="1 OR 1=1")  # type: ignore[arg-type]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_locking_read_outside_a_transaction_is_refused_where_rows_lock() -> None:
+    unit = Unit.objects.create(code="t-locked", name="Đơn vị thử")
+    read = PreparedRead(lambda pk: Unit.objects.select_for_update().filter(pk=pk), "pk")
+    with transaction.atomic():
+        assert read.run(pk=unit.pk) == [unit]
+    if connection.features.has_select_for_update:
+        # PostgreSQL: refused as Django refuses it, compiled or not.
+        with pytest.raises(TransactionManagementError):
+            read.run(pk=unit.pk)
+        with pytest.raises(TransactionManagementError):
+            list(Unit.objects.select_for_update().filter(pk=unit.pk))
+    else:
+        # SQLite has no row locks (its writers are served in turn): Django runs it, so do we.
+        assert read.run(pk=unit.pk) == [unit]
+        assert list(Unit.objects.select_for_update().filter(pk=unit.pk)) == [unit]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_read_compiled_in_one_thread_runs_on_another_threads_connection() -> None:
+    unit = Unit.objects.create(code="t-prepared", name="Đơn vị thử")
+    read = PreparedRead(lambda pk: Unit.objects.filter(pk=pk), "pk")
+    assert read.run(pk=unit.pk) == [unit]
+    seen: list[Any] = []
+
+    def other() -> None:
+        try:
+            with CaptureQueriesContext(connections["default"]) as queries:
+                seen.append(read.run(pk=unit.pk))
+            seen.append(len(queries))
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    thread.join()
+    assert seen == [[unit], 1]
+
+
+def test_the_person_of_a_session_is_read_compiled_once(world: World) -> None:
+    from tonghop.audit.backends import ThrottledModelBackend
+
+    backend = ThrottledModelBackend()
+    assert backend.get_user(world.hoa.pk) == world.hoa
+    assert backend.get_user(str(world.nam.pk)) == world.nam  # as the session keeps it
+    for hostile in ("x", "1 OR 1=1", "", None, 10**9, -1, "9" * 40):
+        assert backend.get_user(hostile) is None
+    client = world.client_for(world.hoa)
+    url = f"/reports/{world.a_an_phu.pk}/"
+    assert client.get(url).status_code == 200
+    # Disabled: the next request is a stranger's, at once.
+    User.objects.filter(pk=world.hoa.pk).update(is_active=False)
+    assert backend.get_user(world.hoa.pk) is None
+    response = client.get(url)
+    assert response.status_code == 302 and "/login/" in response["Location"]
