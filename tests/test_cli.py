@@ -107,3 +107,48 @@ def test_tonghop_verify_trusts_the_demo_root_of_the_data_folder(tmp_path: Path) 
     assert "nguyên vẹn — không tin cậy" in without.stdout
     assert "nguyên vẹn — tin cậy" in with_data.stdout, with_data.stderr
     assert with_data.returncode == 0
+
+
+def test_sweep_files_on_a_data_folder_keeps_files_a_database_without_attachments_cannot_judge(
+    tmp_path: Path,
+) -> None:
+    import os
+    import time
+
+    data = tmp_path / "du-lieu"
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+
+    def tonghop(*argv: str, **extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "tonghop", "--data", str(data), *argv],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            env={**env, **extra},
+        )
+
+    assert tonghop("migrate").returncode == 0
+    old = time.time() - 30 * 3600
+    stray = data / "files/attachments/2026/11/lac.jpg"
+    report = data / "files/compilations/1/uid/report.pdf"
+    for path in (stray, report):
+        path.parent.mkdir(parents=True)
+        path.write_bytes(b"x")
+        os.utime(path, (old, old))
+    # A database that names no attachment (this fresh one, or a wrong DATABASE_URL) would make
+    # every file look stray: the command removes nothing and says why.
+    done = tonghop("sweep-files")
+    assert done.returncode == 1
+    assert "không ghi tệp đính kèm nào" in done.stderr
+    assert stray.exists() and report.exists()
+    # A bad grace is refused with the variable's name before anything is touched.
+    for bad, why in (("sau", "must be a whole number"), ("0", "must be 1 or more")):
+        refused = tonghop("sweep-files", TONGHOP_STRAY_FILE_GRACE_HOURS=bad)
+        assert refused.returncode != 0
+        assert f"TONGHOP_STRAY_FILE_GRACE_HOURS {why}" in refused.stderr
+    assert stray.exists()
+    # The worker's interval too: its start is refused, naming it.
+    refused = tonghop("worker", TONGHOP_SWEEP_INTERVAL="0")
+    assert refused.returncode != 0
+    assert "TONGHOP_SWEEP_INTERVAL must be a number of seconds above 0" in refused.stderr

@@ -185,6 +185,22 @@ def _parser() -> argparse.ArgumentParser:
         help="lặp lại sau mỗi ngần ấy giây (tiến trình nền liên thông); mặc định chạy một lượt",
     )
 
+    sweep = sub.add_parser(
+        "sweep-files",
+        help="xoá tệp đính kèm không thuộc báo cáo nào (do yêu cầu bị ngắt giữa chừng để lại); "
+        "tonghop worker tự làm việc này định kỳ",
+    )
+    sweep.add_argument(
+        "--older-than",
+        type=_count(24 * 365 * 10),
+        default=None,
+        metavar="GIỜ",
+        help="chỉ xoá tệp cũ hơn ngần ấy giờ; mặc định TONGHOP_STRAY_FILE_GRACE_HOURS hoặc 6",
+    )
+    sweep.add_argument(
+        "--dry-run", action="store_true", help="chỉ đếm và báo cáo, không xoá tệp nào"
+    )
+
     levels = sub.add_parser(
         "levels", help="đợt báo cáo nhiều cấp: gửi đợt cho đơn vị cấp dưới qua liên thông"
     )
@@ -1035,6 +1051,38 @@ def _receive(args: argparse.Namespace) -> int:
     return worst
 
 
+def _sweep_files(args: argparse.Namespace) -> int:
+    """`tonghop sweep-files`: one sweep of the stray attachment files, and one line saying it."""
+    import datetime as dt
+
+    from django.conf import settings
+
+    from tonghop.reports.attachments import sweep_strays
+
+    hours = args.older_than or settings.TONGHOP_STRAY_FILE_GRACE_HOURS
+    result = sweep_strays(dt.timedelta(hours=hours), dry_run=args.dry_run)
+    if result.stopped:
+        print(
+            "Tệp đính kèm: cơ sở dữ liệu không ghi tệp đính kèm nào, nên không xoá tệp nào trong "
+            f"{Path(settings.MEDIA_ROOT) / 'attachments'} (có đúng cơ sở dữ liệu của bản cài đặt "
+            "này không? kiểm tra DATABASE_URL và --data).",
+            file=sys.stderr,
+        )
+        return 1
+    size = f"{result.freed / (1024 * 1024):.1f}".replace(".", ",")
+    if args.dry_run:
+        print(
+            f"Tệp đính kèm: đã xem {result.seen} tệp; {result.removed} tệp không thuộc báo cáo "
+            f"nào và cũ hơn {hours} giờ sẽ bị xoá ({size} MB). Chạy thử: chưa xoá tệp nào."
+        )
+    else:
+        print(
+            f"Tệp đính kèm: đã xem {result.seen} tệp; đã xoá {result.removed} tệp không thuộc "
+            f"báo cáo nào và cũ hơn {hours} giờ ({size} MB)."
+        )
+    return 0
+
+
 def _command_first(argv: list[str]) -> list[str]:
     """`tonghop --data DIR verify FILE` is how every other command is written, but `verify` and
     `parse` skip the common parser (they need no Django), so the folder moves behind `verify`
@@ -1092,7 +1140,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "worker":
         from django.core.management import call_command
 
-        from tonghop.reminders.worker import Ticker, exchange_tick, interval_from_env, tick
+        from tonghop.reminders.worker import (
+            Ticker,
+            exchange_tick,
+            interval_from_env,
+            sweep_tick,
+            tick,
+        )
         from tonghop.resilience import run_task_worker
 
         options = ["--interval", str(args.interval), "--no-startup-delay"]
@@ -1103,15 +1157,18 @@ def main(argv: list[str] | None = None) -> int:
             exchange_tick()
             call_command("db_worker", *options, "--batch")
             return 0
-        # Reminders and the exchange tick in threads beside the task queue; several workers may
-        # run at once. All outlive the database going away: a ticker logs and tries at its next
-        # tick, the task queue is started again after a pause.
+        # Reminders, the exchange and the sweep of stray attachment files tick in threads beside
+        # the task queue; several workers may run at once. All outlive the database going away:
+        # a ticker logs and tries at its next tick, the task queue is started again after a pause.
         tickers = [
             Ticker(interval_from_env()),
             Ticker(
                 interval_from_env("TONGHOP_EXCHANGE_INTERVAL", "30"),
                 exchange_tick,
                 "tonghop-exchange",
+            ),
+            Ticker(
+                interval_from_env("TONGHOP_SWEEP_INTERVAL", "3600"), sweep_tick, "tonghop-sweep"
             ),
         ]
         for ticker in tickers:
@@ -1132,6 +1189,8 @@ def main(argv: list[str] | None = None) -> int:
         return _backup_restore(args, data_dir)
     if args.command == "receive":
         return _receive(args)
+    if args.command == "sweep-files":
+        return _sweep_files(args)
     if args.command == "exchange":
         import time
 

@@ -397,6 +397,10 @@ TONGHOP_INTAKE_MEMORY_MB = env_int("TONGHOP_INTAKE_MEMORY_MB", 2048)
 # Files a unit attaches to its report (reports.attachments): the largest one, and how many.
 TONGHOP_ATTACHMENT_MAX_BYTES = env_positive("TONGHOP_ATTACHMENT_MAX_MB", 20) * 1024 * 1024
 TONGHOP_ATTACHMENTS_PER_REPORT = env_positive("TONGHOP_ATTACHMENTS_PER_REPORT", 20)
+# A file under attachments/ that no attachment names (its request died between storing it and
+# committing its row) is removed by the sweep (reports.attachments.sweep_strays) once it is
+# this many hours old: far past any request still in flight, which must never lose its file.
+TONGHOP_STRAY_FILE_GRACE_HOURS = env_positive("TONGHOP_STRAY_FILE_GRACE_HOURS", 6)
 # PEM or DER certificates of the roots that make a signature "trusted" (e.g. the Government
 # CA's root), comma separated.
 TONGHOP_TRUST_ROOTS = env_list("TONGHOP_TRUST_ROOTS", "")

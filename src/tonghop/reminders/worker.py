@@ -4,8 +4,11 @@ background work.
 Every TONGHOP_REMINDER_INTERVAL seconds (default 60) one claims and sends the reminders that are
 due; every TONGHOP_EXCHANGE_INTERVAL seconds (default 30) another moves the document exchange's
 outbox and inbox (documents.channel.run_once: what partners dropped in a directory is taken in,
-what is due is sent). Any number of workers may tick at once: the claims in reminders/actions.py
-and the locked, once-only message rows of the channel make that safe.
+what is due is sent); every TONGHOP_SWEEP_INTERVAL seconds (default 3600) a third removes the
+attachment files that a request stored and never attached (reports.attachments.sweep_strays).
+Any number of workers may tick at once: the claims in reminders/actions.py, the locked,
+once-only message rows of the channel, and the sweep's check of each name right before removing
+make that safe.
 """
 
 from __future__ import annotations
@@ -68,6 +71,22 @@ def exchange_tick() -> None:
             connection.close()
         except Exception:
             logger.debug("exchange: closing a broken connection failed", exc_info=True)
+
+
+def sweep_tick() -> None:
+    """Remove stray attachment files once; an error is logged, the next tick tries again."""
+    from tonghop.reports.attachments import sweep_strays
+
+    try:
+        close_old_connections()
+        sweep_strays()  # it logs its own counts
+    except Exception:
+        logger.exception("attachments sweep: the run failed; trying again at the next tick")
+    finally:
+        try:
+            connection.close()
+        except Exception:
+            logger.debug("attachments sweep: closing a broken connection failed", exc_info=True)
 
 
 class Ticker(threading.Thread):

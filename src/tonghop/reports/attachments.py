@@ -4,6 +4,10 @@ Every file is judged by its content (reports.filecheck), within the size and cou
 settings, stored under a random name in MEDIA_ROOT/attachments/<yyyy>/<mm>/ with a thumbnail, and
 served only after a permission check, with headers that stop a browser from running it.
 
+A file is stored before the transaction that attaches it; a request killed in between (the
+server's process ended, the machine stopped) leaves a file no row names. sweep_strays removes
+those once they are older than any request can be, and `tonghop worker` runs it now and then.
+
 Adding and removing go through here like every other change of a report: permission through
 reports.actions._check_allowed (a signed-in reporter, or the unit's personal link), and only
 while the report can still be saved. The slow part of an upload (reading the file, drawing the
@@ -16,13 +20,16 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import itertools
 import logging
 import os
 import re
 import secrets
+import stat
+import time
 import unicodedata
 import urllib.parse
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +37,7 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
@@ -566,6 +574,165 @@ def _delete_files(names: Iterable[str]) -> None:
                 storage.delete(name)
             except OSError:
                 logger.warning("could not delete attachment file %s", name, exc_info=True)
+
+
+# Stray files: stored by a request that never committed the row naming them.
+
+# Names checked per query: the two IN lists together stay under SQLite's 999 parameters.
+SWEEP_BATCH = 400
+ATTACHMENTS_FOLDER = "attachments"
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """What one sweep of MEDIA_ROOT/attachments/ did. In a dry run, `removed` and `freed` are
+    what it would have removed; nothing is."""
+
+    seen: int  # regular files walked
+    removed: int
+    freed: int  # bytes
+    dry_run: bool = False
+    # Old files were found but the database names no attachment at all: nothing was removed.
+    stopped: bool = False
+
+
+@dataclass(frozen=True)
+class StrayCandidate:
+    """A regular file under attachments/ older than the grace, not yet checked against the
+    database."""
+
+    name: str  # relative to MEDIA_ROOT, as a FileField stores it
+    path: str
+
+
+def _regular_files(root: str) -> Iterator[tuple[str, os.stat_result]]:
+    """Every regular file under `root`, streamed (os.scandir reads a folder a block at a time,
+    so a month of 100,000 photos is never one list). Symbolic links are neither followed nor
+    yielded: nothing outside the folder is ever reached or removed."""
+    folders = [root]
+    while folders:
+        folder = folders.pop()
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    try:
+                        if entry.is_dir(follow_symlinks=False):
+                            folders.append(entry.path)
+                        elif entry.is_file(follow_symlinks=False):
+                            # Plain strings: a Path per file costs more than the walk itself.
+                            yield entry.path, entry.stat(follow_symlinks=False)
+                    except OSError:  # gone meanwhile (another worker's sweep): nothing to do
+                        continue
+        except OSError:
+            logger.warning("attachments sweep: could not read %s", folder, exc_info=True)
+
+
+def stray_candidates(cutoff: float, counter: list[int] | None = None) -> Iterator[StrayCandidate]:
+    """The regular files under MEDIA_ROOT/attachments/ last changed before `cutoff` (a POSIX
+    time). `counter`, when given, has its first item raised by one for every file walked."""
+    media = Path(settings.MEDIA_ROOT)
+    root = media / ATTACHMENTS_FOLDER
+    if root.is_symlink():
+        # Walking it would judge another tree's files by this database's rows.
+        logger.warning("attachments sweep: %s is a symbolic link; it is not swept", root)
+        return
+    if not root.is_dir():
+        return
+    skip = len(str(media)) + 1
+    for path, info in _regular_files(str(root)):
+        if counter is not None:
+            counter[0] += 1
+        if info.st_mtime < cutoff:
+            name = path[skip:].replace(os.sep, "/")
+            yield StrayCandidate(name=name, path=path)
+
+
+def remove_unnamed(
+    batch: list[StrayCandidate], cutoff: float, *, dry_run: bool = False
+) -> tuple[int, int]:
+    """Remove the files of `batch` that no attachment names, removed ones included (their file
+    stays while a submission lists it); the count and the bytes removed.
+
+    The names are read from the database here, right before removing, in one query: a request
+    that committed its row after the walk keeps its file. A file changed since the walk (younger
+    than `cutoff` now) or removed by another worker's sweep is left alone."""
+    if not batch:
+        return 0, 0
+    names = [candidate.name for candidate in batch]
+    named: set[str] = set()
+    for file, thumbnail in Attachment.objects.filter(
+        Q(file__in=names) | Q(thumbnail__in=names)
+    ).values_list("file", "thumbnail"):
+        named.update((file, thumbnail))
+    removed = freed = 0
+    for candidate in batch:
+        if candidate.name in named:
+            continue
+        try:
+            info = os.lstat(candidate.path)
+        except FileNotFoundError:
+            continue
+        if not stat.S_ISREG(info.st_mode) or info.st_mtime >= cutoff:
+            continue
+        if not dry_run:
+            try:
+                os.unlink(candidate.path)
+            except FileNotFoundError:
+                continue
+            except OSError:
+                logger.warning(
+                    "attachments sweep: could not remove %s", candidate.name, exc_info=True
+                )
+                continue
+        removed += 1
+        freed += info.st_size
+    return removed, freed
+
+
+def sweep_strays(older_than: dt.timedelta | None = None, *, dry_run: bool = False) -> SweepResult:
+    """Remove the files under MEDIA_ROOT/attachments/ that no attachment names and that are
+    older than `older_than` (TONGHOP_STRAY_FILE_GRACE_HOURS by default): those a request stored
+    and never attached, because it was killed between the two. Nothing outside attachments/ is
+    looked at; empty month folders stay.
+
+    Safe with several sweeps at once and with requests under way: a file in flight is younger
+    than the grace, and each batch's names are read from the database right before removing.
+    With no attachment at all in the database nothing is removed: that is the mark of a sweep
+    pointed at the wrong (or an empty) database, which would otherwise take every file."""
+    if older_than is None:
+        older_than = dt.timedelta(hours=settings.TONGHOP_STRAY_FILE_GRACE_HOURS)
+    if older_than <= dt.timedelta(0):
+        raise ValueError("the grace of a sweep must be above zero")
+    cutoff = time.time() - older_than.total_seconds()
+    counter = [0]
+    removed = freed = 0
+    rows_checked = stopped = False
+    for batch in itertools.batched(stray_candidates(cutoff, counter), SWEEP_BATCH):
+        if not rows_checked:
+            if not Attachment.objects.exists():
+                logger.warning(
+                    "attachments sweep: the database names no attachment at all; nothing is "
+                    "removed from %s (is it this install's database?)",
+                    Path(settings.MEDIA_ROOT) / ATTACHMENTS_FOLDER,
+                )
+                stopped = True
+                break
+            rows_checked = True
+        done, size = remove_unnamed(list(batch), cutoff, dry_run=dry_run)
+        removed, freed = removed + done, freed + size
+    result = SweepResult(
+        seen=counter[0], removed=removed, freed=freed, dry_run=dry_run, stopped=stopped
+    )
+    logger.info(
+        "attachments sweep%s: %d files seen, %d strays older than %s %s, %d bytes",
+        " (dry run)" if dry_run else "",
+        result.seen,
+        result.removed,
+        older_than,
+        "found" if dry_run else "removed",
+        result.freed,
+    )
+    return result
 
 
 def uploads_in(

@@ -455,6 +455,11 @@ class Attachment(models.Model):
 
     class Meta:
         ordering = ["uploaded_at", "pk"]
+        # The sweep of stray files asks, a batch of names at a time, which ones a row names.
+        indexes = [
+            models.Index(fields=["file"], name="attachment_file"),
+            models.Index(fields=["thumbnail"], name="attachment_thumbnail"),
+        ]
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
 
