@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import cProfile
 import http.client
 import io
 import json
@@ -644,6 +645,10 @@ def _profile(campaign: Any, units: list[Any], reporter: Any, jpeg: bytes | None)
         return response.status_code
 
     warm = submit(pks[0])
+    # The last third under Python's profiler, for where the time goes (the profiler slows what it
+    # watches, so those are not in the CPU figure); the others measured plain.
+    profiled = pks[1:][-max(1, (len(pks) - 1) // 3) :]
+    pks = pks[: len(pks) - len(profiled)]
     control = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE", "ROLLBACK")
     counts: list[int] = []
     transactions: list[int] = []
@@ -663,6 +668,11 @@ def _profile(campaign: Any, units: list[Any], reporter: Any, jpeg: bytes | None)
         counts.append(sum(not sql.upper().startswith(control) for sql in statements))
         transactions.append(sum(sql.upper().startswith("BEGIN") for sql in statements))
         kinds.update(_query_kind(q["sql"]) for q in queries.captured_queries)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for pk in profiled:
+        statuses[submit(pk)] += 1
+    profiler.disable()
     measured = len(counts)
     return {
         "submissions": measured,
@@ -677,6 +687,44 @@ def _profile(campaign: Any, units: list[Any], reporter: Any, jpeg: bytes | None)
         "query_kinds": {kind: round(n / measured, 2) for kind, n in kinds.most_common()}
         if measured
         else {},
+        # Shares of the server's own time by what spends it.
+        "cpu_shares": _cpu_shares(profiler),
+    }
+
+
+# Where a function's own time is counted, by its file: the first part found in the path.
+CPU_AREAS = (
+    ("django/db/", "ORM: building SQL, rows to objects"),
+    ("sqlite3", "database driver"),
+    ("psycopg", "database driver"),
+    ("django/http/multipartparser", "form and file parsing"),
+    ("django/contrib/sessions", "session, person, messages"),
+    ("django/contrib/auth", "session, person, messages"),
+    ("django/contrib/messages", "session, person, messages"),
+    ("django_otp", "session, person, messages"),
+    ("PIL/", "photo check and thumbnail"),
+    ("tonghop/reports/filecheck", "photo check and thumbnail"),
+    ("django/test/", "test client (not in a real server)"),
+    ("/tonghop/", "tonghop's own code"),
+    ("django/", "Django: requests, middleware, forms"),
+)
+
+
+def _cpu_shares(profiler: Any) -> dict[str, float]:
+    import pstats
+
+    stats = pstats.Stats(profiler)
+    spent: dict[str, float] = {}
+    for (path, _line, name), row in stats.stats.items():  # type: ignore[attr-defined]
+        own = row[2]
+        where = path if path != "~" else name
+        area = next((label for part, label in CPU_AREAS if part in where), "other")
+        if path == "~" and "sqlite3" not in name and "psycopg" not in name:
+            area = "Python built-ins, files (open, write, rename)"
+        spent[area] = spent.get(area, 0.0) + own
+    total = sum(spent.values()) or 1.0
+    return {
+        area: round(100 * t / total, 1) for area, t in sorted(spent.items(), key=lambda i: -i[1])
     }
 
 
@@ -816,6 +864,7 @@ def _measure(
         f"{profile['answers']}"
     )
     say("  queries: " + ", ".join(f"{k} ×{n:g}" for k, n in profile["query_kinds"].items()))
+    say("  CPU by area (%): " + ", ".join(f"{k} {v:g}" for k, v in profile["cpu_shares"].items()))
     trivial: Job = ("GET", "/health/", b"", {}, 0)
     health_jobs = [[trivial] * per_client for _ in range(clients)]
     submit_jobs, pks = _submit_jobs(campaigns["load"], units, cookies, csrf, jpeg)

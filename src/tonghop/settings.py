@@ -343,6 +343,8 @@ if TONGHOP_BACKUP_KEY and len(TONGHOP_BACKUP_KEY) < 32:
 FILE_UPLOAD_PERMISSIONS = datadir.FILE_MODE
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = datadir.FOLDER_MODE
 
+# Django's database sessions, their one read per request compiled once.
+SESSION_ENGINE = "tonghop.db.sessions"
 SESSION_COOKIE_AGE = env_int("TONGHOP_SESSION_SECONDS", 60 * 60 * 12)
 
 # Security headers and cookies. TONGHOP_PRODUCTION turns on what `manage.py check --deploy` asks

@@ -3,6 +3,7 @@ every key, on both databases; a read that cannot be prepared is refused, not run
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from typing import Any
 
@@ -134,24 +135,24 @@ def test_a_key_not_found_once_in_the_sql_is_refused(world: World) -> None:
 
     for build in (ignores_key, uses_key_twice):
         with pytest.raises(ImproperlyConfigured, match="key 'pk' appears"):
-            PreparedRead(build, "pk").run(pk=world.an_phu.pk)
+            PreparedRead(build, pk=int).run(pk=world.an_phu.pk)
 
 
 def test_keys_are_checked(world: World) -> None:
-    read = PreparedRead(lambda pk: Unit.objects.filter(pk=pk), "pk")
+    read = PreparedRead(lambda pk: Unit.objects.filter(pk=pk), pk=int)
     assert read.run(pk=world.an_phu.pk) == [world.an_phu]
     assert read.run(pk=world.school.pk) == [world.school]
     assert read.run(pk=-1) == []
     with pytest.raises(TypeError):
-        read.run(code="x")  # type: ignore[arg-type]
+        read.run(code="x")
     with pytest.raises(TypeError):
-        read.run(pk="1 OR 1=1")  # type: ignore[arg-type]
+        read.run(pk="1 OR 1=1")
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_locking_read_outside_a_transaction_is_refused_where_rows_lock() -> None:
     unit = Unit.objects.create(code="t-locked", name="Đơn vị thử")
-    read = PreparedRead(lambda pk: Unit.objects.select_for_update().filter(pk=pk), "pk")
+    read = PreparedRead(lambda pk: Unit.objects.select_for_update().filter(pk=pk), pk=int)
     with transaction.atomic():
         assert read.run(pk=unit.pk) == [unit]
     if connection.features.has_select_for_update:
@@ -169,7 +170,7 @@ def test_a_locking_read_outside_a_transaction_is_refused_where_rows_lock() -> No
 @pytest.mark.django_db(transaction=True)
 def test_a_read_compiled_in_one_thread_runs_on_another_threads_connection() -> None:
     unit = Unit.objects.create(code="t-prepared", name="Đơn vị thử")
-    read = PreparedRead(lambda pk: Unit.objects.filter(pk=pk), "pk")
+    read = PreparedRead(lambda pk: Unit.objects.filter(pk=pk), pk=int)
     assert read.run(pk=unit.pk) == [unit]
     seen: list[Any] = []
 
@@ -203,3 +204,42 @@ def test_the_person_of_a_session_is_read_compiled_once(world: World) -> None:
     assert backend.get_user(world.hoa.pk) is None
     response = client.get(url)
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_a_session_is_read_compiled_once_and_its_expiry_still_holds(world: World) -> None:
+    from django.conf import settings
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    from tonghop.db.sessions import SessionStore
+
+    client = world.client_for(world.hoa)
+    url = f"/reports/{world.a_an_phu.pk}/"
+    assert client.get(url).status_code == 200
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    assert SessionStore(key).load()  # what the request read, the store reads
+    # Run out a second ago: signed out at once, as Django's own query would have it.
+    Session.objects.filter(session_key=key).update(
+        expire_date=timezone.now() - dt.timedelta(seconds=1)
+    )
+    response = client.get(url)
+    assert response.status_code == 302 and "/login/" in response["Location"]
+    assert SessionStore(key).load() == {}
+    # Cookies no session has, hostile or malformed: a stranger, never an error.
+    # (UTF-8 bytes reach WSGI as Latin-1 characters.)
+    for hostile in (
+        "x" * 40,
+        "' OR '1'='1' --",
+        "ả".encode().decode("latin-1") * 16,
+        "k" * 5000,
+        "",
+    ):
+        stranger = world.client_for(world.hoa)
+        stranger.cookies[settings.SESSION_COOKIE_NAME] = hostile
+        response = stranger.get(url)
+        assert response.status_code == 302 and "/login/" in response["Location"], hostile
+    # Signed out on one side ends it everywhere: nothing of a session is kept in the process.
+    other = world.client_for(world.nam)
+    assert other.get(f"/reports/{world.a_binh_minh.pk}/").status_code == 200
+    Session.objects.all().delete()
+    assert other.get(f"/reports/{world.a_binh_minh.pk}/").status_code == 302

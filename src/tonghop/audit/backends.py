@@ -73,4 +73,4 @@ class ThrottledModelBackend(ModelBackend):
         return found[0] if self.user_can_authenticate(found[0]) else None
 
 
-_USER = PreparedRead(lambda pk: User.objects.filter(pk=pk), "pk")
+_USER = PreparedRead(lambda pk: User.objects.filter(pk=pk), pk=int)

@@ -5,12 +5,13 @@ Django compiles a query's SQL each time it runs it. For the wide reads of a unit
 person's units) compiling costs about fifteen times running: 1.5 ms against 0.1 ms on SQLite,
 most of what is left of a submission's CPU after its queries were cut to ten.
 
-A PreparedRead is built from a function that returns the queryset for given integer keys (an
-id, a person's id). It calls that function once per database with sentinel keys, lets Django
-compile it, and finds each sentinel among the SQL's parameters. Each run then substitutes the
-real keys into a copy of those parameters and hands Django's own row-to-object code
-(ModelIterable: select_related objects, annotations) a compiler that answers with the SQL
-already made. What the queryset means stays written once, in the ORM; the SQL is Django's.
+A PreparedRead is built from a function that returns the queryset for given keys (an id, a
+person's id, a session's key), each an int or a str. It calls that function once per database
+with sentinel keys, lets Django compile it, and finds each sentinel among the SQL's
+parameters. Each run then substitutes the real keys into a copy of those parameters and hands
+Django's own row-to-object code (ModelIterable: select_related objects, annotations) a
+compiler that answers with the SQL already made. What the queryset means stays written once,
+in the ORM; the SQL is Django's.
 
 The function must give SQL that depends on nothing but its keys: no time, no setting that
 changes while the process runs. A sentinel that is not found exactly once among the parameters
@@ -33,6 +34,7 @@ from django.db.transaction import TransactionManagementError
 
 # Keys no table holds (ids are positive), distinct from any constant a query carries.
 _SENTINEL = -7_340_000_001
+Key = type[int] | type[str]
 
 
 @dataclass(frozen=True)
@@ -45,22 +47,28 @@ class _Compiled:
 
 
 class PreparedRead[M: Model]:
-    """`build(**keys)` returns the queryset; `run(**keys)` its objects, as list(queryset)."""
+    """`build(**keys)` returns the queryset; `run(**keys)` its objects, as list(queryset).
+    `keys`: each key's name and type (int or str)."""
 
-    def __init__(self, build: Callable[..., QuerySet[M]], *keys: str) -> None:
+    def __init__(self, build: Callable[..., QuerySet[M]], **keys: Key) -> None:
+        if not keys or any(kind not in (int, str) for kind in keys.values()):
+            raise ImproperlyConfigured("prepared read: keys must be ints or strs")
         self._build = build
         self._keys = keys
         self._compiled: dict[tuple[str, str], _Compiled] = {}
         self._lock = threading.Lock()
 
     def _compile(self, using: str) -> _Compiled:
-        sentinels = {key: _SENTINEL - i for i, key in enumerate(self._keys)}
+        sentinels: dict[str, int | str] = {
+            key: _SENTINEL - i if kind is int else f"tonghop-prepared-key-{i}{_SENTINEL}"
+            for i, (key, kind) in enumerate(self._keys.items())
+        }
         queryset = self._build(**sentinels)
         compiler = queryset.query.get_compiler(using=using)
         sql, params = compiler.as_sql()
         positions: dict[str, int] = {}
         for key, value in sentinels.items():
-            found = [i for i, p in enumerate(params) if type(p) is int and p == value]
+            found = [i for i, p in enumerate(params) if type(p) is type(value) and p == value]
             if len(found) != 1:
                 raise ImproperlyConfigured(
                     f"prepared read: key {key!r} appears {len(found)} times in the SQL's "
@@ -80,9 +88,9 @@ class PreparedRead[M: Model]:
                     found = self._compiled[slot] = self._compile(using)
         return found
 
-    def run(self, using: str = "default", **keys: int) -> list[M]:
+    def run(self, using: str = "default", **keys: int | str) -> list[M]:
         if set(keys) != set(self._keys):
-            raise TypeError(f"prepared read takes the keys {self._keys}, not {tuple(keys)}")
+            raise TypeError(f"prepared read takes the keys {tuple(self._keys)}, not {tuple(keys)}")
         connection = connections[using]
         compiled = self.compiled(using)
         if (
@@ -97,8 +105,11 @@ class PreparedRead[M: Model]:
         params = list(compiled.params)
         for key, position in compiled.positions.items():
             value = keys[key]
-            if type(value) is not int:
-                raise TypeError(f"prepared read: key {key!r} must be an int, not {value!r}")
+            kind = self._keys[key]
+            if type(value) is not kind:
+                raise TypeError(
+                    f"prepared read: key {key!r} must be {kind.__name__}, not {value!r}"
+                )
             params[position] = value
         # A compiler of this request's own connection (connections are per thread), answering
         # with the SQL made once; its select and related-object map come from the compiling.

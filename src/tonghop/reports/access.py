@@ -37,7 +37,9 @@ def _for_reporter(assignment_id: int, user_id: int, *, with_document: bool) -> Q
 # Every page and form a reporter opens reads its assignment this way: compiled once.
 _FOR_REPORTER = {
     with_document: PreparedRead(
-        functools.partial(_for_reporter, with_document=with_document), "assignment_id", "user_id"
+        functools.partial(_for_reporter, with_document=with_document),
+        assignment_id=int,
+        user_id=int,
     )
     for with_document in (False, True)
 }

@@ -160,8 +160,8 @@ def _lock(
     read = _LOCKS.get(options)
     if read is None:
         build = functools.partial(_lock_query, with_report=with_report, next_version=next_version)
-        keys = ("assignment_id", "reporter_id") if reporter is not None else ("assignment_id",)
-        read = _LOCKS.setdefault(options, PreparedRead(build, *keys))
+        keys = {"assignment_id": int} | ({"reporter_id": int} if reporter is not None else {})
+        read = _LOCKS.setdefault(options, PreparedRead(build, **keys))
     if reporter is not None:
         found = read.run(assignment_id=assignment_id, reporter_id=reporter.pk)
     else:
