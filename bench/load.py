@@ -719,8 +719,14 @@ def _cpu_shares(profiler: Any) -> dict[str, float]:
         own = row[2]
         where = path if path != "~" else name
         area = next((label for part, label in CPU_AREAS if part in where), "other")
-        if path == "~" and "sqlite3" not in name and "psycopg" not in name:
-            area = "Python built-ins, files (open, write, rename)"
+        if path == "~":
+            # Built-ins: the database's own C code (running the SQL), else Python's.
+            database = ("sqlite3", "SQLiteCursor", "psycopg", "pq.")
+            area = (
+                "database driver"
+                if any(word in name for word in database)
+                else "Python built-ins, files (open, write, rename)"
+            )
         spent[area] = spent.get(area, 0.0) + own
     total = sum(spent.values()) or 1.0
     return {
