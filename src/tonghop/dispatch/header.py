@@ -228,6 +228,9 @@ def _place(before: str) -> str:
         before = before[nm.end() :]
     parts = cells(before)
     place = parts[-1] if parts else ""
+    numbered = _NUMBERED_PLACE_RE.search(place)
+    if numbered and not re.search(r"S[ốôó]\s*:|/", place):
+        return clean_value(numbered.group(0))  # `Quận 9`, `Phường 3`: a district by its number
     if re.search(r"S[ốôó]\s*:|/|\d", place):
         # A garbled number line in front of the place: keep the place's own words.
         kept: list[str] = []
@@ -238,6 +241,10 @@ def _place(before: str) -> str:
                 break
         place = " ".join(kept)
     return clean_value(re.sub(r"^[^\wĐ]+", "", place))
+
+
+# Districts and wards of a city are named by a number (`Quận 9, ngày …`).
+_NUMBERED_PLACE_RE = re.compile(r"(?:Quận|Phường|QUẬN|PHƯỜNG)\s+\d{1,2}\s*$")
 
 
 def _date_line(top: list[str], head: Header) -> int | None:
@@ -291,6 +298,10 @@ def _issuer(top: list[str], end: int, head: Header) -> None:
     found: list[str] = []
     skipped = 0
     for line in reversed(top[: end + 1]):
+        if not line.strip():
+            # Web copies put a blank line after every line of the header: only lines of
+            # another kind count towards how far the issuer may be from the block's end.
+            continue
         text = line
         for regex in (MOTTO_RE, INDEPENDENCE_RE, NUMBER_RE, SO_RE, DATE_LINE_RE):
             m = regex.search(text)

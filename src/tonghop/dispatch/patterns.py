@@ -152,7 +152,7 @@ TYPE_BY_UPPER = {t.upper(): t for t in TYPE_NAMES}
 TYPE_BY_FOLD = {fold(t): t for t in TYPE_NAMES}
 
 VV_RE = re.compile(
-    r"^(?:V\s*/\s*[vV]\.?|V[ềêe]\s*vi[ệe]c\b|VỀ\s*VIỆC\b|(?:VA|V[íì]v)(?=\s))\s*:?\s*"
+    r"^(?:V\s*/\s*[vV]\.?|V[ềêe]\s*vi[ệeêẹ]c\b|VỀ\s*VIỆC\b|(?:VA|V[íì]v)(?=\s))\s*:?\s*"
 )
 # OCR misreads the `Về` of `Về việc` (`và việc`, `\ việc`, `,Vêviệc`).
 VV_OCR_RE = re.compile(r"^[^\w]{0,3}(?:V[ềêeé]|và|\w)?\s*việc\b\s*:?\s*")
