@@ -66,3 +66,41 @@ def test_a_misspelt_ve_viec_is_not_kept_in_the_subject() -> None:
         "THÔNG BÁO\nVề viêc lịch tiếp công dân tháng 3\n\nỦy ban nhân dân xã thông báo."
     )
     assert fields["subject"] == "lịch tiếp công dân tháng 3"
+
+
+def test_recipients_without_a_heading_before_a_late_vv_block_are_read() -> None:
+    fields = parse(
+        "UBND TỈNH LONG SƠN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+        "SỞ GIÁO DỤC VÀ ĐÀO TẠO Độc lập – Tự do – Hạnh phúc\n"
+        "Số: 418/SGDĐT-VP Long Sơn, ngày 11 tháng 5 năm 2031\n"
+        "Kính gửi:\n- Các Phòng Giáo dục và Đào tạo;\n- Các trường trực thuộc\n"
+        "Sở Giáo dục và Đào tạo đề nghị các đơn vị báo cáo số phòng học.\n"
+        "Các đơn vị gửi báo cáo về Sở trước ngày 20/5/2031.\n"
+        "Trân trọng./.\n"
+        "- Như trên;\n- Cổng thông tin Sở;\n- Lưu VT, VP.\n"
+        "V/v báo cáo số phòng học\nnăm học 2031 - 2032\n"
+        "GIÁM ĐỐC\n(đã ký)\nTrần Văn Bình\n"
+    )
+    assert fields["recipients"] == ["Như trên", "Cổng thông tin Sở", "Lưu VT, VP"]
+    assert fields["subject"] == "báo cáo số phòng học năm học 2031 - 2032"
+    assert fields["signer"]["name"] == "Trần Văn Bình"
+
+
+def test_no_authority_is_invented_for_a_typed_deputy_title() -> None:
+    fields = parse(
+        DISTRICT_CENTRE + "\n\nNơi nhận:\n- Như trên;\n- Lưu: VT.\nP. GIÁM ĐỐC\n\n"
+        "PHÓ GIÁM ĐỐC\n\n(đã ký)\n\nLê Thị Hồng Nhung"
+    )
+    assert fields["signer"] == {
+        "authority": None,
+        "title": "Phó Giám đốc",
+        "name": "Lê Thị Hồng Nhung",
+    }
+
+
+def test_a_title_naming_its_body_keeps_the_abbreviation_in_capitals() -> None:
+    fields = parse(
+        DISTRICT_CENTRE + "\n\nNơi nhận:\n- Như trên;\n- Lưu: VT.\n"
+        "PHÓ CHỦ TỊCH UBND QUẬN\n\nĐỗ Văn Khải"
+    )
+    assert fields["signer"]["title"] == "Phó Chủ tịch UBND quận"

@@ -39,10 +39,6 @@ def read_subject(lines: list[str], start: int, after_type: int | None) -> tuple[
             if VV_RE.match(left):
                 begin, first = i, left
                 break
-            if KINH_GUI_RE.search(lines[i]):
-                break
-        else:
-            begin = None
         if begin is None:
             # `Về thực hiện chế độ báo cáo`: a trích yếu introduced by `Về` alone, found only
             # in the header block or on the line right under it, where the body never is.

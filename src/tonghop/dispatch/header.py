@@ -78,6 +78,10 @@ def parse_header(lines: list[str]) -> Header:
     head.subject, subject_end = read_subject(lines, start, after_type)
     head.addressees, addressees_end = read_addressees(lines, start)
     head.body_start = max(subject_end, addressees_end)
+    if addressees_end and _text_lines(lines, addressees_end, subject_end) > 4:
+        # A web copy may set the `V/v` block under the body, after the recipients and beside
+        # the signer: the body and its foot start under the `Kính gửi` list, not under it.
+        head.body_start = addressees_end
     fill_from_overlay(lines, head)
     if (
         head.doc_type is None
@@ -88,6 +92,10 @@ def parse_header(lines: list[str]) -> Header:
         # issuer's abbreviation, even one that reads as a type code (`CT-TTHT` of a Cục Thuế).
         head.doc_type = type_from_symbol(head.symbol)
     return head
+
+
+def _text_lines(lines: list[str], start: int, end: int) -> int:
+    return sum(1 for line in lines[start:end] if line.strip())
 
 
 _VV_ABBREVIATED_RE = re.compile(r"^V\s*/\s*[vV]\b")

@@ -80,9 +80,9 @@ def parse_text(
         else:
             unconfirmed, head.number = head.number, None
     main = lines[: _main_document_end(lines, head)]
-    foot = parse_footer(main, head.body_start, head.place)
+    foot = parse_footer(main, head.body_start, head.place, ocr=ocr)
     if regions:
-        apply_footer(foot, regions, head.place)
+        apply_footer(foot, regions, head.place, ocr=ocr)
     flat = flatten(main)
     times = signature_times(flatten(lines) if len(full) <= MAX_CHARS else full)
     sigs = list(signatures or [])
