@@ -104,3 +104,46 @@ def test_a_title_naming_its_body_keeps_the_abbreviation_in_capitals() -> None:
         "PHÓ CHỦ TỊCH UBND QUẬN\n\nĐỗ Văn Khải"
     )
     assert fields["signer"]["title"] == "Phó Chủ tịch UBND quận"
+
+
+def test_a_school_under_its_office_in_two_space_laid_columns() -> None:
+    fields = parse(
+        "PHÒNG GD&ĐT LẠC SƠN     CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n\n"
+        "TRƯỜNG: THCS HÒA BÌNH      Độc lập- Tự do- Hạnh phúc\n\n"
+        "BÁO CÁO\nKết quả công tác thư viện\nNăm học 2030-2031\n\n"
+        "I. ĐẶC ĐIỂM TÌNH HÌNH\n1. Thuận lợi:\n- Nhà trường có đủ phòng đọc.\n"
+    )
+    assert fields["issuer"] == "TRƯỜNG: THCS HÒA BÌNH"
+    assert fields["issuer_parent"] == "PHÒNG GD&ĐT LẠC SƠN"
+    assert fields["doc_type"] == "Báo cáo"
+    assert fields["subject"] == "Kết quả công tác thư viện Năm học 2030-2031"
+
+
+SCHOOL_FORM = """TRƯỜNG THCS AN PHÚ |
+CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM |
+Số: …/BC-.......... |
+An Phú, ngày 12 tháng 01 năm 2031 |
+BÁO CÁO SƠ KẾT HỌC KÌ I TỔ TOÁN - TIN
+Năm học 2030 -2031
+Căn cứ vào kế hoạch năm học của nhà trường;
+Tổ chuyên môn báo cáo như sau:
+"""
+
+
+def test_a_symbol_left_blank_in_a_form_is_no_symbol() -> None:
+    fields = parse(SCHOOL_FORM)
+    assert (fields["number"], fields["symbol"]) == (None, None)
+    assert fields["issued_on"] == "2031-01-12"
+
+
+def test_a_subject_starting_on_the_type_headings_line() -> None:
+    fields = parse(SCHOOL_FORM)
+    assert fields["doc_type"] == "Báo cáo"
+    assert fields["subject"] == "SƠ KẾT HỌC KÌ I TỔ TOÁN - TIN Năm học 2030 -2031"
+    rule = parse(
+        "ỦY BAN NHÂN DÂN\nXÃ AN PHÚ\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+        "Độc lập - Tự do - Hạnh phúc\nQUY CHẾ LÀM\nVIỆC CỦA ỦY BAN NHÂN DÂN XÃ AN PHÚ\n"
+        "Chương I\nNHỮNG QUY ĐỊNH CHUNG\n"
+    )
+    assert rule["doc_type"] == "Quy chế"
+    assert rule["subject"] == "LÀM VIỆC CỦA ỦY BAN NHÂN DÂN XÃ AN PHÚ"

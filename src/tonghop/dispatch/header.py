@@ -55,6 +55,7 @@ class Header:
     month: int | None = None
     doc_type: str | None = None
     subject: str | None = None
+    subject_lead: str | None = None  # the trích yếu's first words, on the type heading's line
     addressees: list[str] = field(default_factory=list)
     body_start: int = 0
     header_end: int = -1  # the last line of the header block (motto, number, date)
@@ -66,7 +67,19 @@ def parse_header(lines: list[str]) -> Header:
     number_line = _number(top, head)
     date_line = _place_date(top, head, number_line)
     motto = next((i for i, ln in enumerate(top) if MOTTO_RE.search(ln)), None)
-    marks = [i for i in (number_line, date_line, motto) if i is not None]
+    # `Độc lập - Tự do - Hạnh phúc` under the motto closes the header block when the document
+    # has no number or date line: a body's second line may share that line (two columns).
+    motto_end = None
+    if motto is not None:
+        motto_end = next(
+            (
+                i
+                for i in range(motto + 1, min(len(top), motto + 4))
+                if INDEPENDENCE_RE.search(top[i])
+            ),
+            None,
+        )
+    marks = [i for i in (number_line, date_line, motto, motto_end) if i is not None]
     if marks:
         # The header block ends with the last of its marks, if they are close together.
         first = min(marks)
@@ -76,6 +89,8 @@ def parse_header(lines: list[str]) -> Header:
     start = max(marks, default=-1) + 1
     after_type = _type_heading(lines, start, head)
     head.subject, subject_end = read_subject(lines, start, after_type)
+    if head.subject_lead:
+        head.subject = collapse(f"{head.subject_lead} {head.subject or ''}")
     head.addressees, addressees_end = read_addressees(lines, start)
     head.body_start = max(subject_end, addressees_end)
     if addressees_end and _text_lines(lines, addressees_end, subject_end) > 4:
@@ -203,8 +218,16 @@ def _number(top: list[str], head: Header) -> int | None:
         if not m.group("colon") and raw_num.isdigit():
             head.number_problems.append("thiếu dấu hai chấm sau chữ “Số”")
         head.symbol = _clean_symbol(m.group("sym"), head)
+        if _PLACEHOLDER_RE.match(line[m.end() :]):
+            # `Số: …/BC-..........`: a form whose issuer part is left to fill in holds no
+            # symbol yet; a part of it would be a wrong one.
+            head.symbol = None
         return i
     return None
+
+
+# Dots or an ellipsis where a symbol's next part should be: a blank left in a form.
+_PLACEHOLDER_RE = re.compile(r"^\s*[-–/]\s*[.…_]{2,}")
 
 
 def _clean_symbol(sym: str, head: Header) -> str:
@@ -379,6 +402,11 @@ def _type_heading(lines: list[str], start: int, head: Header) -> int | None:
                 found = TYPE_BY_FOLD.get(fold(part.strip(" .:;,")))  # OCR: `QUYÉT ĐỊNH`, `CHÍ THỊ`
             if found:
                 head.doc_type = found
+                lead = collapse(part)[len(m.group("t")) :].strip() if m else ""
+                if lead and lead not in TYPE_BY_UPPER and not lead.startswith("CỦA "):
+                    # `BÁO CÁO SƠ KẾT HỌC KÌ I` / `Năm học …`, `QUY CHẾ LÀM` / `VIỆC CỦA …`:
+                    # the trích yếu starts on the heading's own line.
+                    head.subject_lead = lead
                 if head.doc_type == "Kết luận":
                     head.doc_type = "Thông báo"
                 return i

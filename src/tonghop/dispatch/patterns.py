@@ -146,7 +146,7 @@ LEGAL_ABBREVIATIONS = {
 TYPE_HEAD_RE = re.compile(
     r"^(?P<t>"
     + "|".join(sorted((t.upper() for t in TYPE_NAMES), key=len, reverse=True))
-    + r")(?:\s+[A-ZĐÀ-Ỹ ]+)?\s*$"
+    + r")(?:\s+[A-ZĐÀ-Ỹ][A-ZĐÀ-Ỹ0-9 ,\-–]*)?\s*$"
 )
 TYPE_BY_UPPER = {t.upper(): t for t in TYPE_NAMES}
 TYPE_BY_FOLD = {fold(t): t for t in TYPE_NAMES}
