@@ -147,3 +147,68 @@ def test_a_subject_starting_on_the_type_headings_line() -> None:
     )
     assert rule["doc_type"] == "Quy chế"
     assert rule["subject"] == "LÀM VIỆC CỦA ỦY BAN NHÂN DÂN XÃ AN PHÚ"
+
+
+TOWN_SUBMISSION = """UỶ BAN NHÂN DÂN
+THỊ TRẤN MINH TÂN
+Số: 48 /TTr – UBND
+CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+Độc lập - Tự do - Hạnh phúc
+Minh Tân, ngày 15 tháng 9 năm 2031
+TỜ TRÌNH
+Về việc đề nghị công nhận thị trấn đạt chuẩn phổ cập
+Kính gửi: - Uỷ ban nhân dân huyện Đông Lâm
+- Phòng Giáo dục và Đào tạo huyện Đông Lâm Căn cứ Luật Giáo dục;
+Căn cứ Thông tư số 21/2029/TT-BGD&ĐT ngày 03 tháng 5 năm 2029 của Bộ Giáo dục và Đào tạo;
+Căn cứ kế hoạch số 96/KH – BCĐ ngày 10 tháng 01 năm 2031 của Ban chỉ đạo phổ cập huyện Đông Lâm
+Căn cứ kết quả kiểm tra của thị trấn.
+Đối chiếu với Thông tư số 21/2029/TT-BGDĐT ngày 03 tháng 5 năm 2029 của Bộ trưởng Bộ Giáo dục và
+Đào tạo Ủy ban nhân dân thị trấn trình huyện xem xét.
+Nơi nhận:
+- UBND huyện;
+- Lưu: VT.
+TM UBND THỊ TRẤN
+CHỦ TỊCH
+Vũ Đình Quang
+"""
+
+
+def test_symbols_typed_with_a_spaced_en_dash_are_read_whole() -> None:
+    fields = parse(TOWN_SUBMISSION)
+    assert (fields["number"], fields["symbol"]) == ("48", "TTr-UBND")
+    assert fields["doc_type"] == "Tờ trình"
+
+
+def test_a_symbol_that_lost_its_type_code_keeps_its_number() -> None:
+    fields = parse(TOWN_SUBMISSION.replace("Số: 48 /TTr – UBND", "Số: 1307/-UBND"))
+    assert (fields["number"], fields["symbol"]) == ("1307", "-UBND")
+
+
+def test_a_citation_with_a_spaced_dash_and_one_cited_twice_in_two_spellings() -> None:
+    refs = parse(TOWN_SUBMISSION)["references"]
+    assert refs == [
+        {
+            "number": "21",
+            "symbol": "2029/TT-BGD&ĐT",
+            "date": "2029-05-03",
+            "issuer": "Bộ Giáo dục và Đào tạo",
+        },
+        {
+            "number": "96",
+            "symbol": "KH-BCĐ",
+            "date": "2031-01-10",
+            "issuer": "Ban chỉ đạo phổ cập huyện Đông Lâm",
+        },
+    ]
+
+
+def test_an_addressee_running_on_into_the_preamble_is_cut() -> None:
+    assert parse(TOWN_SUBMISSION)["addressees"] == [
+        "Uỷ ban nhân dân huyện Đông Lâm",
+        "Phòng Giáo dục và Đào tạo huyện Đông Lâm",
+    ]
+
+
+def test_an_authority_written_without_its_dot() -> None:
+    signer = parse(TOWN_SUBMISSION)["signer"]
+    assert signer == {"authority": "TM.", "title": "Chủ tịch", "name": "Vũ Đình Quang"}

@@ -227,8 +227,13 @@ def read_addressees(lines: list[str], start: int) -> tuple[list[str], int]:
                 break
         if current:
             items.append(current)
+        # `- Phòng Giáo dục huyện X Căn cứ Luật …`: the preamble run on without a line break.
+        items = [_INLINE_BODY_RE.split(x, maxsplit=1)[0] for x in items]
         return [v for v in (clean_value(x) for x in items) if v], i + 1
     return [], 0
+
+
+_INLINE_BODY_RE = re.compile(r"\s+(?=Căn cứ\s)")
 
 
 def _is_sentence(text: str) -> bool:

@@ -413,7 +413,11 @@ def _signer(
     return authority, title, name
 
 
-_AUTHORITY_ANY_RE = re.compile(r"(?<![\w/])(?P<a>K/?T|T/?M|T/?L|TUQ|Q)\s*[.,:]\s*(?P<rest>\S.*)$")
+# `TM UBND THỊ TRẤN`: the dot may be left out before the body's name in capitals.
+_AUTHORITY_ANY_RE = re.compile(
+    r"(?<![\w/])(?P<a>K/?T|T/?M|T/?L|TUQ|Q)(?:\s*[.,:]|(?<!Q)\s+(?=[A-ZĐÀ-Ỹ]{2,}\s+[A-ZĐÀ-Ỹ]))"
+    r"\s*(?P<rest>\S.*)$"
+)
 
 
 def _upper_run(seg: str) -> str | None:

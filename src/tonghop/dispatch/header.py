@@ -232,6 +232,10 @@ _PLACEHOLDER_RE = re.compile(r"^\s*[-–/]\s*[.…_]{2,}")
 
 def _clean_symbol(sym: str, head: Header) -> str:
     sym = sym.rstrip(".,;")
+    if "–" in sym:
+        # `GDĐT – VP`: an en dash typed for the hyphen.
+        head.number_problems.append("ký hiệu dùng dấu gạch ngang dài thay dấu gạch nối")
+        sym = sym.replace("–", "-")
     if re.search(r"\s", sym):
         head.number_problems.append("ký hiệu có dấu cách thừa")
         sym = re.sub(r"\s+", "", sym)

@@ -40,12 +40,13 @@ INDEPENDENCE_RE = re.compile(
 
 # `Số: 542/SKHCN-CN&ĐMST`, `Số:   /UBND-VP`, `Số 12/KH-UBND`, `Số: 15/2010/QĐ-UBND`. The
 # symbol may carry a stray space around a hyphen (`TTr -UBND`), a formatting error we report.
-SYMBOL = r"[0-9A-ZĐ][\w&.]*(?:(?:-|/)[A-ZĐ0-9][\w&.]*|(?:\s-\s?|-\s)[A-ZĐ0-9][A-ZĐ0-9&.]*\b)*"
+SYMBOL = r"[0-9A-ZĐ][\w&.]*(?:(?:-|/)[A-ZĐ0-9][\w&.]*|(?:\s[-–]\s?|[-–]\s)[A-ZĐ0-9][A-ZĐ0-9&.]*\b)*"
 # `Số`, and the forms OCR makes of it (`Sô`, `Só`, `Sé`).
 SO = "S[ốôóòỏõọồổỗộoỐéèẻêếềểễệ]"
 NUMBER_RE = re.compile(
     rf"(?:^|(?<=[\s|])){SO}\s*(?P<colon>:?)\s*(?P<num>[^\s/:](?:[^/:\n]{{0,8}}[^\s/:])?|)\s*"
-    rf"(?P<slash>/)\s*(?P<sym>{SYMBOL})"
+    # `1281/-UBND`: a symbol that lost its type code is still read, as written.
+    rf"(?P<slash>/)\s*(?P<sym>-?{SYMBOL})"
 )
 NUMBER_ONLY_RE = re.compile(rf"(?:^|(?<=[\s|])){SO}\s*:\s*(?P<num>\d{{1,6}})\s*$")
 # `Số: 409 BCA-C04`: the slash is missing (a typing error, or lost by OCR).
