@@ -212,3 +212,35 @@ def test_an_addressee_running_on_into_the_preamble_is_cut() -> None:
 def test_an_authority_written_without_its_dot() -> None:
     signer = parse(TOWN_SUBMISSION)["signer"]
     assert signer == {"authority": "TM.", "title": "Chủ tịch", "name": "Vũ Đình Quang"}
+
+
+def test_a_second_addressee_on_an_indented_en_dash_line() -> None:
+    assert parse(DISTRICT_CENTRE)["addressees"] == [
+        "Ủy ban nhân dân 11 phường",
+        "Nhà Văn hóa Thiếu nhi quận",
+    ]
+
+
+def test_a_blank_number_line_and_a_report_running_on_into_its_parts() -> None:
+    fields = parse(
+        "ỦY BAN NHÂN DÂN\nXÃ ..........\nSố:\n\n/BC-UBND\n\n"
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+        ".........., ngày 20 tháng 6 năm 2031\n\nBÁO CÁO\n"
+        "Tình hình thực hiện nhiệm vụ\nsáu tháng đầu năm 2031\nPhần thứ nhất\n"
+        "KẾT QUẢ THỰC HIỆN\nTrong sáu tháng đầu năm, xã đã hoàn thành các chỉ tiêu.\n"
+    )
+    assert (fields["number"], fields["symbol"]) == (None, "BC-UBND")
+    assert fields["subject"] == "Tình hình thực hiện nhiệm vụ sáu tháng đầu năm 2031"
+
+
+def test_a_capital_title_wrapped_before_its_years() -> None:
+    fields = parse(
+        "ỦY BAN NHÂN DÂN\nTỈNH LONG SƠN\nSố: 31/KH-UBND\n"
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+        "Long Sơn, ngày 04 tháng 3 năm 2031\nKẾ HOẠCH\n"
+        "PHÒNG, CHỐNG HẠN HÁN MÙA KHÔ NĂM 2030 -\n2031\n"
+        "Thực hiện Chỉ thị số 77/CT-BNN ngày 25/10/2030 của Bộ trưởng Bộ Nông nghiệp và "
+        "Phát triển nông thôn về phòng, chống hạn hán, UBND tỉnh ban hành Kế hoạch.\n"
+    )
+    assert fields["subject"] == "PHÒNG, CHỐNG HẠN HÁN MÙA KHÔ NĂM 2030 - 2031"
+    assert fields["references"][0]["issuer"] == ("Bộ trưởng Bộ Nông nghiệp và Phát triển nông thôn")

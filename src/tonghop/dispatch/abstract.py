@@ -65,6 +65,10 @@ def read_subject(lines: list[str], start: int, after_type: int | None) -> tuple[
     last = begin
     while i < min(len(lines), begin + 10):
         left = left_cell(lines[i]) if after_type is None else collapse(lines[i])
+        if caps and left and _YEARS_RE.match(left) and parts[-1].endswith(_BEFORE_YEARS):
+            parts.append(left)  # `… NĂM 2019 -` / `2020`, `GIAI ĐOẠN` / `2020 - 2025”`
+            i += 1
+            continue
         if caps and left:
             if (
                 not is_upper_line(left)
@@ -144,6 +148,9 @@ def _back(lines: list[str], start: int, count: int) -> int:
     return i
 
 
+# A line of years only, which a narrow cell wrapped off a title in capitals.
+_YEARS_RE = re.compile(r"^\d{4}(?:\s*[-–]\s*\d{4})?\s*[”\"]?\.?$")
+_BEFORE_YEARS = ("-", "–", "NĂM", "ĐOẠN", "KỲ", "HỌC")
 # `Về` and a lower-case word: a trích yếu that leaves out `việc`.
 _ABOUT_RE = re.compile(r"^V[ềề]\s+(?=[a-zà-ỹđ])")
 # Three to six capitals and nothing else: shorter runs or a stray dot are OCR flecks (`TA.`).
@@ -171,7 +178,7 @@ def _stops_subject(text: str) -> bool:
 _SUBJECT_STOP_RE = re.compile(
     r"^(?:Căn cứ|Thực hiện|Theo|Để|Ngày \d|Nhằm|Xét|Thừa|Tiếp theo|Kính|Hiện nay|Vừa qua|"
     r"Trên cơ sở|Sau khi|Nơi nhận|[IVX]+\.\s|\d+\.\s|[a-zđ]\)\s|Điều \d|"
-    r"(?:Phần|Chương|Mục|PHẦN|CHƯƠNG)\s+[IVX\d]+\b)"
+    r"(?:Phần|Chương|Mục|PHẦN|CHƯƠNG)\s+[IVX\d]+\b|(?:Phần|PHẦN)\s+(?:thứ|THỨ)\s)"
 )
 
 
@@ -195,11 +202,11 @@ def read_addressees(lines: list[str], start: int) -> tuple[list[str], int]:
                     # A blank line closes an inline entry but not a dashed list that
                     # continues right after it.
                     nxt = _next_nonblank(lines, j)
-                    if not nxt.startswith(("-", "+", "•")):
+                    if not nxt.startswith(_LIST_DASHES):
                         break
                 continue
             blank = 0
-            if text.startswith(("-", "+", "•")):
+            if text.startswith(_LIST_DASHES):
                 if current:
                     items.append(current)
                 current = text
@@ -209,7 +216,7 @@ def read_addressees(lines: list[str], start: int) -> tuple[list[str], int]:
                 break  # a company's address and tax code under its name, not the name
             elif (
                 current
-                and not current.startswith(("-", "+", "•"))
+                and not current.startswith(_LIST_DASHES)
                 and not current.rstrip().endswith(",")
                 and text[:1].isupper()
                 and len(text) > 50
@@ -233,6 +240,8 @@ def read_addressees(lines: list[str], start: int) -> tuple[list[str], int]:
     return [], 0
 
 
+# The marks a list line starts with; web copies often type an en dash.
+_LIST_DASHES = ("-", "–", "+", "•")
 _INLINE_BODY_RE = re.compile(r"\s+(?=Căn cứ\s)")
 
 

@@ -271,8 +271,8 @@ def _trim_issuer(raw: str) -> str | None:
             if word == "ban" and kept and kept[-1] in ("Ủy", "Uỷ", "Ban"):
                 kept.append(word)  # `Ủy ban nhân dân tỉnh`: `ban` of a body, not `ban hành`
                 continue
-            if word in _ISSUER_STOP:
-                break
+            if word in _ISSUER_STOP and not (word == "triển" and kept and kept[-1] == "Phát"):
+                break  # `triển khai` ends a name; `Phát triển nông thôn` is part of one
             if word == "và" and (i + 1 >= len(words) or words[i + 1].islower()):
                 break
             if word == "và" and " ".join(words[i + 1 : i + 3]) in _DOCUMENT_WORDS:

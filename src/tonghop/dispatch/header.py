@@ -151,10 +151,13 @@ def unwrap_header(top: list[str]) -> list[str]:
         if not line.strip():
             continue
         nxt = out[i + 1]
-        if _SO_ALONE_RE.match(line) and _NUMBER_START_RE.match(nxt):
-            out[i] = re.sub(r"\|\s*$", "", line)
-            join(i, i + 1)
-            continue
+        if _SO_ALONE_RE.match(line):
+            # `Số:` / `06/2024/QĐ-UBND`, or `Số:` / (blank) / `/BC-UBND` of a form left blank.
+            k = i + 1 if nxt.strip() or i + 2 >= len(out) else i + 2
+            if _NUMBER_START_RE.match(out[k]):
+                out[i] = re.sub(r"\|\s*$", "", line)
+                join(i, k)
+                continue
         if _PLACE_WORD_RE.match(line) and _PLACE_HEAD_RE.match(nxt) and not MOTTO_RE.search(line):
             join(i, i + 1)  # `Hà` / `Nội, ngày …`
             line = out[i]
