@@ -244,3 +244,20 @@ def test_a_capital_title_wrapped_before_its_years() -> None:
     )
     assert fields["subject"] == "PHÒNG, CHỐNG HẠN HÁN MÙA KHÔ NĂM 2030 - 2031"
     assert fields["references"][0]["issuer"] == ("Bộ trưởng Bộ Nông nghiệp và Phát triển nông thôn")
+
+
+def test_a_header_flattened_into_one_line_is_cut_back_into_its_lines() -> None:
+    flat = (
+        "UBND HUYỆN ĐÔNG LÂM PHÒNG GIÁO DỤC & ĐÀO TẠO ------ CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM "
+        "Độc lập - Tự do - Hạnh phúc Tân Hòa, ngày 09 tháng 11 năm2031BÁOCÁOKIỂMTRA CÔNG TÁC "
+        "THƯVIỆNTRƯỜNGHỌC Đơn vị: TrườngTHCS Tân Hòa - Thực hiện Công văn số 512/PGDĐT-THCS "
+        "ngày 02/10/2031 của Phòng Giáo dục và Đào tạo, đoàn kiểm tra đã làm việc tại trường."
+    )
+    fields = parse(flat)
+    assert fields["doc_type"] == "Báo cáo"
+    assert fields["issuer"] == "PHÒNG GIÁO DỤC & ĐÀO TẠO"
+    assert fields["issuer_parent"] == "UBND HUYỆN ĐÔNG LÂM"
+    assert fields["place"] == "Tân Hòa"
+    assert fields["issued_on"] == "2031-11-09"
+    assert fields["subject"] == "KIỂMTRA CÔNG TÁC THƯVIỆNTRƯỜNGHỌC"
+    assert fields["references"][0]["symbol"] == "PGDĐT-THCS"

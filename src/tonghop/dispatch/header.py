@@ -61,6 +61,54 @@ class Header:
     header_end: int = -1  # the last line of the header block (motto, number, date)
 
 
+def unflatten_header(lines: list[str]) -> list[str]:
+    """A header a web page flattened into one line, its words partly glued
+    (`… ĐÀO TẠO ------ CỘNG HOÀ XÃ HỘI … Hạnh phúc Thụy Dương, ngày 07 tháng 12 năm2010BÁOCÁO…`),
+    cut back into the lines ND 30 sets it on. Other texts are returned as they are."""
+    first = next((i for i, ln in enumerate(lines[:5]) if ln.strip()), None)
+    if first is None or len(lines[first]) < 200:
+        return lines
+    line = lines[first]
+    motto = _FLAT_MOTTO_RE.search(line)
+    happy = _FLAT_HAPPY_RE.search(line)
+    date = DATE_LINE_RE.search(line)
+    if not (motto and happy and date) or not motto.start() < happy.end() <= date.start():
+        return lines
+    issuer = line[: motto.start()].strip()
+    issuer = re.sub(r"\s*[-–—_=]{3,}\s*$", "", issuer)
+    heads = [m.start() for m in _FLAT_ORG_RE.finditer(issuer) if m.start() > 0]
+    out = [issuer[: heads[-1]].strip(), issuer[heads[-1] :].strip()] if heads else [issuer]
+    out += [line[motto.start() : happy.start()].strip(), line[happy.start() : happy.end()]]
+    date_text = line[happy.end() : date.end()].strip()
+    out.append(re.sub(r"(n[ăa]m)(\d{4})", r"\1 \2", date_text))
+    rest = line[date.end() :].strip()
+    glued = re.sub(r"\s", "", rest[:20])
+    for name in sorted(TYPE_BY_UPPER, key=len, reverse=True):
+        bare = name.replace(" ", "")
+        if glued.startswith(bare):
+            # The type heading glued to its trích yếu: `BÁOCÁOKIỂMTRA THỰC HIỆN …`.
+            cut, seen = 0, 0
+            while seen < len(bare):
+                seen += not rest[cut].isspace()
+                cut += 1
+            out.append(name)
+            rest = rest[cut:].strip()
+            caps = _FLAT_CAPS_RE.match(rest)
+            if caps:
+                out.append(caps.group(0).strip())
+                rest = rest[caps.end() :].strip()
+            break
+    out.append(rest)
+    return [*lines[:first], *out, *lines[first + 1 :]]
+
+
+_FLAT_MOTTO_RE = re.compile(r"CỘNG\s+H\w{1,3}\s+XÃ\s+HỘI")
+_FLAT_HAPPY_RE = re.compile(r"Độc\s+lập\s*[-–]\s*Tự\s+do\s*[-–]\s*Hạnh\s+phúc")
+_FLAT_ORG_RE = re.compile(r"(?<=\s)(?:PHÒNG|SỞ|TRƯỜNG|TRUNG TÂM|BAN|CHI CỤC|VĂN PHÒNG)\b")
+# Words in capitals (and the `&`, commas and hyphens between them): a glued title.
+_FLAT_CAPS_RE = re.compile(r"(?:[A-ZĐÀ-Ỹ&,\-–]+\s+)*[A-ZĐÀ-Ỹ&,\-–]+(?=\s+[A-ZĐÀ-Ỹ]?[a-zà-ỹđ]|\s*$)")
+
+
 def parse_header(lines: list[str]) -> Header:
     head = Header()
     top = unwrap_header(lines[:HEADER_LINES])
