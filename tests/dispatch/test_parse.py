@@ -405,9 +405,13 @@ def test_it_reads_a_numeric_issue_date() -> None:
     assert (fields["place"], fields["issued_on"]) == ("Kiên Giang", "2025-05-05")
 
 
-def test_it_infers_kt_for_a_deputy_when_the_mark_is_lost() -> None:
-    fields = parse("Nội dung./.\nNơi nhận:\n- Như trên;\n- Lưu: VT.\nPHÓ GIÁM ĐỐC\n\nHà Văn Phúc\n")
-    assert fields["signer"] == {"authority": "KT.", "title": "Phó Giám đốc", "name": "Hà Văn Phúc"}
+def test_it_infers_kt_for_a_deputy_when_a_scan_lost_the_mark() -> None:
+    text = "Nội dung./.\nNơi nhận:\n- Như trên;\n- Lưu: VT.\nPHÓ GIÁM ĐỐC\n\nHà Văn Phúc\n"
+    scanned = parse_text(text, ocr=True)
+    assert scanned["signer"] == {"authority": "KT.", "title": "Phó Giám đốc", "name": "Hà Văn Phúc"}
+    # A typed text without the mark is given as written.
+    typed = parse(text)["signer"]
+    assert typed == {"authority": None, "title": "Phó Giám đốc", "name": "Hà Văn Phúc"}
 
 
 def test_it_drops_the_handwritten_copy_count_after_the_archive_line() -> None:

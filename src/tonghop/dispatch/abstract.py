@@ -33,11 +33,22 @@ def read_subject(lines: list[str], start: int, after_type: int | None) -> tuple[
         if begin < len(lines):
             first = collapse(lines[begin])
     else:
-        for i in range(max(0, start - 8), min(len(lines), start + 15)):
+        back = _back(lines, start, 8)
+        for i in range(back, min(len(lines), start + 15)):
             left = left_cell(lines[i])
             if VV_RE.match(left):
                 begin, first = i, left
                 break
+        if begin is None:
+            # `Về thực hiện chế độ báo cáo`: a trích yếu introduced by `Về` alone, found only
+            # in the header block or on the line right under it, where the body never is.
+            for i in range(back, min(len(lines), start + 3)):
+                left = left_cell(lines[i])
+                if _ABOUT_RE.match(left):
+                    begin, first = i, left
+                    break
+                if KINH_GUI_RE.search(lines[i]):
+                    break
     if begin is None or not first:
         return None, 0
     # Under the type heading a trích yếu may be written in capitals, as web copies of decisions
@@ -51,8 +62,13 @@ def read_subject(lines: list[str], start: int, after_type: int | None) -> tuple[
         return None, 0
     parts = [first]
     i = begin + 1
+    last = begin
     while i < min(len(lines), begin + 10):
         left = left_cell(lines[i]) if after_type is None else collapse(lines[i])
+        if caps and left and _YEARS_RE.match(left) and parts[-1].endswith(_BEFORE_YEARS):
+            parts.append(left)  # `… NĂM 2019 -` / `2020`, `GIAI ĐOẠN` / `2020 - 2025”`
+            i += 1
+            continue
         if caps and left:
             if (
                 not is_upper_line(left)
@@ -67,6 +83,20 @@ def read_subject(lines: list[str], start: int, after_type: int | None) -> tuple[
             continue
         if not left:
             if after_type is None:
+                # A web copy's blank line inside the trích yếu: it goes on when its line
+                # ended mid-phrase and the next line starts in lower case.
+                j = i + 1
+                while j < min(len(lines), i + 3) and not lines[j].strip():
+                    j += 1
+                nxt = left_cell(lines[j]) if j < len(lines) else ""
+                if (
+                    nxt[:1].islower()
+                    and not parts[-1].endswith((".", ":", ";"))
+                    and not _stops_subject(nxt)
+                ):
+                    parts.append(_cut_noise(nxt))
+                    last, i = j, j + 1
+                    continue
                 break
             # A blank line ends the subject unless one short line follows that is not a
             # paragraph of the body (Word drafts put blank lines inside the trích yếu).
@@ -100,11 +130,29 @@ def read_subject(lines: list[str], start: int, after_type: int | None) -> tuple[
         i += 1
     subject = collapse(" ".join(parts))
     subject = VV_RE.sub("", subject, count=1)
+    if after_type is None:
+        subject = _ABOUT_RE.sub("", subject, count=1)
     if after_type is not None:
         subject = VV_OCR_RE.sub("", subject, count=1)
-    return clean_value(subject) or None, begin + len(parts)
+    return clean_value(subject) or None, max(begin + len(parts), last + 1)
 
 
+def _back(lines: list[str], start: int, count: int) -> int:
+    """The index `count` lines of text above `start`, blank lines not counted (web copies
+    put one after every line of the header)."""
+    i, seen = start, 0
+    while i > 0 and seen < count:
+        i -= 1
+        if lines[i].strip():
+            seen += 1
+    return i
+
+
+# A line of years only, which a narrow cell wrapped off a title in capitals.
+_YEARS_RE = re.compile(r"^\d{4}(?:\s*[-–]\s*\d{4})?\s*[”\"]?\.?$")
+_BEFORE_YEARS = ("-", "–", "NĂM", "ĐOẠN", "KỲ", "HỌC")
+# `Về` and a lower-case word: a trích yếu that leaves out `việc`.
+_ABOUT_RE = re.compile(r"^V[ềề]\s+(?=[a-zà-ỹđ])")
 # Three to six capitals and nothing else: shorter runs or a stray dot are OCR flecks (`TA.`).
 _ACRONYM_RE = re.compile(r"^[A-ZĐ]{3,6}$")
 _NOISE_TOKEN_RE = re.compile(r"\s\S*[^\w\s.,;:()/&%“”\"'\-–—]\S*.*$")
@@ -130,7 +178,7 @@ def _stops_subject(text: str) -> bool:
 _SUBJECT_STOP_RE = re.compile(
     r"^(?:Căn cứ|Thực hiện|Theo|Để|Ngày \d|Nhằm|Xét|Thừa|Tiếp theo|Kính|Hiện nay|Vừa qua|"
     r"Trên cơ sở|Sau khi|Nơi nhận|[IVX]+\.\s|\d+\.\s|[a-zđ]\)\s|Điều \d|"
-    r"(?:Phần|Chương|Mục|PHẦN|CHƯƠNG)\s+[IVX\d]+\b)"
+    r"(?:Phần|Chương|Mục|PHẦN|CHƯƠNG)\s+[IVX\d]+\b|(?:Phần|PHẦN)\s+(?:thứ|THỨ)\s)"
 )
 
 
@@ -154,11 +202,11 @@ def read_addressees(lines: list[str], start: int) -> tuple[list[str], int]:
                     # A blank line closes an inline entry but not a dashed list that
                     # continues right after it.
                     nxt = _next_nonblank(lines, j)
-                    if not nxt.startswith(("-", "+", "•")):
+                    if not nxt.startswith(_LIST_DASHES):
                         break
                 continue
             blank = 0
-            if text.startswith(("-", "+", "•")):
+            if text.startswith(_LIST_DASHES):
                 if current:
                     items.append(current)
                 current = text
@@ -168,7 +216,7 @@ def read_addressees(lines: list[str], start: int) -> tuple[list[str], int]:
                 break  # a company's address and tax code under its name, not the name
             elif (
                 current
-                and not current.startswith(("-", "+", "•"))
+                and not current.startswith(_LIST_DASHES)
                 and not current.rstrip().endswith(",")
                 and text[:1].isupper()
                 and len(text) > 50
@@ -186,8 +234,15 @@ def read_addressees(lines: list[str], start: int) -> tuple[list[str], int]:
                 break
         if current:
             items.append(current)
+        # `- Phòng Giáo dục huyện X Căn cứ Luật …`: the preamble run on without a line break.
+        items = [_INLINE_BODY_RE.split(x, maxsplit=1)[0] for x in items]
         return [v for v in (clean_value(x) for x in items) if v], i + 1
     return [], 0
+
+
+# The marks a list line starts with; web copies often type an en dash.
+_LIST_DASHES = ("-", "–", "+", "•")
+_INLINE_BODY_RE = re.compile(r"\s+(?=Căn cứ\s)")
 
 
 def _is_sentence(text: str) -> bool:

@@ -19,7 +19,7 @@ from .textutil import clean_value, collapse
 # sharing one symbol, `423, 432, 436/TTg-CĐS`.
 # A space before a hyphen (`473/TTr - NN&PTNT`, a typing error) is read past only when an
 # abbreviation in capitals follows, as in the header's own number line.
-_SYM = r"(?:\d{4}/)?[A-ZĐ][\w&.]*(?:(?:-\s?|/)[A-ZĐ0-9][\w&.]*|\s-\s?[A-ZĐ0-9][A-ZĐ0-9&]*\b)*"
+_SYM = r"(?:\d{4}/)?[A-ZĐ][\w&.]*(?:(?:[-–]\s?|/)[A-ZĐ0-9][\w&.]*|\s[-–]\s?[A-ZĐ0-9][A-ZĐ0-9&]*\b)*"
 REF_RE = re.compile(
     rf"(?<![\w/.\-])(?P<nums>\d{{1,5}}(?:\s?,\s?\d{{1,5}})*)(?:(?P<slash>\s?/\s?)|-)(?P<sym>{_SYM})"
 )
@@ -151,11 +151,13 @@ def flatten(lines: list[str]) -> str:
 
 
 def _key(number: str, symbol: str) -> str:
-    # A citation typed once without its hyphen (`2769/UBNDNCKSTTHC`) is still the same document.
+    # A citation typed once without its hyphen (`2769/UBNDNCKSTTHC`) or its `&` is still
+    # the same document.
     return f"{number.lstrip('0') or '0'}/{_SYMBOL_PUNCT_RE.sub('', symbol.upper())}"
 
 
-_SYMBOL_PUNCT_RE = re.compile(r"[-.\s]")
+# `TT-BGD&ĐT` and `TT-BGDĐT` name the same ministry: a citation spelt both ways is one.
+_SYMBOL_PUNCT_RE = re.compile(r"[-.&\s]")
 
 
 def find_references(flat: str, own: tuple[str, str] | None, year: int | None) -> list[Reference]:
@@ -163,7 +165,8 @@ def find_references(flat: str, own: tuple[str, str] | None, year: int | None) ->
     pending: list[tuple[str, str]] = []
     own_key = _key(*own) if own else None
     for m in REF_RE.finditer(flat):
-        symbol = re.sub(r"\s+", "", m.group("sym")).rstrip(".")
+        # `150/KH – BCĐ`: an en dash typed for the hyphen, with spaces, is the same symbol.
+        symbol = re.sub(r"\s+", "", m.group("sym")).rstrip(".").replace("–", "-")
         if re.search(r"S[ốôó]\s*:\s*\S*\s*$", flat[max(0, m.start() - 12) : m.start()]):
             continue  # the document's own number line
         if m.group("slash") is None and "/" not in symbol:
@@ -258,6 +261,8 @@ def _trim_issuer(raw: str) -> str | None:
     for i, word in enumerate(words):
         if word in {"-", "–", "—"} or len(kept) >= 14 or word.lower().startswith("kính"):
             break  # `Kính gửi:` of the header, which reading-order text puts after the issuer
+        if word == "Căn" and i + 1 < len(words) and words[i + 1] == "cứ":
+            break  # the next `Căn cứ …` of a preamble run on without its line break
         if kept and kept[-1].lower() in _UNIT_WORDS and word[:1].isupper():
             place_named = True
         if place_named and word.islower() and word != "và":
@@ -266,8 +271,8 @@ def _trim_issuer(raw: str) -> str | None:
             if word == "ban" and kept and kept[-1] in ("Ủy", "Uỷ", "Ban"):
                 kept.append(word)  # `Ủy ban nhân dân tỉnh`: `ban` of a body, not `ban hành`
                 continue
-            if word in _ISSUER_STOP:
-                break
+            if word in _ISSUER_STOP and not (word == "triển" and kept and kept[-1] == "Phát"):
+                break  # `triển khai` ends a name; `Phát triển nông thôn` is part of one
             if word == "và" and (i + 1 >= len(words) or words[i + 1].islower()):
                 break
             if word == "và" and " ".join(words[i + 1 : i + 3]) in _DOCUMENT_WORDS:

@@ -199,9 +199,12 @@ class Footer:
     heading_line: int | None = None  # the `Nơi nhận` line: the body ends above it
 
 
-def parse_footer(lines: list[str], start: int, place: str | None = None) -> Footer:
+def parse_footer(
+    lines: list[str], start: int, place: str | None = None, *, ocr: bool = False
+) -> Footer:
     """Read the foot of the document whose body starts at line `start`; `place` is the
-    document's own place line, never the signer's name."""
+    document's own place line, never the signer's name; `ocr` says the text was read from a
+    scan, whose handwritten marks may be lost."""
     nn = _noi_nhan(lines, start)
     if nn is None:
         zone_start = _end_of_body(lines, start)
@@ -211,7 +214,7 @@ def parse_footer(lines: list[str], start: int, place: str | None = None) -> Foot
         recipients, extra = _recipients(lines, nn)
         zone_start = max(start, nn - 8)
     zone = _zone(lines, zone_start, nn)
-    authority, title, name = _signer(zone, extra, nn is not None, place)
+    authority, title, name = _signer(zone, extra, nn is not None, place, ocr=ocr)
     return Footer(recipients, authority, title, name, nn)
 
 
@@ -349,7 +352,7 @@ def _continues(current: str, text: str) -> bool:
 
 
 def _signer(
-    zone: list[str], extra: list[str], has_nn: bool, place: str | None = None
+    zone: list[str], extra: list[str], has_nn: bool, place: str | None = None, *, ocr: bool = False
 ) -> tuple[str | None, str | None, str | None]:
     segments: list[str] = []
     for line in zone:
@@ -402,14 +405,19 @@ def _signer(
                 break
     if title is not None:
         title = _canonical(title) or _title_case(title)
-        if authority is None and title.startswith(("Phó ", "Thứ trưởng")):
-            # A deputy always signs for the head (ND 30, Phụ lục I): the `KT.` was lost, often
-            # because it is handwritten on a printed block.
+        if ocr and authority is None and title.startswith(("Phó ", "Thứ trưởng")):
+            # A deputy signs for the head (ND 30, Phụ lục I): on a scan the `KT.` was lost,
+            # often because it is handwritten on a printed block. A typed text that names no
+            # authority (`PHÓ GIÁM ĐỐC` alone) is given as written.
             authority = "KT."
     return authority, title, name
 
 
-_AUTHORITY_ANY_RE = re.compile(r"(?<![\w/])(?P<a>K/?T|T/?M|T/?L|TUQ|Q)\s*[.,:]\s*(?P<rest>\S.*)$")
+# `TM UBND THỊ TRẤN`: the dot may be left out before the body's name in capitals.
+_AUTHORITY_ANY_RE = re.compile(
+    r"(?<![\w/])(?P<a>K/?T|T/?M|T/?L|TUQ|Q)(?:\s*[.,:]|(?<!Q)\s+(?=[A-ZĐÀ-Ỹ]{2,}\s+[A-ZĐÀ-Ỹ]))"
+    r"\s*(?P<rest>\S.*)$"
+)
 
 
 def _upper_run(seg: str) -> str | None:
@@ -495,13 +503,20 @@ def _canonical(title: str) -> str | None:
     return None
 
 
+# Abbreviations a title may hold, which stay in capitals (ND 30, Phụ lục III).
+_ABBREVIATION_RE = re.compile(r"^(?:UBND|HĐND|UBMTTQ|MTTQ|GD&ĐT|GDĐT|THCS|THPT|BCĐ|BCH|VP)$")
+
+
 def _title_case(title: str) -> str:
     """`PHÓ CHÁNH VĂN PHÒNG` → `Phó Chánh Văn phòng`: sentence case as ND 30 Phụ lục II writes
     positions, the word after `Phó` and the office after `Chánh` capitalised."""
-    words = collapse(title).lower().split(" ")
+    written = collapse(title).split(" ")
+    words = [w.lower() for w in written]
     for i, word in enumerate(words):
-        prev = words[i - 1] if i else ""
-        if i == 0 or prev in ("phó", "chánh") or prev.endswith(","):
+        prev = words[i - 1].lower() if i else ""
+        if _ABBREVIATION_RE.match(written[i]):
+            words[i] = written[i]  # `UBND`, `HĐND`, `GD&ĐT` stay as ND 30 writes them
+        elif i == 0 or prev in ("phó", "chánh") or prev.endswith(","):
             words[i] = word[:1].upper() + word[1:]
         elif word in ("bộ", "sở", "cục") and i + 1 < len(words):
             words[i] = word[:1].upper() + word[1:]
@@ -530,10 +545,10 @@ def repair_surname(name: str | None) -> str | None:
 
 
 def signer_of(
-    lines: list[str], place: str | None = None
+    lines: list[str], place: str | None = None, *, ocr: bool = False
 ) -> tuple[str | None, str | None, str | None]:
     """Authority, title and name read from the lines of a signing block alone."""
-    return _signer(lines, [], False, place)
+    return _signer(lines, [], False, place, ocr=ocr)
 
 
 def recipients_of(lines: list[str]) -> list[str]:

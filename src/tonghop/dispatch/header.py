@@ -55,9 +55,58 @@ class Header:
     month: int | None = None
     doc_type: str | None = None
     subject: str | None = None
+    subject_lead: str | None = None  # the trích yếu's first words, on the type heading's line
     addressees: list[str] = field(default_factory=list)
     body_start: int = 0
     header_end: int = -1  # the last line of the header block (motto, number, date)
+
+
+def unflatten_header(lines: list[str]) -> list[str]:
+    """A header a web page flattened into one line, its words partly glued
+    (`… ĐÀO TẠO ------ CỘNG HOÀ XÃ HỘI … Hạnh phúc Thụy Dương, ngày 07 tháng 12 năm2010BÁOCÁO…`),
+    cut back into the lines ND 30 sets it on. Other texts are returned as they are."""
+    first = next((i for i, ln in enumerate(lines[:5]) if ln.strip()), None)
+    if first is None or len(lines[first]) < 200:
+        return lines
+    line = lines[first]
+    motto = _FLAT_MOTTO_RE.search(line)
+    happy = _FLAT_HAPPY_RE.search(line)
+    date = DATE_LINE_RE.search(line)
+    if not (motto and happy and date) or not motto.start() < happy.end() <= date.start():
+        return lines
+    issuer = line[: motto.start()].strip()
+    issuer = re.sub(r"\s*[-–—_=]{3,}\s*$", "", issuer)
+    heads = [m.start() for m in _FLAT_ORG_RE.finditer(issuer) if m.start() > 0]
+    out = [issuer[: heads[-1]].strip(), issuer[heads[-1] :].strip()] if heads else [issuer]
+    out += [line[motto.start() : happy.start()].strip(), line[happy.start() : happy.end()]]
+    date_text = line[happy.end() : date.end()].strip()
+    out.append(re.sub(r"(n[ăa]m)(\d{4})", r"\1 \2", date_text))
+    rest = line[date.end() :].strip()
+    glued = re.sub(r"\s", "", rest[:20])
+    for name in sorted(TYPE_BY_UPPER, key=len, reverse=True):
+        bare = name.replace(" ", "")
+        if glued.startswith(bare):
+            # The type heading glued to its trích yếu: `BÁOCÁOKIỂMTRA THỰC HIỆN …`.
+            cut, seen = 0, 0
+            while seen < len(bare):
+                seen += not rest[cut].isspace()
+                cut += 1
+            out.append(name)
+            rest = rest[cut:].strip()
+            caps = _FLAT_CAPS_RE.match(rest)
+            if caps:
+                out.append(caps.group(0).strip())
+                rest = rest[caps.end() :].strip()
+            break
+    out.append(rest)
+    return [*lines[:first], *out, *lines[first + 1 :]]
+
+
+_FLAT_MOTTO_RE = re.compile(r"CỘNG\s+H\w{1,3}\s+XÃ\s+HỘI")
+_FLAT_HAPPY_RE = re.compile(r"Độc\s+lập\s*[-–]\s*Tự\s+do\s*[-–]\s*Hạnh\s+phúc")
+_FLAT_ORG_RE = re.compile(r"(?<=\s)(?:PHÒNG|SỞ|TRƯỜNG|TRUNG TÂM|BAN|CHI CỤC|VĂN PHÒNG)\b")
+# Words in capitals (and the `&`, commas and hyphens between them): a glued title.
+_FLAT_CAPS_RE = re.compile(r"(?:[A-ZĐÀ-Ỹ&,\-–]+\s+)*[A-ZĐÀ-Ỹ&,\-–]+(?=\s+[A-ZĐÀ-Ỹ]?[a-zà-ỹđ]|\s*$)")
 
 
 def parse_header(lines: list[str]) -> Header:
@@ -66,7 +115,19 @@ def parse_header(lines: list[str]) -> Header:
     number_line = _number(top, head)
     date_line = _place_date(top, head, number_line)
     motto = next((i for i, ln in enumerate(top) if MOTTO_RE.search(ln)), None)
-    marks = [i for i in (number_line, date_line, motto) if i is not None]
+    # `Độc lập - Tự do - Hạnh phúc` under the motto closes the header block when the document
+    # has no number or date line: a body's second line may share that line (two columns).
+    motto_end = None
+    if motto is not None:
+        motto_end = next(
+            (
+                i
+                for i in range(motto + 1, min(len(top), motto + 4))
+                if INDEPENDENCE_RE.search(top[i])
+            ),
+            None,
+        )
+    marks = [i for i in (number_line, date_line, motto, motto_end) if i is not None]
     if marks:
         # The header block ends with the last of its marks, if they are close together.
         first = min(marks)
@@ -76,8 +137,14 @@ def parse_header(lines: list[str]) -> Header:
     start = max(marks, default=-1) + 1
     after_type = _type_heading(lines, start, head)
     head.subject, subject_end = read_subject(lines, start, after_type)
+    if head.subject_lead:
+        head.subject = collapse(f"{head.subject_lead} {head.subject or ''}")
     head.addressees, addressees_end = read_addressees(lines, start)
     head.body_start = max(subject_end, addressees_end)
+    if addressees_end and _text_lines(lines, addressees_end, subject_end) > 4:
+        # A web copy may set the `V/v` block under the body, after the recipients and beside
+        # the signer: the body and its foot start under the `Kính gửi` list, not under it.
+        head.body_start = addressees_end
     fill_from_overlay(lines, head)
     if (
         head.doc_type is None
@@ -88,6 +155,10 @@ def parse_header(lines: list[str]) -> Header:
         # issuer's abbreviation, even one that reads as a type code (`CT-TTHT` of a Cục Thuế).
         head.doc_type = type_from_symbol(head.symbol)
     return head
+
+
+def _text_lines(lines: list[str], start: int, end: int) -> int:
+    return sum(1 for line in lines[start:end] if line.strip())
 
 
 _VV_ABBREVIATED_RE = re.compile(r"^V\s*/\s*[vV]\b")
@@ -128,10 +199,13 @@ def unwrap_header(top: list[str]) -> list[str]:
         if not line.strip():
             continue
         nxt = out[i + 1]
-        if _SO_ALONE_RE.match(line) and _NUMBER_START_RE.match(nxt):
-            out[i] = re.sub(r"\|\s*$", "", line)
-            join(i, i + 1)
-            continue
+        if _SO_ALONE_RE.match(line):
+            # `Số:` / `06/2024/QĐ-UBND`, or `Số:` / (blank) / `/BC-UBND` of a form left blank.
+            k = i + 1 if nxt.strip() or i + 2 >= len(out) else i + 2
+            if _NUMBER_START_RE.match(out[k]):
+                out[i] = re.sub(r"\|\s*$", "", line)
+                join(i, k)
+                continue
         if _PLACE_WORD_RE.match(line) and _PLACE_HEAD_RE.match(nxt) and not MOTTO_RE.search(line):
             join(i, i + 1)  # `Hà` / `Nội, ngày …`
             line = out[i]
@@ -195,12 +269,24 @@ def _number(top: list[str], head: Header) -> int | None:
         if not m.group("colon") and raw_num.isdigit():
             head.number_problems.append("thiếu dấu hai chấm sau chữ “Số”")
         head.symbol = _clean_symbol(m.group("sym"), head)
+        if _PLACEHOLDER_RE.match(line[m.end() :]):
+            # `Số: …/BC-..........`: a form whose issuer part is left to fill in holds no
+            # symbol yet; a part of it would be a wrong one.
+            head.symbol = None
         return i
     return None
 
 
+# Dots or an ellipsis where a symbol's next part should be: a blank left in a form.
+_PLACEHOLDER_RE = re.compile(r"^\s*[-–/]\s*[.…_]{2,}")
+
+
 def _clean_symbol(sym: str, head: Header) -> str:
     sym = sym.rstrip(".,;")
+    if "–" in sym:
+        # `GDĐT – VP`: an en dash typed for the hyphen.
+        head.number_problems.append("ký hiệu dùng dấu gạch ngang dài thay dấu gạch nối")
+        sym = sym.replace("–", "-")
     if re.search(r"\s", sym):
         head.number_problems.append("ký hiệu có dấu cách thừa")
         sym = re.sub(r"\s+", "", sym)
@@ -228,6 +314,9 @@ def _place(before: str) -> str:
         before = before[nm.end() :]
     parts = cells(before)
     place = parts[-1] if parts else ""
+    numbered = _NUMBERED_PLACE_RE.search(place)
+    if numbered and not re.search(r"S[ốôó]\s*:|/", place):
+        return clean_value(numbered.group(0))  # `Quận 9`, `Phường 3`: a district by its number
     if re.search(r"S[ốôó]\s*:|/|\d", place):
         # A garbled number line in front of the place: keep the place's own words.
         kept: list[str] = []
@@ -238,6 +327,10 @@ def _place(before: str) -> str:
                 break
         place = " ".join(kept)
     return clean_value(re.sub(r"^[^\wĐ]+", "", place))
+
+
+# Districts and wards of a city are named by a number (`Quận 9, ngày …`).
+_NUMBERED_PLACE_RE = re.compile(r"(?:Quận|Phường|QUẬN|PHƯỜNG)\s+\d{1,2}\s*$")
 
 
 def _date_line(top: list[str], head: Header) -> int | None:
@@ -291,6 +384,10 @@ def _issuer(top: list[str], end: int, head: Header) -> None:
     found: list[str] = []
     skipped = 0
     for line in reversed(top[: end + 1]):
+        if not line.strip():
+            # Web copies put a blank line after every line of the header: only lines of
+            # another kind count towards how far the issuer may be from the block's end.
+            continue
         text = line
         for regex in (MOTTO_RE, INDEPENDENCE_RE, NUMBER_RE, SO_RE, DATE_LINE_RE):
             m = regex.search(text)
@@ -360,6 +457,11 @@ def _type_heading(lines: list[str], start: int, head: Header) -> int | None:
                 found = TYPE_BY_FOLD.get(fold(part.strip(" .:;,")))  # OCR: `QUYÉT ĐỊNH`, `CHÍ THỊ`
             if found:
                 head.doc_type = found
+                lead = collapse(part)[len(m.group("t")) :].strip() if m else ""
+                if lead and lead not in TYPE_BY_UPPER and not lead.startswith("CỦA "):
+                    # `BÁO CÁO SƠ KẾT HỌC KÌ I` / `Năm học …`, `QUY CHẾ LÀM` / `VIỆC CỦA …`:
+                    # the trích yếu starts on the heading's own line.
+                    head.subject_lead = lead
                 if head.doc_type == "Kết luận":
                     head.doc_type = "Thông báo"
                 return i

@@ -66,7 +66,7 @@ def apply_header(head: Header, regions: Regions) -> None:
             head.issuer, head.issuer_parent = issuer, parent
 
 
-def apply_footer(foot: Footer, regions: Regions, place: str | None) -> None:
+def apply_footer(foot: Footer, regions: Regions, place: str | None, *, ocr: bool = False) -> None:
     """Signer and recipients from their columns: a name only the `Nơi nhận` list holds is a
     recipient's, not the signer's, and a signing block's line is no recipient."""
     if regions.recipients:
@@ -74,7 +74,7 @@ def apply_footer(foot: Footer, regions: Regions, place: str | None) -> None:
         if recipients:
             foot.recipients = recipients
     if regions.signing:
-        authority, title, name = signer_of(_lines(regions.signing), place)
+        authority, title, name = signer_of(_lines(regions.signing), place, ocr=ocr)
         if title is not None:
             foot.authority, foot.title = authority, title
         if name is not None:

@@ -23,7 +23,7 @@ from .checks import Finding, finding, spelling, vn
 from .confidence import Evidence, field_confidence
 from .crops import NumberVote
 from .footer import looks_like_name, parse_footer, repair_surname
-from .header import Header, parse_header
+from .header import Header, parse_header, unflatten_header
 from .layout import Regions, apply_footer, apply_header
 from .ocrfix import fix_ocr
 from .patterns import MOTTO_RE, NUMBER_RE
@@ -66,7 +66,7 @@ def parse_text(
     # An administrative document is rarely over 200 kB of text; beyond MAX_CHARS the rest is
     # searched for signature stamps only, so that any input returns within seconds.
     text = full[:MAX_CHARS]
-    lines = text.split("\n")
+    lines = unflatten_header(text.split("\n"))
     head = parse_header(lines)
     if regions:
         apply_header(head, regions)
@@ -80,9 +80,9 @@ def parse_text(
         else:
             unconfirmed, head.number = head.number, None
     main = lines[: _main_document_end(lines, head)]
-    foot = parse_footer(main, head.body_start, head.place)
+    foot = parse_footer(main, head.body_start, head.place, ocr=ocr)
     if regions:
-        apply_footer(foot, regions, head.place)
+        apply_footer(foot, regions, head.place, ocr=ocr)
     flat = flatten(main)
     times = signature_times(flatten(lines) if len(full) <= MAX_CHARS else full)
     sigs = list(signatures or [])

@@ -40,12 +40,13 @@ INDEPENDENCE_RE = re.compile(
 
 # `Số: 542/SKHCN-CN&ĐMST`, `Số:   /UBND-VP`, `Số 12/KH-UBND`, `Số: 15/2010/QĐ-UBND`. The
 # symbol may carry a stray space around a hyphen (`TTr -UBND`), a formatting error we report.
-SYMBOL = r"[0-9A-ZĐ][\w&.]*(?:(?:-|/)[A-ZĐ0-9][\w&.]*|(?:\s-\s?|-\s)[A-ZĐ0-9][A-ZĐ0-9&.]*\b)*"
+SYMBOL = r"[0-9A-ZĐ][\w&.]*(?:(?:-|/)[A-ZĐ0-9][\w&.]*|(?:\s[-–]\s?|[-–]\s)[A-ZĐ0-9][A-ZĐ0-9&.]*\b)*"
 # `Số`, and the forms OCR makes of it (`Sô`, `Só`, `Sé`).
 SO = "S[ốôóòỏõọồổỗộoỐéèẻêếềểễệ]"
 NUMBER_RE = re.compile(
     rf"(?:^|(?<=[\s|])){SO}\s*(?P<colon>:?)\s*(?P<num>[^\s/:](?:[^/:\n]{{0,8}}[^\s/:])?|)\s*"
-    rf"(?P<slash>/)\s*(?P<sym>{SYMBOL})"
+    # `1281/-UBND`: a symbol that lost its type code is still read, as written.
+    rf"(?P<slash>/)\s*(?P<sym>-?{SYMBOL})"
 )
 NUMBER_ONLY_RE = re.compile(rf"(?:^|(?<=[\s|])){SO}\s*:\s*(?P<num>\d{{1,6}})\s*$")
 # `Số: 409 BCA-C04`: the slash is missing (a typing error, or lost by OCR).
@@ -146,13 +147,13 @@ LEGAL_ABBREVIATIONS = {
 TYPE_HEAD_RE = re.compile(
     r"^(?P<t>"
     + "|".join(sorted((t.upper() for t in TYPE_NAMES), key=len, reverse=True))
-    + r")(?:\s+[A-ZĐÀ-Ỹ ]+)?\s*$"
+    + r")(?:\s+[A-ZĐÀ-Ỹ][A-ZĐÀ-Ỹ0-9 ,\-–]*)?\s*$"
 )
 TYPE_BY_UPPER = {t.upper(): t for t in TYPE_NAMES}
 TYPE_BY_FOLD = {fold(t): t for t in TYPE_NAMES}
 
 VV_RE = re.compile(
-    r"^(?:V\s*/\s*[vV]\.?|V[ềêe]\s*vi[ệe]c\b|VỀ\s*VIỆC\b|(?:VA|V[íì]v)(?=\s))\s*:?\s*"
+    r"^(?:V\s*/\s*[vV]\.?|V[ềêe]\s*vi[ệeêẹ]c\b|VỀ\s*VIỆC\b|(?:VA|V[íì]v)(?=\s))\s*:?\s*"
 )
 # OCR misreads the `Về` of `Về việc` (`và việc`, `\ việc`, `,Vêviệc`).
 VV_OCR_RE = re.compile(r"^[^\w]{0,3}(?:V[ềêeé]|và|\w)?\s*việc\b\s*:?\s*")
