@@ -8,7 +8,8 @@ a new database on the server of DATABASE_URL, dropped at the end), with one offi
 each with an assignment in the campaigns below, due 30 minutes later, and 200 reporters of 50
 units each, signed in once. First, in this process, 50 submissions one after another through
 the whole middleware stack (Django's test client): the queries and CPU time of one submission,
-and where the queries go. Then it starts the real server (`tonghop serve`: gunicorn, several
+where the queries go, and where the CPU goes (Python's profiler on the last third, not counted in
+the CPU figure). Then it starts the real server (`tonghop serve`: gunicorn, several
 worker processes), and 200 clients (threads, one kept-alive connection each):
 1. ask for the trivial endpoint, GET /health/ (one query), 10,000 times in all;
 2. submit the first campaign's 10,000 reports as fast as the server answers: the report form as
