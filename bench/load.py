@@ -915,6 +915,17 @@ def _measure(
         _check(kill_pks, killed.acked, with_attachments=jpeg is not None) if killed else None
     )
     stray_files = _stray_files() if jpeg is not None else 0
+    swept = stray_after_sweep = 0
+    if stray_files:
+        # What the worker's sweep does hours later, done now that no request is under way: the
+        # files of the killed requests go, every file a report names stays (checked above).
+        from tonghop.reports.attachments import sweep_strays
+
+        time.sleep(1.1)
+        swept = sweep_strays(dt.timedelta(seconds=1)).removed
+        stray_after_sweep = _stray_files()
+        if _missing_files(pks + rush_pks + kill_pks):
+            raise SystemExit("the sweep removed a file a report names")
     errors_in_log = server.log_path.read_text(encoding="utf-8").count("Traceback")
 
     h, s = health.summary(cores), submit.summary(cores)
@@ -956,7 +967,8 @@ def _measure(
         say(
             f"paced rush killed midway: server down {k['server_down_s']} s, "
             f"{k['resent']} requests sent again, answers {k['answers']}; "
-            f"{stray_files} stray files {k['kill_error']}"
+            f"{stray_files} stray files, {swept} swept, {stray_after_sweep} left "
+            f"{k['kill_error']}"
         )
     if errors_in_log:
         say(f"the server logged {errors_in_log} tracebacks: {server.log_path}")
@@ -983,6 +995,8 @@ def _measure(
         "killed": k,
         "killed_check": kill_check,
         "stray_files": stray_files,
+        "stray_files_swept": swept,
+        "stray_files_after_sweep": stray_after_sweep,
         "server_tracebacks": errors_in_log,
         "attachments_sent": jpeg is not None,
         "load_average_before": round(load_before, 2),
