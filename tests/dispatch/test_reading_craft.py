@@ -329,6 +329,19 @@ def test_most_readings_must_give_the_same_digits() -> None:
     assert vote_of("409", "4409", "4409", "44409", "409").value is None
     assert vote_of("", "", "", "7", "").value is None  # blank boxes say nothing
     assert vote_of().value is None
+    # Three readings in four: two thirds alike is not enough (a handwritten 2 read as 8).
+    assert vote_of(*["899"] * 12, "99", "99", "994", "994", "9974", "9974").value is None
+    assert vote_of(*["23"] * 14, "3", "3", "3", "3").value == "23"
+
+
+def test_a_handwritten_number_read_wrong_by_most_readings_is_not_given() -> None:
+    """The corpus's scan 013: its "299" is read "899" by the header and by 12 of the 18
+    readings of its box. No number is better than a wrong one."""
+    fields = parse_file(CORPUS / "013.pdf")
+    assert fields["number"] is None
+    assert fields["symbol"] == "UBND-TTHC"
+    found = {f["code"]: f for f in fields["findings"]}
+    assert found["number-illegible"]["text"] == "899"
 
 
 def test_a_scans_number_is_kept_only_when_its_box_reads_the_same() -> None:
