@@ -5,8 +5,8 @@ handwriting badly: the two readings of the header (`pdf.py`) agreed on "899" for
 "299" and on "409" for "4409". Here the number's box, found from the words tesseract placed
 around it ("Số:" on its left, the symbol's "/" on its right), is rendered again at several
 resolutions from the PDF itself, each rendering binarised at several thresholds, and read
-with a digits-only whitelist. A number is kept only when three in four of these readings give exactly
-the same digits as the header's reading; anything else is "not legible", since a wrong
+with a digits-only whitelist. A number is kept only when three in four of these readings give
+exactly the same digits as the header's reading; anything else is "not legible", since a wrong
 number is worse than none.
 
 The votes are a check, never a source: on the corpus's scans a digits-only reading of a
