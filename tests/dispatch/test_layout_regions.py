@@ -101,14 +101,14 @@ def test_a_name_in_noi_nhan_is_not_the_signer(tmp_path: Path) -> None:
     signer = fields["signer"]
     assert isinstance(signer, dict)
     assert signer["name"] is None
-    assert (signer["authority"], signer["title"]) == ("KT.", "Phó Chủ tịch")
+    assert (signer["authority"], signer["title"]) == ("TM.", "Phó Chủ tịch")
     assert "Các Phó Chủ tịch UBND tỉnh: Nguyễn Thị Lan" in fields["recipients"]  # type: ignore[operator]
 
 
 def test_signer_is_read_from_the_signing_column_on_the_last_page(tmp_path: Path) -> None:
     second = _rows(RECIPIENTS, SIGNING) + NAME
     fields = _fields(tmp_path, _pdf(HEAD_LEFT + HEAD_RIGHT + TITLE + BODY, second))
-    signer = {"authority": "KT.", "title": "Phó Chủ tịch", "name": "Trần Văn Hiệp"}
+    signer = {"authority": "TM.", "title": "Phó Chủ tịch", "name": "Trần Văn Hiệp"}
     assert fields["signer"] == signer
     assert fields["recipients"] == [
         "Như trên",

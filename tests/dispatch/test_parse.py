@@ -261,7 +261,7 @@ def test_it_reads_a_tm_signer_chain_in_reading_order() -> None:
         "Lưu VT",
     ]
     assert fields["signer"] == {
-        "authority": "KT.",
+        "authority": "TM.",
         "title": "Phó Chủ tịch",
         "name": "Nguyễn Văn Hiệp",
     }

@@ -374,11 +374,7 @@ def _signer(
         if am and title is None:
             rest = _upper_run(am.group("rest"))
             if rest:
-                # `TM. ỦY BAN NHÂN DÂN` / `KT. CHỦ TỊCH` / `PHÓ CHỦ TỊCH`: the body's `TM.`
-                # over a deputy's `KT.` is not the signer's own authority; a `TL.` over a
-                # `KT.` stays the one the signer acts under.
-                if authority in (None, "TM."):
-                    authority = f"{am.group('a').replace('/', '')}."
+                authority = authority or f"{am.group('a').replace('/', '')}."
                 last_auth_rest = rest
                 continue
         if title is None and not _NOT_TITLE_RE.search(seg):
