@@ -51,7 +51,7 @@ def test_a_flat_office_letter_gives_parent_issuer_place_subject_and_addressees()
 
 def test_a_flat_header_with_the_date_before_the_motto_line() -> None:
     flat = (
-        "UBND TỈNH ĐÔNG NAM SỞ GIÁO DỤC VÀ ĐÀO TẠO CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM Số: 88 "
+        "  1. UBND TỈNH ĐÔNG NAM SỞ GIÁO DỤC VÀ ĐÀO TẠO CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM Số: 88 "
         "/SGDĐT-GDTX Lâm Hà, ngày 12 tháng 4 năm2031 Độc lập - Tự do - Hạnh phúc V/v tổ chức "
         "hội thi sáng tạo kỹ thuật cấp sở Kính gửi: Giám đốc các trung tâm giáo dục thường "
         "xuyên Thực hiện Công văn số 01/BTC ngày 02/4/2031 của Ban tổ chức hội thi, Sở lưu ý:"

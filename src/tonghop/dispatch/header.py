@@ -206,6 +206,7 @@ def _unflatten_line(line: str) -> list[str] | None:
     if tail:
         out.extend(_flat_glued(tail))
     issuer = _FLAT_RULES_RE.sub("", " ".join(x.strip() for x in left)).strip()
+    issuer = re.sub(r"^\d{1,2}\.\s+", "", issuer)  # a web page's list number before it
     heads = [m.start() for m in _FLAT_ORG_RE.finditer(issuer) if m.start() > 0]
     parts = [issuer[: heads[-1]].strip(), issuer[heads[-1] :].strip()] if heads else [issuer]
     return [p for p in parts if p] + out
