@@ -69,6 +69,12 @@ def read_subject(lines: list[str], start: int, after_type: int | None) -> tuple[
             parts.append(left)  # `… NĂM 2019 -` / `2020`, `GIAI ĐOẠN` / `2020 - 2025”`
             i += 1
             continue
+        if caps and left and _TIME_LINE_RE.search(left) and _is_time_line(left):
+            # `… XÓA MÙ CHỮ` / `Thời điểm tháng 10 năm 2020`: the title's last line, which
+            # names when, in sentence case.
+            parts.append(left)
+            i += 1
+            break
         if caps and left:
             if (
                 not is_upper_line(left)
@@ -90,7 +96,7 @@ def read_subject(lines: list[str], start: int, after_type: int | None) -> tuple[
                     j += 1
                 nxt = left_cell(lines[j]) if j < len(lines) else ""
                 if (
-                    nxt[:1].islower()
+                    (nxt[:1].islower() or _closes_header(lines, j))
                     and not parts[-1].endswith((".", ":", ";"))
                     and not _stops_subject(nxt)
                 ):
@@ -128,13 +134,50 @@ def read_subject(lines: list[str], start: int, after_type: int | None) -> tuple[
             break
         parts.append(_cut_noise(left))
         i += 1
-    subject = collapse(" ".join(parts))
+    subject = _once(collapse(" ".join(parts)))
     subject = VV_RE.sub("", subject, count=1)
     if after_type is None:
         subject = _ABOUT_RE.sub("", subject, count=1)
     if after_type is not None:
         subject = VV_OCR_RE.sub("", subject, count=1)
     return clean_value(subject) or None, max(begin + len(parts), last + 1)
+
+
+def _once(subject: str) -> str:
+    """A trích yếu a web copy printed twice running (`A B C A B C`) given once."""
+    words = subject.split(" ")
+    half = len(words) // 2
+    if len(words) >= 6 and len(words) % 2 == 0 and words[:half] == words[half:]:
+        return " ".join(words[:half])
+    return subject
+
+
+def _closes_header(lines: list[str], j: int) -> bool:
+    """Whether line `j` is a short line that the `Kính gửi` line follows: the last line of a
+    trích yếu wrapped over a blank line (`V/v Hướng dẫn thực hiện` / `Giáo dục trung học …`),
+    since the body never stands between the trích yếu and the addressees."""
+    if j >= len(lines) or len(collapse(lines[j])) > 90:
+        return False
+    for line in lines[j + 1 : j + 7]:
+        if line.strip():
+            return KINH_GUI_RE.match(line.strip()) is not None
+    return False
+
+
+# A short line naming a time under a title in capitals: `Thời điểm tháng 10 năm 2020`,
+# `Năm học 2031 - 2032`.
+_TIME_LINE_RE = re.compile(r"\b(?:19|20)\d{2}\b")
+
+
+def _is_time_line(text: str) -> bool:
+    return (
+        len(text) <= 60
+        and not is_upper_line(text)
+        and not text.startswith("(")
+        and not text.endswith((".", ":", ";", ","))
+        and not _stops_subject(text)
+        and any(ch.isalpha() for ch in text)
+    )
 
 
 def _back(lines: list[str], start: int, count: int) -> int:
@@ -167,6 +210,8 @@ def _stops_subject(text: str) -> bool:
     return bool(
         KINH_GUI_RE.match(text)
         or _SUBJECT_STOP_RE.match(text)
+        # `- Căn cứ nhiệm vụ năm học …`: the body's first paragraph written as a list line.
+        or _SUBJECT_STOP_RE.match(text.lstrip("-–+• "))
         or RULE_RE.match(text)
         or is_upper_line(text)
         or DATE_LINE_RE.search(text)
@@ -177,7 +222,7 @@ def _stops_subject(text: str) -> bool:
 
 _SUBJECT_STOP_RE = re.compile(
     r"^(?:Căn cứ|Thực hiện|Theo|Để|Ngày \d|Nhằm|Xét|Thừa|Tiếp theo|Kính|Hiện nay|Vừa qua|"
-    r"Trên cơ sở|Sau khi|Nơi nhận|[IVX]+\.\s|\d+\.\s|[a-zđ]\)\s|Điều \d|"
+    r"Trên cơ sở|Sau khi|Nơi nhận|[IVX]+\.\s|\d+\.\s|[a-zđ]\)\s|Điều \d|(?:[IVX]+|[A-Z])/\s|"
     r"(?:Phần|Chương|Mục|PHẦN|CHƯƠNG)\s+[IVX\d]+\b|(?:Phần|PHẦN)\s+(?:thứ|THỨ)\s)"
 )
 

@@ -19,7 +19,11 @@ from .textutil import clean_value, collapse
 # sharing one symbol, `423, 432, 436/TTg-CĐS`.
 # A space before a hyphen (`473/TTr - NN&PTNT`, a typing error) is read past only when an
 # abbreviation in capitals follows, as in the header's own number line.
-_SYM = r"(?:\d{4}/)?[A-ZĐ][\w&.]*(?:(?:[-–]\s?|/)[A-ZĐ0-9][\w&.]*|\s[-–]\s?[A-ZĐ0-9][A-ZĐ0-9&]*\b)*"
+# The year may stand apart from the type (`40/2014/ TT - BNNPTNT`).
+_SYM = (
+    r"(?:\d{4}\s?/\s?)?[A-ZĐ][\w&.]*"
+    r"(?:(?:[-–]\s?|/)[A-ZĐ0-9][\w&.]*|\s[-–]\s?[A-ZĐ0-9][A-ZĐ0-9&]*\b)*"
+)
 REF_RE = re.compile(
     rf"(?<![\w/.\-])(?P<nums>\d{{1,5}}(?:\s?,\s?\d{{1,5}})*)(?:(?P<slash>\s?/\s?)|-)(?P<sym>{_SYM})"
 )
@@ -251,6 +255,20 @@ _DOCUMENT_WORDS = frozenset(
         "Kết luận",
     }
 )
+# The second half of a ministry's or a Sở's name, which a body may write in lower case
+# (`Bộ nông nghiệp và phát triển nông thôn`): `và` before it does not end the name.
+_MINISTRY_TAILS = frozenset(
+    {
+        "phát triển",
+        "đầu tư",
+        "đào tạo",
+        "môi trường",
+        "du lịch",
+        "công nghệ",
+        "xã hội",
+        "truyền thông",
+    }
+)
 _UNIT_WORDS = frozenset({"tỉnh", "phố", "huyện", "quận", "xã", "phường", "trấn", "khu"})
 
 
@@ -271,9 +289,15 @@ def _trim_issuer(raw: str) -> str | None:
             if word == "ban" and kept and kept[-1] in ("Ủy", "Uỷ", "Ban"):
                 kept.append(word)  # `Ủy ban nhân dân tỉnh`: `ban` of a body, not `ban hành`
                 continue
-            if word in _ISSUER_STOP and not (word == "triển" and kept and kept[-1] == "Phát"):
+            if word in _ISSUER_STOP and not (
+                word == "triển" and kept and kept[-1] in ("Phát", "phát")
+            ):
                 break  # `triển khai` ends a name; `Phát triển nông thôn` is part of one
-            if word == "và" and (i + 1 >= len(words) or words[i + 1].islower()):
+            if (
+                word == "và"
+                and (i + 1 >= len(words) or words[i + 1].islower())
+                and " ".join(words[i + 1 : i + 3]).lower() not in _MINISTRY_TAILS
+            ):
                 break
             if word == "và" and " ".join(words[i + 1 : i + 3]) in _DOCUMENT_WORDS:
                 break  # `… của UBND tỉnh và Công văn số …`: the next citation begins

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from .abstract import read_addressees, read_subject
 from .dates import make_date
 from .patterns import (
+    AUTHORITY_LINE_RE,
     CLEAN_NUM_RE,
     DATE_LINE_RE,
     HEADER_LINES,
@@ -35,6 +36,7 @@ from .patterns import (
     TYPE_BY_FOLD,
     TYPE_BY_UPPER,
     TYPE_HEAD_RE,
+    TYPE_NAMES,
     VV_RE,
     left_cell,
 )
@@ -64,29 +66,206 @@ class Header:
 def unflatten_header(lines: list[str]) -> list[str]:
     """A header a web page flattened into one line, its words partly glued
     (`… ĐÀO TẠO ------ CỘNG HOÀ XÃ HỘI … Hạnh phúc Thụy Dương, ngày 07 tháng 12 năm2010BÁOCÁO…`),
-    cut back into the lines ND 30 sets it on. Other texts are returned as they are."""
+    cut back into the lines ND 30 sets it on; and a line that holds a row of both header
+    columns (`UBND HUYỆN … CỘNG HÒA … VIỆT NAMTRƯỜNG MG … Độc lập …`) cut into its two rows.
+    Other texts are returned as they are."""
     first = next((i for i, ln in enumerate(lines[:5]) if ln.strip()), None)
-    if first is None or len(lines[first]) < 200:
+    if first is None:
         return lines
-    line = lines[first]
-    motto = _FLAT_MOTTO_RE.search(line)
-    happy = _FLAT_HAPPY_RE.search(line)
-    date = DATE_LINE_RE.search(line)
-    if not (motto and happy and date) or not motto.start() < happy.end() <= date.start():
+    if len(lines[first]) < 200:
+        return _split_shared_rows(lines)
+    flat = _unflatten_line(lines[first])
+    if flat is None:
         return lines
-    issuer = line[: motto.start()].strip()
-    issuer = re.sub(r"\s*[-–—_=]{3,}\s*$", "", issuer)
+    return [*lines[:first], *flat, *lines[first + 1 :]]
+
+
+# How far into a flattened line its header may reach.
+_FLAT_ZONE = 700
+_FLAT_MOTTO_RE = re.compile(r"CỘNG\s+H\w{1,3}\s+XÃ\s+HỘI(?:\s+CHỦ\s+NGHĨA\s+VIỆT\s*NAM)?")
+# The site may drop short words (`Độc lập - Tự - Hạnh phúc`); the rules under it go with it.
+_FLAT_HAPPY_RE = re.compile(
+    r"Độc\s+lập\s*[-–]\s*Tự(?:\s+do)?\s*[-–]\s*Hạnh\s+phúc(?:\s*[-–_=*]{3,})*"
+)
+_FLAT_VV_RE = re.compile(r"(?<!\S)(?:V\s*/\s*v|Về\s+việc)\s")
+_FLAT_KG_RE = re.compile(r"(?<!\S)Kính\s*gửi\s*:?")
+_FLAT_TYPE_RE = re.compile(
+    r"(?<![^\W\d_])(?:"
+    + "|".join(sorted((t.upper().replace(" ", r"\s+") for t in TYPE_NAMES), key=len, reverse=True))
+    + r")(?![^\W\d_])"
+)
+# The place before `, ngày`: one to four capitalised words.
+_FLAT_PLACE_RE = re.compile(r"(?<!\S)(?:[A-ZĐÀ-Ỹ][\w.\-]*\s+){0,3}[A-ZĐÀ-Ỹ][\w.\-]*\s*$")
+# Office words that start the issuer under its parent; `PHỊNG` is `PHÒNG` as an old font's
+# conversion gives it.
+_FLAT_ORG_RE = re.compile(
+    r"(?<=\s)(?:PH[OÒỊ]NG|SỞ|TRƯỜNG|TRUNG TÂM|(?<!Y )(?<!Ỷ )BAN|CHI CỤC|VĂN PHÒNG)\b"
+)
+# Where the body starts after the `Kính gửi` list or a trích yếu run on into it. `Thực` before
+# a document's name is `Thực hiện` whose second word the copy dropped.
+_FLAT_BODY_RE = re.compile(
+    r"\s(?=(?:Căn cứ|Thực hiện|Thực\s+(?=[Cc]ông\s*văn|[Kk]ế\s*hoạch|[Qq]uyết\s*định|"
+    r"[Cc]hỉ\s*thị|[Hh]ướng\s*dẫn|[Tt]hông\s*báo|[Nn]ghị)|Theo|Tiếp theo|Nhằm|Vừa qua|"
+    r"Hiện nay|Ngày \d)\s*)"
+)
+# A trích yếu in sentence case ends where the body's first heading or preamble starts.
+_FLAT_SUBJECT_END_RE = re.compile(
+    r"\s(?=(?:[IVX]+\.|\d+\.|[A-ZĐ]/|Căn cứ|Thực hiện|Kính gửi|Nơi nhận)\s)"
+)
+_FLAT_NAME_WORD_RE = re.compile(r"(?<!\S)(?:SỞ|BỘ|PHÒNG|BAN|VỤ|CỤC)\s+$")
+# The authority that decides, under a decision's title (`BỘ TRƯỞNG BỘ …`, `CHỦ TỊCH ỦY BAN …`).
+_FLAT_AUTHORITY_RE = re.compile(
+    r"(?:PHÓ\s+)?(?:CHỦ TỊCH|BỘ TRƯỞNG|GIÁM ĐỐC|TỔNG GIÁM ĐỐC|HIỆU TRƯỞNG|THỦ TƯỚNG|"
+    r"CỤC TRƯỞNG|TỔNG CỤC TRƯỞNG|VIỆN TRƯỞNG|TRƯỞNG BAN|CHÁNH VĂN PHÒNG|TRƯỞNG PHÒNG)\b"
+    r"|(?:ỦY|UỶ)\s+BAN\s+NHÂN\s+DÂN\b"
+)
+_FLAT_RULES_RE = re.compile(r"(?:\s*[-–_=*]{3,})+")
+# Words a body's name follows in a title (`… CỦA ỦY BAN NHÂN DÂN HUYỆN`): no authority line.
+_TITLE_LINKS = frozenset({"CỦA", "VÀ", "CHO", "VỚI", "TẠI", "THUỘC", "GIỮA", "TRONG"})
+_FIXED = ("motto", "happy", "number", "date")
+
+
+def _unflatten_line(line: str) -> list[str] | None:
+    """The lines of a header flattened into `line`, or None when `line` is no such header."""
+    zone = line[:_FLAT_ZONE]
+    fixed: list[tuple[int, int, str]] = []
+    regexes = (_FLAT_MOTTO_RE, _FLAT_HAPPY_RE, NUMBER_RE, DATE_LINE_RE)
+    for kind, regex in zip(_FIXED, regexes, strict=True):
+        m = regex.search(zone)
+        if m is None:
+            continue
+        begin = m.start()
+        if kind == "date":
+            place = _FLAT_PLACE_RE.search(zone[: m.start()])
+            if place is None:
+                continue
+            begin = place.start()
+            # A place is written in title case: capitals before it end the motto or number.
+            for word in re.finditer(r"\S+", zone[place.start() : m.start()]):
+                if not is_upper_line(word.group(0)) or word.group(0) in ("TP.", "TX."):
+                    begin = place.start() + word.start()
+                    break
+        fixed.append((begin, m.end(), kind))
+    kinds = {kind for _b, _e, kind in fixed}
+    if len(kinds) < 2 or not kinds & {"motto", "happy"}:
+        # No motto: only an issuer's name over a type heading in capitals is read.
+        fixed = []
+        if not ORG_HEAD_RE.match(zone.lstrip()):
+            return None
+    anchors = list(fixed)
+    if fixed:
+        for kind, regex in (("vv", _FLAT_VV_RE), ("kg", _FLAT_KG_RE)):
+            m = regex.search(zone)
+            if m:
+                anchors.append((m.start(), m.end(), kind))
+    marks_start = min((b for b, _e, _k in fixed), default=0)
+    for m in _FLAT_TYPE_RE.finditer(zone):
+        # The type heading stands in capitals after the header's marks (or under the issuer's
+        # name when the copy kept no marks): nothing in lower case between them and it. A type
+        # word inside the issuer's name (`SỞ KẾ HOẠCH VÀ ĐẦU TƯ`) is none.
+        if m.start() < marks_start or _FLAT_NAME_WORD_RE.search(zone[: m.start()]):
+            continue
+        before = [e for b, e, _k in anchors if b < m.start()]
+        prefix = zone[max(before, default=marks_start) : m.start()]
+        if not any(ch.islower() for ch in prefix):
+            anchors.append((m.start(), m.end(), "type"))
+        break
+    if not fixed and not any(kind == "type" for _b, _e, kind in anchors):
+        return None
+    anchors.sort()
+    kept: list[tuple[int, int, str]] = []
+    for anchor in anchors:
+        if kept and anchor[0] < kept[-1][1]:
+            continue  # inside the previous mark (a `Kính gửi` quoted in a trích yếu)
+        kept.append(anchor)
+    left = [line[: kept[0][0]]]
+    out: list[str] = []
+    tail = ""
+    for at, (begin, end, kind) in enumerate(kept):
+        last = at + 1 == len(kept)
+        nxt = len(line) if last else kept[at + 1][0]
+        if kind in _FIXED:
+            text = line[begin:end]
+            if kind == "date":
+                text = re.sub(r"(n[ăa]m)(\d{4})", r"\1 \2", text)
+            out.append(_FLAT_RULES_RE.sub("", text).strip())
+            gap = _FLAT_RULES_RE.sub(" ", line[end:nxt]).strip()
+            if last:
+                tail = gap
+            elif gap and kind == "motto" and is_upper_line(gap):
+                left.append(gap)  # the left column's second row, set beside the motto
+            elif gap:
+                out.append(gap)
+        elif kind == "type":
+            out.append(collapse(line[begin:end]))
+            out.extend(_flat_title(line[end:nxt].strip()))
+        elif kind == "kg":
+            out.extend(_flat_list(line[begin:nxt].strip()))
+        else:
+            out.extend(_flat_vv(line[begin:nxt].strip()))
+    if tail:
+        out.extend(_flat_glued(tail))
+    issuer = _FLAT_RULES_RE.sub("", " ".join(x.strip() for x in left)).strip()
+    issuer = re.sub(r"^\d{1,2}\.\s+", "", issuer)  # a web page's list number before it
     heads = [m.start() for m in _FLAT_ORG_RE.finditer(issuer) if m.start() > 0]
-    out = [issuer[: heads[-1]].strip(), issuer[heads[-1] :].strip()] if heads else [issuer]
-    out += [line[motto.start() : happy.start()].strip(), line[happy.start() : happy.end()]]
-    date_text = line[happy.end() : date.end()].strip()
-    out.append(re.sub(r"(n[ăa]m)(\d{4})", r"\1 \2", date_text))
-    rest = line[date.end() :].strip()
+    parts = [issuer[: heads[-1]].strip(), issuer[heads[-1] :].strip()] if heads else [issuer]
+    return [p for p in parts if p] + out
+
+
+def _flat_vv(text: str) -> list[str]:
+    """A `V/v` trích yếu run on into the body, cut where the body starts."""
+    m = _FLAT_BODY_RE.search(text)
+    return [text[: m.start()].strip(), "", text[m.end() :].strip()] if m else [text]
+
+
+def _flat_list(text: str) -> list[str]:
+    """`Kính gửi: - A; - B; - C Thực hiện …` as the list's lines, then the body apart."""
+    body = ""
+    m = _FLAT_BODY_RE.search(text)
+    if m:
+        text, body = text[: m.start()], text[m.end() :].strip()
+    head = _FLAT_KG_RE.match(text)
+    rest = text[head.end() :].strip() if head else text
+    items = re.split(r"(?<=;)\s*(?=[-–+]\s)", rest)
+    out = ["Kính gửi:", *(item.strip() for item in items)] if len(items) > 1 else [text.strip()]
+    return [*out, "", body] if body else out
+
+
+def _flat_title(text: str) -> list[str]:
+    """The trích yếu after a flattened type heading, then what follows it: a title in
+    capitals ends at its first word in lower case or at the authority that decides
+    (`… CỦA CẤP TỈNH BỘ TRƯỞNG BỘ …`); one in sentence case at the body's first heading."""
+    words = list(re.finditer(r"\S+", text))
+    end = 0
+    for k, word in enumerate(words):
+        if any(ch.islower() for ch in word.group(0)):
+            break
+        if (
+            k >= 2
+            and words[k - 1].group(0) not in _TITLE_LINKS
+            and _FLAT_AUTHORITY_RE.match(text, word.start())
+        ):
+            rest = text[word.start() :]
+            lower = re.search(r"\S*[a-zà-ỹđ]", rest)
+            cut = lower.start() if lower else len(rest)
+            return [text[: word.start()].strip(), rest[:cut].strip(), "", rest[cut:].strip()]
+        end = word.end()
+    if len(letters(text[:end])) >= 4:
+        return [text[:end].strip(), "", text[end:].strip()]
+    m = _FLAT_SUBJECT_END_RE.search(text)
+    if m and m.start() > 0:
+        return [text[: m.start()].strip(), "", text[m.end() :].strip()]
+    return [text]
+
+
+def _flat_glued(rest: str) -> list[str]:
+    """What follows the header's marks: a type heading glued to its trích yếu
+    (`BÁOCÁOKIỂMTRA THỰC HIỆN …`) is cut apart."""
+    out: list[str] = []
     glued = re.sub(r"\s", "", rest[:20])
     for name in sorted(TYPE_BY_UPPER, key=len, reverse=True):
         bare = name.replace(" ", "")
         if glued.startswith(bare):
-            # The type heading glued to its trích yếu: `BÁOCÁOKIỂMTRA THỰC HIỆN …`.
             cut, seen = 0, 0
             while seen < len(bare):
                 seen += not rest[cut].isspace()
@@ -99,14 +278,31 @@ def unflatten_header(lines: list[str]) -> list[str]:
                 rest = rest[caps.end() :].strip()
             break
     out.append(rest)
-    return [*lines[:first], *out, *lines[first + 1 :]]
+    return out
 
 
-_FLAT_MOTTO_RE = re.compile(r"CỘNG\s+H\w{1,3}\s+XÃ\s+HỘI")
-_FLAT_HAPPY_RE = re.compile(r"Độc\s+lập\s*[-–]\s*Tự\s+do\s*[-–]\s*Hạnh\s+phúc")
-_FLAT_ORG_RE = re.compile(r"(?<=\s)(?:PHÒNG|SỞ|TRƯỜNG|TRUNG TÂM|BAN|CHI CỤC|VĂN PHÒNG)\b")
 # Words in capitals (and the `&`, commas and hyphens between them): a glued title.
 _FLAT_CAPS_RE = re.compile(r"(?:[A-ZĐÀ-Ỹ&,\-–]+\s+)*[A-ZĐÀ-Ỹ&,\-–]+(?=\s+[A-ZĐÀ-Ỹ]?[a-zà-ỹđ]|\s*$)")
+# The motto's full words, which a web copy may glue to the next row's first word.
+_MOTTO_FULL_RE = re.compile(r"CỘNG\s+H\w{1,3}\s+XÃ\s+HỘI\s+CHỦ\s+NGHĨA\s+VIỆT\s*NAM")
+
+
+def _split_shared_rows(lines: list[str]) -> list[str]:
+    """`UBND HUYỆN X CỘNG HÒA … VIỆT NAMTRƯỜNG MG Y Độc lập – Tự do – Hạnh phúc`: two rows of
+    the header's columns on one line, cut after the motto into the rows they are."""
+    for i, line in enumerate(lines[:8]):
+        motto = _MOTTO_FULL_RE.search(line) if "NAM" in line else None
+        if motto is None:
+            continue
+        happy = INDEPENDENCE_RE.search(line, motto.end())
+        if happy is None or not line[: motto.start()].strip():
+            return lines
+        between = line[motto.end() : happy.start()].strip()
+        if is_upper_line(between) and len(letters(between)) >= 3:
+            rows = [line[: motto.end()], line[motto.end() :].strip()]
+            return [*lines[:i], *rows, *lines[i + 1 :]]
+        return lines
+    return lines
 
 
 def parse_header(lines: list[str]) -> Header:
@@ -136,9 +332,17 @@ def parse_header(lines: list[str]) -> Header:
         _issuer(top, end, head)
     start = max(marks, default=-1) + 1
     after_type = _type_heading(lines, start, head)
+    if not marks and after_type:
+        # A copy that kept no motto, number or date line: the body's name over the type
+        # heading is still the issuer (`TRƯỜNG THCS …` / `KẾ HOẠCH`).
+        _issuer(top, min(after_type, len(top)) - 1, head)
+        if head.issuer is None or not ORG_HEAD_RE.match(head.issuer):
+            head.issuer = head.issuer_parent = None
     head.subject, subject_end = read_subject(lines, start, after_type)
     if head.subject_lead:
         head.subject = collapse(f"{head.subject_lead} {head.subject or ''}")
+    if head.subject is None and after_type is None and head.symbol and marks:
+        head.subject, subject_end = _title_without_heading(lines, start, head.symbol, subject_end)
     head.addressees, addressees_end = read_addressees(lines, start)
     head.body_start = max(subject_end, addressees_end)
     if addressees_end and _text_lines(lines, addressees_end, subject_end) > 4:
@@ -155,6 +359,36 @@ def parse_header(lines: list[str]) -> Header:
         # issuer's abbreviation, even one that reads as a type code (`CT-TTHT` of a Cục Thuế).
         head.doc_type = type_from_symbol(head.symbol)
     return head
+
+
+def _title_without_heading(
+    lines: list[str], start: int, symbol: str, end: int
+) -> tuple[str | None, int]:
+    """A title in capitals right under the header of a document whose type heading the copy
+    lost (`Số: 221/KH-UBND` … `PHÒNG, CHỐNG THIÊN TAI NĂM 2031`): its symbol names a type
+    that has a title, so the capitals are the trích yếu, not a body's heading."""
+    if type_from_symbol(symbol) is None:
+        return None, end
+    i = start
+    while i < min(len(lines), start + 3) and not lines[i].strip():
+        i += 1
+    parts: list[str] = []
+    while i < len(lines) and len(parts) < 4:
+        text = collapse(lines[i])
+        if not text or not is_upper_line(text) or text.endswith(":"):
+            break
+        # `PHÒNG, CHỐNG …` is a title's words, not a Phòng's name.
+        org = ORG_HEAD_RE.match(text) and not re.match(r"PHÒNG,?\s+(?:CHỐNG|NGỪA)", text)
+        if org or AUTHORITY_LINE_RE.match(text) or TYPE_HEAD_RE.match(text):
+            break
+        if RULE_RE.match(text) or re.match(r"^(?:[IVX]+|\d+|[A-Z])[./)]\s", text):
+            break
+        parts.append(text)
+        i += 1
+    title = clean_value(" ".join(parts))
+    if len(letters(title)) < 12:
+        return None, end
+    return title, i
 
 
 def _text_lines(lines: list[str], start: int, end: int) -> int:
@@ -200,8 +434,16 @@ def unwrap_header(top: list[str]) -> list[str]:
             continue
         nxt = out[i + 1]
         if _SO_ALONE_RE.match(line):
-            # `Số:` / `06/2024/QĐ-UBND`, or `Số:` / (blank) / `/BC-UBND` of a form left blank.
+            # `Số:` / `06/2024/QĐ-UBND`, or `Số:` / (blank) / `/BC-UBND` of a form left blank;
+            # in reading order the motto's two lines may come between (`Số:` / `CỘNG HÒA …` /
+            # `Độc lập …` / `/TTr-VPCP`).
             k = i + 1 if nxt.strip() or i + 2 >= len(out) else i + 2
+            for j in range(i + 1, min(len(out), i + 7)):
+                if not out[j].strip() or MOTTO_RE.search(out[j]) or INDEPENDENCE_RE.search(out[j]):
+                    continue
+                if out[j].lstrip().startswith("/"):
+                    k = j
+                break
             if _NUMBER_START_RE.match(out[k]):
                 out[i] = re.sub(r"\|\s*$", "", line)
                 join(i, k)
@@ -269,6 +511,14 @@ def _number(top: list[str], head: Header) -> int | None:
         if not m.group("colon") and raw_num.isdigit():
             head.number_problems.append("thiếu dấu hai chấm sau chữ “Số”")
         head.symbol = _clean_symbol(m.group("sym"), head)
+        if _OPEN_HYPHEN_RE.match(line[m.end() :]):
+            # `255 / BC-BCĐPCGD-` … `XMC`: a narrow cell wrapped the symbol's last part onto
+            # a line of its own under the place-and-date line.
+            for follow in top[i + 1 : i + 6]:
+                part = _SYMBOL_PART_RE.match(follow)
+                if part:
+                    head.symbol = f"{head.symbol}-{part.group(1)}"
+                    break
         if _PLACEHOLDER_RE.match(line[m.end() :]):
             # `Số: …/BC-..........`: a form whose issuer part is left to fill in holds no
             # symbol yet; a part of it would be a wrong one.
@@ -277,6 +527,9 @@ def _number(top: list[str], head: Header) -> int | None:
     return None
 
 
+_OPEN_HYPHEN_RE = re.compile(r"^-\s*(?:\||$)")
+# A line holding one part of a symbol and nothing else: capitals, two to eight.
+_SYMBOL_PART_RE = re.compile(r"^\s*([A-ZĐ][A-ZĐ0-9&]{1,7})\s*\|?\s*$")
 # Dots or an ellipsis where a symbol's next part should be: a blank left in a form.
 _PLACEHOLDER_RE = re.compile(r"^\s*[-–/]\s*[.…_]{2,}")
 

@@ -12,7 +12,7 @@ HEADER_LINES = 80
 
 # The national motto, or the Party's heading on Party documents (`ĐẢNG CỘNG SẢN VIỆT NAM`).
 MOTTO_FOLDED_RE = re.compile(
-    r"C[OƠ]NG\s*H[OƠ]A[\s,]*X[AÂ]\s*H[OƠ]I|DANG\s+C[OƠ]NG\s+SAN\s+VIET"
+    r"C[OƠ]NG\s*H[OƠ]A?[\s,]*X[AÂ]\s*H[OƠ]I|DANG\s+C[OƠ]NG\s+SAN\s+VIET"
     # A line a narrow cell cut after `CỘNG`: the motto starts at whatever of it is left.
     r"|(?:H[OƠ]A[\s,]*)?(?:X[AÂ][\s,]*)?(?:H[OƠ]I[\s,]*)?CHU\s+NGHIA\s+VIET"
 )
@@ -40,7 +40,12 @@ INDEPENDENCE_RE = re.compile(
 
 # `Số: 542/SKHCN-CN&ĐMST`, `Số:   /UBND-VP`, `Số 12/KH-UBND`, `Số: 15/2010/QĐ-UBND`. The
 # symbol may carry a stray space around a hyphen (`TTr -UBND`), a formatting error we report.
-SYMBOL = r"[0-9A-ZĐ][\w&.]*(?:(?:-|/)[A-ZĐ0-9][\w&.]*|(?:\s[-–]\s?|[-–]\s)[A-ZĐ0-9][A-ZĐ0-9&.]*\b)*"
+# After a spaced hyphen a part in mixed case must end in a capital (`BGDĐT- GDTrH`), so that
+# `UBND- Kính gửi` is not read as one.
+SYMBOL = (
+    r"[0-9A-ZĐ][\w&.]*(?:(?:-|/)[A-ZĐ0-9][\w&.]*"
+    r"|(?:\s[-–]\s?|[-–]\s)[A-ZĐ0-9](?:[A-ZĐ0-9&.]*|[\w&.]*[A-ZĐ0-9])\b)*"
+)
 # `Số`, and the forms OCR makes of it (`Sô`, `Só`, `Sé`).
 SO = "S[ốôóòỏõọồổỗộoỐéèẻêếềểễệ]"
 NUMBER_RE = re.compile(
@@ -169,8 +174,9 @@ RULE_RE = re.compile(r"^[\s_\-–—=*.…]+$")
 
 # Words that open the name of a body: a header line starting so starts a new body.
 ORG_HEAD_RE = re.compile(
-    r"^(?:BỘ|SỞ|ỦY BAN|UỶ BAN|UBND|HĐND|HỘI ĐỒNG|CỤC|TỔNG CỤC|CHI CỤC|VỤ|VIỆN|TRƯỜNG|BAN|TỔ|"
-    r"HỘI|PHÒNG|VĂN PHÒNG|THANH TRA|CÔNG AN|TRUNG TÂM|ĐẢNG ỦY|ĐẢNG UỶ|TỈNH ỦY|TỈNH UỶ|HUYỆN ỦY|"
+    r"^(?:BỘ|SỞ|ỦY BAN|UỶ BAN|UBND|HĐND|HỘI ĐỒNG|BCĐ|CỤC|TỔNG CỤC|CHI CỤC|VỤ|VIỆN|TRƯỜNG|BAN|TỔ|"
+    r"HỘI|PHÒNG|PHỊNG|VĂN PHÒNG|THANH TRA|CÔNG AN|TRUNG TÂM|ĐẢNG ỦY|ĐẢNG UỶ|TỈNH ỦY|TỈNH UỶ|"
+    r"HUYỆN ỦY|"
     r"THỦ TƯỚNG|CHÍNH PHỦ|ĐOÀN|LIÊN ĐOÀN|MẶT TRẬN|TÒA ÁN|TOÀ ÁN|VIỆN KIỂM SÁT|KHO BẠC|"
     r"CHI NHÁNH|ĐẠI HỌC|HỌC VIỆN|CÔNG TY|TẬP ĐOÀN|QUỸ|ĐÀI|BÁO|NGÂN HÀNG|CẢNG VỤ|BỆNH VIỆN|"
     r"BỘ CHỈ HUY|BỘ TƯ LỆNH|KIỂM TOÁN|TỔNG CÔNG TY|BAN QUẢN LÝ|BQL|ĐẠI SỨ QUÁN|QUỐC HỘI|"

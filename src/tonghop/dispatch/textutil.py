@@ -31,6 +31,7 @@ _ODD_CHARS_RE = re.compile("[" + "".join(chr(c) for c in _SPACE_TRANS) + "]")
 # Cells of a line: layout text separates columns by runs of spaces, Word tables by tabs or `|`.
 CELL_SPLIT_RE = re.compile(r"\t+|\s{3,}|\s*\|\s*")
 _WS_RE = re.compile(r"\s+")
+_HTML_TAG_RE = re.compile(r"</?(?:b|i|u|em|strong|span|font|sup|sub)(?:\s[^<>]{0,200})?>", re.I)
 _LEAD_RE = re.compile(r"^[\s\-–—•+*·]+")
 _TRAIL_RE = re.compile(r"[\s;.,:_|`'~^*]+$")
 
@@ -38,6 +39,9 @@ _TRAIL_RE = re.compile(r"[\s;.,:_|`'~^*]+$")
 def prepare(text: str) -> str:
     """NFC text with one kind of newline and ordinary spaces."""
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n"))
+    if "<" in text:
+        # A web copy may keep the page's inline tags (`<b>CỘNG HÒA …</b>`, `<i>Hà Nội, ngày`).
+        text = _HTML_TAG_RE.sub("", text)
     # str.translate walks every character; most texts hold none of these, so test first.
     if _ODD_CHARS_RE.search(text) is None:
         return text
