@@ -276,3 +276,37 @@ def test_page_tags_left_in_a_web_copy_are_dropped() -> None:
     assert fields["place"] == "Đông Hà"
     assert (fields["issuer"], fields["issuer_parent"]) == ("BCĐ PCGD", "UBND XÃ ĐÔNG HÀ")
     assert fields["subject"] == "TÌNH HÌNH VÀ KẾT QUẢ THỰC HIỆN CÔNG TÁC PHỔ CẬP"
+
+
+def test_happiness_in_a_subject_is_not_the_motto() -> None:
+    """Only the motto's line `Độc lập - Tự do - Hạnh phúc` (or its cut end) closes a subject;
+    a subject about families "no ấm, hạnh phúc" goes on."""
+    head = (
+        "ỦY BAN NHÂN DÂN                     CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+        "XÃ AN PHÚ                                Độc lập - Tự do - Hạnh phúc\n\n"
+        "Số: 46/UBND-VX                         An Phú, ngày 03 tháng 6 năm 2025\n"
+    )
+    wrapped = parse_text(
+        head + "V/v tuyên truyền xây dựng gia đình no ấm, tiến bộ,\n"
+        "hạnh phúc và văn minh\n\nKính gửi: Các thôn trên địa bàn xã.\n"
+    )
+    assert (
+        wrapped["subject"] == "tuyên truyền xây dựng gia đình no ấm, tiến bộ, hạnh phúc và văn minh"
+    )
+    plan = parse_text(
+        head.replace("46/UBND-VX", "45/KH-UBND")
+        + "\nKẾ HOẠCH\nTổ chức Ngày Gia đình Việt Nam, xây dựng gia đình no ấm,\n"
+        "hạnh phúc, tiến bộ, văn minh\n\nCăn cứ Luật Hôn nhân và gia đình;\n"
+    )
+    assert plan["subject"] == (
+        "Tổ chức Ngày Gia đình Việt Nam, xây dựng gia đình no ấm, hạnh phúc, tiến bộ, văn minh"
+    )
+    # The motto's line cut by a narrow cell still closes the header.
+    cut = parse_text(
+        "ỦY BAN NHÂN DÂN          CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+        "XÃ AN PHÚ                Độc lập - Tự do -\n"
+        "                         Hạnh phúc\n"
+        "Số: 47/UBND-VX           An Phú, ngày 04 tháng 6 năm 2025\n"
+        "V/v trực hè\n\nKính gửi: Các thôn.\n"
+    )
+    assert cut["number"] == "47" and cut["subject"] == "trực hè"

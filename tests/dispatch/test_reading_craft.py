@@ -340,7 +340,8 @@ def test_a_handwritten_number_read_wrong_by_most_readings_is_not_given() -> None
     fields = parse_file(CORPUS / "013.pdf")
     assert fields["number"] is None
     assert fields["symbol"] == "UBND-TTHC"
-    found = {f["code"]: f for f in fields["findings"]}
+    findings: list[dict[str, Any]] = fields["findings"]  # type: ignore[assignment]
+    found = {f["code"]: f for f in findings}
     assert found["number-illegible"]["text"] == "899"
 
 

@@ -34,8 +34,12 @@ MOTTO_HINT_RE = re.compile(r"X\S{0,2}[\s,]*H|NGH|C\S{0,2}NG\s*[HS]")
 
 
 MOTTO_RE = FoldedSearch(MOTTO_FOLDED_RE)
+# The motto's second line, `Độc lập - Tự do - Hạnh phúc`, whole or cut where a narrow cell
+# wrapped it; "hạnh phúc" inside a sentence (`gia đình no ấm, hạnh phúc`) is not it.
 INDEPENDENCE_RE = re.compile(
-    r"Đ[ộọo]c\s*l[ậạa]p\s*[-–—]|T[ựu]\s*do\s*[-–—]|H[ạa]nh\s+ph[úu]c", re.I
+    r"Đ[ộọo]c\s*l[ậạa]p\s*[-–—]|T[ựu]\s*do\s*[-–—]\s*H[ạa]nh"
+    r"|^[\s\-–—]*H[ạa]nh\s+ph[úu]c[\s\-–—_=*.]*$",
+    re.I,
 )
 
 # `Số: 542/SKHCN-CN&ĐMST`, `Số:   /UBND-VP`, `Số 12/KH-UBND`, `Số: 15/2010/QĐ-UBND`. The
