@@ -310,3 +310,42 @@ def test_happiness_in_a_subject_is_not_the_motto() -> None:
         "V/v trực hè\n\nKính gửi: Các thôn.\n"
     )
     assert cut["number"] == "47" and cut["subject"] == "trực hè"
+
+
+def test_a_rule_glued_to_the_issuer_is_not_part_of_its_name() -> None:
+    fields = parse_text(
+        "UỶ BAN NHÂN DÂN TỈNH AN LẠC******\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+        "Độc lập - Tự do - Hạnh phúc********\nSố: 554/UBND-KT\n"
+        "An Lạc, ngày 12 tháng 4 năm 2024\nV/v tổ chức hội chợ\n\nKính gửi: Các sở, ngành.\n"
+    )
+    assert fields["issuer"] == "UỶ BAN NHÂN DÂN TỈNH AN LẠC"
+    assert fields["subject"] == "tổ chức hội chợ"
+
+
+def test_a_title_on_the_headings_line_ends_at_the_rule_under_it() -> None:
+    fields = parse_text(
+        "UBND HUYỆN AN LẠC\nTRƯỜNG THPT AN LẠC                 CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+        "                                   Độc lập - Tự do - Hạnh phúc\n"
+        "Số: 142/TB-THPT                    An Lạc, ngày 17 tháng 11 năm 2024\n\n"
+        "THÔNG BÁO NGHỈ HỌC DO MƯA LŨ\n----------------------\n"
+        "Trong các ngày qua, tại địa phương có mưa lớn liên tục, nước sông đang lên nhanh.\n"
+    )
+    assert fields["doc_type"] == "Thông báo"
+    assert fields["subject"] == "NGHỈ HỌC DO MƯA LŨ"
+
+
+def test_a_title_glued_to_the_signers_name_is_cut_between_them() -> None:
+    """`CHÁNH VĂN PHÒNGTrần Văn Bình`: the title in capitals and the name in title case."""
+    fields = parse_text(
+        "UBND TỈNH AN GIANG              CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+        "VĂN PHÒNG                       Độc lập - Tự do - Hạnh phúc\n"
+        "Số: 12/VP-TH                    An Giang, ngày 5 tháng 3 năm 2024\n"
+        "V/v họp giao ban\n\nKính gửi: Các sở, ngành.\n\n"
+        "Văn phòng thông báo lịch họp giao ban.\n\nNơi nhận:\n- Như trên;\n- Lưu VT.\n"
+        "TL. CHỦ TỊCH\nCHÁNH VĂN PHÒNGTrần Văn Bình\n"
+    )
+    assert fields["signer"] == {
+        "authority": "TL.",
+        "title": "Chánh Văn phòng",
+        "name": "Trần Văn Bình",
+    }

@@ -355,7 +355,7 @@ def _signer(
     zone: list[str], extra: list[str], has_nn: bool, place: str | None = None, *, ocr: bool = False
 ) -> tuple[str | None, str | None, str | None]:
     segments: list[str] = []
-    for line in zone:
+    for line in (piece for text in zone for piece in _unglued(text)):
         parts = cells(line)
         if parts and NOI_NHAN_RE.search(parts[0]):
             parts = cells(NOI_NHAN_RE.sub("", line, count=1))
@@ -456,6 +456,22 @@ def _name(seg: str, place: str | None = None) -> str | None:
         if len(words) > size and _looks_like_name(tail) and not is_place(tail, place):
             return tail
     return None
+
+
+def _unglued(line: str) -> list[str]:
+    """`CHÁNH VĂN PHÒNGThái Hữu Phép`: a web copy glued the title in capitals to the name
+    below it. Cut where a run of capitals meets a capitalised word, when all that follows is
+    a person's name; any other line stays whole."""
+    for i in range(3, len(line) - 1):
+        if (
+            line[i].isupper()
+            and line[i + 1].islower()
+            and all(c.isalpha() and c.isupper() for c in line[i - 3 : i])
+        ):
+            tail = collapse(line[i:])
+            if _looks_like_name(tail):
+                return [line[:i], tail]
+    return [line]
 
 
 def looks_like_name(seg: str) -> bool:

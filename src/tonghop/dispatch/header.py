@@ -338,7 +338,13 @@ def parse_header(lines: list[str]) -> Header:
         _issuer(top, min(after_type, len(top)) - 1, head)
         if head.issuer is None or not ORG_HEAD_RE.match(head.issuer):
             head.issuer = head.issuer_parent = None
-    head.subject, subject_end = read_subject(lines, start, after_type)
+    ruled = _rule_under(lines, after_type) if head.subject_lead else None
+    if ruled is not None:
+        # `THÔNG BÁO NGHỈ HỌC DO MƯA LŨ` / `------`: the title was all on the heading's line,
+        # and the rule under it closes it; the body starts below the rule.
+        head.subject, subject_end = None, ruled + 1
+    else:
+        head.subject, subject_end = read_subject(lines, start, after_type)
     if head.subject_lead:
         head.subject = collapse(f"{head.subject_lead} {head.subject or ''}")
     if head.subject is None and after_type is None and head.symbol and marks:
@@ -359,6 +365,16 @@ def parse_header(lines: list[str]) -> Header:
         # issuer's abbreviation, even one that reads as a type code (`CT-TTHT` of a Cục Thuế).
         head.doc_type = type_from_symbol(head.symbol)
     return head
+
+
+def _rule_under(lines: list[str], at: int | None) -> int | None:
+    """The index of a rule line (`-----`) right under line `at`, blank lines skipped."""
+    if at is None:
+        return None
+    i = at + 1
+    while i < len(lines) and not lines[i].strip():
+        i += 1
+    return i if i < len(lines) and RULE_RE.match(lines[i]) and len(lines[i].strip()) >= 3 else None
 
 
 def _title_without_heading(
@@ -667,7 +683,7 @@ def _issuer(top: list[str], end: int, head: Header) -> None:
                 break
     groups: list[str] = []
     for part in found:
-        part = collapse(part.strip("|_ —–-"))
+        part = collapse(part.strip("|_ —–-*=~"))
         if len(letters(part)) < 2:
             continue
         # A lone first word is a name cut by a narrow cell (`ỦY` / `BAN NHÂN DÂN`, `TỔNG` /
