@@ -35,58 +35,55 @@ def interval_from_env(name: str = "TONGHOP_REMINDER_INTERVAL", default: str = "6
     return seconds
 
 
-def tick() -> None:
-    """One run; an error is logged and the next tick tries again, the worker goes on."""
-    from tonghop.reminders.actions import run_due_reminders
-
+def _once(what: str, work: Callable[[], None]) -> None:
+    """Run `work` once in this thread; an error is logged as `what`'s and the next tick tries
+    again, the worker goes on."""
     try:
         # Inside the try: with the database away, even dropping a stale connection can fail.
         close_old_connections()
-        report = run_due_reminders()
-        if report:
-            logger.info("nhắc việc: %s", report)
+        work()
     except Exception:
-        logger.exception("reminders: the run failed; trying again at the next tick")
+        logger.exception("%s: the run failed; trying again at the next tick", what)
     finally:
         # This thread's connection is its own: do not keep it open between ticks.
         try:
             connection.close()
         except Exception:  # a connection the database dropped may fail to close; it is gone
-            logger.debug("reminders: closing a broken connection failed", exc_info=True)
+            logger.debug("%s: closing a broken connection failed", what, exc_info=True)
+
+
+def tick() -> None:
+    """Send the reminders that are due, once."""
+    from tonghop.reminders.actions import run_due_reminders
+
+    def work() -> None:
+        report = run_due_reminders()
+        if report:
+            logger.info("nhắc việc: %s", report)
+
+    _once("reminders", work)
 
 
 def exchange_tick() -> None:
-    """Move the exchange outbox and inbox once; an error is logged, the next tick tries again."""
+    """Move the exchange outbox and inbox once."""
     from tonghop.documents.channel import run_once
 
-    try:
-        close_old_connections()
+    def work() -> None:
         moved = run_once()
         if any(moved.values()):
             logger.info("exchange: %s", moved)
-    except Exception:
-        logger.exception("exchange: the run failed; trying again at the next tick")
-    finally:
-        try:
-            connection.close()
-        except Exception:
-            logger.debug("exchange: closing a broken connection failed", exc_info=True)
+
+    _once("exchange", work)
 
 
 def sweep_tick() -> None:
-    """Remove stray attachment files once; an error is logged, the next tick tries again."""
+    """Remove stray attachment files once (sweep_strays logs its own counts)."""
     from tonghop.reports.attachments import sweep_strays
 
-    try:
-        close_old_connections()
-        sweep_strays()  # it logs its own counts
-    except Exception:
-        logger.exception("attachments sweep: the run failed; trying again at the next tick")
-    finally:
-        try:
-            connection.close()
-        except Exception:
-            logger.debug("attachments sweep: closing a broken connection failed", exc_info=True)
+    def work() -> None:
+        sweep_strays()
+
+    _once("attachments sweep", work)
 
 
 class Ticker(threading.Thread):
