@@ -286,6 +286,36 @@ def test_a_number_only_the_second_reading_gives_is_not_taken() -> None:
     assert fields["confidence"]["number"] == 0.0
 
 
+def test_a_stroke_beside_a_handwritten_day_leaves_the_day_unread() -> None:
+    """The corpus's scan 016, dated `31`: both readings gave `3`, the second `3|`. The stroke is
+    a digit half read, so no day is given, and the signing time a month later is no guess."""
+    fields = parse(
+        scan("660", "3") + "\nKý bởi: UBND tỉnh\n2025-01-17T08:56:09+07:00\n",
+        ocr=True,
+        rereads=[SCAN_HEADER.format(number="660", day="3|")],
+    )
+    assert fields["issued_on"] is None
+    found = {f["code"]: f for f in fields["findings"]}
+    assert "issue-date-inferred" not in found
+    assert found["missing-issue-date"]["message"] == (
+        "Ngày viết tay trên bản quét không đọc được chắc chắn (chỉ đọc được tháng 12 năm "
+        "2024): cần đối chiếu bản gốc."
+    )
+    # The same reading without the stroke is kept, as two readings that agree.
+    agreed = parse(scan("660", "3"), ocr=True, rereads=[SCAN_HEADER.format(number="660", day="3")])
+    assert agreed["issued_on"] == "2024-12-03"
+
+
+def test_a_signing_time_stands_in_only_within_the_printed_month() -> None:
+    unread = scan("660", "....")
+    same_month = parse(unread + "\n2024-12-18T10:00:00+07:00\n", ocr=True)
+    assert same_month["issued_on"] == "2024-12-18"
+    assert same_month["confidence"]["issued_on"] < 0.5
+    next_month = parse(unread + "\n2025-01-17T08:56:09+07:00\n", ocr=True)
+    assert next_month["issued_on"] is None
+    assert "missing-issue-date" in {f["code"] for f in next_month["findings"]}
+
+
 def test_a_scans_day_that_readings_disagree_on_is_not_given() -> None:
     fields = parse(
         scan("660", "21"), ocr=True, rereads=[SCAN_HEADER.format(number="660", day="20")]

@@ -100,7 +100,14 @@ def parse_text(
     # this is a guess: on the corpus's scans it was the right day four times in nine (the
     # others were dated the day before they were signed), so it is doubted and explained.
     guessed = False
-    if issued is None and first is not None:
+    on_line = (head.year, head.month or first.month) if first is not None else None
+    if (
+        issued is None
+        and first is not None
+        and (not ocr or head.year is None or on_line == (first.year, first.month))
+    ):
+        # A guess only where the signing time agrees with the month and year printed on the
+        # date line: a scan signed in January is no guide to a day of December.
         issued, inferred = first, True
         guessed = ocr and head.year is not None
     year = issued.year if issued else head.year or _year_of(times)
@@ -183,6 +190,11 @@ def parse_text(
         if head.year:
             known = f"tháng {head.month} năm {head.year}" if head.month else f"năm {head.year}"
             message = f"Ngày ban hành chưa ghi ngày (chỉ có {known})."
+            if ocr:
+                message = (
+                    f"Ngày viết tay trên bản quét không đọc được chắc chắn (chỉ đọc được "
+                    f"{known}): cần đối chiếu bản gốc."
+                )
         findings.append(finding("missing-issue-date", "error", message, None))
     elif inferred and issued is not None:
         message = f"Ngày ban hành {vn(issued)} được suy ra từ thời gian ký số sớm nhất."
@@ -239,6 +251,9 @@ def parse_text(
     return result
 
 
+_STROKE_DAY_RE = re.compile(r"ngày\s*\d{1,2}\s*[|!]\s*(?:\S+\s+)?tháng", re.IGNORECASE)
+
+
 def _reconcile(head: Header, rereads: Sequence[str]) -> tuple[bool, bool]:
     """Keep the number and date of a scan only where a second reading of its header does not
     contradict them: a wrong number is worse than none. A reading that is a part of the other
@@ -260,7 +275,10 @@ def _reconcile(head: Header, rereads: Sequence[str]) -> tuple[bool, bool]:
                 head.number = None  # `20M` beside `2044`: the number is not legible
             # A number only the second reading gives is not taken: on the corpus scans such
             # lone readings were fragments of handwriting (`4` for `24`) more often than not.
-        if head.issued_on and other.issued_on:
+        if head.issued_on and _STROKE_DAY_RE.search(text):
+            # `ngày 3| tháng`: a stroke beside a handwritten day is a digit half read (`31`).
+            head.issued_on = None
+        elif head.issued_on and other.issued_on:
             if head.issued_on == other.issued_on:
                 date_ok = True
             else:

@@ -94,6 +94,14 @@ SENTENCES: tuple[tuple[str, str], ...] = (
         N_("The document's date of issue was not found."),
     ),
     (
+        "Ngày viết tay trên bản quét không đọc được chắc chắn (chỉ đọc được %(known)s): cần "
+        "đối chiếu bản gốc.",
+        N_(
+            "The handwritten day on the scan could not be read for certain (only %(known)s "
+            "was read): check it against the original."
+        ),
+    ),
+    (
         "Ngày ban hành chưa ghi ngày (chỉ có %(known)s).",
         N_("The date of issue has no day (only %(known)s)."),
     ),
