@@ -69,10 +69,17 @@ def fix_command(data_dir: Path) -> str:
     return f"chmod -R go-rwx {shlex.quote(str(data_dir))}"
 
 
-def make_folder(path: Path) -> None:
+def make_folder(path: Path, *, within: Path | None = None) -> None:
     """A folder made private whatever the umask (mkdir's mode is only ever narrowed by it); an
-    existing one is left as it is (`tonghop migrate` tightens the data folder)."""
-    path.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+    existing one is left as it is (`tonghop migrate` tightens the data folder). `within`: each
+    missing folder between it and `path` is made private too (`mkdir(parents=True)` gives
+    those the umask's mode); folders above it are never created here."""
+    if within is None:
+        path.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+        return
+    missing = [p for p in (path, *path.parents) if p.is_relative_to(within) and not p.exists()]
+    for folder in reversed(missing):
+        folder.mkdir(mode=FOLDER_MODE, exist_ok=True)
 
 
 def write_private(path: Path, data: bytes) -> None:

@@ -288,7 +288,7 @@ def _check_and_store(
     # is attached to nothing: the sweep (sweep_strays) removes it later.
     base = _random_base(now)
     part = Path(default_storage.path(f"{base}.part"))
-    datadir.make_folder(part.parent)
+    datadir.make_folder(part.parent, within=Path(settings.MEDIA_ROOT).parent)
     try:
         size, sha256 = _spool(upload, part, shown)
         try:
