@@ -218,11 +218,13 @@ def test_a_submission_through_a_personal_link_is_one_transaction(world: World) -
     assert len(counted) == LINK_SUBMISSION_QUERIES, listed
 
 
+@pytest.mark.parametrize("meanwhile", ["revoked", "unit taken out"])
 def test_a_link_revoked_while_its_photo_was_checked_writes_nothing(
-    world: World, monkeypatch: pytest.MonkeyPatch
+    world: World, monkeypatch: pytest.MonkeyPatch, meanwhile: str
 ) -> None:
-    """The link is read again under its lock in the save's transaction: revoked between the
-    page's read and the save, the photo is not attached and no figure is saved."""
+    """The link is read again under its lock in the save's transaction: revoked (or its unit
+    taken out of the campaign) between the page's read and the save, the photo is not attached
+    and no figure is saved."""
     from django.test import Client
 
     from tonghop.reports import filecheck
@@ -234,7 +236,10 @@ def test_a_link_revoked_while_its_photo_was_checked_writes_nothing(
     real = filecheck.check_file
 
     def revoked_meanwhile(*args: Any, **kwargs: Any) -> filecheck.Checked:
-        revoke_link(link, by=world.lan)
+        if meanwhile == "revoked":
+            revoke_link(link, by=world.lan)
+        else:
+            Assignment.objects.filter(pk=world.a_an_phu.pk).update(is_active=False)
         return real(*args, **kwargs)
 
     monkeypatch.setattr(filecheck, "check_file", revoked_meanwhile)

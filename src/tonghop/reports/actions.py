@@ -56,7 +56,9 @@ class GrantHold(Protocol):
     """A personal link to read again under its own lock inside a save's transaction (revoked a
     moment ago, it writes nothing), and whose use is noted there once the save is written."""
 
-    def lock(self) -> Grant: ...
+    def lock(self, assignment: Assignment) -> Grant:
+        """The grant, locked; NotAllowed when it can no longer write `assignment`."""
+        ...
 
     def used(self, now: dt.datetime) -> None: ...
 

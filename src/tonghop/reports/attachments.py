@@ -451,11 +451,7 @@ def save_with_files(
         with transaction.atomic():
             assignment = _lock(assignment_id, reporter=user, with_report=True, next_version=submit)
             if hold is not None:
-                grant = hold.lock()
-                if not assignment.is_active:
-                    raise actions.NotAllowed(
-                        _("This link is no longer valid. Ask the office for a new one.")
-                    )
+                grant = hold.lock(assignment)
             if checked:
                 _check_editable(user, assignment, grant)
             report = report_of(assignment)

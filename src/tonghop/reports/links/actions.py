@@ -174,9 +174,7 @@ def save_via_link(
     now = now or timezone.now()
     with transaction.atomic():
         assignment = _lock_assignment(link.assignment_id)
-        fresh = AccessLink.objects.select_for_update().get(pk=link.pk)
-        if not assignment.is_active:
-            raise NotAllowed(_("This link is no longer valid. Ask the office for a new one."))
+        fresh = LinkHold(link).lock(assignment)
         saved = save_report(
             None,
             fresh.assignment_id,
@@ -198,8 +196,13 @@ class LinkHold:
 
     link: AccessLink
 
-    def lock(self) -> AccessLink:
-        return AccessLink.objects.select_for_update().get(pk=self.link.pk)
+    def lock(self, assignment: Assignment) -> AccessLink:
+        """The link read again under its lock, once its assignment is locked; a unit taken out
+        of the campaign meanwhile can no longer write through it."""
+        fresh = AccessLink.objects.select_for_update().get(pk=self.link.pk)
+        if not assignment.is_active:
+            raise NotAllowed(_("This link is no longer valid. Ask the office for a new one."))
+        return fresh
 
     def used(self, now: dt.datetime) -> None:
         record_use(self.link, now)
