@@ -256,13 +256,20 @@ def chart_png(chart: Chart, dpi: int = 150) -> bytes:
     drawn into a one-page PDF by the same code the PDF renderer uses, rasterised by PDFium."""
     import pypdfium2  # imported here: only the DOCX renderer needs it
 
+    from tonghop.pdfium_lock import PDFIUM_LOCK
+
     drawing = chart_drawing(chart)
     pdf = renderPDF.drawToString(drawing)
-    document = pypdfium2.PdfDocument(pdf)
-    try:
-        image = document[0].render(scale=dpi / 72).to_pil()
-    finally:
-        document.close()
+    with PDFIUM_LOCK:
+        document = pypdfium2.PdfDocument(pdf)
+        try:
+            page = document[0]
+            bitmap = page.render(scale=dpi / 72)
+            # A copy of the pixels: the bitmap is freed here, under the lock.
+            image = bitmap.to_pil().copy()
+            bitmap.close()
+        finally:
+            document.close()
     out = io.BytesIO()
     image.convert("RGB").save(out, format="PNG", dpi=(dpi, dpi), optimize=True)
     return out.getvalue()

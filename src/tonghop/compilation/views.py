@@ -41,6 +41,7 @@ from tonghop.compilation.models import (
     CompilationStep,
 )
 from tonghop.orgs.models import Role
+from tonghop.pdfium_lock import PDFIUM_LOCK
 
 FILES = {
     "docx": (
@@ -212,14 +213,18 @@ def _page_count(compilation: Compilation) -> int:
         return 0
     try:
         with compilation.pdf.open("rb") as handle:
-            pdf = pypdfium2.PdfDocument(handle.read())
-    except (OSError, pypdfium2.PdfiumError):
-        # A file gone from the storage or damaged: the page goes without the preview.
-        return 0
-    try:
-        return len(pdf)
-    finally:
-        pdf.close()
+            data = handle.read()
+    except OSError:
+        return 0  # a file gone from the storage: the page goes without the preview
+    with PDFIUM_LOCK:
+        try:
+            pdf = pypdfium2.PdfDocument(data)
+        except pypdfium2.PdfiumError:
+            return 0  # damaged: the page goes without the preview
+        try:
+            return len(pdf)
+        finally:
+            pdf.close()
 
 
 def _review_context(compilation: Compilation) -> dict[str, Any]:
@@ -264,19 +269,28 @@ def page(request: HttpRequest, slug: str, uid: str, number: int) -> HttpResponse
         raise Http404
     try:
         with compilation.pdf.open("rb") as handle:
-            pdf = pypdfium2.PdfDocument(handle.read())
-    except (OSError, pypdfium2.PdfiumError):
-        raise Http404 from None  # gone from the storage or damaged: no page to show
-    try:
-        if number > len(pdf):
-            raise Http404
-        sheet = pdf[number - 1]
-        scale = PAGE_WIDTH_PX / sheet.get_width()
-        image = sheet.render(scale=scale).to_pil()
-        out = io.BytesIO()
-        image.save(out, format="PNG", optimize=True)
-    finally:
-        pdf.close()
+            data = handle.read()
+    except OSError:
+        raise Http404 from None  # gone from the storage: no page to show
+    # The review page asks for its pages at once, each in a thread of its own.
+    with PDFIUM_LOCK:
+        try:
+            pdf = pypdfium2.PdfDocument(data)
+        except pypdfium2.PdfiumError:
+            raise Http404 from None  # damaged: no page to show
+        try:
+            if number > len(pdf):
+                raise Http404
+            sheet = pdf[number - 1]
+            scale = PAGE_WIDTH_PX / sheet.get_width()
+            bitmap = sheet.render(scale=scale)
+            image = bitmap.to_pil().copy()
+            bitmap.close()
+        finally:
+            pdf.close()
+    # Encoding the PNG, the slow part, needs no lock.
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
     response = HttpResponse(out.getvalue(), content_type="image/png")
     response["Cache-Control"] = "private, max-age=300"
     response["X-Content-Type-Options"] = "nosniff"

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
+from tonghop.pdfium_lock import PDFIUM_LOCK
+
 from . import crops, scanlayout
 from . import ocr as ocr_mod
 from .errors import OcrUnavailable, UnreadableDocument
@@ -68,17 +70,21 @@ class _Page:
 
 
 def read_pdf(data: bytes, *, ocr: bool) -> PdfText:
-    try:
-        doc = pdfium.PdfDocument(data)
-    except pdfium.PdfiumError as exc:
-        raise _open_error(exc) from exc
-    # Stamps are read from a second copy that we flatten, so OCR renders pages without them.
-    stamp_doc = _Lazy(data)
-    try:
-        return _read(doc, stamp_doc, ocr=ocr)
-    finally:
-        stamp_doc.close()
-        doc.close()
+    # Held for the whole reading, OCR's waits included: a document is read in a process of its
+    # own (the intake's child, `tonghop parse`), where nothing else waits for PDFium, and the
+    # pages rendered lazily for OCR stay simple.
+    with PDFIUM_LOCK:
+        try:
+            doc = pdfium.PdfDocument(data)
+        except pdfium.PdfiumError as exc:
+            raise _open_error(exc) from exc
+        # Stamps are read from a second copy that we flatten, so OCR renders pages without them.
+        stamp_doc = _Lazy(data)
+        try:
+            return _read(doc, stamp_doc, ocr=ocr)
+        finally:
+            stamp_doc.close()
+            doc.close()
 
 
 class _Lazy:

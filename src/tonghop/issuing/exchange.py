@@ -34,20 +34,22 @@ from tonghop.dispatch.edxml import (
 from tonghop.documents.channel import partners, queue_package
 from tonghop.documents.models import Direction, Document
 from tonghop.orgs.models import Unit, User
+from tonghop.pdfium_lock import PDFIUM_LOCK
 
 SPHERE = "Liên thông văn bản"
 
 
 def page_count(pdf: bytes) -> int:
     """Pages of the signed PDF (OtherInfo/PageAmount)."""
-    try:
-        doc = pdfium.PdfDocument(pdf)
-    except pdfium.PdfiumError:
-        raise EdxmlError("Không lập được gói edXML: tệp PDF đã ký không đọc được.") from None
-    try:
-        return len(doc)
-    finally:
-        doc.close()
+    with PDFIUM_LOCK:
+        try:
+            doc = pdfium.PdfDocument(pdf)
+        except pdfium.PdfiumError:
+            raise EdxmlError("Không lập được gói edXML: tệp PDF đã ký không đọc được.") from None
+        try:
+            return len(doc)
+        finally:
+            doc.close()
 
 
 def office_organ(office: Unit) -> Organ:

@@ -527,32 +527,39 @@ def _thumbnail_of_pdf(path: str, out: str) -> dict[str, Any]:
     import pypdfium2 as pdfium
     import pypdfium2.raw as pdfium_c
 
-    try:
-        document = pdfium.PdfDocument(path)
-    except pdfium.PdfiumError as exc:
-        if "password" in str(exc).lower():
-            return {"error": "pdf_encrypted"}
-        return {"error": "pdf_unreadable"}
-    try:
-        if pdfium_c.FPDF_GetSecurityHandlerRevision(document.raw) != -1:
-            return {"error": "pdf_encrypted"}
-        pages = len(document)
-        if pages == 0:
+    from tonghop.pdfium_lock import PDFIUM_LOCK
+
+    # The child has one thread, but the rule holds everywhere.
+    with PDFIUM_LOCK:
+        try:
+            document = pdfium.PdfDocument(path)
+        except pdfium.PdfiumError as exc:
+            if "password" in str(exc).lower():
+                return {"error": "pdf_encrypted"}
             return {"error": "pdf_unreadable"}
-        if pages > MAX_PAGES:
-            return {"error": "pdf_too_many_pages", "params": {"pages": pages, "limit": MAX_PAGES}}
-        page = document[0]
-        width, height = page.get_size()
-        if not (width > 0 and height > 0):
+        try:
+            if pdfium_c.FPDF_GetSecurityHandlerRevision(document.raw) != -1:
+                return {"error": "pdf_encrypted"}
+            pages = len(document)
+            if pages == 0:
+                return {"error": "pdf_unreadable"}
+            if pages > MAX_PAGES:
+                return {
+                    "error": "pdf_too_many_pages",
+                    "params": {"pages": pages, "limit": MAX_PAGES},
+                }
+            page = document[0]
+            width, height = page.get_size()
+            if not (width > 0 and height > 0):
+                return {"error": "pdf_unreadable"}
+            scale = THUMB_SIDE / max(width, height)
+            image = page.render(scale=scale).to_pil()
+            _save_jpeg(image, out)
+        except pdfium.PdfiumError:
             return {"error": "pdf_unreadable"}
-        scale = THUMB_SIDE / max(width, height)
-        image = page.render(scale=scale).to_pil()
-        _save_jpeg(image, out)
-    except pdfium.PdfiumError:
-        return {"error": "pdf_unreadable"}
-    finally:
-        document.close()
-    return {"ok": True}
+        finally:
+            document.close()
+        return {"ok": True}
 
 
 def _limit_memory(memory_mb: int) -> None:
