@@ -8,15 +8,15 @@ import threading
 from typing import Any
 
 import pytest
-from django.core.exceptions import ImproperlyConfigured
-from django.db import connection, connections, transaction
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+from django.db import DatabaseError, IntegrityError, connection, connections, transaction
 from django.db.models import Model, QuerySet
 from django.db.transaction import TransactionManagementError
 from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 
 from tests.conftest import World
-from tonghop.db.prepared import PreparedRead
+from tonghop.db.prepared import PreparedInsert, PreparedRead, PreparedUpdate
 from tonghop.orgs.models import Membership, Role, Unit, User
 from tonghop.reports import access, actions
 from tonghop.reports.models import Assignment
@@ -243,3 +243,112 @@ def test_a_session_is_read_compiled_once_and_its_expiry_still_holds(world: World
     assert other.get(f"/reports/{world.a_binh_minh.pk}/").status_code == 200
     Session.objects.all().delete()
     assert other.get(f"/reports/{world.a_binh_minh.pk}/").status_code == 302
+
+
+# Writes compiled once: the same row as the ORM's save, on both databases.
+
+
+def _row(model: type[Model], pk: Any) -> dict[str, Any]:
+    """The row as the database holds it, read back through the ORM."""
+    obj = model._base_manager.get(pk=pk)
+    return {f.attname: getattr(obj, f.attname) for f in model._meta.concrete_fields}
+
+
+def _event(world: World, **changes: Any) -> Any:
+    from tonghop.reports.models import AssignmentEvent
+
+    fields: dict[str, Any] = {
+        "assignment": world.a_an_phu,
+        "actor": world.hoa,
+        "step": "save",
+        "from_state": "draft",
+        "to_state": "draft",
+        "comment": "Đã lưu <b>nháp</b> — 'một' \"hai\"",
+        "at": dt.datetime(2026, 5, 4, 3, 2, 1, 123456, tzinfo=dt.UTC),
+        "details": {"link": 7, "giá trị": [1, 2.5, None, "ba"]},
+    }
+    return AssignmentEvent(**(fields | changes))
+
+
+@pytest.mark.parametrize("actor", ["person", "none"])
+def test_an_insert_writes_the_row_the_orm_writes(world: World, actor: str) -> None:
+    from tonghop.reports.models import AssignmentEvent
+
+    who = {"actor": world.hoa if actor == "person" else None}
+    plain = _event(world, **who)
+    plain.save(force_insert=True)
+    prepared = _event(world, **who)
+    with CaptureQueriesContext(connection) as queries:
+        PreparedInsert(AssignmentEvent).run(prepared)
+    assert len(queries) == 1 and queries[0]["sql"].upper().startswith("INSERT")
+    assert prepared.pk is not None and prepared.pk != plain.pk
+    assert not prepared._state.adding and prepared._state.db == "default"
+    written, expected = _row(AssignmentEvent, prepared.pk), _row(AssignmentEvent, plain.pk)
+    assert written.pop("id") == prepared.pk
+    expected.pop("id")
+    assert written == expected
+
+
+def test_an_insert_with_the_callers_key_and_defaults_filled(world: World) -> None:
+    from tonghop.reports.models import Report, ReportVersion
+
+    report = Report.objects.create(assignment=world.a_an_phu, values={"pano": 3})
+    version = ReportVersion(pk=10**6 + 17, report=report, number=1, values={"pano": 3})
+    PreparedInsert(ReportVersion, with_pk=True).run(version)
+    row = _row(ReportVersion, 10**6 + 17)
+    assert row["values"] == {"pano": 3} and row["attachments"] == []
+    assert row["receipt_attempts"] == 0 and row["receipt_number"] is None
+    assert row["created_at"] == version.created_at
+    # The key taken twice: the database refuses, nothing is half written.
+    again = ReportVersion(pk=10**6 + 17, report=report, number=2)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PreparedInsert(ReportVersion, with_pk=True).run(again)
+    assert ReportVersion.objects.filter(report=report).count() == 1
+
+
+def test_an_insert_refuses_what_it_cannot_write(world: World) -> None:
+    from tonghop.reports.models import AssignmentEvent, ReportVersion
+
+    insert = PreparedInsert(AssignmentEvent)
+    saved = _event(world)
+    saved.save()
+    with pytest.raises(TypeError):
+        insert.run(saved)  # already in the database
+    with pytest.raises(TypeError):
+        PreparedInsert(AssignmentEvent).run(ReportVersion())  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        PreparedInsert(ReportVersion, with_pk=True).run(ReportVersion())  # no key given
+
+
+def test_an_update_writes_the_fields_the_orm_writes(world: World) -> None:
+    assignment = Assignment.objects.get(pk=world.a_an_phu.pk)
+    twin = Assignment.objects.get(pk=world.a_binh_minh.pk)
+    moment = dt.datetime(2026, 5, 4, 3, 2, 1, tzinfo=dt.UTC)
+    fields = ("state", "version", "updated_at", "submitted_at", "first_submitted_at")
+    for obj in (assignment, twin):
+        obj.state = "submitted"
+        obj.version += 3
+        obj.submitted_at = moment
+        obj.first_submitted_at = None
+        obj.due_at = moment  # not among the fields: stays as it was
+    twin.save(update_fields=fields)
+    with CaptureQueriesContext(connection) as queries:
+        PreparedUpdate(Assignment, fields).run(assignment)
+    assert len(queries) == 1
+    written = _row(Assignment, assignment.pk)
+    assert written["due_at"] == world.a_an_phu.due_at
+    assert written["updated_at"] == assignment.updated_at > world.a_an_phu.updated_at
+    same = ("state", "version", "submitted_at", "first_submitted_at")
+    assert {k: written[k] for k in same} == {k: _row(Assignment, twin.pk)[k] for k in same}
+
+
+def test_an_update_of_a_row_gone_or_a_field_it_cannot_set_is_refused(world: World) -> None:
+    assignment = Assignment.objects.get(pk=world.a_an_phu.pk)
+    Assignment.objects.filter(pk=assignment.pk).delete()
+    with pytest.raises(DatabaseError, match="did not affect any rows"), transaction.atomic():
+        PreparedUpdate(Assignment, ("state",)).run(assignment)
+    for fields in (("id",), ("events",), ("nonexistent",)):
+        with pytest.raises((ImproperlyConfigured, FieldDoesNotExist)):
+            PreparedUpdate(Assignment, fields)
+    with pytest.raises(TypeError):
+        PreparedUpdate(Assignment, ("state",)).run(Assignment())

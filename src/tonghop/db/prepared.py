@@ -10,8 +10,8 @@ person's id, a session's key), each an int or a str. It calls that function once
 with sentinel keys, lets Django compile it, and finds each sentinel among the SQL's
 parameters. Each run then substitutes the real keys into a copy of those parameters and hands
 Django's own row-to-object code (ModelIterable: select_related objects, annotations) a
-compiler that answers with the SQL already made. What the queryset means stays written once,
-in the ORM; the SQL is Django's.
+compiler that answers with the SQL and the columns' conversions already made. What the
+queryset means stays written once, in the ORM; the SQL is Django's.
 
 The function must give SQL that depends on nothing but its keys: no time, no setting that
 changes while the process runs. A sentinel that is not found exactly once among the parameters
@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connections
-from django.db.models import Model, QuerySet
+from django.db import DatabaseError, connections
+from django.db.models import Field, Model, QuerySet
 from django.db.transaction import TransactionManagementError
 
 # Keys no table holds (ids are positive), distinct from any constant a query carries.
@@ -44,6 +44,9 @@ class _Compiled:
     sql: str
     params: tuple[Any, ...]
     positions: dict[str, int]
+    # Each column's conversions from the database's value (dates, JSON…), which Django works
+    # out again on every run; they hold the database's operations object, not a connection.
+    converters: dict[int, Any]
 
 
 class PreparedRead[M: Model]:
@@ -75,7 +78,9 @@ class PreparedRead[M: Model]:
                     "parameters, not once"
                 )
             positions[key] = found[0]
-        return _Compiled(queryset, compiler, sql, tuple(params), positions)
+        fields = [column[0] for column in compiler.select[0 : compiler.col_count]]
+        converters = compiler.get_converters(fields)
+        return _Compiled(queryset, compiler, sql, tuple(params), positions, converters)
 
     def compiled(self, using: str = "default") -> _Compiled:
         connection = connections[using]
@@ -118,6 +123,144 @@ class PreparedRead[M: Model]:
         compiler.using = using
         sql = compiled.sql
         compiler.as_sql = lambda *args, **kwargs: (sql, params)
+        converters = compiled.converters
+        compiler.get_converters = lambda expressions: converters
         queryset = compiled.queryset.all()  # a clone: the compiled one is shared
         queryset.query.get_compiler = lambda *args, **kwargs: compiler  # type: ignore[method-assign]
         return list(queryset)
+
+
+@dataclass(frozen=True)
+class _CompiledInsert:
+    compiler: Any  # django.db.models.sql.compiler.SQLInsertCompiler, after as_sql()
+    sql: str
+    fields: tuple[Any, ...]
+    returning: tuple[Any, ...]
+    returning_params: tuple[Any, ...]
+
+
+class PreparedInsert[M: Model]:
+    """One new row of `model`, as `obj.save(force_insert=True)` writes it (the same columns,
+    each value through its field's pre_save and get_db_prep_save, the database's own key read
+    back), with the INSERT compiled by Django once per database; an INSERT through the ORM
+    costs seven times running it.
+
+    `with_pk`: the caller sets the key (the receipt's number is made from it). The model's
+    save() is not called and no signal is sent: a model written this way must not depend on
+    either (tonghop uses no signals for its own flow). A field whose value the database makes
+    (db_default, a generated column) or that needs its own placeholder is refused."""
+
+    def __init__(self, model: type[M], *, with_pk: bool = False) -> None:
+        self._model = model
+        self._with_pk = with_pk
+        self._compiled: dict[tuple[str, str], _CompiledInsert] = {}
+        self._lock = threading.Lock()
+
+    def _compile(self, using: str, obj: M) -> _CompiledInsert:
+        from django.db.models.sql import InsertQuery
+
+        meta = self._model._meta
+        fields = tuple(
+            f
+            for f in meta.local_concrete_fields
+            if not (f is meta.auto_field and not self._with_pk)
+        )
+        for field in fields:
+            if (
+                field.generated
+                or field.has_db_default()
+                or getattr(field, "get_placeholder_sql", None) is not None
+            ):
+                raise ImproperlyConfigured(
+                    f"prepared insert: {meta.label}.{field.name} is made by the database or "
+                    "needs its own placeholder"
+                )
+        returning = tuple(f for f in meta.db_returning_fields if f not in fields)
+        query = InsertQuery(self._model)
+        query.insert_values(list(fields), [obj])
+        compiler = query.get_compiler(using=using)
+        compiler.returning_fields = list(returning)
+        ((sql, params),) = compiler.as_sql()
+        returning_params = tuple(compiler.returning_params)
+        if len(params) != len(fields) + len(returning_params):
+            raise ImproperlyConfigured(f"prepared insert: {meta.label} is not one value a column")
+        return _CompiledInsert(compiler, sql, fields, returning, returning_params)
+
+    def run(self, obj: M, using: str = "default") -> M:
+        if not isinstance(obj, self._model) or not obj._state.adding:
+            raise TypeError(f"prepared insert: a new {self._model.__name__} is needed")
+        if self._with_pk and obj.pk is None:
+            raise TypeError("prepared insert: this insert takes the key from the caller")
+        connection = connections[using]
+        slot = (using, connection.vendor)
+        compiled = self._compiled.get(slot)
+        if compiled is None:
+            with self._lock:
+                compiled = self._compiled.get(slot)
+                if compiled is None:
+                    compiled = self._compiled[slot] = self._compile(using, obj)
+        compiler = copy.copy(compiled.compiler)
+        compiler.connection = connection
+        compiler.using = using
+        compiler.query = copy.copy(compiled.compiler.query)
+        compiler.query.objs = [obj]
+        # The values as Django's as_sql prepares them: pre_save (auto_now_add…), then the
+        # field's conversion for this database.
+        params = tuple(
+            compiler.prepare_value(field, compiler.pre_save_val(field, obj))
+            for field in compiled.fields
+        )
+        sql = compiled.sql
+        compiler.as_sql = lambda: [(sql, params + compiled.returning_params)]
+        rows = compiler.execute_sql(list(compiled.returning) or None)
+        if compiled.returning:
+            for value, field in zip(rows[0], compiled.returning, strict=True):
+                setattr(obj, field.attname, value)
+        obj._state.adding = False
+        obj._state.db = using
+        return obj
+
+
+class PreparedUpdate[M: Model]:
+    """`obj.save(update_fields=fields)` of a row already read: UPDATE … SET each field WHERE
+    its key, the values through each field's pre_save (auto_now) and get_db_prep_save, without
+    Django compiling the statement on each save. Refuses, as Django does, a save that changed
+    no row. No save() or signal, as PreparedInsert."""
+
+    def __init__(self, model: type[M], fields: tuple[str, ...]) -> None:
+        meta = model._meta
+        found = [meta.get_field(name) for name in fields]
+        self._model = model
+        self._fields = tuple(f for f in found if isinstance(f, Field))
+        if len(self._fields) != len(found) or any(
+            not f.concrete or f.primary_key or f.generated for f in self._fields
+        ):
+            raise ImproperlyConfigured(f"prepared update: {meta.label}: {fields}")
+        assert meta.pk is not None  # every concrete model has one
+        self._pk = meta.pk
+        self._columns = tuple(f.column for f in self._fields if f.column is not None)
+        if len(self._columns) != len(self._fields) or self._pk.column is None:
+            raise ImproperlyConfigured(f"prepared update: {meta.label}: {fields}")
+        self._pk_column: str = self._pk.column
+        self._sql: dict[tuple[str, str], str] = {}
+
+    def run(self, obj: M, using: str = "default") -> None:
+        if not isinstance(obj, self._model) or obj._state.adding or obj.pk is None:
+            raise TypeError(f"prepared update: a saved {self._model.__name__} is needed")
+        connection = connections[using]
+        slot = (using, connection.vendor)
+        sql = self._sql.get(slot)
+        if sql is None:
+            quote = connection.ops.quote_name
+            columns = ", ".join(f"{quote(column)} = %s" for column in self._columns)
+            table = quote(self._model._meta.db_table)
+            # Only the model's own table and column names, quoted; every value is a parameter.
+            sql = self._sql[slot] = (
+                f"UPDATE {table} SET {columns} WHERE {quote(self._pk_column)} = %s"  # noqa: S608
+            )
+        params = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in self._fields]
+        params.append(self._pk.get_db_prep_value(obj.pk, connection))
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            if cursor.rowcount != 1:
+                raise DatabaseError("Save with update_fields did not affect any rows.")

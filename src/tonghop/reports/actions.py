@@ -22,7 +22,7 @@ from tonghop import errors
 from tonghop.campaigns.form_models import FormRule, Indicator
 from tonghop.campaigns.kinds import IndicatorKind
 from tonghop.campaigns.models import CampaignStatus
-from tonghop.db.prepared import PreparedRead
+from tonghop.db.prepared import PreparedInsert, PreparedRead, PreparedUpdate
 from tonghop.orgs.models import Membership, Role, User
 from tonghop.reports import receipts
 from tonghop.reports.models import (
@@ -144,6 +144,13 @@ def _lock_query(
 # _lock's reads by its options (a person given, with the report, with the next version's key),
 # each compiled once (tonghop.db.prepared).
 _LOCKS: dict[tuple[bool, bool, bool], PreparedRead[Assignment]] = {}
+# The writes of a unit's submission, compiled once as well: a step's UPDATE by the fields it
+# sets, the event, a new report, a report's new values, a version with its key.
+_STEP_UPDATES: dict[tuple[str, ...], PreparedUpdate[Assignment]] = {}
+_EVENT = PreparedInsert(AssignmentEvent)
+_NEW_REPORT = PreparedInsert(Report)
+_REPORT_VALUES = PreparedUpdate(Report, ("values", "narrative", "updated_by", "updated_at"))
+_VERSION_WITH_KEY = PreparedInsert(ReportVersion, with_pk=True)
 
 
 def _lock(
@@ -240,19 +247,25 @@ def _transition(
     assignment.version += 1
     for name, value in (changes or {}).items():
         setattr(assignment, name, value)
-    assignment.save()
+    fields = ("state", "version", "updated_at", *(changes or {}))
+    update = _STEP_UPDATES.get(fields)
+    if update is None:
+        update = _STEP_UPDATES.setdefault(fields, PreparedUpdate(Assignment, fields))
+    update.run(assignment)
     link = {"link": grant.pk} if grant is not None else {}
     if coalesce and _coalesce_save(assignment, user, link, now):
         return
-    AssignmentEvent.objects.create(
-        assignment=assignment,
-        actor=user,
-        step=step,
-        from_state=before,
-        to_state=after,
-        comment=comment,
-        at=now,
-        details={**(details or {}), **link},
+    _EVENT.run(
+        AssignmentEvent(
+            assignment=assignment,
+            actor=user,
+            step=step,
+            from_state=before,
+            to_state=after,
+            comment=comment,
+            at=now,
+            details={**(details or {}), **link},
+        )
     )
 
 
@@ -513,12 +526,14 @@ def check_save(
 def new_report(save: Save) -> Report:
     """The report of an assignment that has none yet, inserted with the values `save` checked
     (write_save then writes it no more)."""
-    return Report.objects.create(
-        assignment=save.assignment,
-        values=save.values,
-        narrative=save.narrative,
-        updated_by=save.user,
-        updated_at=save.now,
+    return _NEW_REPORT.run(
+        Report(
+            assignment=save.assignment,
+            values=save.values,
+            narrative=save.narrative,
+            updated_by=save.user,
+            updated_at=save.now,
+        )
     )
 
 
@@ -545,14 +560,16 @@ def write_save(save: Save, report: Report | None, *, report_written: bool = Fals
         allowed_checked=True,
         changes=changes,
     )
-    if report is None:
-        report = Report(assignment=assignment)
     if not report_written:
-        report.values = save.values
-        report.narrative = save.narrative
-        report.updated_by = save.user
-        report.updated_at = now
-        report.save()
+        if report is None:
+            report = new_report(save)
+        else:
+            report.values = save.values
+            report.narrative = save.narrative
+            report.updated_by = save.user
+            report.updated_at = now
+            _REPORT_VALUES.run(report)
+    assert report is not None  # written by the caller when report_written
     if submit:
         version = _insert_version(
             report, save.user, save.values, save.narrative, now, save.present, first_submission
@@ -589,7 +606,7 @@ def _insert_version(
     if key is not None:
         version.pk = int(key)
         version.receipt_number = receipts.receipt_number(version.pk, now)
-        version.save(force_insert=True)
+        _VERSION_WITH_KEY.run(version)
     else:
         version.save(force_insert=True)
         version.receipt_number = receipts.receipt_number(version.pk, now)
