@@ -77,6 +77,8 @@ def make_folder(path: Path, *, within: Path | None = None) -> None:
     if within is None:
         path.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
         return
+    if path.is_dir():
+        return  # the usual case (a photo's month folder): one look, not one a level
     missing = [p for p in (path, *path.parents) if p.is_relative_to(within) and not p.exists()]
     for folder in reversed(missing):
         folder.mkdir(mode=FOLDER_MODE, exist_ok=True)
