@@ -274,3 +274,30 @@ def test_an_ocr_fleck_after_the_heading_is_no_recipient() -> None:
         SIGNED_FOOT.format(block=block).replace("Nơi nhận:\n- Như trên;\n- Lưu: VT.\n", "")
     )
     assert fields["recipients"] == ["Như trên", "Lưu: VT"]
+
+
+# A branch under its national body, both named by the same words: the social insurance of a
+# city under Bảo hiểm xã hội Việt Nam, a city's trade union under its federation.
+BRANCH_HEADERS = [
+    ("BẢO HIỂM XÃ HỘI VIỆT NAM", "BẢO HIỂM XÃ HỘI", "THÀNH PHỐ CẦN THƠ"),
+    ("TỔNG LIÊN ĐOÀN LAO ĐỘNG VIỆT NAM", "LIÊN ĐOÀN LAO ĐỘNG", "TỈNH BẮC NINH"),
+    ("ĐẢNG BỘ TỈNH LÀO CAI", "THÀNH ỦY LÀO CAI", ""),
+]
+
+
+@pytest.mark.parametrize(("parent", "first", "second"), BRANCH_HEADERS)
+def test_a_branch_is_read_apart_from_the_body_above_it(
+    parent: str, first: str, second: str
+) -> None:
+    lines = [
+        f"{parent}          CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        f"{first}           Độc lập - Tự do - Hạnh phúc",
+        *([second] if second else []),
+        "Số: 1234/BHXH-QLT                  Cần Thơ, ngày 12 tháng 3 năm 2031",
+        "V/v thu bảo hiểm năm 2031",
+        "",
+        "Kính gửi: Các đơn vị trên địa bàn.",
+    ]
+    fields = parse("\n".join(lines) + "\n")
+    assert fields["issuer_parent"] == parent
+    assert fields["issuer"] == f"{first} {second}".strip()
