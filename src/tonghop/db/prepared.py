@@ -37,6 +37,25 @@ _SENTINEL = -7_340_000_001
 Key = type[int] | type[str]
 
 
+class _PerDatabase[T]:
+    """What is compiled once for each database (alias and vendor), made by the first thread
+    that needs it while the others wait."""
+
+    def __init__(self) -> None:
+        self._made: dict[tuple[str, str], T] = {}
+        self._lock = threading.Lock()
+
+    def get(self, using: str, make: Callable[[], T]) -> T:
+        slot = (using, connections[using].vendor)
+        found = self._made.get(slot)
+        if found is None:
+            with self._lock:
+                found = self._made.get(slot)
+                if found is None:
+                    found = self._made[slot] = make()
+        return found
+
+
 @dataclass(frozen=True)
 class _Compiled:
     queryset: QuerySet[Any]
@@ -58,8 +77,7 @@ class PreparedRead[M: Model]:
             raise ImproperlyConfigured("prepared read: keys must be ints or strs")
         self._build = build
         self._keys = keys
-        self._compiled: dict[tuple[str, str], _Compiled] = {}
-        self._lock = threading.Lock()
+        self._compiled: _PerDatabase[_Compiled] = _PerDatabase()
 
     def _compile(self, using: str) -> _Compiled:
         sentinels: dict[str, int | str] = {
@@ -83,15 +101,7 @@ class PreparedRead[M: Model]:
         return _Compiled(queryset, compiler, sql, tuple(params), positions, converters)
 
     def compiled(self, using: str = "default") -> _Compiled:
-        connection = connections[using]
-        slot = (using, connection.vendor)
-        found = self._compiled.get(slot)
-        if found is None:
-            with self._lock:
-                found = self._compiled.get(slot)
-                if found is None:
-                    found = self._compiled[slot] = self._compile(using)
-        return found
+        return self._compiled.get(using, lambda: self._compile(using))
 
     def run(self, using: str = "default", **keys: int | str) -> list[M]:
         if set(keys) != set(self._keys):
@@ -153,10 +163,9 @@ class PreparedInsert[M: Model]:
     def __init__(self, model: type[M], *, with_pk: bool = False) -> None:
         self._model = model
         self._with_pk = with_pk
-        self._compiled: dict[tuple[str, str], _CompiledInsert] = {}
-        self._lock = threading.Lock()
+        self._compiled: _PerDatabase[_CompiledInsert] = _PerDatabase()
 
-    def _compile(self, using: str, obj: M) -> _CompiledInsert:
+    def _compile(self, using: str) -> _CompiledInsert:
         from django.db.models.sql import InsertQuery
 
         meta = self._model._meta
@@ -177,7 +186,9 @@ class PreparedInsert[M: Model]:
                 )
         returning = tuple(f for f in meta.db_returning_fields if f not in fields)
         query = InsertQuery(self._model)
-        query.insert_values(list(fields), [obj])
+        # Compiled on a blank row: the statement is the same for every row, and the first real
+        # one goes through pre_save once, in run(), like every other.
+        query.insert_values(list(fields), [self._model()])
         compiler = query.get_compiler(using=using)
         compiler.returning_fields = list(returning)
         ((sql, params),) = compiler.as_sql()
@@ -192,13 +203,7 @@ class PreparedInsert[M: Model]:
         if self._with_pk and obj.pk is None:
             raise TypeError("prepared insert: this insert takes the key from the caller")
         connection = connections[using]
-        slot = (using, connection.vendor)
-        compiled = self._compiled.get(slot)
-        if compiled is None:
-            with self._lock:
-                compiled = self._compiled.get(slot)
-                if compiled is None:
-                    compiled = self._compiled[slot] = self._compile(using, obj)
+        compiled = self._compiled.get(using, lambda: self._compile(using))
         compiler = copy.copy(compiled.compiler)
         compiler.connection = connection
         compiler.using = using
@@ -242,22 +247,19 @@ class PreparedUpdate[M: Model]:
         if len(self._columns) != len(self._fields) or self._pk.column is None:
             raise ImproperlyConfigured(f"prepared update: {meta.label}: {fields}")
         self._pk_column: str = self._pk.column
-        self._sql: dict[tuple[str, str], str] = {}
+        self._sql: _PerDatabase[str] = _PerDatabase()
+
+    def _statement(self, quote: Callable[[str], str]) -> str:
+        columns = ", ".join(f"{quote(column)} = %s" for column in self._columns)
+        table = quote(self._model._meta.db_table)
+        # Only the model's own table and column names, quoted; every value is a parameter.
+        return f"UPDATE {table} SET {columns} WHERE {quote(self._pk_column)} = %s"  # noqa: S608
 
     def run(self, obj: M, using: str = "default") -> None:
         if not isinstance(obj, self._model) or obj._state.adding or obj.pk is None:
             raise TypeError(f"prepared update: a saved {self._model.__name__} is needed")
         connection = connections[using]
-        slot = (using, connection.vendor)
-        sql = self._sql.get(slot)
-        if sql is None:
-            quote = connection.ops.quote_name
-            columns = ", ".join(f"{quote(column)} = %s" for column in self._columns)
-            table = quote(self._model._meta.db_table)
-            # Only the model's own table and column names, quoted; every value is a parameter.
-            sql = self._sql[slot] = (
-                f"UPDATE {table} SET {columns} WHERE {quote(self._pk_column)} = %s"  # noqa: S608
-            )
+        sql = self._sql.get(using, lambda: self._statement(connection.ops.quote_name))
         params = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in self._fields]
         params.append(self._pk.get_db_prep_value(obj.pk, connection))
         with connection.cursor() as cursor:
