@@ -2,15 +2,18 @@
 
     python bench/load.py [--quick] [--database sqlite|postgres|both] [--rate N]
                          [--no-attachments] [--no-kill] [--workers N] [--threads N]
+                         [--connection close|keep-alive] [--pstats FILE]
 
-For each database it builds its own data folder and database in a temporary folder (PostgreSQL:
-a new database on the server of DATABASE_URL, dropped at the end), with one office, 10,000 units
-each with an assignment in the campaigns below, due 30 minutes later, and 200 reporters of 50
-units each, signed in once. First, in this process, 50 submissions one after another through
+For each database it builds its own data folder and database in a new folder under `var/`
+(PostgreSQL: a new database on the server of DATABASE_URL, dropped at the end), with one office,
+10,000 units each with an assignment in the campaigns below, due 30 minutes later, and 200
+reporters of 50 units each, signed in once. First, in this process, 50 submissions one after another through
 the whole middleware stack (Django's test client): the queries and CPU time of one submission,
 where the queries go, and where the CPU goes (Python's profiler on the last third, not counted in
 the CPU figure). Then it starts the real server (`tonghop serve`: gunicorn, several
-worker processes), and 200 clients (threads, one kept-alive connection each):
+worker processes), and 200 clients (threads, each request on a new connection closed after it
+as nginx sends them to the app server by default, the README's deployment; `--connection
+keep-alive` keeps one connection a client instead, as a client straight to the server would):
 1. ask for the trivial endpoint, GET /health/ (one query), 10,000 times in all;
 2. submit the first campaign's 10,000 reports as fast as the server answers: the report form as
    a browser sends it (multipart, the figures, a narrative, a small real JPEG in
@@ -97,6 +100,15 @@ def main() -> None:
         "--no-kill", action="store_true", help="skip the paced rush the server is killed in"
     )
     parser.add_argument("--keep", action="store_true", help="keep the data folders")
+    parser.add_argument(
+        "--pstats", metavar="FILE", help="save the in-process profile (Python's pstats) to FILE"
+    )
+    parser.add_argument(
+        "--connection",
+        choices=("close", "keep-alive"),
+        default="close",
+        help="a new connection a request, as nginx in front (default), or one kept a client",
+    )
     parser.add_argument("--one", choices=("sqlite", "postgres"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     clients = args.clients or (20 if args.quick else 200)
@@ -130,7 +142,9 @@ def main() -> None:
         for flag in ("workers", "threads"):
             if getattr(args, flag):
                 command += [f"--{flag}", str(getattr(args, flag))]
-        command += ["--rate", str(args.rate)]
+        command += ["--rate", str(args.rate), "--connection", args.connection]
+        if args.pstats:
+            command += ["--pstats", f"{args.pstats}.{database}"]
         for flag in ("keep", "no_attachments", "no_kill"):
             if getattr(args, flag):
                 command.append("--" + flag.replace("_", "-"))
@@ -338,8 +352,10 @@ def _drive(
     say: Callable[[str], None] | None = None,
     rate: float = 0.0,
     kill_after: float | None = None,
+    keep_alive: bool = False,
 ) -> Phase:
-    """Each client (thread) sends its own jobs in order over one kept-alive connection: as fast
+    """Each client (thread) sends its own jobs in order, each on a new connection (as nginx
+    does) or, with `keep_alive`, over one kept-alive connection: as fast
     as the server answers, or, with `rate`, at its share of that many requests a second in all
     (the k-th request of client c at (k × clients + c) / rate). A paced request's latency runs
     from when it was due to be sent: a client held up by a slow answer counts the delay it
@@ -364,6 +380,8 @@ def _drive(
         used = False  # whether the connection has answered a request since it was opened
         start.wait()
         for k, (method, path, body, headers, pk) in enumerate(mine):
+            if not keep_alive:
+                headers = {**headers, "Connection": "close"}
             sent[0] += 1  # a progress figure only: a lost update under threads does no harm
             t0 = time.perf_counter()
             if rate:
@@ -381,7 +399,7 @@ def _drive(
                     status = str(response.status)
                     if response.status == 302 and response.getheader("Location") == path and pk:
                         acked.append(pk)
-                    if response.getheader("Connection", "").lower() == "close":
+                    if not keep_alive or response.getheader("Connection", "").lower() == "close":
                         conn.close()
                     used = True
                     break
@@ -610,7 +628,9 @@ def _query_kind(sql: str) -> str:
     return verb
 
 
-def _profile(campaign: Any, units: list[Any], reporter: Any, jpeg: bytes | None) -> dict[str, Any]:
+def _profile(
+    campaign: Any, units: list[Any], reporter: Any, jpeg: bytes | None, pstats_path: str | None
+) -> dict[str, Any]:
     """The cost of one submission inside the server, without the HTTP load: the same form
     through the whole middleware stack (Django's test client), one after another in this
     process, counting the queries (CaptureQueriesContext) and the CPU time (this process and
@@ -679,6 +699,8 @@ def _profile(campaign: Any, units: list[Any], reporter: Any, jpeg: bytes | None)
     for pk in profiled:
         statuses[submit(pk)] += 1
     profiler.disable()
+    if pstats_path:
+        profiler.dump_stats(pstats_path)  # for `python -m pstats`: every function's share
     measured = len(counts)
     return {
         "submissions": measured,
@@ -741,7 +763,11 @@ def _cpu_shares(profiler: Any) -> dict[str, float]:
 
 
 def run_one(database: str, clients: int, reports: int, args: argparse.Namespace) -> dict[str, Any]:
-    data = Path(tempfile.mkdtemp(prefix=f"tonghop-load-{database}-"))
+    # The data folder on the repository's disk, as an install's would be, not in the temporary
+    # folder: that may be another filesystem (tmpfs) or one watched by other software, where
+    # making a file costs a millisecond of the server's CPU instead of tens of microseconds.
+    (ROOT / "var").mkdir(exist_ok=True)
+    data = Path(tempfile.mkdtemp(prefix=f"tonghop-load-{database}-", dir=ROOT / "var"))
     os.environ["TONGHOP_DATA_DIR"] = str(data)
     os.environ["TONGHOP_ALLOWED_HOSTS"] = "127.0.0.1"
     os.environ["TONGHOP_TASKS"] = "database"
@@ -866,7 +892,7 @@ def _measure(
     jpeg = None if args.no_attachments else _jpeg()
     # Where a submission's time goes, before any load: queries and CPU, in this process.
     profile = _profile(campaigns["profile"], units[: min(per_client, PROFILE_REPORTS)],
-                       reporters[0], jpeg)  # fmt: skip
+                       reporters[0], jpeg, args.pstats)  # fmt: skip
     connections.close_all()
     say(
         f"one submission{' + JPEG' if jpeg is not None else ''} in process: "
@@ -892,14 +918,19 @@ def _measure(
     # Other work on the machine skews every figure: the load average says how much there was.
     load_before = os.getloadavg()[0]
     server = Server(data, args)
-    say(server.banner())
+    say(f"{server.banner()}; clients' connections: {args.connection}")
     # Warm every worker: the first request of a process imports the views and templates, the
     # first of a thread opens its database connection.
     warm = [[trivial] * 10 for _ in range(clients)]
-    _drive(server.port, warm, server)
-    health = _drive(server.port, health_jobs, server, say)
-    submit = _drive(server.port, submit_jobs, server, say)
-    rush = _drive(server.port, rush_jobs, server, say, rate=args.rate) if args.rate else None
+    keep_alive = args.connection == "keep-alive"
+    _drive(server.port, warm, server, keep_alive=keep_alive)
+    health = _drive(server.port, health_jobs, server, say, keep_alive=keep_alive)
+    submit = _drive(server.port, submit_jobs, server, say, keep_alive=keep_alive)
+    rush = (
+        _drive(server.port, rush_jobs, server, say, rate=args.rate, keep_alive=keep_alive)
+        if args.rate
+        else None
+    )
     killed = (
         _drive(
             server.port,
@@ -908,6 +939,7 @@ def _measure(
             say,
             rate=args.rate,
             kill_after=len(kill_pks) / args.rate / 2,
+            keep_alive=keep_alive,
         )
         if kill_jobs
         else None
@@ -981,6 +1013,7 @@ def _measure(
     return {
         "database": connection.vendor,
         "server": server.banner(),
+        "connection": args.connection,
         "cores": cores,
         "clients": clients,
         "reports": reports,

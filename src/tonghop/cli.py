@@ -337,6 +337,11 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
+# Connections a gunicorn worker accepts beyond its threads: an idle connection a browser opens
+# ahead of need holds one for gunicorn's keep-alive time (2 s) at most.
+WORKER_SPARE_CONNECTIONS = 4
+
+
 @dataclass(frozen=True)
 class ServerPlan:
     """How `tonghop serve` and `tonghop demo` run the web server."""
@@ -369,6 +374,13 @@ class ServerPlan:
             "gthread",
             "--threads",
             str(self.threads),
+            # A worker takes only a few connections more than it has threads; the rest wait in
+            # the kernel's queue, shared by all workers, for the first one free. gunicorn's
+            # default (1,000) lets a busy worker take in hundreds that wait behind each other
+            # while another worker is idle: in the rush before a due time most answers come in
+            # milliseconds and some after seconds (bench/load.py: p99 4.2 s, 1.9 s with this).
+            "--worker-connections",
+            str(self.threads + WORKER_SPARE_CONNECTIONS),
             "--graceful-timeout",
             str(self.graceful_timeout),
             "--name",

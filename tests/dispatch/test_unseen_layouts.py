@@ -301,3 +301,109 @@ def test_a_branch_is_read_apart_from_the_body_above_it(
     fields = parse("\n".join(lines) + "\n")
     assert fields["issuer_parent"] == parent
     assert fields["issuer"] == f"{first} {second}".strip()
+
+
+def test_the_southern_spelling_kinh_goi_names_the_addressees() -> None:
+    lines = [
+        "PHÒNG GD&ĐT TÂN AN          CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "TRƯỜNG TH TÂN AN 2          Độc lập - Tự do - Hạnh phúc",
+        "Số: 14/TTr-TA2              Tân An, ngày 10 tháng 10 năm 2031",
+        "TỜ TRÌNH",
+        "Về việc công nhận trường đạt chuẩn",
+        "Kính gởi: Lãnh đạo Phòng Giáo dục và Đào tạo huyện Tân An",
+        "Căn cứ kết quả tự đánh giá của nhà trường,",
+    ]
+    fields = parse("\n".join(lines) + "\n")
+    assert fields["addressees"] == ["Lãnh đạo Phòng Giáo dục và Đào tạo huyện Tân An"]
+
+
+# A web copy that flattened the header's two columns: the left column (issuer, number,
+# trích yếu) first, blank lines between, then the motto and the date.
+FLAT_COLUMNS = """UBND THÀNH PHỐ HÀ NỘI
+
+SỞ GIÁO DỤC VÀ ĐÀO TẠO
+
+Số: 3929/SGD&ĐT-GDTX
+
+V/v hướng dẫn công tác tuyển sinh
+
+TCCN năm học 2031-2032
+
+CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM
+
+Độc lập – Tự do – Hạnh phúc
+
+Hà Nội, ngày 19 tháng 10 năm 2031
+
+Kính gửi: Hiệu trưởng các trường trung cấp chuyên nghiệp,
+
+Cao đẳng, Đại học trên địa bàn thành phố
+
+Căn cứ Thông tư số 27/2030/TT-BGDĐT ngày 11/8/2030 của Bộ trưởng Bộ Giáo dục và Đào tạo;
+"""
+
+
+def test_a_subject_and_an_addressee_wrapped_over_a_web_copys_blank_lines_are_whole() -> None:
+    fields = parse(FLAT_COLUMNS)
+    assert fields["subject"] == "hướng dẫn công tác tuyển sinh TCCN năm học 2031-2032"
+    assert fields["addressees"] == [
+        "Hiệu trưởng các trường trung cấp chuyên nghiệp, Cao đẳng, Đại học trên địa bàn thành phố"
+    ]
+
+
+def test_tone_marks_left_standing_at_the_end_of_a_legacy_font_line_are_dropped() -> None:
+    text = FLAT_COLUMNS.replace(
+        "Cao đẳng, Đại học trên địa bàn thành phố", "Cao đẳng, Đại học trên địa bàn thành phố. ́ ̣ ̀"
+    )
+    assert parse(text)["addressees"][0].endswith("trên địa bàn thành phố")
+
+
+PARTY_LETTER = """HUYỆN UỶ BÌNH AN
+
+BAN TUYÊN GIÁO
+
+*
+
+Số {number}
+
+Triển khai Cuộc thi viết về tấm gương điển hình trên địa bàn huyện
+
+ĐẢNG CỘNG SẢN VIỆT NAM
+
+Bình An, ngày 15 tháng 10 năm 2031
+
+Kính gửi: Các chi, đảng bộ trực thuộc Huyện ủy.
+"""
+
+
+@pytest.mark.parametrize("number", ["188-CV/BTGHU", "188- CV /BTGHU", "188 - CV/BTGHU"])
+def test_a_party_cong_van_has_its_number_and_its_subject_under_it(number: str) -> None:
+    fields = parse(PARTY_LETTER.format(number=number))
+    assert (fields["number"], fields["symbol"]) == ("188", "CV/BTGHU")
+    assert fields["subject"] == "Triển khai Cuộc thi viết về tấm gương điển hình trên địa bàn huyện"
+    codes = {f["code"] for f in fields["findings"]}
+    assert ("bad-number-format" in codes) == (number != "188-CV/BTGHU")
+
+
+def test_a_header_lost_leaves_the_issuer_the_body_names_and_a_title_in_sentence_case() -> None:
+    text = (
+        "THÔNG BÁO\n\nV/v các khoản thu trong năm học 2031 – 2032\n\n"
+        "- Căn cứ kết quả cuộc họp với đại diện cha mẹ học sinh,\n"
+        "Trường tiểu học Nguyễn Thái Sơn xin thông báo đến quý cha mẹ học sinh như sau:\n"
+        "1/ Tiền ăn: 25.000 đồng/ngày.\n\n"
+        "Hiệu trưởng\n(Đã ký)\n\nNguyễn Văn Lợi\n"
+    )
+    fields = parse(text)
+    assert fields["issuer"] == "Trường tiểu học Nguyễn Thái Sơn"
+    assert fields["signer"] == {"authority": None, "title": "Hiệu trưởng", "name": "Nguyễn Văn Lợi"}
+
+
+def test_a_flattened_report_ends_its_subject_where_a_dropped_thuc_hien_starts() -> None:
+    text = (
+        "PHÒNG GIÁO DỤC VÀ ĐÀO TẠO TRƯỜNG MN NỘI HOÀNG CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM "
+        "Độc lập - Tự do - Hạnh phúc Nội Hoàng, ngày 02 tháng 01 năm 2031 Số: 27/BC-MN "
+        "BÁO CÁO Sơ kết học kỳ I năm học 2030 - 2031 Thực cơng văn số 615/PGD&ĐT-HC ngày "
+        "25/12/2030 của Phòng Giáo dục và Đào tạo về việc hướng dẫn sơ kết học kỳ I; nhà "
+        "trường báo cáo như sau:\n"
+    )
+    assert parse(text)["subject"] == "Sơ kết học kỳ I năm học 2030 - 2031"

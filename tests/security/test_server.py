@@ -334,6 +334,8 @@ def test_the_defaults_follow_the_cores_and_the_environment(
     assert argv[:3] == [sys.executable, "-m", "gunicorn"]
     assert "--access-logfile" not in argv
     assert argv[argv.index("--worker-class") + 1] == "gthread"
+    # A worker takes few connections beyond its threads, so a free worker takes the next one.
+    assert argv[argv.index("--worker-connections") + 1] == str(threads + 4)
 
     settings.TONGHOP_WORKERS, settings.TONGHOP_THREADS = 3, 6
     settings.TONGHOP_ACCESS_LOG = True

@@ -160,7 +160,10 @@ def _closes_header(lines: list[str], j: int) -> bool:
         return False
     for line in lines[j + 1 : j + 7]:
         if line.strip():
-            return KINH_GUI_RE.match(line.strip()) is not None
+            # Or the motto's first line, which a web copy that flattened the header's two
+            # columns prints after the left column's trích yếu (`V/v hướng dẫn tuyển sinh` /
+            # `TCCN năm học 2016-2017` / `CỘNG HOÀ XÃ HỘI …`).
+            return KINH_GUI_RE.match(line.strip()) is not None or bool(MOTTO_RE.search(line))
     return False
 
 
@@ -247,7 +250,14 @@ def read_addressees(lines: list[str], start: int) -> tuple[list[str], int]:
                     # A blank line closes an inline entry but not a dashed list that
                     # continues right after it.
                     nxt = _next_nonblank(lines, j)
-                    if not nxt.startswith(_LIST_DASHES):
+                    # An entry that ends in a comma goes on after a web copy's blank line.
+                    wrapped = (
+                        current.rstrip().endswith(",")
+                        and nxt
+                        and not BODY_START_RE.match(nxt)
+                        and not is_upper_line(nxt)
+                    )
+                    if not nxt.startswith(_LIST_DASHES) and not wrapped:
                         break
                 continue
             blank = 0

@@ -379,6 +379,8 @@ def _signer(
                 continue
         if title is None and not _NOT_TITLE_RE.search(seg):
             run = _upper_run(seg)
+            if run is None and len(seg) <= 40 and _fold_title(seg) in _CANON_BY_ASCII:
+                run = seg  # a web copy's `Hiệu trưởng` in sentence case, a whole line of it
             if run and (_POSITION_RE.search(run) or _canonical(run)):
                 title = run
                 title_at = idx

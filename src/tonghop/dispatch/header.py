@@ -102,15 +102,18 @@ _FLAT_ORG_RE = re.compile(
     r"(?<=\s)(?:PH[OÒỊ]NG|SỞ|TRƯỜNG|TRUNG TÂM|(?<!Y )(?<!Ỷ )BAN|CHI CỤC|VĂN PHÒNG)\b"
 )
 # Where the body starts after the `Kính gửi` list or a trích yếu run on into it. `Thực` before
-# a document's name is `Thực hiện` whose second word the copy dropped.
+# a document's name is `Thực hiện` whose second word the copy dropped (and whose `công` may
+# have lost its hat to the same conversion: `Thực cơng văn`).
+_DROPPED_HIEN = (
+    r"Thực\s+(?=[Cc][ôơ]ng\s*văn|[Kk]ế\s*hoạch|[Qq]uyết\s*định|[Cc]hỉ\s*thị|[Hh]ướng\s*dẫn|"
+    r"[Tt]hông\s*báo|[Nn]ghị)"
+)
 _FLAT_BODY_RE = re.compile(
-    r"\s(?=(?:Căn cứ|Thực hiện|Thực\s+(?=[Cc]ông\s*văn|[Kk]ế\s*hoạch|[Qq]uyết\s*định|"
-    r"[Cc]hỉ\s*thị|[Hh]ướng\s*dẫn|[Tt]hông\s*báo|[Nn]ghị)|Theo|Tiếp theo|Nhằm|Vừa qua|"
-    r"Hiện nay|Ngày \d)\s*)"
+    rf"\s(?=(?:Căn cứ|Thực hiện|{_DROPPED_HIEN}|Theo|Tiếp theo|Nhằm|Vừa qua|Hiện nay|Ngày \d)\s*)"
 )
 # A trích yếu in sentence case ends where the body's first heading or preamble starts.
 _FLAT_SUBJECT_END_RE = re.compile(
-    r"\s(?=(?:[IVX]+\.|\d+\.|[A-ZĐ]/|Căn cứ|Thực hiện|Kính gửi|Nơi nhận)\s)"
+    rf"\s(?=(?:[IVX]+\.|\d+\.|[A-ZĐ]/|Căn cứ|Thực hiện|Kính gửi|Nơi nhận)\s|{_DROPPED_HIEN})"
 )
 _FLAT_NAME_WORD_RE = re.compile(r"(?<!\S)(?:SỞ|BỘ|PHÒNG|BAN|VỤ|CỤC)\s+$")
 # The authority that decides, under a decision's title (`BỘ TRƯỞNG BỘ …`, `CHỦ TỊCH ỦY BAN …`).
@@ -349,6 +352,12 @@ def parse_header(lines: list[str]) -> Header:
         head.subject = collapse(f"{head.subject_lead} {head.subject or ''}")
     if head.subject is None and after_type is None and head.symbol and marks:
         head.subject, subject_end = _title_without_heading(lines, start, head.symbol, subject_end)
+    if (
+        head.subject is None
+        and number_line is not None
+        and _PARTY_LETTER_RE.match(head.symbol or "")
+    ):
+        head.subject = _party_letter_subject(top, number_line)
     head.addressees, addressees_end = read_addressees(lines, start)
     head.body_start = max(subject_end, addressees_end)
     if addressees_end and _text_lines(lines, addressees_end, subject_end) > 4:
@@ -405,6 +414,34 @@ def _title_without_heading(
     if len(letters(title)) < 12:
         return None, end
     return title, i
+
+
+# A Party body's công văn (`188-CV/BTGHU`) has its trích yếu under the number, without `V/v`
+# (Hướng dẫn 36-HD/VPTW).
+_PARTY_LETTER_RE = re.compile(r"^CV/")
+
+
+def _party_letter_subject(top: list[str], number_line: int) -> str | None:
+    """The sentence-case line(s) right under a Party công văn's number, before a blank line."""
+    i = number_line + 1
+    while i < min(len(top), number_line + 3) and not top[i].strip():
+        i += 1
+    parts: list[str] = []
+    while i < len(top) and len(parts) < 4:
+        text = left_cell(top[i])
+        if (
+            not text
+            or is_upper_line(text)
+            or KINH_GUI_RE.match(text)
+            or DATE_LINE_RE.search(text)
+            or MOTTO_RE.search(text)
+            or RULE_RE.match(text)
+        ):
+            break
+        parts.append(text)
+        i += 1
+    subject = clean_value(" ".join(parts))
+    return subject if len(letters(subject)) >= 12 else None
 
 
 def _text_lines(lines: list[str], start: int, end: int) -> int:
@@ -496,7 +533,9 @@ def _number(top: list[str], head: Header) -> int | None:
         party = PARTY_NUMBER_RE.search(line)
         if party:
             head.number, head.number_raw = party.group("num"), collapse(party.group(0))
-            head.symbol = party.group("sym").rstrip(".,;")
+            head.symbol = _clean_symbol(party.group("sym"), head)
+            if re.search(r"\s", line[party.end("num") : party.start("sym")]):
+                head.number_problems.append("số và ký hiệu có dấu cách thừa")
             return i
         m = NUMBER_RE.search(line)
         if m is None:

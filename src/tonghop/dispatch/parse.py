@@ -40,7 +40,8 @@ MAX_CHARS = 600_000
 _ISSUER_IN_BODY_RE = re.compile(
     r"(?:^|[.;:]\s+|,\s+)(?P<org>(?:Phòng|Sở|Ủy ban nhân dân|Uỷ ban nhân dân|UBND|Bộ|Cục|Chi cục|"
     r"Ban|Văn phòng|Trung tâm|Trường|Công an|Thanh tra|Viện|Tổng cục)\s[^.;:]{2,90}?)\s+"
-    r"(?:trân trọng\s+|kính\s+)?(?:đề nghị|thông báo|yêu cầu|hướng dẫn|đề xuất|mời|báo cáo)\b"
+    r"(?:trân trọng\s+|kính\s+|xin\s+)?"
+    r"(?:đề nghị|thông báo|yêu cầu|hướng dẫn|đề xuất|mời|báo cáo)\b"
 )
 
 

@@ -59,9 +59,11 @@ NUMBER_RE = re.compile(
 )
 NUMBER_ONLY_RE = re.compile(rf"(?:^|(?<=[\s|])){SO}\s*:\s*(?P<num>\d{{1,6}})\s*$")
 # `Số: 409 BCA-C04`: the slash is missing (a typing error, or lost by OCR).
-# Party documents: `Số 123-CV/TU` → 123 + CV/TU (as SCHEMA splits `57-NQ/TW`).
+# Party documents: `Số 123-CV/TU` → 123 + CV/TU (as SCHEMA splits `57-NQ/TW`), also typed with
+# stray spaces (`Số 188- CV /BTGHU`), which are reported.
 PARTY_NUMBER_RE = re.compile(
-    rf"(?:^|(?<=[\s|])){SO}\s*:?\s*(?P<num>\d{{1,6}})-(?P<sym>[A-ZĐ][\w&.]*/[A-ZĐ][\w&.\-]*)"
+    rf"(?:^|(?<=[\s|])){SO}\s*:?\s*(?P<num>\d{{1,6}})\s*[-–]\s*"
+    r"(?P<sym>[A-ZĐ][\w&.]*\s?/\s?[A-ZĐ][\w&.\-]*)"
 )
 NUMBER_NO_SLASH_RE = re.compile(
     rf"(?:^|(?<=[\s|])){SO}\s*:\s*(?P<num>\d{{1,6}})\s+"
@@ -166,7 +168,8 @@ VV_RE = re.compile(
 )
 # OCR misreads the `Về` of `Về việc` (`và việc`, `\ việc`, `,Vêviệc`).
 VV_OCR_RE = re.compile(r"^[^\w]{0,3}(?:V[ềêeé]|và|\w)?\s*việc\b\s*:?\s*")
-KINH_GUI_RE = re.compile(r"K[íi]nh\s*g[ửưu]i\s*:?|^[\W_]{0,6}g[ửư][iỈI]\s*:", re.I)
+# `Kính gởi`, the southern spelling, too.
+KINH_GUI_RE = re.compile(r"K[íi]nh\s*g[ửưuởơ]i\s*:?|^[\W_]{0,6}g[ửưở][iỈI]\s*:", re.I)
 
 # Words that open a body paragraph: a subject or addressee list never continues with them.
 BODY_START_RE = re.compile(

@@ -33,7 +33,9 @@ CELL_SPLIT_RE = re.compile(r"\t+|\s{3,}|\s*\|\s*")
 _WS_RE = re.compile(r"\s+")
 _HTML_TAG_RE = re.compile(r"</?(?:b|i|u|em|strong|span|font|sup|sub)(?:\s[^<>]{0,200})?>", re.I)
 _LEAD_RE = re.compile(r"^[\s\-–—•+*·]+")
-_TRAIL_RE = re.compile(r"[\s;.,:_|`'~^*]+$")
+# Trailing punctuation, and the tone marks a legacy-font copy left standing apart at the end
+# of a line (`… Giao duc và Đao tao. ̉ ̀ ́ ̣`): each one is a space and combining marks.
+_TRAIL_RE = re.compile(r"(?:[;.,:_|`'~^*]|\s[\u0300-\u036f]*)+$")
 
 
 def prepare(text: str) -> str:
