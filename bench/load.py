@@ -7,13 +7,14 @@
 For each database it builds its own data folder and database in a new folder under `var/`
 (PostgreSQL: a new database on the server of DATABASE_URL, dropped at the end), with one office,
 10,000 units each with an assignment in the campaigns below, due 30 minutes later, and 200
-reporters of 50 units each, signed in once. First, in this process, 50 submissions one after another through
-the whole middleware stack (Django's test client): the queries and CPU time of one submission,
-where the queries go, and where the CPU goes (Python's profiler on the last third, not counted in
-the CPU figure). Then it starts the real server (`tonghop serve`: gunicorn, several
-worker processes), and 200 clients (threads, each request on a new connection closed after it
-as nginx sends them to the app server by default, the README's deployment; `--connection
-keep-alive` keeps one connection a client instead, as a client straight to the server would):
+reporters of 50 units each, signed in once. First, in this process, 50 submissions one after
+another through the whole middleware stack (Django's test client): the queries and CPU time of
+one submission, where the queries go, and where the CPU goes (Python's profiler on the last
+third, not counted in the CPU figure; `--pstats FILE` saves it). Then it starts the real server
+(`tonghop serve`: gunicorn, several worker processes), and 200 clients (threads, each request on
+a new connection closed after it as nginx sends them to the app server by default, the README's
+deployment; `--connection keep-alive` keeps one connection a client instead, as a client
+straight to the server would):
 1. ask for the trivial endpoint, GET /health/ (one query), 10,000 times in all;
 2. submit the first campaign's 10,000 reports as fast as the server answers: the report form as
    a browser sends it (multipart, the figures, a narrative, a small real JPEG in
