@@ -1,0 +1,55 @@
+"""The check set (checkset/) is data the reader is measured on: each annotation must be one the
+scorer can read, name its source, and belong to a document that is there."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+CHECKSET = Path(__file__).resolve().parents[2] / "checkset"
+KEYS = {
+    "doc_type",
+    "number",
+    "symbol",
+    "issuer",
+    "issuer_parent",
+    "place",
+    "issued_on",
+    "subject",
+    "addressees",
+    "references",
+    "deadlines",
+    "periods",
+    "recipients",
+    "signer",
+    "signature_times",
+    "signatures",
+    "findings",
+    "_source",
+    "_notes",
+    "_level",
+}
+ANNOTATIONS = sorted(CHECKSET.glob("*/*.expected.json"))
+
+
+def test_the_check_set_is_there() -> None:
+    assert len(ANNOTATIONS) >= 50
+    assert {path.parent.name for path in ANNOTATIONS} == {"a", "b"}
+
+
+@pytest.mark.parametrize("path", ANNOTATIONS, ids=lambda p: f"{p.parent.name}/{p.name[:3]}")
+def test_each_annotation_is_readable_and_has_its_document(path: Path) -> None:
+    annotation = json.loads(path.read_text(encoding="utf-8"))
+    assert set(annotation) <= KEYS, set(annotation) - KEYS
+    assert annotation["_source"].startswith(("http://", "https://"))
+    stem = path.name.removesuffix(".expected.json")
+    assert path.with_name(f"{stem}.txt").read_text(encoding="utf-8").strip()
+    issued = annotation.get("issued_on")
+    assert issued is None or (len(issued) == 10 and issued[4] == issued[7] == "-")
+    # A symbol as the corpus gives it: no spaces, a hyphen and not an en dash.
+    for symbol in [annotation.get("symbol")] + [
+        ref["symbol"] for ref in annotation.get("references", [])
+    ]:
+        assert symbol is None or (" " not in symbol and "–" not in symbol), symbol
