@@ -36,7 +36,7 @@ ANNOTATIONS = sorted(CHECKSET.glob("*/*.expected.json"))
 
 def test_the_check_set_is_there() -> None:
     assert len(ANNOTATIONS) >= 50
-    assert {path.parent.name for path in ANNOTATIONS} == {"a", "b"}
+    assert {path.parent.name for path in ANNOTATIONS} >= {"a", "b"}
 
 
 @pytest.mark.parametrize("path", ANNOTATIONS, ids=lambda p: f"{p.parent.name}/{p.name[:3]}")
