@@ -16,18 +16,19 @@ from PIL import Image
 
 from tests.conftest import World
 from tonghop.campaigns import formedit
-from tonghop.campaigns.formedit import RuleFields
+from tonghop.campaigns.formedit import IndicatorFields, RuleFields
 from tonghop.reports import actions, receipts
 from tonghop.reports.models import Assignment, Attachment, ReportVersion, State
 
 # The queries of a submission with a photo, for a reporter signed in earlier: the session and
-# the person; the assignment through the person's units and the form with its rules (the page's
-# reads); then one transaction: the assignment locked with the person's right, the report and
-# the next version's key; the report inserted with its values, the photo's row, the
-# assignment's new state, its event, and the version with its receipt number. Not counted: the
-# statements that open and close the transaction (SAVEPOINT and RELEASE here, BEGIN and COMMIT
-# on SQLite outside a test), which are queries too on PostgreSQL: STATEMENTS counts them.
-SUBMISSION_QUERIES = 10
+# the person; the assignment through the person's units (the page's reads; the form with its
+# rules is kept by the process since the page was opened); then one transaction: the
+# assignment locked with the person's right, the report and the next version's key; the report
+# inserted with its values, the photo's row, the assignment's new state, its event, and the
+# version with its receipt number. Not counted: the statements that open and close the
+# transaction (SAVEPOINT and RELEASE here, BEGIN and COMMIT on SQLite outside a test), which
+# are queries too on PostgreSQL: STATEMENTS counts them.
+SUBMISSION_QUERIES = 9
 TRANSACTIONS = 1
 STATEMENTS = SUBMISSION_QUERIES + 2 * TRANSACTIONS
 CONTROL = ("SAVEPOINT", "RELEASE", "BEGIN", "COMMIT")
@@ -139,8 +140,9 @@ def test_the_form_is_read_with_its_rules_in_one_query(world: World) -> None:
         world.campaign.pk,
         RuleFields(then_code="ty_le", then_op="le", then_other_code="luot_nguoi", message="m"),
     )
+    world.campaign.refresh_from_db()  # its form key is new since the rule was added
     with CaptureQueriesContext(connection) as queries:
-        indicators, rules = actions.read_form(world.campaign.pk)
+        indicators, rules = actions.read_form(world.campaign)
         codes = [
             (r.if_indicator.code if r.if_indicator else None, r.then_indicator.code, r.if_value)
             for r in rules
@@ -184,10 +186,11 @@ def test_a_refused_photo_with_a_good_one_saves_no_figures(world: World) -> None:
 
 
 # Through a unit's personal link, with no account: the link (the page's read of it, with its
-# assignment), the form; then one transaction: the assignment locked with the report and the
-# next version's key, the link locked again (revoked a moment ago, it writes nothing), the
-# report, the photo, the state, the event, the version, and the link's use noted.
-LINK_SUBMISSION_QUERIES = 10
+# assignment; the form is kept since the page was opened); then one transaction: the
+# assignment locked with the report and the next version's key, the link locked again
+# (revoked a moment ago, it writes nothing), the report, the photo, the state, the event, the
+# version, and the link's use noted.
+LINK_SUBMISSION_QUERIES = 9
 
 
 def test_a_submission_through_a_personal_link_is_one_transaction(world: World) -> None:
@@ -249,3 +252,50 @@ def test_a_link_revoked_while_its_photo_was_checked_writes_nothing(
     assignment = Assignment.objects.get(pk=world.a_an_phu.pk)
     assert assignment.state == State.NOT_STARTED and assignment.version == 0
     assert not Attachment.objects.exists()
+
+
+def test_the_form_is_read_once_per_process_until_it_changes(world: World) -> None:
+    actions._FORMS.clear()
+    with CaptureQueriesContext(connection) as queries:
+        first = actions.read_form(world.campaign)
+    assert len(queries) == 1
+    with CaptureQueriesContext(connection) as queries:
+        again = actions.read_form(world.campaign)
+    assert len(queries) == 0 and again == first
+    # A caller's list is its own: what it adds is not kept for the next request.
+    again[0].append(again[0][0])
+    assert len(actions.read_form(world.campaign)[0]) == len(first[0])
+
+    # Every change of the form gives the campaign a new key: the next request, reading the
+    # campaign's row, reads the form again and sees the change, in every process.
+    formedit.add_indicator(
+        world.lan,
+        world.campaign.pk,
+        "so_buoi",
+        IndicatorFields(label="Số buổi", kind="integer", aggregation="sum"),
+    )
+    world.campaign.refresh_from_db()
+    with CaptureQueriesContext(connection) as queries:
+        changed, _rules = actions.read_form(world.campaign)
+    assert len(queries) == 1
+    assert [i.code for i in changed] == [i.code for i in first[0]] + [changed[-1].code]
+    assert changed[-1].label == "Số buổi"
+    formedit.add_rule(
+        world.lan,
+        world.campaign.pk,
+        RuleFields(then_code="ty_le", then_op="le", then_other_code="luot_nguoi", message="m"),
+    )
+    world.campaign.refresh_from_db()
+    assert len(actions.read_form(world.campaign)[1]) == len(first[1]) + 1
+
+
+def test_a_submission_reads_the_form_when_the_process_has_not(world: World) -> None:
+    client = world.client_for(world.hoa)
+    url = reverse("reports:form", args=[world.a_an_phu.pk])
+    assert client.get(url).status_code == 200
+    actions._FORMS.clear()  # another process took the page
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(url, _form())
+    assert response.status_code == 302
+    counted = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(CONTROL)]
+    assert len(counted) == SUBMISSION_QUERIES + 1, "\n".join(sql[:160] for sql in counted)

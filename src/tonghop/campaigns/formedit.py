@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -233,6 +234,8 @@ class _Change:
             self.start = snapshot(self.campaign)
 
     def done(self, summary: str, notices: Sequence[str] = ()) -> Outcome:
+        # Every server process keeps the form it read under this key: a new one retires it.
+        Campaign.objects.filter(pk=self.campaign.pk).update(form_key=uuid.uuid4())
         if not self.versioned:
             return Outcome(summary, None, tuple(notices))
         if self.start is not None:

@@ -4,6 +4,7 @@ assignment and its life are in tonghop.reports."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -77,6 +78,11 @@ class Campaign(models.Model):
     report_symbol = models.CharField(_("report symbol"), max_length=60, blank=True)
     # Bumped by every change of status: a page carries the version it was drawn from.
     version = models.PositiveIntegerField(default=0)
+    # A new value at every change of the form (campaigns.formedit): the key under which each
+    # server process keeps the form it has read (reports.actions.read_form). A random value,
+    # not a counter, so that a campaign whose row was rolled back and whose key was taken
+    # again never meets the form of the one before.
+    form_key = models.UUIDField(default=uuid.uuid4, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )

@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import threading
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -21,7 +23,7 @@ from django.utils.translation import gettext as _
 from tonghop import errors
 from tonghop.campaigns.form_models import FormRule, Indicator
 from tonghop.campaigns.kinds import IndicatorKind
-from tonghop.campaigns.models import CampaignStatus
+from tonghop.campaigns.models import Campaign, CampaignStatus
 from tonghop.db.prepared import PreparedInsert, PreparedRead, PreparedUpdate
 from tonghop.orgs.models import Membership, Role, User
 from tonghop.reports import receipts
@@ -360,7 +362,32 @@ def _rules_of(indicators: list[Indicator]) -> list[FormRule]:
     return rules
 
 
-def read_form(campaign_id: int) -> tuple[list[Indicator], list[FormRule]]:
+# The forms read by this process, by database, campaign and form key. A form is small and
+# changes rarely; reading it and building its objects was a query and a fifth of the model
+# objects of a submission. Bounded: past this many, the oldest are let go.
+_FORMS: dict[tuple[str, int, uuid.UUID], tuple[list[Indicator], list[FormRule]]] = {}
+_FORMS_KEPT = 256
+_FORMS_GUARD = threading.Lock()
+
+
+def read_form(campaign: Campaign) -> tuple[list[Indicator], list[FormRule]]:
+    """The campaign's form: its indicators in order, and its rules with their fields. Read
+    once per process and form key (`Campaign.form_key`, new at every change of the form), then
+    kept: `campaign` is the row this request read, so a form changed since is read again. The
+    objects are shared by the requests of the process and must not be changed."""
+    key = (connection.alias, campaign.pk, campaign.form_key)
+    form = _FORMS.get(key)
+    if form is None:
+        form = _read_form(campaign.pk)
+        with _FORMS_GUARD:
+            if len(_FORMS) >= _FORMS_KEPT:
+                del _FORMS[next(iter(_FORMS))]  # the oldest: dicts keep their order
+            _FORMS[key] = form
+    # New lists each time: a caller may append to its own, never to the ones kept.
+    return list(form[0]), list(form[1])
+
+
+def _read_form(campaign_id: int) -> tuple[list[Indicator], list[FormRule]]:
     """The campaign's form in one query: its indicators in order, and its rules, each joined to
     the field it requires (then_indicator, never empty), its other fields taken from the
     indicators read. What a unit's submission, the busiest path there is, checks values with."""

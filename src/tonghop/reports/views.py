@@ -163,7 +163,7 @@ def report_page(request: HttpRequest, assignment: Assignment, writer: Writer) ->
     """The one report page (reports/report_form.html), for whoever `writer` is: the form, its
     files, its refusals, the history. A POST that succeeds redirects to the page itself."""
     # The form and its rules, read once per request.
-    indicators, rules = actions.read_form(assignment.campaign_id)
+    indicators, rules = actions.read_form(assignment.campaign)
     status = 200
     file_errors: dict[str, list[str]] = {}
     values_refused = False
