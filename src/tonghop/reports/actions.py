@@ -363,8 +363,8 @@ def _rules_of(indicators: list[Indicator]) -> list[FormRule]:
 
 
 # The forms read by this process, by database, campaign and form key. A form is small and
-# changes rarely; reading it and building its objects was a query and a fifth of the model
-# objects of a submission. Bounded: past this many, the oldest are let go.
+# changes rarely; reading it cost every submission a query and the building of an object per
+# field and rule. Bounded: past this many, the oldest are let go.
 _FORMS: dict[tuple[str, int, uuid.UUID], tuple[list[Indicator], list[FormRule]]] = {}
 _FORMS_KEPT = 256
 _FORMS_GUARD = threading.Lock()
