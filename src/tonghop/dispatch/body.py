@@ -19,10 +19,12 @@ from .textutil import clean_value, collapse
 # sharing one symbol, `423, 432, 436/TTg-CĐS`.
 # A space before a hyphen (`473/TTr - NN&PTNT`, a typing error) is read past only when an
 # abbreviation in capitals follows, as in the header's own number line.
-# The year may stand apart from the type (`40/2014/ TT - BNNPTNT`).
+# The year may stand apart from the type (`40/2014/ TT - BNNPTNT`). An abbreviation split by a
+# space (`5274/QĐ - BGD ĐT ngày …`) is one when a date or comma follows it.
 _SYM = (
     r"(?:\d{4}\s?/\s?)?[A-ZĐ][\w&.]*"
     r"(?:(?:[-–]\s?|/)[A-ZĐ0-9][\w&.]*|\s[-–]\s?[A-ZĐ0-9][A-ZĐ0-9&]*\b)*"
+    r"(?:\s[A-ZĐ]{2,3}(?=\s*(?:,|ngày\b)))?"
 )
 REF_RE = re.compile(
     rf"(?<![\w/.\-])(?P<nums>\d{{1,5}}(?:\s?,\s?\d{{1,5}})*)(?:(?P<slash>\s?/\s?)|-)(?P<sym>{_SYM})"

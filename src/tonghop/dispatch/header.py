@@ -402,8 +402,10 @@ def _title_without_heading(
         text = collapse(lines[i])
         if not text or not is_upper_line(text) or text.endswith(":"):
             break
-        # `PHÒNG, CHỐNG …` is a title's words, not a Phòng's name.
-        org = ORG_HEAD_RE.match(text) and not re.match(r"PHÒNG,?\s+(?:CHỐNG|NGỪA)", text)
+        # `PHÒNG, CHỐNG …`, `BAN HÀNH …` are a title's words, not a Phòng's or a Ban's name.
+        org = ORG_HEAD_RE.match(text) and not re.match(
+            r"PHÒNG,?\s+(?:CHỐNG|NGỪA)|BAN\s+HÀNH\b", text
+        )
         if org or AUTHORITY_LINE_RE.match(text) or TYPE_HEAD_RE.match(text):
             break
         if RULE_RE.match(text) or re.match(r"^(?:[IVX]+|\d+|[A-Z])[./)]\s", text):
@@ -663,6 +665,21 @@ def _date_line(top: list[str], head: Header) -> int | None:
             day = make_date(int(m.group("y")), int(mo.group(1)), int(d.group(1)))
             head.issued_on = day.isoformat() if day else None
         return i
+    # A web copy that lost the comma, and wrapped the place (`Phan` / `Rang ngày 12 tháng 11
+    # năm 2003`): only a line that is nothing but a place and a whole date.
+    for i, line in enumerate(top):
+        bare = _BARE_DATE_LINE_RE.match(line)
+        if bare is None:
+            continue
+        place = bare.group("place")
+        before = top[i - 1].strip() if i else ""
+        if re.fullmatch(r"[A-ZĐÀ-Ỹ][^\W\d_]+", before) and not SO_RE.match(before):
+            place = f"{before} {place}"
+        head.place = _place(place) or None
+        head.year, head.month = int(bare.group("y")), int(bare.group("m"))
+        day = make_date(head.year, head.month, int(bare.group("d")))
+        head.issued_on = day.isoformat() if day else None
+        return i
     # Not ND 30's form, but met: `Hà Nội, 05/5/2025` or `Hà Nội, ngày 05/5/2025`.
     for i, line in enumerate(top):
         nd = _NUMERIC_DATE_LINE_RE.search(line)
@@ -680,6 +697,11 @@ def _date_line(top: list[str], head: Header) -> int | None:
     return None
 
 
+_BARE_DATE_LINE_RE = re.compile(
+    r"^\s*(?P<place>(?!(?:Từ|Đến|Trước|Sau|Trong|Vào|Kể|Hết|Hạn|Tính|Ngày|Cho)\b)"
+    r"[A-ZĐÀ-Ỹ][^\W\d_]*(?:\s+[A-ZĐÀ-Ỹ][^\W\d_]*){0,3})\s+ngày\s*(?P<d>\d{1,2})\s*tháng\s*"
+    r"(?P<m>\d{1,2})\s*năm\s*(?P<y>\d{4})\s*\|?\s*$"
+)
 _NUMERIC_DATE_LINE_RE = re.compile(
     r"(?P<place>[^\W\d_][^,\n\d/]{1,40})(?P<sep>,)\s*(?:ngày\s*)?(?P<d>\d{1,2})\s?([/.-])\s?"
     r"(?P<m>\d{1,2})\s?\4\s?(?P<y>\d{4})\s*$"
@@ -729,7 +751,11 @@ def _issuer(top: list[str], end: int, head: Header) -> None:
         # `CỤC THUẾ`): no body is named by one word.
         if groups and (
             len(groups[-1].split()) == 1
-            or (not ORG_HEAD_RE.match(part) and not ORG_HEAD_FOLDED_RE.match(fold(part)))
+            or (
+                not ORG_HEAD_RE.match(part)
+                and not ORG_HEAD_FOLDED_RE.match(fold(part))
+                and not _under_named_council(groups[-1], part)
+            )
         ):
             groups[-1] = f"{groups[-1]} {part}"
         else:
@@ -737,6 +763,16 @@ def _issuer(top: list[str], end: int, head: Header) -> None:
     if groups:
         head.issuer = groups[-1]
         head.issuer_parent = groups[-2] if len(groups) > 1 else None
+
+
+# A UBND named with its place, `UBND TỈNH PHÚ THỌ`, is whole: a line of three words or more
+# under it is the body it heads, even one whose name cannot be read (`S VN HO TH THAO …` of
+# a copy that lost its Vietnamese letters). `UBND TỈNH` / `PHÚ THỌ` is one name cut in two.
+_COUNCIL_RE = re.compile(r"^(?:UBND|[ỦU][ỶY] BAN NHÂN DÂN)((?:\s+\S+){3,})$")
+
+
+def _under_named_council(council: str, part: str) -> bool:
+    return _COUNCIL_RE.match(council) is not None and len(part.split()) >= 3
 
 
 def _caps_part(cell: str) -> str:
@@ -759,6 +795,8 @@ def _type_heading(lines: list[str], start: int, head: Header) -> int | None:
     limit = min(len(lines), start + 25)
     for i in range(max(0, start - 3), limit):
         for part in cells(lines[i]):
+            if part.rstrip().endswith(":"):
+                continue  # `QUYẾT ĐỊNH:` enacts the articles below; it is not the heading
             m = TYPE_HEAD_RE.match(collapse(part))
             found = TYPE_BY_UPPER[m.group("t")] if m else None
             if found is None and is_upper_line(part) and len(part) < 40:
@@ -766,7 +804,14 @@ def _type_heading(lines: list[str], start: int, head: Header) -> int | None:
             if found:
                 head.doc_type = found
                 lead = collapse(part)[len(m.group("t")) :].strip() if m else ""
-                if lead and lead not in TYPE_BY_UPPER and not lead.startswith("CỦA "):
+                # `QUY ĐỊNH VÀ HƯỚNG DẪN`: a heading naming two types is all heading.
+                joined = lead.startswith("VÀ ") and lead[3:].strip() in TYPE_BY_UPPER
+                if (
+                    lead
+                    and lead not in TYPE_BY_UPPER
+                    and not joined
+                    and not lead.startswith("CỦA ")
+                ):
                     # `BÁO CÁO SƠ KẾT HỌC KÌ I` / `Năm học …`, `QUY CHẾ LÀM` / `VIỆC CỦA …`:
                     # the trích yếu starts on the heading's own line.
                     head.subject_lead = lead

@@ -29,6 +29,7 @@ from .ocrfix import fix_ocr
 from .patterns import MOTTO_RE, NUMBER_RE
 from .places import is_place
 from .stamps import VIETNAM, signature_times
+from .stripped import restore_layout_words
 from .symbols import fits, repair_symbol
 from .textutil import cells, clean_value, fold, is_upper_line, prepare
 
@@ -63,7 +64,8 @@ def parse_text(
     `regions` are a text PDF's header and foot cut by glyph positions (`layout.py`);
     `number_vote` is a scan's number box read again (`crops.py`), which the number read from
     the header must match to be kept."""
-    full = prepare(text or "")
+    prepared = prepare(text or "")
+    full = restore_layout_words(prepared)
     # An administrative document is rarely over 200 kB of text; beyond MAX_CHARS the rest is
     # searched for signature stamps only, so that any input returns within seconds.
     text = full[:MAX_CHARS]
@@ -210,7 +212,18 @@ def parse_text(
         )
     if issued is not None:
         findings.extend(_date_findings(issued, periods, deadlines, references))
-    findings.extend(spelling(text, ocr=ocr))
+    if full != prepared:
+        findings.append(
+            finding(
+                "letters-lost",
+                "warning",
+                "Bản sao này mất hết chữ có dấu tiếng Việt (mất khi chuyển đổi hoặc gõ không "
+                "dấu): số, ngày và tên được giữ như bản sao ghi, cần đối chiếu bản gốc.",
+                None,
+            )
+        )
+    else:
+        findings.extend(spelling(text, ocr=ocr))
     if len(full) > MAX_CHARS:
         findings.append(
             finding(

@@ -108,6 +108,9 @@ TYPE_NAMES = (
     "Phiếu chuyển",
     "Phiếu báo",
     "Thư công",
+    # Not among ND 30's types, but a UBND's appeal or invitation to the public is headed so.
+    "Thư ngỏ",
+    "Thư mời",
     "Kết luận",
     # Legal documents (Luật Ban hành văn bản quy phạm pháp luật) reach an office as often as
     # administrative ones and carry the same header.
