@@ -214,6 +214,13 @@ if TONGHOP_DB_CONN_MAX_AGE < 0:
     )
 TONGHOP_DB_HEALTH_CHECKS = env_bool("TONGHOP_DB_HEALTH_CHECKS", True)
 
+# PostgreSQL: values sent apart from the SQL (server-side binding), and a statement a connection
+# has run twice prepared, so that PostgreSQL parses and plans it once per connection instead of
+# on every run. In the rush this took PostgreSQL's own CPU a submission from about 5.2 ms to
+# 3.1 ms (bench/load.py). Turn it off (TONGHOP_DB_PREPARED=false) behind a pooler in
+# transaction mode older than PgBouncer 1.21, which cannot keep a connection's statements.
+TONGHOP_DB_PREPARED = env_bool("TONGHOP_DB_PREPARED", True)
+
 
 # PostgreSQL through psycopg's connection pool (one per server process): a request takes a
 # connection that is already open and checked, and gives it back at its end, instead of each
@@ -255,10 +262,14 @@ def _databases() -> dict[str, Any]:
             # A SQLite file named by URL (sqlite:////path) is run like the data folder's own.
             db["ENGINE"] = "tonghop.db"
             db["OPTIONS"] = {**_sqlite_options(), **db.get("OPTIONS", {})}
-        elif db["ENGINE"] == "django.db.backends.postgresql" and TONGHOP_DB_POOL:
-            # The pool keeps the connections; Django's own keeping must then be off.
-            db["OPTIONS"] = {**db.get("OPTIONS", {}), "pool": _postgres_pool()}
-            db["CONN_MAX_AGE"] = 0
+        elif db["ENGINE"] == "django.db.backends.postgresql":
+            if TONGHOP_DB_PREPARED:
+                prepared = {"server_side_binding": True, "prepare_threshold": 2}
+                db["OPTIONS"] = {**db.get("OPTIONS", {}), **prepared}
+            if TONGHOP_DB_POOL:
+                # The pool keeps the connections; Django's own keeping must then be off.
+                db["OPTIONS"] = {**db.get("OPTIONS", {}), "pool": _postgres_pool()}
+                db["CONN_MAX_AGE"] = 0
         return {"default": db}
     return {
         "default": {

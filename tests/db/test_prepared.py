@@ -16,6 +16,7 @@ from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 
 from tests.conftest import World
+from tonghop.campaigns.models import Campaign
 from tonghop.db.prepared import PreparedInsert, PreparedRead, PreparedUpdate
 from tonghop.orgs.models import Membership, Role, Unit, User
 from tonghop.reports import access, actions
@@ -352,3 +353,80 @@ def test_an_update_of_a_row_gone_or_a_field_it_cannot_set_is_refused(world: Worl
             PreparedUpdate(Assignment, fields)
     with pytest.raises(TypeError):
         PreparedUpdate(Assignment, ("state",)).run(Assignment())
+
+
+def test_submissions_of_one_campaign_do_not_wait_for_each_other(world_tx: World) -> None:
+    """A unit's submission locks its assignment for update, its campaign, office and unit in
+    share mode: another unit's submission of the same campaign goes on at once, while a change
+    of the campaign (closing it) waits for the submission under way."""
+    first, second = world_tx.a_an_phu, world_tx.a_binh_minh
+    assert first.campaign_id == second.campaign_id
+    if connection.vendor != "postgresql":
+        # SQLite has no row locks: a locking read takes the writers' turn (tonghop.db), so
+        # submissions are served one after another whatever the lock names.
+        with transaction.atomic():
+            locked = actions._lock(first.pk, reporter=world_tx.hoa, with_report=True)
+        assert locked.pk == first.pk
+        assert all(" FOR " not in r.compiled().sql for r in actions._LOCKS.values())
+        return
+    holding, release = threading.Event(), threading.Event()
+    outcome: dict[str, Any] = {}
+
+    def hold() -> None:
+        try:
+            with transaction.atomic():
+                actions._lock(first.pk, reporter=world_tx.hoa, with_report=True)
+                holding.set()
+                release.wait(30)
+        finally:
+            connections.close_all()
+
+    def other(name: str, work: Any) -> None:
+        try:
+            with transaction.atomic():
+                with connections["default"].cursor() as cursor:
+                    cursor.execute("SET LOCAL lock_timeout = '1s'")
+                work()
+            outcome[name] = "done"
+        except DatabaseError as error:
+            outcome[name] = type(error).__name__
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert holding.wait(30)
+    try:
+        for name, work in (
+            ("submission", lambda: actions._lock(second.pk, with_report=True)),
+            ("close", lambda: Campaign.objects.select_for_update().get(pk=first.campaign_id)),
+        ):
+            thread = threading.Thread(target=other, args=(name, work))
+            thread.start()
+            thread.join(30)
+    finally:
+        release.set()
+        holder.join(30)
+    assert outcome["submission"] == "done"
+    assert outcome["close"] == "OperationalError"  # lock_timeout: it waited
+    sql = actions._LOCKS[(True, True, False)].compiled().sql
+    assert sql.endswith(
+        ' FOR UPDATE OF "campaigns_assignment" FOR SHARE OF "campaigns_campaign", "T4", "orgs_unit"'
+    )
+
+
+@pytest.mark.django_db
+def test_a_share_lock_on_what_the_query_does_not_lock_is_refused() -> None:
+    read = PreparedRead(
+        lambda pk: (
+            Unit.objects.select_related("parent").select_for_update(of=("self",)).filter(pk=pk)
+        ),
+        shared=("parent",),
+        pk=int,
+    )
+    if connection.vendor == "postgresql":
+        with pytest.raises(ImproperlyConfigured, match="share mode"):
+            read.compiled()
+    else:
+        # No row locks to choose between: the SQL is Django's, without any locking clause.
+        assert "FOR " not in read.compiled().sql

@@ -70,13 +70,27 @@ class _Compiled:
 
 class PreparedRead[M: Model]:
     """`build(**keys)` returns the queryset; `run(**keys)` its objects, as list(queryset).
-    `keys`: each key's name and type (int or str)."""
+    `keys`: each key's name and type (int or str).
 
-    def __init__(self, build: Callable[..., QuerySet[M]], **keys: Key) -> None:
+    `shared` names relations of the queryset's `select_for_update(of=…)` to lock in share mode
+    where the database has one (PostgreSQL's FOR SHARE; Django's ORM locks every row it names
+    alike). A unit's submission locks its own assignment for update, but the campaign, office
+    and unit only against change: locked for update, every submission of a campaign waited for
+    the one before it to commit (166 ms a read in the rush, on PostgreSQL), while closing the
+    campaign, which updates its row, must still wait for the submissions under way."""
+
+    def __init__(
+        self,
+        build: Callable[..., QuerySet[M]],
+        *,
+        shared: tuple[str, ...] = (),
+        **keys: Key,
+    ) -> None:
         if not keys or any(kind not in (int, str) for kind in keys.values()):
             raise ImproperlyConfigured("prepared read: keys must be ints or strs")
         self._build = build
         self._keys = keys
+        self._shared = shared
         self._compiled: _PerDatabase[_Compiled] = _PerDatabase()
 
     def _compile(self, using: str) -> _Compiled:
@@ -98,6 +112,8 @@ class PreparedRead[M: Model]:
             positions[key] = found[0]
         fields = [column[0] for column in compiler.select[0 : compiler.col_count]]
         converters = compiler.get_converters(fields)
+        if self._shared and connections[using].vendor == "postgresql":
+            sql = _share_locks(sql, compiler, queryset, self._shared)
         return _Compiled(queryset, compiler, sql, tuple(params), positions, converters)
 
     def compiled(self, using: str = "default") -> _Compiled:
@@ -138,6 +154,25 @@ class PreparedRead[M: Model]:
         queryset = compiled.queryset.all()  # a clone: the compiled one is shared
         queryset.query.get_compiler = lambda *args, **kwargs: compiler  # type: ignore[method-assign]
         return list(queryset)
+
+
+def _share_locks(sql: str, compiler: Any, queryset: QuerySet[Any], shared: tuple[str, ...]) -> str:
+    """`sql` with the rows of the `shared` relations locked FOR SHARE, the others FOR UPDATE."""
+    of = tuple(queryset.query.select_for_update_of)
+    names = compiler.get_select_for_update_of_arguments()
+    clause = " FOR UPDATE OF " + ", ".join(names)
+    unknown = set(shared) - set(of)
+    if unknown or len(names) != len(of) or not sql.endswith(clause):
+        raise ImproperlyConfigured(
+            f"prepared read: cannot lock {sorted(shared)} in share mode; the query locks "
+            f"{of} as {clause.strip()!r}"
+        )
+    exclusive = [name for name, relation in zip(names, of, strict=True) if relation not in shared]
+    share = [name for name, relation in zip(names, of, strict=True) if relation in shared]
+    locks = (" FOR UPDATE OF " + ", ".join(exclusive) if exclusive else "") + (
+        " FOR SHARE OF " + ", ".join(share)
+    )
+    return sql[: -len(clause)] + locks
 
 
 @dataclass(frozen=True)

@@ -172,7 +172,10 @@ def _lock(
     if read is None:
         build = functools.partial(_lock_query, with_report=with_report, next_version=next_version)
         keys = {"assignment_id": int} | ({"reporter_id": int} if reporter is not None else {})
-        read = _LOCKS.setdefault(options, PreparedRead(build, **keys))
+        # The campaign, its office and the unit are read to be checked, not changed: held in
+        # share mode, submissions of one campaign do not wait for each other.
+        shared = ("campaign", "campaign__office", "unit") if with_report else ()
+        read = _LOCKS.setdefault(options, PreparedRead(build, shared=shared, **keys))
     if reporter is not None:
         found = read.run(assignment_id=assignment_id, reporter_id=reporter.pk)
     else:
