@@ -102,6 +102,22 @@ def test_a_copy_typed_without_marks_is_read_too() -> None:
     assert "letters-lost" in codes(fields)
 
 
+def test_a_copy_without_marks_under_a_signing_stamp_is_read_too() -> None:
+    # The signing tool's stamp, added after the copy lost its marks, keeps its own; and the
+    # header was flattened into one line, `S6:` (OCR for `Số:`) in the middle of it.
+    text = (
+        "UBND TINH HA TINH SO GIAO DUC VA DAO TAO Người ký: Sở Giáo dục và Đào tạo "
+        "Cơ quan: Tỉnh Hà Tĩnh Thời gian ký: 12.04.2031 10:14:06 +07:00 "
+        "CONG HOA XA HOI CHU NGHIA VIET NAM Doc lap - Tu do - Hanh phuc "
+        "S6: /SGDDT-GDTrH V/v kiem tra truong dat chuan quoc gia\n"
+        + "So de nghi cac phong giao duc va dao tao kiem tra, tong hop ho so gui ve So. "
+        * 8
+    )
+    fields = parse(text)
+    assert fields["symbol"] == "SGDDT-GDTrH"
+    assert "letters-lost" in codes(fields)
+
+
 def test_only_a_copy_without_vietnamese_letters_is_touched() -> None:
     # A Vietnamese text, however odd its layout, comes back unchanged, as does a short note.
     text = "Số: 12/UBND-VP\nHà Nội, ngày 05 tháng 6 năm 2031\nKính gửi: Các phòng\n" * 20

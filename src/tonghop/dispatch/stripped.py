@@ -24,7 +24,7 @@ from .patterns import TYPE_NAMES
 # A copy is taken as stripped when, of its first letters, almost none is outside ASCII.
 _SAMPLE = 4000
 _MIN_LETTERS = 120
-_MAX_NON_ASCII = 0.005
+_MAX_NON_ASCII = 0.03
 _ASCII_LETTER_RE = re.compile(r"[A-Za-z]")
 _NON_ASCII_LETTER_RE = re.compile(r"[^\W\d_A-Za-z]")
 
@@ -67,7 +67,7 @@ _OPENERS = [
     for word in ("Về việc", "Thực hiện", "Căn cứ")
 ]
 # `S:` or `So:` before a number or a blank one, at a line's (or a table cell's) start.
-_SO = re.compile(r"(?m)(?:^|(?<=\|))(\s*)S[o6]?\s*:(?=\s*(?:\d|/|$))")
+_SO = re.compile(r"(?m)(?:^|(?<=[|\s]))(\s*)S[o6]?\s*:(?=\s*(?:\d|/|$))")
 _DATE = re.compile(
     rf"(?<![A-Za-z])(?:{_loose('ngày')})(?P<d>\s*[\d.…_ ]{{0,6}}?\s*)(?:{_loose('tháng')})"
     rf"(?P<m>\s*[\d.…_ ]{{0,6}}?\s*)(?:{_loose('năm')})(?P<y>\s*\d{{4}})"
