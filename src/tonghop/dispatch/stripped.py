@@ -90,6 +90,10 @@ _HEADINGS = [
 def is_stripped(text: str) -> bool:
     """True when a copy has (almost) no letter outside ASCII: lost or never typed marks."""
     sample = text[:_SAMPLE]
+    # Any Vietnamese text has far more characters outside ASCII than the bound: it is told by
+    # one encoding pass, without counting its letters.
+    if len(sample) - len(sample.encode("ascii", "ignore")) > len(sample) * _MAX_NON_ASCII:
+        return False
     outside = len(_NON_ASCII_LETTER_RE.findall(sample))
     total = len(_ASCII_LETTER_RE.findall(sample)) + outside
     return total >= _MIN_LETTERS and outside <= total * _MAX_NON_ASCII
