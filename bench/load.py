@@ -33,7 +33,8 @@ queries and 5 ms of server CPU per submission with a photo; submissions at least
 trivial endpoint's throughput with p99 at most 1 s; paced, p99 at most 250 ms.
 
 The clients run on the same machine as the server: their CPU time is measured and printed beside
-the server's, since on a small machine they take a real share of the cores.
+the server's, since on a small machine they take a real share of the cores; so is PostgreSQL's,
+summed over its processes on this machine (a database on another machine shows 0).
 `--quick`: 20 clients, 500 reports (25 measured in process). With DATABASE_URL set both
 databases are measured, else SQLite only. The last line is one JSON object.
 """
@@ -225,6 +226,7 @@ class Phase:
     wall: float = 0.0
     client_cpu: float = 0.0
     server_cpu: float = 0.0
+    database_cpu: float = 0.0
     reconnects: int = 0
     resent: int = 0
     down_s: float = 0.0
@@ -244,6 +246,7 @@ class Phase:
             "wall_s": round(self.wall, 2),
             "client_cpu_s": round(self.client_cpu, 1),
             "server_cpu_s": round(self.server_cpu, 1),
+            "database_cpu_s": round(self.database_cpu, 1),
             "reconnects": self.reconnects,
             "resent": self.resent,
             "server_down_s": round(self.down_s, 2),
@@ -262,21 +265,34 @@ def _free_port() -> int:
         return port
 
 
-def _process_group_cpu(pgid: int) -> float:
-    """CPU seconds used so far by the live processes of the server's group and the children
-    they waited for (the file checker started per upload), from Linux's /proc."""
+def _cpu_of(wanted: Callable[[str, list[str]], bool]) -> float:
+    """CPU seconds used so far by the live processes `wanted(name, fields)` picks, and by the
+    children they waited for, from Linux's /proc (`fields`: what follows the name in stat)."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0.0
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
+            head, tail = (entry / "stat").read_text().rsplit(")", 1)
+        except (OSError, ValueError):
             continue
-        if int(fields[2]) == pgid:  # fields after the name: state, ppid, pgrp, …
+        fields = tail.split()
+        if wanted(head.split("(", 1)[-1], fields):
             total += sum(int(fields[i]) for i in (11, 12, 13, 14)) / tick  # u, s, cu, cs
     return total
+
+
+def _process_group_cpu(pgid: int) -> float:
+    """The server's group: its processes and the file checkers they started per upload."""
+    return _cpu_of(lambda _name, fields: int(fields[2]) == pgid)  # state, ppid, pgrp, …
+
+
+def _postgres_cpu() -> float:
+    """PostgreSQL's own processes on this machine (the benchmark's database runs here; each
+    server thread's backend lives through a phase, its connection being kept). 0 on SQLite,
+    whose work is done in the server's processes."""
+    return _cpu_of(lambda name, _fields: name == "postgres")
 
 
 class Server:
@@ -436,7 +452,7 @@ def _drive(
     threads = [threading.Thread(target=client, args=pair) for pair in enumerate(jobs)]
     for thread in threads:
         thread.start()
-    cpu0, server0 = time.process_time(), server.cpu()
+    cpu0, server0, database0 = time.process_time(), server.cpu(), _postgres_cpu()
     begin[0] = time.perf_counter()
     start.wait()
     t0 = begin[0]
@@ -463,6 +479,7 @@ def _drive(
     phase.resent = resent[0]
     phase.client_cpu = time.process_time() - cpu0
     phase.server_cpu = server.cpu() - server0
+    phase.database_cpu = _postgres_cpu() - database0
     return phase
 
 
@@ -982,9 +999,10 @@ def _measure(
         f"{s['p99_ms']:.0f} ms (goal ≤ {GOAL_P99_MS:.0f})"
     )
     say(
-        f"CPU during submissions: clients {s['client_cpu_s']} s, server {s['server_cpu_s']} s "
-        f"over {s['wall_s']} s on {cores} cores (clients took {s['client_cpu_share']:.0%} of "
-        f"the machine); load average before the run {load_before:.1f}, after {load_after:.1f}"
+        f"CPU during submissions: clients {s['client_cpu_s']} s, server {s['server_cpu_s']} s, "
+        f"PostgreSQL {s['database_cpu_s']} s over {s['wall_s']} s on {cores} cores (clients "
+        f"took {s['client_cpu_share']:.0%} of the machine); load average before the run "
+        f"{load_before:.1f}, after {load_after:.1f}"
     )
     for name, found in (
         ("check", check),
