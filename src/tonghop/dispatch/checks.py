@@ -41,6 +41,9 @@ KNOWN_MISSPELLINGS: dict[str, str] = {
     "dữ gìn": "giữ gìn",
     "xuất xắc": "xuất sắc",
     "năng xuất": "năng suất",
+    "dịa bàn": "địa bàn",
+    "nhan dịp": "nhân dịp",
+    "Inernet": "Internet",
 }
 _KNOWN_RE = re.compile(
     r"(?<!\w)(?:"
@@ -55,6 +58,8 @@ _NG_RE = re.compile(
     r"|[Nn]?gh(?=[aàáảãạăằắẳẵặâầấẩẫậoòóỏõọôồốổỗộơờớởỡợuùúủũụưừứửữự]))\w*"
 )
 _WORD_RE = re.compile(r"(?<![\w-])[a-zđăâêôơư\u00e0-\u1ef9]+(?:c|ch|p|t)(?![\w])")
+# `ư` is never followed by `o` or `ô`: the pair is always `ươ` (`trưòng` for `trường`).
+_U_HORN_O_RE = re.compile(r"(?<!\w)\w*[ưừứửữựƯỪỨỬỮỰ][oòóỏõọôồốổỗộOÒÓỎÕỌÔỒỐỔỖỘ]\w*")
 _VIET_ONLY = set("ăâêôơưđ")
 _GRAVE, _HOOK, _TILDE = "\u0300", "\u0309", "\u0303"
 _MAX_SPELLING = 20
@@ -79,6 +84,8 @@ def spelling(text: str, *, ocr: bool = False) -> list[Finding]:
 
     for m in _KNOWN_RE.finditer(text):
         add(m.group(0), KNOWN_MISSPELLINGS[m.group(0)])
+    for m in _U_HORN_O_RE.finditer(text):
+        add(m.group(0), None if ocr else _with_horn(m.group(0)))
     for m in _NG_RE.finditer(text):
         word = m.group(0)
         if (word[:1].islower() or word[1:].islower()) and _vietnamese(word):
@@ -89,6 +96,17 @@ def spelling(text: str, *, ocr: bool = False) -> list[Finding]:
         if _bad_stop_syllable(word):
             add(word, None)
     return out
+
+
+def _with_horn(word: str) -> str:
+    """`trưòng` → `trường`: the `o` or `ô` after `ư` given its horn, keeping its tone."""
+
+    def horned(m: re.Match[str]) -> str:
+        marks = unicodedata.normalize("NFD", m.group(0))
+        tone = "".join(ch for ch in marks[1:] if ch != "\u0302")  # the circumflex goes
+        return unicodedata.normalize("NFC", marks[0] + "\u031b" + tone)
+
+    return re.sub(r"(?<=[ưừứửữựƯỪỨỬỮỰ])[oòóỏõọôồốổỗộOÒÓỎÕỌÔỒỐỔỖỘ]", horned, word)
 
 
 @functools.lru_cache(maxsize=4096)
