@@ -221,3 +221,21 @@ def test_u_horn_before_o_is_a_misspelling_with_its_right_form() -> None:
     assert spelling("trường, nước, người, hướng dẫn, rượu, cừu, hưu trí, mưa") == []
     (scanned,) = spelling("các trưòng", ocr=True)
     assert scanned["severity"] == "info" and "đúng là" not in str(scanned["message"])
+
+
+def test_only_the_part_read_of_a_huge_copy_has_its_words_put_back(monkeypatch: Any) -> None:
+    # Beyond MAX_CHARS the text is searched for signing stamps only: putting the words back in
+    # megabytes nobody reads would make a hostile upload cost seconds more.
+    from tonghop.dispatch import parse as parse_module
+
+    seen: list[int] = []
+
+    def restore(text: str) -> str:
+        seen.append(len(text))
+        return restore_layout_words(text)
+
+    monkeypatch.setattr(parse_module, "restore_layout_words", restore)
+    fields = parse(LETTERS_LOST + "De nghi cac don vi bao cao day du. " * 60_000)
+    assert seen == [parse_module.MAX_CHARS]
+    assert fields["number"] == "417"
+    assert {"letters-lost", "text-truncated"} <= set(codes(fields))

@@ -64,11 +64,13 @@ def parse_text(
     `regions` are a text PDF's header and foot cut by glyph positions (`layout.py`);
     `number_vote` is a scan's number box read again (`crops.py`), which the number read from
     the header must match to be kept."""
-    prepared = prepare(text or "")
-    full = restore_layout_words(prepared)
+    full = prepare(text or "")
     # An administrative document is rarely over 200 kB of text; beyond MAX_CHARS the rest is
-    # searched for signature stamps only, so that any input returns within seconds.
-    text = full[:MAX_CHARS]
+    # searched for signature stamps only, so that any input returns within seconds. The words a
+    # copy without Vietnamese letters lost are put back in the part read, not in the rest.
+    analysed = full[:MAX_CHARS]
+    text = restore_layout_words(analysed)
+    letters_lost = text != analysed
     lines = unflatten_header(text.split("\n"))
     head = parse_header(lines)
     if regions:
@@ -212,7 +214,7 @@ def parse_text(
         )
     if issued is not None:
         findings.extend(_date_findings(issued, periods, deadlines, references))
-    if full != prepared:
+    if letters_lost:
         findings.append(
             finding(
                 "letters-lost",
