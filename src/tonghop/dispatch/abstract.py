@@ -36,7 +36,8 @@ def read_subject(lines: list[str], start: int, after_type: int | None) -> tuple[
         back = _back(lines, start, 8)
         for i in range(back, min(len(lines), start + 15)):
             left = left_cell(lines[i])
-            if VV_RE.match(left):
+            # `“V/v Triển khai …”`: a Union's or a Party body's trích yếu may stand in quotes.
+            if VV_RE.match(left.lstrip(_OPEN_QUOTES)):
                 begin, first = i, left
                 break
         if begin is None:
@@ -50,6 +51,22 @@ def read_subject(lines: list[str], start: int, after_type: int | None) -> tuple[
                 if KINH_GUI_RE.search(lines[i]):
                     break
     if begin is None or not first:
+        return None, 0
+    if after_type is not None and _DISPATCH_TIME_RE.match(first):
+        # `CÔNG ĐIỆN` / `Vào hồi 10 giờ 00 ngày …`: the hour it was sent, no trích yếu; one
+        # may follow it.
+        begin += 1
+        while begin < len(lines) and not letters(lines[begin]):
+            begin += 1
+        first = collapse(lines[begin]) if begin < len(lines) else ""
+        if not first:
+            return None, 0
+    if after_type is not None and (
+        _telegram_to(first)
+        or (is_upper_line(first) and _TELEGRAM_ALONE_RE.match(_next_nonblank(lines, begin)))
+    ):
+        # The sender's line of a công điện (`CHỦ TỊCH UBND HUYỆN …` / `ĐIỆN:`) follows its
+        # trích yếu; right under the heading it means the công điện has none.
         return None, 0
     # Under the type heading a trích yếu may be written in capitals, as web copies of decisions
     # and plans print it; a capital line that names who decides is no subject.
@@ -134,7 +151,7 @@ def read_subject(lines: list[str], start: int, after_type: int | None) -> tuple[
             break
         parts.append(_cut_noise(left))
         i += 1
-    subject = _once(collapse(" ".join(parts)))
+    subject = _unquote(_once(collapse(" ".join(parts))))
     subject = VV_RE.sub("", subject, count=1)
     if after_type is None:
         subject = _ABOUT_RE.sub("", subject, count=1)
@@ -152,6 +169,17 @@ def _once(subject: str) -> str:
     return subject
 
 
+_OPEN_QUOTES = "“\"'"
+_QUOTED_RE = re.compile(r"^[“\"](?P<inner>[^“”\"]+)[”\"]$")
+
+
+def _unquote(subject: str) -> str:
+    """A trích yếu set whole in quotation marks, as the document's name, given without them:
+    the quotes are the layout's, not part of the words (a quoted name inside it keeps its own)."""
+    m = _QUOTED_RE.match(subject)
+    return m.group("inner").strip() if m else subject
+
+
 def _closes_header(lines: list[str], j: int) -> bool:
     """Whether line `j` is a short line that the `Kính gửi` line follows: the last line of a
     trích yếu wrapped over a blank line (`V/v Hướng dẫn thực hiện` / `Giáo dục trung học …`),
@@ -165,6 +193,10 @@ def _closes_header(lines: list[str], j: int) -> bool:
             # `TCCN năm học 2016-2017` / `CỘNG HOÀ XÃ HỘI …`).
             return KINH_GUI_RE.match(line.strip()) is not None or bool(MOTTO_RE.search(line))
     return False
+
+
+# `Vào hồi 10 giờ 00 ngày …`, `Hồi 15h30`: the hour a công điện was sent, under its heading.
+_DISPATCH_TIME_RE = re.compile(r"^(?:Vào\s+)?[Hh]ồi\s+\d{1,2}\s*(?:giờ|h|g)")
 
 
 # A short line naming a time under a title in capitals: `Thời điểm tháng 10 năm 2020`,
@@ -220,6 +252,7 @@ def _stops_subject(text: str) -> bool:
         or DATE_LINE_RE.search(text)
         or MOTTO_RE.search(text)
         or INDEPENDENCE_RE.search(text)
+        or _telegram_to(text) is not None  # a công điện's sender: `CHỦ TỊCH UBND …, điện:`
     )
 
 
@@ -230,11 +263,18 @@ _SUBJECT_STOP_RE = re.compile(
 )
 
 
-def read_addressees(lines: list[str], start: int) -> tuple[list[str], int]:
+def read_addressees(
+    lines: list[str], start: int, *, telegram: bool = False
+) -> tuple[list[str], int]:
     """The `Kính gửi` entries, one a dashed line or one inline entry; and the index of the
-    line after the heading (0 when there is none)."""
+    line after the heading (0 when there is none). A công điện (`telegram`) names them after
+    its sender's `… điện:` instead."""
     for i in range(max(0, start - 2), min(len(lines), start + 40)):
         m = KINH_GUI_RE.search(lines[i])
+        if m is None and telegram:
+            to = _telegram_to(lines[i])
+            if to is not None:
+                return _telegram_list(lines, i, lines[i][to.end() :]), i + 1
         if m is None:
             continue
         items: list[str] = []
@@ -291,8 +331,77 @@ def read_addressees(lines: list[str], start: int) -> tuple[list[str], int]:
             items.append(current)
         # `- Phòng Giáo dục huyện X Căn cứ Luật …`: the preamble run on without a line break.
         items = [_INLINE_BODY_RE.split(x, maxsplit=1)[0] for x in items]
-        return [v for v in (clean_value(x) for x in items) if v], i + 1
+        return _entries(items), i + 1
     return [], 0
+
+
+def _entries(items: list[str]) -> list[str]:
+    """The addressees of the lines read: a line naming several, `Sở A; Sở B; UBND các huyện`,
+    gives each apart, as a dashed list would (ND 30 ends each addressee with `;`). A `;` that
+    the next office or office holder does not follow only separates kinds inside one entry
+    (`các trường Cao đẳng; Đại học trên địa bàn`)."""
+    out: list[str] = []
+    for item in items:
+        out.extend(v for v in (clean_value(x) for x in _ENTRY_SPLIT_RE.split(item)) if v)
+    return out
+
+
+# The words an addressee starts with: a body (`Sở …`, `UBND …`, `Đoàn …`), an office holder
+# (`Chủ tịch …`, `Hiệu trưởng …`), or those named together (`Các …`, `Cha mẹ học sinh`).
+_ENTRY_SPLIT_RE = re.compile(
+    r";\s*(?=[-–+•]?\s*(?:Sở|Bộ|Ban|Phòng|Văn phòng|Cục|Chi cục|Tổng cục|Ủy ban|Uỷ ban|UBND|"
+    r"UBMTTQ|MTTQ|HĐND|Hội|Liên đoàn|Mặt trận|Đảng ủy|Đảng uỷ|Đảng bộ|Huyện ủy|Huyện uỷ|"
+    r"Thành ủy|Thành uỷ|Tỉnh ủy|Tỉnh uỷ|Quận ủy|Quận uỷ|Thị ủy|Thị uỷ|Chi bộ|Đoàn|Huyện đoàn|"
+    r"Thành đoàn|Tỉnh đoàn|Công đoàn|Chi đoàn|Chi hội|Liên đội|Thường trực|Trường|Trung tâm|"
+    r"Viện|Học viện|Bệnh viện|Trạm|Tổ|Công an|Bộ Chỉ huy|Kho bạc|Bảo hiểm|Thanh tra|"
+    r"Ngân hàng|Chi nhánh|Công ty|Tổng công ty|Doanh nghiệp|Hợp tác xã|Cơ quan|Đơn vị|Đài|Báo|"
+    r"Chủ tịch|Phó Chủ tịch|Bí thư|Giám đốc|Thủ trưởng|Trưởng|Hiệu trưởng|Chánh|Lãnh đạo|"
+    r"Cán bộ|Giáo viên|Cha mẹ|Phụ huynh|Các|Quý|Đồng chí|Ông|Bà)\b)"
+)
+
+
+def _telegram_to(line: str) -> re.Match[str] | None:
+    """`CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH điện:`, `ĐIỆN:`: the line of a công điện that names its
+    sender, in capitals, and opens the list of those it is sent to (ND 30, Phụ lục III)."""
+    m = _TELEGRAM_TO_RE.search(line)
+    if m is None:
+        return None
+    sender = line[: m.start()].strip(" ,")
+    return m if not sender or is_upper_line(sender) else None
+
+
+_TELEGRAM_TO_RE = re.compile(r"(?:^|(?<=[\s,]))(?:điện|ĐIỆN|Điện)\s*:")
+_TELEGRAM_ALONE_RE = re.compile(r"^\s*(?:điện|ĐIỆN|Điện)\s*:\s*$")
+
+
+def _telegram_list(lines: list[str], at: int, rest: str) -> list[str]:
+    """The recipients under a công điện's `… điện:`: one a line, dashed or not (a web copy
+    sets a blank line after each), a line that ends in a comma or one in lower case going on
+    the entry above; the list ends with the entry that ends in a full stop, or where the body
+    starts."""
+    items: list[str] = [rest] if rest.strip() else []
+    dashed = False
+    for j in range(at + 1, min(len(lines), at + 40)):
+        text = collapse(lines[j])
+        if not text or not letters(text):
+            continue
+        last = items[-1].rstrip() if items else ""
+        if last.endswith("."):
+            break
+        if text.startswith(_LIST_DASHES):
+            dashed = True
+            items.append(text)
+        elif _SUBJECT_STOP_RE.match(text) or is_upper_line(text) or text.endswith(":"):
+            break  # not BODY_START_RE: its `Chủ tịch`, `UBND` open a recipient here
+        elif last and (last.endswith(",") or text[:1].islower()):
+            items[-1] = f"{last} {text}"
+        elif dashed or len(text) > 100 or (_is_sentence(text) and len(text) > 60):
+            break  # a paragraph of the body under the list
+        else:
+            items.append(text)
+        if len(items) > 20:
+            break
+    return _entries(items)
 
 
 # The marks a list line starts with; web copies often type an en dash.

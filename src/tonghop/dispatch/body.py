@@ -20,11 +20,12 @@ from .textutil import clean_value, collapse
 # A space before a hyphen (`473/TTr - NN&PTNT`, a typing error) is read past only when an
 # abbreviation in capitals follows, as in the header's own number line.
 # The year may stand apart from the type (`40/2014/ TT - BNNPTNT`). An abbreviation split by a
-# space (`5274/QĐ - BGD ĐT ngày …`) is one when a date or comma follows it.
+# space (`5274/QĐ - BGD ĐT ngày …`, `28/PGD ĐT-VP ngày …`) is one when a date or comma follows
+# it, the symbol's further parts included.
 _SYM = (
     r"(?:\d{4}\s?/\s?)?[A-ZĐ][\w&.]*"
     r"(?:(?:[-–]\s?|/)[A-ZĐ0-9][\w&.]*|\s[-–]\s?[A-ZĐ0-9][A-ZĐ0-9&]*\b)*"
-    r"(?:\s[A-ZĐ]{2,3}(?=\s*(?:,|ngày\b)))?"
+    r"(?:\s[A-ZĐ]{2,3}(?:[-/][A-ZĐ0-9][A-ZĐ0-9&.]*)*(?=\s*(?:,|ngày\b)))?"
 )
 REF_RE = re.compile(
     rf"(?<![\w/.\-])(?P<nums>\d{{1,5}}(?:\s?,\s?\d{{1,5}})*)(?:(?P<slash>\s?/\s?)|-)(?P<sym>{_SYM})"
@@ -116,8 +117,9 @@ PERIOD_RE = re.compile(
     r"(?P<bd2>\d{1,2})/(?P<bm2>\d{1,2})/(?P<by2>\d{4})(?![\d/])"
     r")"
 )
-# An hour before the day: `trước 17 giờ 00 ngày 20/5/2025`, `chậm nhất 16h30, ngày 05/6/2025`.
-_HOUR = r"(?:\d{1,2}\s?(?:giờ|h|g)(?:\s?\d{1,2}(?:\s?phút|')?)?(?:\s+(?:sáng|chiều))?,?\s+)?"
+# An hour before the day: `trước 17 giờ 00 ngày 20/5/2025`, `chậm nhất 16h30, ngày 05/6/2025`;
+# the minutes' mark may be typed as a typographic apostrophe (`10h00’`).
+_HOUR = r"(?:\d{1,2}\s?(?:giờ|h|g)(?:\s?\d{1,2}(?:\s?phút|['’′])?)?(?:\s+(?:sáng|chiều))?,?\s+)?"
 DEADLINE_RE = re.compile(
     # The lookahead lets the engine reject most positions on their first character.
     r"(?=[TtCcHhĐđKk])(?:"

@@ -84,6 +84,11 @@ def spelling(text: str, *, ocr: bool = False) -> list[Finding]:
 
     for m in _KNOWN_RE.finditer(text):
         add(m.group(0), KNOWN_MISSPELLINGS[m.group(0)])
+    if not ocr:  # OCR misreads the motto's marks as often as any word's
+        for word, right in _motto_misspellings(text):
+            add(word, right)
+        for m in _FOUR_BEFORE_DATE_RE.finditer(text):
+            add(m.group(0), "Từ" if m.group(0)[0] == "T" else "từ")
     for m in _U_HORN_O_RE.finditer(text):
         add(m.group(0), None if ocr else _with_horn(m.group(0)))
     for m in _NG_RE.finditer(text):
@@ -96,6 +101,40 @@ def spelling(text: str, *, ocr: bool = False) -> list[Finding]:
         if _bad_stop_syllable(word):
             add(word, None)
     return out
+
+
+# `tứ ngày 10/02/2020`: `tứ` (four, in Sino-Vietnamese words only) never stands before a date;
+# it is `từ` (from) with the wrong mark.
+_FOUR_BEFORE_DATE_RE = re.compile(r"(?<!\w)[Tt]ứ(?=\s+(?:ngày\s+)?\d{1,2}\s?/\s?\d{1,2}(?!\w))")
+# The national motto in capitals, each word found by its letters whatever marks it carries.
+_MOTTO = ("CỘNG", "HÒA", "XÃ", "HỘI", "CHỦ", "NGHĨA", "VIỆT", "NAM")
+_MOTTO_FIND_RE = re.compile(
+    r"(?<!\w)C\w{1,2}NG\s+H\w{1,2}A\s+X\w\s+H\w{1,2}I\s+"
+    r"CH\w{1,2}\s+NGH\w{1,2}A\s+VI\w{1,2}T\s+N\wM(?!\w)"
+)
+# Both tone placements are right (ND 30 prints `HÒA`; `HOÀ` is the older one).
+_TONE_PLACEMENT = {"HOÀ": "HÒA"}
+
+
+def _motto_misspellings(text: str) -> list[tuple[str, str]]:
+    """Words of the national motto written with another mark than its own (`CỘNG HÓA XÃ HỘI`).
+    A word without any mark is a copy that lost them (or typed none), not a misspelling."""
+    m = _MOTTO_FIND_RE.search(text)
+    if m is None:
+        return []
+    out = []
+    for word, right in zip(m.group(0).split(), _MOTTO, strict=True):
+        word_nfc = unicodedata.normalize("NFC", word)
+        if _TONE_PLACEMENT.get(word_nfc, word_nfc) == right or not _vietnamese(word_nfc):
+            continue
+        if _fold_marks(word_nfc) == _fold_marks(right):
+            out.append((word, right))
+    return out
+
+
+def _fold_marks(word: str) -> str:
+    base = unicodedata.normalize("NFD", word)
+    return "".join(ch for ch in base if not unicodedata.combining(ch)).replace("Đ", "D")
 
 
 def _with_horn(word: str) -> str:

@@ -358,7 +358,9 @@ def parse_header(lines: list[str]) -> Header:
         and _PARTY_LETTER_RE.match(head.symbol or "")
     ):
         head.subject = _party_letter_subject(top, number_line)
-    head.addressees, addressees_end = read_addressees(lines, start)
+    head.addressees, addressees_end = read_addressees(
+        lines, start, telegram=head.doc_type == "Công điện"
+    )
     head.body_start = max(subject_end, addressees_end)
     if addressees_end and _text_lines(lines, addressees_end, subject_end) > 4:
         # A web copy may set the `V/v` block under the body, after the recipients and beside
@@ -461,7 +463,8 @@ def _vv_line(lines: list[str], start: int) -> bool:
 
 # A line that holds only `Số:` (its number wrapped onto the next line by a narrow cell).
 _SO_ALONE_RE = re.compile(r"^\s*S[ốôó]\s*:?\s*\|?\s*$")
-_NUMBER_START_RE = re.compile(r"^\s*(?:\d{1,6}\s*)?/")
+# `06/2024/QĐ-UBND`, `/BC-UBND`, or a Party or Union number `74-CV/ĐTN`.
+_NUMBER_START_RE = re.compile(r"^\s*(?:(?:\d{1,6}\s*)?/|\d{1,6}\s*[-–]\s*[A-ZĐ][\w&.]*\s?/)")
 # The place-and-date line: `Kon Tum, ngày 25`, `Quảng Bình,` (then `ngày 25 tháng 5 năm 2015`).
 _DATE_OPEN_RE = re.compile(r"(?:[,.]\s*ngày\b[^\n]*|,\s*)$")
 _DATE_CONT_RE = re.compile(r"^\s*(?:ngày|tháng|năm|\d{1,2}\s+tháng)\b")
@@ -526,8 +529,9 @@ def unwrap_header(top: list[str]) -> list[str]:
     return out
 
 
-# The first words of the national motto, alone on a line that a narrow cell cut short.
-_MOTTO_START_RE = re.compile(r"^\s*C[OƠ]NG(?:\s+H[OƠ]A(?:\s+X[AÃ])?)?\s*$")
+# The first words of the national motto, alone on a line that a narrow cell cut short; or
+# `ĐOÀN` of the Youth Union's heading (`ĐOÀN` / `TNCS HỒ CHÍ MINH`).
+_MOTTO_START_RE = re.compile(r"^\s*(?:C[OƠ]NG(?:\s+H[OƠ]A(?:\s+X[AÃ])?)?|DOAN)\s*$")
 
 
 def _number(top: list[str], head: Header) -> int | None:
@@ -649,6 +653,9 @@ def _date_line(top: list[str], head: Header) -> int | None:
         if m is None:
             continue
         head.place = _place(line[: m.start()]) or None
+        lead = _place_lead(top, i)
+        if head.place and lead and line[: m.start()].strip() == head.place:
+            head.place = f"{lead} {head.place}"
         head.year = int(m.group("y"))
         rest = m.group("rest")
         th = THANG_RE.search(rest)
@@ -697,6 +704,23 @@ def _date_line(top: list[str], head: Header) -> int | None:
     return None
 
 
+def _place_lead(top: list[str], i: int) -> str | None:
+    """`Số 142/TB-VG Ân` / `Mỹ, ngày 8 tháng 12 năm 2022`: the number's and the date's cells
+    run together and wrapped, so the place's first word ends the number line above. A word in
+    title case after the symbol is no part of it (symbols are capitals)."""
+    for j in range(i - 1, max(-1, i - 3), -1):
+        if not top[j].strip():
+            continue
+        m = NUMBER_RE.search(top[j]) or PARTY_NUMBER_RE.search(top[j])
+        tail = _LAST_WORD_RE.match(top[j][m.end() :]) if m else None
+        word = tail.group(1) if tail else ""
+        return word if word[:1].isupper() and word[1:].islower() else None
+    return None
+
+
+_LAST_WORD_RE = re.compile(r"^\s+([^\W\d_]{2,})\s*$")
+
+
 _BARE_DATE_LINE_RE = re.compile(
     r"^\s*(?P<place>(?!(?:Từ|Đến|Trước|Sau|Trong|Vào|Kể|Hết|Hạn|Tính|Ngày|Cho)\b)"
     r"[A-ZĐÀ-Ỹ][^\W\d_]*(?:\s+[A-ZĐÀ-Ỹ][^\W\d_]*){0,3})\s+ngày\s*(?P<d>\d{1,2})\s*tháng\s*"
@@ -743,7 +767,7 @@ def _issuer(top: list[str], end: int, head: Header) -> None:
             if skipped > 12:
                 break
     groups: list[str] = []
-    for part in found:
+    for part in (piece for line in found for piece in _unglue_bodies(line)):
         part = collapse(part.strip("|_ —–-*=~"))
         if len(letters(part)) < 2:
             continue
@@ -763,6 +787,22 @@ def _issuer(top: list[str], end: int, head: Header) -> None:
     if groups:
         head.issuer = groups[-1]
         head.issuer_parent = groups[-2] if len(groups) > 1 else None
+
+
+def _unglue_bodies(line: str) -> list[str]:
+    """`PHÒNG GD&ĐT NAM TRỰCTRƯỜNG TH ĐỒNG SƠN`: a web copy that joined the parent's and the
+    issuer's lines without a space, cut where the issuer's name starts. Vietnamese writes each
+    syllable apart, so an office word glued to the end of a longer word is the next name's
+    start; the parent before it must be a name of two words or more."""
+    m = _GLUED_BODY_RE.search(line)
+    if m is None or len(line[: m.start()].split()) < 2:
+        return [line]
+    return [line[: m.start()], line[m.start() :]]
+
+
+_GLUED_BODY_RE = re.compile(
+    r"(?<=[A-ZĐÀ-Ỹ]{2})(?:TRƯỜNG|PHÒNG|SỞ|TRUNG TÂM|CHI CỤC|ỦY BAN|UỶ BAN|BAN|BCH)\s"
+)
 
 
 # A UBND named with its place, `UBND TỈNH PHÚ THỌ`, is whole: a line of three words or more

@@ -10,9 +10,13 @@ from .textutil import cells, fold, fold_line
 # How far into the text the header may reach: attachments and bodies come later.
 HEADER_LINES = 80
 
-# The national motto, or the Party's heading on Party documents (`ĐẢNG CỘNG SẢN VIỆT NAM`).
+# The national motto, or the Party's heading on Party documents (`ĐẢNG CỘNG SẢN VIỆT NAM`), or
+# the Youth Union's on its own (`ĐOÀN TNCS HỒ CHÍ MINH`, which stands where the motto does). The
+# Union's name is a cell of its own: inside a sentence or a longer name it is no heading.
 MOTTO_FOLDED_RE = re.compile(
     r"C[OƠ]NG\s*H[OƠ]A?[\s,]*X[AÂ]\s*H[OƠ]I|DANG\s+C[OƠ]NG\s+SAN\s+VIET"
+    r"|(?:^|\t|\s{3,}|\|)\s*DOAN\s+(?:TNCS|THANH\s+NIEN\s+CONG\s+SAN)\s+HO\s+CHI\s+MINH"
+    r"\s*(?:$|\t|\s{3,}|\|)"
     # A line a narrow cell cut after `CỘNG`: the motto starts at whatever of it is left.
     r"|(?:H[OƠ]A[\s,]*)?(?:X[AÂ][\s,]*)?(?:H[OƠ]I[\s,]*)?CHU\s+NGHIA\s+VIET"
 )
@@ -30,7 +34,7 @@ class FoldedSearch:
         return self.regex.search(fold_line(text))
 
 
-MOTTO_HINT_RE = re.compile(r"X\S{0,2}[\s,]*H|NGH|C\S{0,2}NG\s*[HS]")
+MOTTO_HINT_RE = re.compile(r"X\S{0,2}[\s,]*H|NGH|C\S{0,2}NG\s*[HS]|TNCS")
 
 
 MOTTO_RE = FoldedSearch(MOTTO_FOLDED_RE)
@@ -186,7 +190,7 @@ RULE_RE = re.compile(r"^[\s_\-–—=*.…]+$")
 ORG_HEAD_RE = re.compile(
     r"^(?:BỘ|SỞ|ỦY BAN|UỶ BAN|UBND|HĐND|HỘI ĐỒNG|BCĐ|CỤC|TỔNG CỤC|CHI CỤC|VỤ|VIỆN|TRƯỜNG|BAN|TỔ|"
     r"HỘI|PHÒNG|PHỊNG|VĂN PHÒNG|THANH TRA|CÔNG AN|TRUNG TÂM|ĐẢNG ỦY|ĐẢNG UỶ|TỈNH ỦY|TỈNH UỶ|"
-    r"HUYỆN ỦY|"
+    r"HUYỆN ỦY|BCH|"
     r"THỦ TƯỚNG|CHÍNH PHỦ|ĐOÀN|LIÊN ĐOÀN|MẶT TRẬN|TÒA ÁN|TOÀ ÁN|VIỆN KIỂM SÁT|KHO BẠC|"
     r"CHI NHÁNH|ĐẠI HỌC|HỌC VIỆN|CÔNG TY|TẬP ĐOÀN|QUỸ|ĐÀI|BÁO|NGÂN HÀNG|CẢNG VỤ|BỆNH VIỆN|"
     r"BỘ CHỈ HUY|BỘ TƯ LỆNH|KIỂM TOÁN|TỔNG CÔNG TY|BAN QUẢN LÝ|BQL|ĐẠI SỨ QUÁN|QUỐC HỘI|"
@@ -199,7 +203,7 @@ ORG_HEAD_FOLDED_RE = re.compile(
     r"^(?:BO|SO|UY BAN|UBND|HDND|CUC|TONG CUC|CHI CUC|VIEN|TRUONG|BAN|TO|HOI|PHONG|VAN PHONG|"
     r"THANH TRA|CONG AN|TRUNG TAM|DANG UY|TINH UY|HUYEN UY|BENH VIEN|DAI HOC|HOC VIEN|"
     r"BAO HIEM XA HOI|BHXH|THANH UY|QUAN UY|THI UY|DANG BO|CHI BO|CONG DOAN|TONG LIEN DOAN|"
-    r"TINH DOAN|THANH DOAN|HUYEN DOAN)\b"
+    r"TINH DOAN|THANH DOAN|HUYEN DOAN|BCH)\b"
 )
 
 
