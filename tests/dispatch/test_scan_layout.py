@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tonghop.dispatch import parse_text, scanlayout
-from tonghop.dispatch.layout import Regions
+from tonghop.dispatch import parse_file, parse_text, scanlayout
+from tonghop.dispatch.footer import Footer
+from tonghop.dispatch.layout import Regions, apply_footer
 from tonghop.dispatch.ocr import Word
 from tonghop.dispatch.read import read_document
 
@@ -60,7 +61,8 @@ def test_a_scans_date_comes_from_its_place_and_date_line_only() -> None:
         "Quảng Ngãi, ngày 15 tháng 01 năm 2025\nNội dung./.\n"
     )
     assert parse_text(text, ocr=True)["issued_on"] == "2025-03-20"
-    regions = Regions(**scanlayout.header_cuts(HEADER, PAGE_HEIGHT))
+    cuts = scanlayout.header_cuts(HEADER, PAGE_HEIGHT)
+    regions = Regions(issuer=cuts["issuer"], number=cuts["number"], place_date=cuts["place_date"])
     fields = parse_text(text, ocr=True, regions=regions)
     assert fields["issued_on"] == "2025-01-15"
     assert (fields["number"], fields["symbol"]) == ("12", "UBND-KGVX")
@@ -113,3 +115,65 @@ def test_a_real_scan_gets_its_regions_from_the_word_boxes() -> None:
     assert regions.signing is not None and regions.signing.startswith("KT. CHỦ TỊCH")
     assert regions.recipients is not None and regions.recipients.startswith("Nơi nhận")
     assert "Trần Hoàng" not in regions.recipients
+
+
+def test_the_signing_block_is_boxed_to_be_read_again() -> None:
+    box = scanlayout.signing_box(FOOT, PAGE_WIDTH, PAGE_HEIGHT)
+    assert box is not None
+    heading = next(w for w in FOOT if w.text == "Nơi")
+    signing = [w for w in FOOT if w.left >= box.left]
+    # Right of the foot's gutter, from a little above the `Nơi nhận` row down to the name, and
+    # nothing of the recipients' column.
+    assert {w.text for w in signing} >= {"KT.", "CHỦ", "Trần", "Tuấn"}
+    assert "Nơi" not in {w.text for w in signing} and box.left > heading.right
+    assert box.top < heading.top and box.right == PAGE_WIDTH
+    assert box.bottom == heading.top + int(scanlayout.SIGNING_DEPTH * PAGE_HEIGHT)
+    assert all(box.top <= w.top and w.bottom <= box.bottom for w in signing)
+    assert scanlayout.signing_box(FOOT[:5], PAGE_WIDTH, PAGE_HEIGHT) is None
+
+
+def _footer_with(regions: Regions, name: str | None = None) -> Footer:
+    foot = Footer(recipients=[], authority=None, title=None, name=name)
+    apply_footer(foot, regions, "Kiên Giang", ocr=True)
+    return foot
+
+
+def test_a_name_the_page_lost_is_taken_from_the_signing_block_read_again() -> None:
+    # The page's reading lost the name under the signature and the seal; the block read again
+    # on its own gives it, with the title when the page gave none.
+    lost = Regions(
+        signing="PHÓ nó QIÓN M ĐÓC",
+        signing_rereads=("x ~ ¬\n", "PHÓ GIÁM ĐỐC\nma Nw ⁄\nHà Văn Phúc\n"),
+    )
+    foot = _footer_with(lost)
+    assert (foot.authority, foot.title, foot.name) == ("KT.", "Phó Giám đốc", "Hà Văn Phúc")
+    ranked = Regions(
+        signing="THỨ TRƯỞNG", signing_rereads=("THỨ TRƯỞNG\nThượng tướng Nguyễn Văn Long",)
+    )
+    assert _footer_with(ranked).name == "Nguyễn Văn Long"
+
+
+def test_a_name_read_again_must_stand_whole_on_its_line() -> None:
+    # `¿ Hoàng Anh`: OCR lost the family name `Lê`; `Hoàng Anh` looks like a name but is not
+    # the signer's. A name the page's own reading found is not replaced either.
+    cut = Regions(signing="GIÁM ĐỐC", signing_rereads=("GIÁM ĐỐC\n` ˆ^ “1 ¿ Hoàng Anh\n",))
+    assert _footer_with(cut).name is None
+    found = Regions(signing="GIÁM ĐỐC", signing_rereads=("GIÁM ĐỐC\nHà Văn Phúc",))
+    assert _footer_with(found, "Lê Hoàng Anh").name == "Lê Hoàng Anh"
+
+
+@pytest.mark.skipif(
+    shutil.which("tesseract") is None or not (CORPUS / "058.pdf").exists(),
+    reason="needs tesseract and the corpus",
+)
+def test_a_real_scans_signer_under_the_seal_is_read_from_its_block() -> None:
+    # The page's reading gives `PHÓ nó QIÓN M ĐÓC` and no name; the block read again gives
+    # the title and the name (corpus 058, a Sở's notice signed by its deputy director).
+    regions = read_document(CORPUS / "058.pdf").regions
+    assert regions is not None and regions.signing_rereads
+    assert "Hà Văn Phúc" not in (regions.signing or "")
+    assert parse_file(CORPUS / "058.pdf")["signer"] == {
+        "authority": "KT.",
+        "title": "Phó Giám đốc",
+        "name": "Hà Văn Phúc",
+    }

@@ -352,7 +352,13 @@ def _continues(current: str, text: str) -> bool:
 
 
 def _signer(
-    zone: list[str], extra: list[str], has_nn: bool, place: str | None = None, *, ocr: bool = False
+    zone: list[str],
+    extra: list[str],
+    has_nn: bool,
+    place: str | None = None,
+    *,
+    ocr: bool = False,
+    whole: bool = False,
 ) -> tuple[str | None, str | None, str | None]:
     segments: list[str] = []
     for line in (piece for text in zone for piece in _unglued(text)):
@@ -397,12 +403,12 @@ def _signer(
     # stamp (`Ký bởi: …`, `Cơ quan: Thành phố Hà Nội`): skip every cell that is not a name.
     below = segments[title_at + 1 :] if title_at >= 0 else segments
     for at, seg in enumerate(below):
-        name = _name(collapse(seg), place)
+        name = _name(collapse(seg), place, whole=whole)
         if name:
             break
         if at + 1 < len(below) and collapse(seg) in SURNAMES:
             # A narrow cell broke the name after the family name: `Nguyễn` / `Khắc Định`.
-            name = _name(collapse(f"{seg} {below[at + 1]}"), place)
+            name = _name(collapse(f"{seg} {below[at + 1]}"), place, whole=whole)
             if name:
                 break
     if title is not None:
@@ -447,10 +453,14 @@ def _dedupe(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
-def _name(seg: str, place: str | None = None) -> str | None:
+def _name(seg: str, place: str | None = None, *, whole: bool = False) -> str | None:
+    """The person's name `seg` is, after a rank (`Thượng tướng`); with `whole` False, also the
+    name that ends it."""
     seg = _RANK_RE.sub("", seg.strip(" .,;:()\"'“”‘’`"))
     if _looks_like_name(seg) and not is_place(seg, place):
         return seg
+    if whole:
+        return None
     # A name OCR set on the line of the last recipient: `Lưu: VT, KGVX.th54 Trần Hoàng Tuấn`.
     words = seg.split()
     for size in (4, 3, 2):
@@ -563,10 +573,12 @@ def repair_surname(name: str | None) -> str | None:
 
 
 def signer_of(
-    lines: list[str], place: str | None = None, *, ocr: bool = False
+    lines: list[str], place: str | None = None, *, ocr: bool = False, whole: bool = False
 ) -> tuple[str | None, str | None, str | None]:
-    """Authority, title and name read from the lines of a signing block alone."""
-    return _signer(lines, [], False, place, ocr=ocr)
+    """Authority, title and name read from the lines of a signing block alone. `whole`: a
+    name only where it is a whole line (a block read again, where a name cut short by what
+    OCR lost before it, `¿ Hoàng Anh` for `Lê Hoàng Anh`, must not be taken)."""
+    return _signer(lines, [], False, place, ocr=ocr, whole=whole)
 
 
 def recipients_of(lines: list[str]) -> list[str]:

@@ -30,6 +30,9 @@ class Regions:
     place_date: str | None = None  # the place-and-date line, right column
     signing: str | None = None  # foot, right column from the `Nơi nhận` row down
     recipients: str | None = None  # foot, left column from `Nơi nhận` down
+    # A scan's signing block read again on its own (`pdf.py`), for a name the page's reading
+    # lost under the signature or the seal.
+    signing_rereads: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
         return any((self.issuer, self.number, self.place_date, self.signing, self.recipients))
@@ -80,6 +83,16 @@ def apply_footer(foot: Footer, regions: Regions, place: str | None, *, ocr: bool
         if name is not None:
             foot.name = name
             return
+    # Read again on its own, the block names the signer the page's reading lost; a name that
+    # reading found stays.
+    for reread in regions.signing_rereads if foot.name is None else ():
+        authority, title, name = signer_of(_lines(reread), place, ocr=ocr, whole=True)
+        if name is None:
+            continue
+        if foot.title is None and title is not None:
+            foot.authority, foot.title = authority, title
+        foot.name = name
+        return
     if foot.name and regions.recipients:
         name = fold(foot.name)
         if name in fold(prepare(regions.recipients)) and name not in fold(

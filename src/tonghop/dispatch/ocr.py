@@ -101,8 +101,9 @@ def recognise(command: str, image: PageImage) -> Recognised:
     return Recognised(tsv_to_text(tsv, image.width), words_of(tsv), image.width, image.height)
 
 
-def ocr_tsv(command: str, image: PageImage) -> str:
-    """Tesseract's TSV (each word with its box) for one page image; RuntimeError on failure."""
+def ocr_tsv(command: str, image: PageImage, *, segmentation: str = PAGE_SEGMENTATION) -> str:
+    """Tesseract's TSV (each word with its box) for one page image; RuntimeError on failure.
+    `segmentation`: tesseract's page segmentation mode (`--psm`), automatic by default."""
     with tempfile.TemporaryDirectory(prefix="tonghop-ocr-") as tmp:
         src = Path(tmp) / "page.pgm"
         src.write_bytes(image.to_pgm())
@@ -110,7 +111,7 @@ def ocr_tsv(command: str, image: PageImage) -> str:
         # One thread per tesseract: we already run one process per core.
         env["OMP_THREAD_LIMIT"] = "1"
         done = subprocess.run(  # noqa: S603 - fixed arguments, no shell
-            [command, str(src), "stdout", "-l", LANGUAGE, "--psm", PAGE_SEGMENTATION, "tsv"],
+            [command, str(src), "stdout", "-l", LANGUAGE, "--psm", segmentation, "tsv"],
             capture_output=True,
             timeout=PAGE_TIMEOUT_S,
             env=env,

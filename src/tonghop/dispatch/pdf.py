@@ -135,6 +135,7 @@ def _read(doc: pdfium.PdfDocument, stamp_doc: _Lazy, *, ocr: bool) -> PdfText:
             cuts.update(page.cuts)
     scans = [i for i, page in enumerate(pages) if page.needs_ocr]
     ocr_text: dict[int, ocr_mod.Recognised | None] = {}
+    signing_rereads: list[str] = []
     if scans and ocr:
         usable = any(not p.needs_ocr for p in pages)
         try:
@@ -152,7 +153,10 @@ def _read(doc: pdfium.PdfDocument, stamp_doc: _Lazy, *, ocr: bool) -> PdfText:
                 scans = scans[:MAX_OCR_PAGES]
             ocr_text = dict(ocr_mod.ocr_pages(command, _render(doc, scans)))
             result.ocr_pages = len(scans)
-            cuts.update(_scan_cuts(ocr_text, scans, foot=not foot_found))
+            found_cuts, foot_page = _scan_cuts(ocr_text, scans, foot=not foot_found)
+            cuts.update(found_cuts)
+            if foot_page is not None:
+                signing_rereads = _reread_signing(command, doc, *foot_page)
             if ocr_text.get(0):
                 reread = _reread_header(command, doc)
                 if reread is not None:
@@ -173,7 +177,7 @@ def _read(doc: pdfium.PdfDocument, stamp_doc: _Lazy, *, ocr: bool) -> PdfText:
         )
 
     if cuts:
-        result.regions = Regions(**cuts)
+        result.regions = Regions(**cuts, signing_rereads=tuple(signing_rereads))
 
     for index, page in enumerate(pages):
         parts = [page.content.strip()]
@@ -197,10 +201,10 @@ def _read(doc: pdfium.PdfDocument, stamp_doc: _Lazy, *, ocr: bool) -> PdfText:
 
 def _scan_cuts(
     read: dict[int, ocr_mod.Recognised | None], scans: list[int], *, foot: bool
-) -> dict[str, str]:
+) -> tuple[dict[str, str], tuple[int, crops.Box, ocr_mod.Recognised] | None]:
     """The regions of the scanned pages, from the words' boxes: the header of the first page
     (when it is a scan), and the foot of the first scanned page that has one, unless a text
-    page already gave it."""
+    page already gave it; and that page with its signing block's box, to be read again."""
     cuts: dict[str, str] = {}
     first = read.get(0)
     if first is not None:
@@ -210,8 +214,9 @@ def _scan_cuts(
             page = read.get(index)
             if page is not None and (found := scanlayout.foot_cuts(page.words, page.width)):
                 cuts.update(found)
-                break
-    return cuts
+                box = scanlayout.signing_box(page.words, page.width, page.height)
+                return cuts, ((index, box, page) if box is not None else None)
+    return cuts, None
 
 
 def _read_page(
@@ -466,6 +471,53 @@ def _reread_header(
             return text, None
     finally:
         page.close()
+
+
+# The signing block read on its own: tesseract, given the whole page, lets the signature and
+# the seal drawn over the name swallow it (the corpus's scans: `Lê Hoàng Anh`, `Hà Văn Phúc`
+# missing, `Nguyê ên Văn Long`), while the block cut out, made black and white and read as one
+# block of text (`--psm 6`) gives the name. Read as its red channel (a red seal drops out) and
+# as grey (a seal in another colour, or a name in red ink).
+SIGNING_SEGMENTATION = "6"
+SIGNING_THRESHOLD = 150
+
+
+def _reread_signing(
+    command: str, doc: pdfium.PdfDocument, index: int, box: crops.Box, read: ocr_mod.Recognised
+) -> list[str]:
+    """The signing block of page `index` (`box`, in pixels of the page's OCR image `read`)
+    read again on its own, as text, once a colour channel; [] when tesseract fails."""
+    page = doc[index]
+    try:
+        width, height = page.get_size()
+        per_pixel = width / max(read.width, 1)  # points a pixel of the OCR image
+        scale = min(OCR_DPI / 72, MAX_RENDER_SIDE_PX / max(width, height, 1))
+        crop = (
+            box.left * per_pixel,
+            max(0.0, height - box.bottom * per_pixel),
+            max(0.0, width - box.right * per_pixel),
+            box.top * per_pixel,
+        )
+        images: list[ocr_mod.PageImage] = []
+        for grey in (False, True):
+            bitmap = page.render(
+                scale=scale, crop=crop, grayscale=grey, draw_annots=False, rev_byteorder=False
+            )
+            try:
+                images.append(_red_channel(bitmap))  # one channel already when grey
+            finally:
+                bitmap.close()
+    finally:
+        page.close()
+    texts: list[str] = []
+    for image in images:
+        black_white = crops.threshold(image, SIGNING_THRESHOLD)
+        try:
+            tsv = ocr_mod.ocr_tsv(command, black_white, segmentation=SIGNING_SEGMENTATION)
+        except (RuntimeError, OSError, subprocess.SubprocessError):
+            continue
+        texts.append(ocr_mod.tsv_to_text(tsv, black_white.width))
+    return [text for text in texts if text.strip()]
 
 
 def _red_channel(bitmap: pdfium.PdfBitmap) -> ocr_mod.PageImage:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 
-from .crops import NUMBER_ANCHOR_RE
+from .crops import NUMBER_ANCHOR_RE, Box
 from .ocr import Word
 from .textutil import fold
 
@@ -123,9 +123,8 @@ def header_cuts(words: Sequence[Word], page_height: int) -> dict[str, str]:
     return {key: text for key, text in cuts.items() if text.strip()}
 
 
-def foot_cuts(words: Sequence[Word], page_width: int) -> dict[str, str]:
-    """The signing block (right column from the `Nơi nhận` row down) and the recipients (left
-    column from `Nơi nhận` down) of a scanned page, as text; {} when the page has no foot."""
+def _foot_anchor(words: Sequence[Word], page_width: int) -> tuple[Word, int] | None:
+    """The `Nơi nhận` heading of a scanned page and the column split of its foot, or None."""
     ordered = sorted(words, key=lambda w: (w.line, w.left))
     heading: Word | None = None
     for first, second in itertools.pairwise(ordered):
@@ -133,13 +132,41 @@ def foot_cuts(words: Sequence[Word], page_width: int) -> dict[str, str]:
             heading = first
             break
     if heading is None:
-        return {}
+        return None
     below = [w for w in words if w.bottom >= heading.top]
     split = gutter(below, heading.right, page_width)
-    if split is None:
+    return None if split is None else (heading, split)
+
+
+def foot_cuts(words: Sequence[Word], page_width: int) -> dict[str, str]:
+    """The signing block (right column from the `Nơi nhận` row down) and the recipients (left
+    column from `Nơi nhận` down) of a scanned page, as text; {} when the page has no foot."""
+    anchor = _foot_anchor(words, page_width)
+    if anchor is None:
         return {}
+    heading, split = anchor
     # The signer's authority line may sit a little above the `Nơi nhận` row.
-    signing = [w for w in words if w.left >= split and w.top >= heading.top - 2 * heading.height]
-    recipients = [w for w in below if w.right <= split]
+    signing = [w for w in words if w.left >= split and w.top >= _signing_top(heading)]
+    recipients = [w for w in words if w.bottom >= heading.top and w.right <= split]
     cuts = {"signing": _text(signing), "recipients": _text(recipients)}
     return {key: text for key, text in cuts.items() if text.strip()}
+
+
+# How far below the `Nơi nhận` row the signing block reaches, as a share of the page's height:
+# the title, the room for the signature and the seal (3 to 4 cm), the name (ND 30, Phụ lục I).
+SIGNING_DEPTH = 0.3
+
+
+def signing_box(words: Sequence[Word], page_width: int, page_height: int) -> Box | None:
+    """Where the signing block of a scanned page lies, in pixels of its image, to be read
+    again on its own (`pdf.py`); None when the page has no foot."""
+    anchor = _foot_anchor(words, page_width)
+    if anchor is None:
+        return None
+    heading, split = anchor
+    bottom = min(page_height, heading.top + int(SIGNING_DEPTH * page_height))
+    return Box(split, _signing_top(heading), page_width, bottom)
+
+
+def _signing_top(heading: Word) -> int:
+    return max(0, heading.top - 2 * heading.height)
