@@ -10,7 +10,7 @@ import pytest
 
 from tonghop.dispatch import parse_file, parse_text, scanlayout
 from tonghop.dispatch.footer import Footer
-from tonghop.dispatch.layout import Regions, apply_footer
+from tonghop.dispatch.layout import Regions, apply_footer, names_signer
 from tonghop.dispatch.ocr import Word
 from tonghop.dispatch.read import read_document
 
@@ -177,3 +177,10 @@ def test_a_real_scans_signer_under_the_seal_is_read_from_its_block() -> None:
         "title": "Phó Giám đốc",
         "name": "Hà Văn Phúc",
     }
+
+
+def test_a_block_whose_name_was_read_is_not_read_again() -> None:
+    # The second reading costs two tesseract runs: only a block without a whole name gets it.
+    assert names_signer(scanlayout.foot_cuts(FOOT, PAGE_WIDTH)["signing"])
+    assert not names_signer("GIÁM ĐÓC\n2— 1 V_")
+    assert not names_signer("GIÁM ĐỐC\n` ˆ^ “1 ¿ Hoàng Anh")

@@ -38,6 +38,11 @@ class Regions:
         return any((self.issuer, self.number, self.place_date, self.signing, self.recipients))
 
 
+def names_signer(signing: str) -> bool:
+    """Whether a signing block's text names its signer on a line of its own."""
+    return signer_of(_lines(signing), whole=True)[2] is not None
+
+
 def _lines(text: str) -> list[str]:
     return [line for line in prepare(text).split("\n") if line.strip()]
 

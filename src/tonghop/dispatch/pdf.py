@@ -22,7 +22,7 @@ from tonghop.pdfium_lock import PDFIUM_LOCK
 from . import crops, scanlayout
 from . import ocr as ocr_mod
 from .errors import OcrUnavailable, UnreadableDocument
-from .layout import Regions
+from .layout import Regions, names_signer
 from .legacy import fix_legacy, vietnamese_score
 
 OCR_DPI = 300
@@ -204,7 +204,8 @@ def _scan_cuts(
 ) -> tuple[dict[str, str], tuple[int, crops.Box, ocr_mod.Recognised] | None]:
     """The regions of the scanned pages, from the words' boxes: the header of the first page
     (when it is a scan), and the foot of the first scanned page that has one, unless a text
-    page already gave it; and that page with its signing block's box, to be read again."""
+    page already gave it; and that page with its signing block's box, to be read again when
+    the block's name was not read."""
     cuts: dict[str, str] = {}
     first = read.get(0)
     if first is not None:
@@ -212,10 +213,14 @@ def _scan_cuts(
     if foot:
         for index in scans:
             page = read.get(index)
-            if page is not None and (found := scanlayout.foot_cuts(page.words, page.width)):
+            if page is None:
+                continue
+            found, box = scanlayout.foot(page.words, page.width, page.height)
+            if found:
                 cuts.update(found)
-                box = scanlayout.signing_box(page.words, page.width, page.height)
-                return cuts, ((index, box, page) if box is not None else None)
+                # A name the page's reading gave whole needs no second reading.
+                named = names_signer(found.get("signing", ""))
+                return cuts, ((index, box, page) if box is not None and not named else None)
     return cuts, None
 
 

@@ -141,15 +141,13 @@ def _foot_anchor(words: Sequence[Word], page_width: int) -> tuple[Word, int] | N
 def foot_cuts(words: Sequence[Word], page_width: int) -> dict[str, str]:
     """The signing block (right column from the `Nơi nhận` row down) and the recipients (left
     column from `Nơi nhận` down) of a scanned page, as text; {} when the page has no foot."""
-    anchor = _foot_anchor(words, page_width)
-    if anchor is None:
-        return {}
-    heading, split = anchor
-    # The signer's authority line may sit a little above the `Nơi nhận` row.
-    signing = [w for w in words if w.left >= split and w.top >= _signing_top(heading)]
-    recipients = [w for w in words if w.bottom >= heading.top and w.right <= split]
-    cuts = {"signing": _text(signing), "recipients": _text(recipients)}
-    return {key: text for key, text in cuts.items() if text.strip()}
+    return foot(words, page_width, 0)[0]
+
+
+def signing_box(words: Sequence[Word], page_width: int, page_height: int) -> Box | None:
+    """Where the signing block of a scanned page lies, in pixels of its image, to be read
+    again on its own (`pdf.py`); None when the page has no foot."""
+    return foot(words, page_width, page_height)[1]
 
 
 # How far below the `Nơi nhận` row the signing block reaches, as a share of the page's height:
@@ -157,16 +155,20 @@ def foot_cuts(words: Sequence[Word], page_width: int) -> dict[str, str]:
 SIGNING_DEPTH = 0.3
 
 
-def signing_box(words: Sequence[Word], page_width: int, page_height: int) -> Box | None:
-    """Where the signing block of a scanned page lies, in pixels of its image, to be read
-    again on its own (`pdf.py`); None when the page has no foot."""
+def foot(
+    words: Sequence[Word], page_width: int, page_height: int
+) -> tuple[dict[str, str], Box | None]:
+    """A scanned page's foot: its cuts (see foot_cuts) and its signing block's box (see
+    signing_box); ({}, None) when the page has none."""
     anchor = _foot_anchor(words, page_width)
     if anchor is None:
-        return None
+        return {}, None
     heading, split = anchor
+    # The signer's authority line may sit a little above the `Nơi nhận` row.
+    top = max(0, heading.top - 2 * heading.height)
+    signing = [w for w in words if w.left >= split and w.top >= top]
+    recipients = [w for w in words if w.bottom >= heading.top and w.right <= split]
+    cuts = {"signing": _text(signing), "recipients": _text(recipients)}
     bottom = min(page_height, heading.top + int(SIGNING_DEPTH * page_height))
-    return Box(split, _signing_top(heading), page_width, bottom)
-
-
-def _signing_top(heading: Word) -> int:
-    return max(0, heading.top - 2 * heading.height)
+    box = Box(split, top, page_width, bottom)
+    return {key: text for key, text in cuts.items() if text.strip()}, box
