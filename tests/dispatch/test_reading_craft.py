@@ -201,6 +201,40 @@ def test_an_ocr_day_after_the_signing_time_is_not_kept() -> None:
     assert "cần đối chiếu bản gốc" in found["issue-date-inferred"]["message"]
 
 
+@pytest.mark.parametrize(
+    ("signed", "expected"),
+    [
+        # Signed in the afternoon: the paper is dated that day.
+        ("20.01.2025 16:35:57", "2025-01-20"),
+        # Signed in the morning: the paper was dated the working day before.
+        ("21.01.2025 08:54:03", "2025-01-20"),
+        # A Monday morning: the Friday before, not the Sunday.
+        ("20.01.2025 09:10:00", "2025-01-17"),
+        # The first morning of the month: the day before is in December, which the date line
+        # (`tháng 01 năm 2025`) rules out, so the signing day stands.
+        ("01.01.2025 09:00:00", "2025-01-01"),
+    ],
+)
+def test_an_unread_handwritten_day_is_guessed_from_the_time_of_signing(
+    signed: str, expected: str
+) -> None:
+    text = (CRAFT / "ocr_date_after_signing.txt").read_text("utf-8")
+    # The handwritten day read as strokes, not digits.
+    text = text.replace("ngày 21 tháng", "ngày ⁄|Š tháng").replace("20.01.2025 16:35:57", signed)
+    fields = parse(text, ocr=True)
+    assert fields["issued_on"] == expected
+    assert fields["confidence"]["issued_on"] < 0.5
+    found = {f["code"]: f for f in fields["findings"]}
+    assert found["issue-date-inferred"]["severity"] == "warning"
+    assert "đối chiếu bản gốc" in found["issue-date-inferred"]["message"]
+
+
+def test_a_document_without_a_date_line_is_not_moved_to_the_day_before() -> None:
+    # Without a date line nothing was handwritten: the signing day is the document's day.
+    fields = parse("Nội dung văn bản./.\n2025-04-25T08:03:19+0700\n", ocr=True)
+    assert fields["issued_on"] == "2025-04-25"
+
+
 def test_a_document_without_a_date_line_takes_its_signing_day_as_is() -> None:
     fields = parse("Nội dung văn bản./.\n2025-04-25T09:03:19+0700\n", ocr=True)
     assert fields["issued_on"] == "2025-04-25"
@@ -308,7 +342,7 @@ def test_a_stroke_beside_a_handwritten_day_leaves_the_day_unread() -> None:
 
 def test_a_signing_time_stands_in_only_within_the_printed_month() -> None:
     unread = scan("660", "....")
-    same_month = parse(unread + "\n2024-12-18T10:00:00+07:00\n", ocr=True)
+    same_month = parse(unread + "\n2024-12-18T15:00:00+07:00\n", ocr=True)
     assert same_month["issued_on"] == "2024-12-18"
     assert same_month["confidence"]["issued_on"] < 0.5
     next_month = parse(unread + "\n2025-01-17T08:56:09+07:00\n", ocr=True)

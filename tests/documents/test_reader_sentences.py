@@ -37,6 +37,21 @@ def test_the_scan_findings_are_said_in_english() -> None:
         "the original."
     )
     assert day == (
+        "The handwritten date of issue on the scan could not be read; the scan was signed "
+        "digitally on the morning of 04/12/2024, so the working day before, 03/12/2024, stands "
+        "in for now. Check it against the original."
+    )
+
+
+def test_the_afternoon_guess_is_said_in_english() -> None:
+    afternoon = SCAN.replace("08:15:32", "15:20:00")
+    fields = parse_text(afternoon, ocr=True, number_vote=vote(["6605", "6605", "660", "66"]))
+    findings = fields["findings"]
+    assert isinstance(findings, list)
+    found = {f["code"]: f["message"] for f in findings}
+    with translation.override("en"):
+        day = in_language(found["issue-date-inferred"])
+    assert day == (
         "The handwritten date of issue on the scan could not be read; the signing date "
         "04/12/2024 stands in for now. Paper documents are often dated a day before they are "
         "signed: check it against the original."
@@ -47,4 +62,5 @@ def test_they_stay_as_written_in_vietnamese() -> None:
     found = messages()
     with translation.override("vi"):
         assert in_language(found["number-illegible"]) == found["number-illegible"]
-        assert "tạm lấy ngày ký số 04/12/2024" in in_language(found["issue-date-inferred"])
+        day = in_language(found["issue-date-inferred"])
+        assert "tạm lấy ngày làm việc trước đó 03/12/2024" in day

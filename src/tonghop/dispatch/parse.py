@@ -95,19 +95,20 @@ def parse_text(
 
     issued = date.fromisoformat(head.issued_on) if head.issued_on else None
     inferred = dropped = False
-    first = _earliest([*times, *(str(s.get("signed_at")) for s in sigs if s.get("signed_at"))])
+    signed = _earliest([*times, *(str(s.get("signed_at")) for s in sigs if s.get("signed_at"))])
+    first = signed.date() if signed is not None else None
     if ocr and issued is not None and first is not None and issued > first:
         # A document is dated no later than it is signed: an OCR day after the signing time
         # is a misreading (`ngày 21` for `ngày 20`), and no day is better than a wrong one.
         issued, dropped = None, True
     # Without a readable day the earliest signing time stands in (SCHEMA:
     # `issue-date-inferred`). On a scan whose date line was read but not its handwritten day
-    # this is a guess: on the corpus's scans it was the right day four times in nine (the
-    # others were dated the day before they were signed), so it is doubted and explained.
+    # this is a guess, doubted and explained: see _paper_day.
     guessed = False
     on_line = (head.year, head.month or first.month) if first is not None else None
     if (
         issued is None
+        and signed is not None
         and first is not None
         and (not ocr or head.year is None or on_line == (first.year, first.month))
     ):
@@ -115,6 +116,8 @@ def parse_text(
         # date line: a scan signed in January is no guide to a day of December.
         issued, inferred = first, True
         guessed = ocr and head.year is not None
+        if guessed:
+            issued = _paper_day(signed, on_line)
     year = issued.year if issued else head.year or _year_of(times)
 
     own = (head.number, head.symbol) if head.number and head.symbol else None
@@ -209,6 +212,12 @@ def parse_text(
                 f"{vn(issued)}. Văn bản giấy thường đề ngày sớm hơn ngày ký số một ngày: cần "
                 "đối chiếu bản gốc."
             )
+            if first is not None and issued != first:
+                message = (
+                    f"Ngày ban hành viết tay trên bản quét không đọc được; bản quét được ký số "
+                    f"buổi sáng ngày {vn(first)}, nên tạm lấy ngày làm việc trước đó "
+                    f"{vn(issued)}. Cần đối chiếu bản gốc."
+                )
         findings.append(
             finding("issue-date-inferred", "warning" if guessed else "info", message, None)
         )
@@ -369,7 +378,8 @@ def _person_who_signed(sigs: list[dict[str, object]]) -> str | None:
     return None
 
 
-def _earliest(stamps: list[str]) -> date | None:
+def _earliest(stamps: list[str]) -> datetime | None:
+    """The earliest of the signing times, in Vietnam's time."""
     moments: list[datetime] = []
     for stamp in stamps:
         try:
@@ -379,7 +389,30 @@ def _earliest(stamps: list[str]) -> date | None:
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=VIETNAM)
         moments.append(moment.astimezone(VIETNAM))
-    return min(moments).date() if moments else None
+    return min(moments) if moments else None
+
+
+# A scan signed before noon was most often put on paper the working day before: the leader
+# signs the paper and dates it by hand, and the clerk scans it and signs it digitally when it
+# is issued, the next morning. On the corpus's scans whose handwritten day could not be read,
+# every scan signed in the morning (4) was dated the day before, and 4 of the 5 signed in the
+# afternoon or evening were dated that same day.
+PAPER_SIGNED_BEFORE = 12  # hour
+
+
+def _paper_day(signed: datetime, on_line: tuple[int | None, int] | None) -> date:
+    """The likeliest date written by hand on a scan signed digitally at `signed`: that day,
+    or, when signed in the morning, the working day before (Saturday and Sunday skipped) if
+    it is still in the month and year the date line prints."""
+    day = signed.date()
+    if signed.hour >= PAPER_SIGNED_BEFORE:
+        return day
+    before = day - timedelta(days=1)
+    while before.weekday() >= 5:
+        before -= timedelta(days=1)
+    if on_line is not None and (before.year, before.month) != on_line:
+        return day
+    return before
 
 
 def _year_of(times: list[str]) -> int | None:

@@ -117,6 +117,16 @@ SENTENCES: tuple[tuple[str, str], ...] = (
         ),
     ),
     (
+        "Ngày ban hành viết tay trên bản quét không đọc được; bản quét được ký số buổi sáng "
+        "ngày %(signed)s, nên tạm lấy ngày làm việc trước đó %(date)s.",
+        N_(
+            "The handwritten date of issue on the scan could not be read; the scan was signed "
+            "digitally on the morning of %(signed)s, so the working day before, %(date)s, "
+            "stands in for now."
+        ),
+    ),
+    ("Cần đối chiếu bản gốc.", N_("Check it against the original.")),
+    (
         "Văn bản giấy thường đề ngày sớm hơn ngày ký số một ngày: cần đối chiếu bản gốc.",
         N_(
             "Paper documents are often dated a day before they are signed: check it against "
