@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tonghop.dispatch import parse_file, parse_text, scanlayout
-from tonghop.dispatch.footer import Footer
+from tonghop.dispatch.footer import Footer, signer_of
 from tonghop.dispatch.layout import Regions, apply_footer, names_signer
 from tonghop.dispatch.ocr import Word
 from tonghop.dispatch.read import read_document
@@ -151,6 +151,29 @@ def test_a_name_the_page_lost_is_taken_from_the_signing_block_read_again() -> No
         signing="THỨ TRƯỞNG", signing_rereads=("THỨ TRƯỞNG\nThượng tướng Nguyễn Văn Long",)
     )
     assert _footer_with(ranked).name == "Nguyễn Văn Long"
+
+
+@pytest.mark.parametrize(
+    ("read", "name"),
+    [
+        # Corpus 059: the `i` of `Giang` under the signature's stroke. In `gi` before a vowel
+        # no mark can stand on the `i`: it was the stroke.
+        ("Nguyễn Trúc GÌang |", "Nguyễn Trúc Giang"),
+        # Where the `i` carries the syllable's tone, the mark stays and only the case goes.
+        ("Lê Văn BÌnh", "Lê Văn Bình"),
+        ("Trần Văn TÍn", "Trần Văn Tín"),
+    ],
+)
+def test_an_i_read_as_a_capital_under_the_signature_is_made_small(read: str, name: str) -> None:
+    lost = Regions(signing="GIÁM ĐỐC", signing_rereads=(f"GIÁM ĐỐC\n_ |\n{read}\n",))
+    assert _footer_with(lost).name == name
+
+
+def test_a_typed_name_is_not_mended_as_a_scan() -> None:
+    # Only OCR misreads a letter's case; a typed copy is given as it is written.
+    block = ["GIÁM ĐỐC", "Nguyễn Trúc GÌang"]
+    assert signer_of(block, ocr=True, whole=True)[2] == "Nguyễn Trúc Giang"
+    assert signer_of(block, whole=True)[2] is None
 
 
 def test_a_name_read_again_must_stand_whole_on_its_line() -> None:

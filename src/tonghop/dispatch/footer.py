@@ -402,6 +402,8 @@ def _signer(
     # Between the title and the name sit the signature image, the seal and the signing tool's
     # stamp (`Ký bởi: …`, `Cơ quan: Thành phố Hà Nội`): skip every cell that is not a name.
     below = segments[title_at + 1 :] if title_at >= 0 else segments
+    if ocr:
+        below = [_dotted_i(seg) for seg in below]
     for at, seg in enumerate(below):
         name = _name(collapse(seg), place, whole=whole)
         if name:
@@ -557,6 +559,29 @@ for _surname in sorted(SURNAMES):
     _SURNAME_BY_FOLD[fold(_surname)] = (
         "" if fold(_surname) in _SURNAME_BY_FOLD else _surname  # ambiguous: no repair
     )
+
+
+# Vowels that may follow the `gi` of a syllable (`Giang`, `Giáp`, `Giêng`), whose `i` then
+# belongs to the consonant and never carries the tone mark.
+_AFTER_GI = frozenset("aăâeêoôơuư" + "àằầèềòồờùừáắấéếóốớúứảẳẩẻểỏổởủửãẵẫẽễõỗỡũữạặậẹệọộợụự")
+
+
+def _dotted_i(seg: str) -> str:
+    """Tesseract reads the `i` of a name under a signature's stroke as a capital with a
+    mark (`Nguyễn Trúc GÌang`, `BÌnh`): the `i` is made small again, and in a `gi` before a
+    vowel, where no mark can stand, the mark is dropped as a stroke (`Giang`). Only a capital
+    `Ì` or `Í` right after the capital that starts a word otherwise in small letters is taken."""
+    words = seg.split(" ")
+    for at, word in enumerate(words):
+        if len(word) < 3 or not word[0].isupper() or word[1] not in "ÌÍ":
+            continue
+        if word[2:] and not word[2:].islower():
+            continue
+        mended = word[0] + word[1].lower() + word[2:]
+        if word[0] in "Gg" and word[2] in _AFTER_GI:
+            mended = word[0] + "i" + word[2:]
+        words[at] = mended
+    return " ".join(words)
 
 
 def repair_surname(name: str | None) -> str | None:

@@ -40,7 +40,7 @@ class Regions:
 
 def names_signer(signing: str) -> bool:
     """Whether a signing block's text names its signer on a line of its own."""
-    return signer_of(_lines(signing), whole=True)[2] is not None
+    return signer_of(_lines(signing), ocr=True, whole=True)[2] is not None
 
 
 def _lines(text: str) -> list[str]:
