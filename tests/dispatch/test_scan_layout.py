@@ -10,7 +10,7 @@ import pytest
 
 from tonghop.dispatch import parse_file, parse_text, scanlayout
 from tonghop.dispatch.footer import Footer, signer_of
-from tonghop.dispatch.layout import Regions, apply_footer, names_signer
+from tonghop.dispatch.layout import Regions, apply_footer, lists_recipients, names_signer
 from tonghop.dispatch.ocr import Word
 from tonghop.dispatch.read import read_document
 
@@ -130,6 +130,62 @@ def test_the_signing_block_is_boxed_to_be_read_again() -> None:
     assert box.bottom == heading.top + int(scanlayout.SIGNING_DEPTH * PAGE_HEIGHT)
     assert all(box.top <= w.top and w.bottom <= box.bottom for w in signing)
     assert scanlayout.signing_box(FOOT[:5], PAGE_WIDTH, PAGE_HEIGHT) is None
+
+
+def test_the_recipients_column_is_boxed_to_be_read_again() -> None:
+    found = scanlayout.foot(FOOT, PAGE_WIDTH, PAGE_HEIGHT)
+    box, signing = found.recipients, found.signing
+    assert box is not None and signing is not None
+    heading = next(w for w in FOOT if w.text == "Nơi")
+    inside = {
+        w.text
+        for w in FOOT
+        if box.left <= w.left
+        and w.right <= box.right
+        and box.top <= w.top
+        and w.bottom <= box.bottom
+    }
+    # Left of the gutter, from the `Nơi nhận` row down: the list, none of the signing block.
+    assert {"Nơi", "nhận:", "Như", "trên;", "Lưu:"} <= inside
+    assert not inside & {"KT.", "CHỦ", "Trần", "Tuấn"}
+    assert box.left == 0 and box.right == signing.left and box.top < heading.top
+    assert scanlayout.foot(FOOT[:5], PAGE_WIDTH, PAGE_HEIGHT).recipients is None
+
+
+def test_recipients_the_page_lost_are_taken_from_their_column_read_again() -> None:
+    lost = Regions(
+        signing="KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH\nTrần Hoàng Tuấn",
+        recipients="Nơi nhận:",
+        recipients_reread=(
+            "Nơi nhận:\n- Như trên;\n- Đ/c Bộ trưởng (để báo cáo);\n- Lưu: VT, C04.\n"
+        ),
+    )
+    assert _footer_with(lost).recipients == [
+        "Như trên",
+        "Đ/c Bộ trưởng (để báo cáo)",
+        "Lưu: VT, C04",
+    ]
+    # What the page's own reading listed is kept.
+    listed = Regions(
+        recipients="Nơi nhận:\n- Như trên;\n- Lưu: VT.",
+        recipients_reread="Nơi nhận:\n- Nhu trên;\n- Lưu VT",
+    )
+    assert _footer_with(listed).recipients == ["Như trên", "Lưu: VT"]
+
+
+@pytest.mark.skipif(
+    shutil.which("tesseract") is None or not (CORPUS / "023.pdf").exists(),
+    reason="needs tesseract and the corpus",
+)
+def test_a_real_scans_small_recipients_list_is_read_from_its_column() -> None:
+    # Corpus 023: the page's reading gives nothing under `Nơi nhận:`, set in small type
+    # beside the seal; the column read on its own gives its four lines.
+    regions = read_document(CORPUS / "023.pdf").regions
+    assert regions is not None and not lists_recipients(regions.recipients or "")
+    recipients = parse_file(CORPUS / "023.pdf")["recipients"]
+    assert isinstance(recipients, list) and len(recipients) == 4
+    assert recipients[0] == "Như trên" and recipients[-1] == "Lưu: VT, C04"
+    assert "Bộ trưởng BCA (để báo cáo)" in recipients[1]
 
 
 def _footer_with(regions: Regions, name: str | None = None) -> Footer:

@@ -33,6 +33,8 @@ class Regions:
     # A scan's signing block read again on its own (`pdf.py`), for a name the page's reading
     # lost under the signature or the seal.
     signing_rereads: tuple[str, ...] = ()
+    # A scan's recipients' column read again on its own, when the page's reading listed none.
+    recipients_reread: str | None = None
 
     def __bool__(self) -> bool:
         return any((self.issuer, self.number, self.place_date, self.signing, self.recipients))
@@ -41,6 +43,11 @@ class Regions:
 def names_signer(signing: str) -> bool:
     """Whether a signing block's text names its signer on a line of its own."""
     return signer_of(_lines(signing), ocr=True, whole=True)[2] is not None
+
+
+def lists_recipients(recipients: str) -> bool:
+    """Whether a recipients' column's text lists at least one recipient."""
+    return bool(recipients_of(_lines(recipients)))
 
 
 def _lines(text: str) -> list[str]:
@@ -77,10 +84,11 @@ def apply_header(head: Header, regions: Regions) -> None:
 def apply_footer(foot: Footer, regions: Regions, place: str | None, *, ocr: bool = False) -> None:
     """Signer and recipients from their columns: a name only the `Nơi nhận` list holds is a
     recipient's, not the signer's, and a signing block's line is no recipient."""
-    if regions.recipients:
-        recipients = recipients_of(_lines(regions.recipients))
+    for column in (regions.recipients, regions.recipients_reread):
+        recipients = recipients_of(_lines(column or ""))
         if recipients:
             foot.recipients = recipients
+            break
     if regions.signing:
         authority, title, name = signer_of(_lines(regions.signing), place, ocr=ocr)
         if title is not None:

@@ -53,6 +53,9 @@ _FIXES: dict[str, str] = {
     "SƠ Y TẾ": "SỞ Y TẾ",
     "SƠ Y TE": "SỞ Y TẾ",
     "SỞ Y TE": "SỞ Y TẾ",
+    # `- Như trên;`, the first line of most `Nơi nhận` lists (ND 30), and `để theo dõi`.
+    "Nhu trên": "Như trên",
+    "theo đối": "theo dõi",
     "Như điêu": "Như Điều",
     "Như Điêu": "Như Điều",
     "ĐÒNG": "ĐỒNG",

@@ -22,7 +22,7 @@ from tonghop.pdfium_lock import PDFIUM_LOCK
 from . import crops, scanlayout
 from . import ocr as ocr_mod
 from .errors import OcrUnavailable, UnreadableDocument
-from .layout import Regions, names_signer
+from .layout import Regions, lists_recipients, names_signer
 from .legacy import fix_legacy, vietnamese_score
 
 OCR_DPI = 300
@@ -136,6 +136,7 @@ def _read(doc: pdfium.PdfDocument, stamp_doc: _Lazy, *, ocr: bool) -> PdfText:
     scans = [i for i, page in enumerate(pages) if page.needs_ocr]
     ocr_text: dict[int, ocr_mod.Recognised | None] = {}
     signing_rereads: list[str] = []
+    recipients_reread: str | None = None
     if scans and ocr:
         usable = any(not p.needs_ocr for p in pages)
         try:
@@ -153,10 +154,16 @@ def _read(doc: pdfium.PdfDocument, stamp_doc: _Lazy, *, ocr: bool) -> PdfText:
                 scans = scans[:MAX_OCR_PAGES]
             ocr_text = dict(ocr_mod.ocr_pages(command, _render(doc, scans)))
             result.ocr_pages = len(scans)
-            found_cuts, foot_page = _scan_cuts(ocr_text, scans, foot=not foot_found)
+            found_cuts, again = _scan_cuts(ocr_text, scans, foot=not foot_found)
             cuts.update(found_cuts)
-            if foot_page is not None:
-                signing_rereads = _reread_signing(command, doc, *foot_page)
+            if again is not None and again.signing is not None:
+                signing_rereads = _reread_signing(
+                    command, doc, again.index, again.signing, again.page
+                )
+            if again is not None and again.recipients is not None:
+                recipients_reread = _reread_recipients(
+                    command, doc, again.index, again.recipients, again.page
+                )
             if ocr_text.get(0):
                 reread = _reread_header(command, doc)
                 if reread is not None:
@@ -177,7 +184,9 @@ def _read(doc: pdfium.PdfDocument, stamp_doc: _Lazy, *, ocr: bool) -> PdfText:
         )
 
     if cuts:
-        result.regions = Regions(**cuts, signing_rereads=tuple(signing_rereads))
+        result.regions = Regions(
+            **cuts, signing_rereads=tuple(signing_rereads), recipients_reread=recipients_reread
+        )
 
     for index, page in enumerate(pages):
         parts = [page.content.strip()]
@@ -199,13 +208,23 @@ def _read(doc: pdfium.PdfDocument, stamp_doc: _Lazy, *, ocr: bool) -> PdfText:
     return result
 
 
+@dataclass(frozen=True)
+class _FootToReread:
+    """A scanned page's foot parts that its reading did not give: the signing block when it
+    named no signer, the recipients' column when it listed none (None: read well enough)."""
+
+    index: int
+    page: ocr_mod.Recognised
+    signing: crops.Box | None
+    recipients: crops.Box | None
+
+
 def _scan_cuts(
     read: dict[int, ocr_mod.Recognised | None], scans: list[int], *, foot: bool
-) -> tuple[dict[str, str], tuple[int, crops.Box, ocr_mod.Recognised] | None]:
+) -> tuple[dict[str, str], _FootToReread | None]:
     """The regions of the scanned pages, from the words' boxes: the header of the first page
     (when it is a scan), and the foot of the first scanned page that has one, unless a text
-    page already gave it; and that page with its signing block's box, to be read again when
-    the block's name was not read."""
+    page already gave it; and what of that foot is to be read again."""
     cuts: dict[str, str] = {}
     first = read.get(0)
     if first is not None:
@@ -215,12 +234,16 @@ def _scan_cuts(
             page = read.get(index)
             if page is None:
                 continue
-            found, box = scanlayout.foot(page.words, page.width, page.height)
-            if found:
-                cuts.update(found)
-                # A name the page's reading gave whole needs no second reading.
-                named = names_signer(found.get("signing", ""))
-                return cuts, ((index, box, page) if box is not None and not named else None)
+            found = scanlayout.foot(page.words, page.width, page.height)
+            if found.cuts:
+                cuts.update(found.cuts)
+                # What the page's reading gave needs no second reading.
+                signing = None if names_signer(found.cuts.get("signing", "")) else found.signing
+                listed = lists_recipients(found.cuts.get("recipients", ""))
+                recipients = None if listed else found.recipients
+                if signing is None and recipients is None:
+                    return cuts, None
+                return cuts, _FootToReread(index, page, signing, recipients)
     return cuts, None
 
 
@@ -487,11 +510,15 @@ SIGNING_SEGMENTATION = "6"
 SIGNING_THRESHOLD = 150
 
 
-def _reread_signing(
-    command: str, doc: pdfium.PdfDocument, index: int, box: crops.Box, read: ocr_mod.Recognised
-) -> list[str]:
-    """The signing block of page `index` (`box`, in pixels of the page's OCR image `read`)
-    read again on its own, as text, once a colour channel; [] when tesseract fails."""
+def _render_box(
+    doc: pdfium.PdfDocument,
+    index: int,
+    box: crops.Box,
+    read: ocr_mod.Recognised,
+    channels: tuple[bool, ...],
+) -> list[ocr_mod.PageImage]:
+    """The part `box` (in pixels of the page's OCR image `read`) of page `index`, rendered at
+    the page's resolution once for each of `channels`: False the red channel, True grey."""
     page = doc[index]
     try:
         width, height = page.get_size()
@@ -504,7 +531,7 @@ def _reread_signing(
             box.top * per_pixel,
         )
         images: list[ocr_mod.PageImage] = []
-        for grey in (False, True):
+        for grey in channels:
             bitmap = page.render(
                 scale=scale, crop=crop, grayscale=grey, draw_annots=False, rev_byteorder=False
             )
@@ -512,8 +539,17 @@ def _reread_signing(
                 images.append(_red_channel(bitmap))  # one channel already when grey
             finally:
                 bitmap.close()
+        return images
     finally:
         page.close()
+
+
+def _reread_signing(
+    command: str, doc: pdfium.PdfDocument, index: int, box: crops.Box, read: ocr_mod.Recognised
+) -> list[str]:
+    """The signing block of page `index` (`box`, in pixels of the page's OCR image `read`)
+    read again on its own, as text, once a colour channel; [] when tesseract fails."""
+    images = _render_box(doc, index, box, read, (False, True))
     texts: list[str] = []
     for image in images:
         black_white = crops.threshold(image, SIGNING_THRESHOLD)
@@ -523,6 +559,24 @@ def _reread_signing(
             continue
         texts.append(ocr_mod.tsv_to_text(tsv, black_white.width))
     return [text for text in texts if text.strip()]
+
+
+# The recipients' column read on its own: set in a smaller type (ND 30: 11 pt) beside the
+# signing block, it can be lost whole from the page's reading (corpus 023: nothing under
+# `Nơi nhận:`), while the column cut out and read as one block of text gives each line. Grey,
+# not made black and white: thresholding breaks the small type's thin strokes.
+def _reread_recipients(
+    command: str, doc: pdfium.PdfDocument, index: int, box: crops.Box, read: ocr_mod.Recognised
+) -> str | None:
+    """The recipients' column of page `index` read again on its own, as text; None when
+    tesseract fails or reads nothing."""
+    (image,) = _render_box(doc, index, box, read, (True,))
+    try:
+        tsv = ocr_mod.ocr_tsv(command, image, segmentation=SIGNING_SEGMENTATION)
+    except (RuntimeError, OSError, subprocess.SubprocessError):
+        return None
+    text = ocr_mod.tsv_to_text(tsv, image.width)
+    return text if text.strip() else None
 
 
 def _red_channel(bitmap: pdfium.PdfBitmap) -> ocr_mod.PageImage:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from .crops import NUMBER_ANCHOR_RE, Box
 from .ocr import Word
@@ -141,28 +142,35 @@ def _foot_anchor(words: Sequence[Word], page_width: int) -> tuple[Word, int] | N
 def foot_cuts(words: Sequence[Word], page_width: int) -> dict[str, str]:
     """The signing block (right column from the `Nơi nhận` row down) and the recipients (left
     column from `Nơi nhận` down) of a scanned page, as text; {} when the page has no foot."""
-    return foot(words, page_width, 0)[0]
+    return foot(words, page_width, 0).cuts
 
 
 def signing_box(words: Sequence[Word], page_width: int, page_height: int) -> Box | None:
     """Where the signing block of a scanned page lies, in pixels of its image, to be read
     again on its own (`pdf.py`); None when the page has no foot."""
-    return foot(words, page_width, page_height)[1]
+    return foot(words, page_width, page_height).signing
 
 
 # How far below the `Nơi nhận` row the signing block reaches, as a share of the page's height:
 # the title, the room for the signature and the seal (3 to 4 cm), the name (ND 30, Phụ lục I).
+# The recipients' list, in a smaller type (ND 30: 11 pt), ends well within it.
 SIGNING_DEPTH = 0.3
 
 
-def foot(
-    words: Sequence[Word], page_width: int, page_height: int
-) -> tuple[dict[str, str], Box | None]:
-    """A scanned page's foot: its cuts (see foot_cuts) and its signing block's box (see
-    signing_box); ({}, None) when the page has none."""
+class Foot(NamedTuple):
+    """A scanned page's foot: its cuts as text (`signing`, `recipients`), and the boxes of its
+    signing block and of its recipients' column, in pixels of the page's image."""
+
+    cuts: dict[str, str]
+    signing: Box | None
+    recipients: Box | None
+
+
+def foot(words: Sequence[Word], page_width: int, page_height: int) -> Foot:
+    """A scanned page's foot (see Foot); no cuts and no boxes when the page has none."""
     anchor = _foot_anchor(words, page_width)
     if anchor is None:
-        return {}, None
+        return Foot({}, None, None)
     heading, split = anchor
     # The signer's authority line may sit a little above the `Nơi nhận` row.
     top = max(0, heading.top - 2 * heading.height)
@@ -170,5 +178,8 @@ def foot(
     recipients = [w for w in words if w.bottom >= heading.top and w.right <= split]
     cuts = {"signing": _text(signing), "recipients": _text(recipients)}
     bottom = min(page_height, heading.top + int(SIGNING_DEPTH * page_height))
-    box = Box(split, top, page_width, bottom)
-    return {key: text for key, text in cuts.items() if text.strip()}, box
+    return Foot(
+        {key: text for key, text in cuts.items() if text.strip()},
+        Box(split, top, page_width, bottom),
+        Box(0, max(0, heading.top - heading.height), split, bottom),
+    )
