@@ -389,6 +389,21 @@ def test_it_reads_deadlines_with_an_hour() -> None:
     assert got == {("2026-05-20", False), ("2026-05-25", True), ("2026-05-28", True)}
 
 
+def test_a_day_to_send_by_is_a_deadline_and_a_day_to_meet_is_not() -> None:
+    head = "Số: 126/PGDĐT\nThanh Oai, ngày 25 tháng 2 năm 2014\n"
+    sent = parse(
+        head + "Các trường lập danh sách và gửi về Phòng cho đ/c Huyền vào thứ Năm ngày "
+        "27/2/2014; 1 bản có dấu đỏ.\n"
+    )
+    assert {(d["date"], d["inclusive"]) for d in items(sent, "deadlines")} == {("2014-02-27", True)}
+    # A meeting on a day, and a day after a sending verb of another sentence, are events.
+    held = parse(
+        head + "Hội nghị được tổ chức vào sáng thứ Năm ngày 27/2/2014 tại Hội trường. "
+        "Báo cáo gửi về Phòng. Lễ tổng kết vào ngày 28/2/2014.\n"
+    )
+    assert items(held, "deadlines") == []
+
+
 def test_it_reads_acting_and_authorised_signers() -> None:
     for block, authority, title in (
         ("Q. GIÁM ĐỐC\n\nLê Văn An", "Q.", "Giám đốc"),

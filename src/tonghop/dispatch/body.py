@@ -122,16 +122,21 @@ PERIOD_RE = re.compile(
 _HOUR = r"(?:\d{1,2}\s?(?:giờ|h|g)(?:\s?\d{1,2}(?:\s?phút|['’′])?)?(?:\s+(?:sáng|chiều))?,?\s+)?"
 DEADLINE_RE = re.compile(
     # The lookahead lets the engine reject most positions on their first character.
-    r"(?=[TtCcHhĐđKk])(?:"
+    r"(?=[TtCcHhĐđKkVv])(?:"
     rf"(?P<ex>\b[Tt]rước\s+{_HOUR}(?:ngày\s+)?){date_pattern('x')}"
     rf"|(?P<inc>\b(?:[Cc]hậm\s+nhất|[Hh]ạn\s+chót|[Hh]ạn\s+cuối|[Đđ]ến\s+hết|"
     rf"[Kk]hông\s+(?:muộn\s+hơn|quá))"
     rf"(?:\s+(?:là|vào|đến|trước|lúc))*\s+{_HOUR}(?:ngày\s+)?){date_pattern('i')}"
     rf"|(?P<day>\b[Tt]rong\s+(?=ngày)){date_pattern('t')}"
+    # `gửi về Phòng … vào thứ Năm ngày 27/02/2014`: a day to send by (see _SEND_RE).
+    rf"|(?P<on>\b[Vv]ào\s+(?:(?!ngày\b)[^\s.;:,]+\s+){{0,4}}ngày\s+){date_pattern('o')}"
     r"|(?P<month>\b[Tt]rong\s+tháng\s+)(?P<mm>\d{1,2})\s?(?:/|năm)\s?(?P<my>\d{4})"
     r")"
 )
 _COMPLETE_RE = re.compile(r"hoàn thành|gửi|nộp|trình|ban hành|xong|kết thúc|hoàn tất")
+# `vào … ngày X` is a deadline only after a verb of sending in its sentence: a report sent
+# `vào ngày X` is due that day, while a meeting held `vào ngày X` is an event, not a deadline.
+_SEND_RE = re.compile(r"\b(?:gửi|nộp)\b", re.I)
 # Words that show a past window is a reporting window chosen on purpose.
 _REPORTING_RE = re.compile(
     r"(?:tính|lũy kế|luỹ kế|kỳ báo cáo|kỳ đánh giá|kỳ thống kê|số liệu|báo cáo|thống kê)", re.I
@@ -370,6 +375,10 @@ def find_deadlines(
         if k >= 0 and m.start() < masked[k][1]:
             continue  # inside a window: `từ ngày … đến hết ngày …`
         when: date | None
+        if m.group("on") and not _SEND_RE.search(
+            re.split(r"[.;!?]\s", flat[max(0, m.start() - 160) : m.start()])[-1]
+        ):
+            continue
         if m.group("month"):
             # `hoàn thành trong tháng 5/2026` is a deadline; `kết quả trong tháng 01/2025` is not.
             if not _COMPLETE_RE.search(flat[max(0, m.start() - 50) : m.start()]):
@@ -377,7 +386,7 @@ def find_deadlines(
             when = month_end(int(m.group("my")), int(m.group("mm")))
             inclusive = True
         else:
-            part = pick(m, "x") or pick(m, "i") or pick(m, "t")
+            part = pick(m, "x") or pick(m, "i") or pick(m, "t") or pick(m, "o")
             when = part.resolve(year) if part else None
             inclusive = m.group("ex") is None and "trước" not in m.group(0)
         if when is None:
