@@ -127,6 +127,21 @@ def test_it_reports_a_badly_formatted_number() -> None:
     assert "bad-number-format" in codes(fields)  # no colon, and 5 for 05
 
 
+def test_a_space_between_number_and_symbol_is_reported() -> None:
+    # `Số: 27 / BCMN`: ND 30 writes the number, the slash and the symbol with no space.
+    for line in ("Số: 27 / BC-MN", "Số: 27 /BC-MN", "Số: 15 /2014/QĐ-UBND"):
+        fields = parse(f"TRƯỜNG MN NỘI HOÀNG\n{line}\nNội Hoàng, ngày 02 tháng 01 năm 2014\n")
+        found = [f for f in items(fields, "findings") if f["code"] == "bad-number-format"]
+        assert [f["message"] for f in found] == [
+            "Số, ký hiệu không đúng thể thức Nghị định 30/2020/NĐ-CP: số và ký hiệu có dấu "
+            "cách thừa."
+        ], line
+    # Written as ND 30 writes it, or a blank left for the number: nothing to report.
+    for line in ("Số: 27/BC-MN", "Số:      /QĐ-UBND"):
+        fields = parse(f"TRƯỜNG MN NỘI HOÀNG\n{line}\nNội Hoàng, ngày 02 tháng 01 năm 2014\n")
+        assert "bad-number-format" not in codes(fields), line
+
+
 def test_it_reads_the_type_heading_and_its_subject() -> None:
     fields = parse(
         "ỦY BAN NHÂN DÂN          CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"

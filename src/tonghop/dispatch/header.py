@@ -534,6 +534,9 @@ def unwrap_header(top: list[str]) -> list[str]:
 _MOTTO_START_RE = re.compile(r"^\s*(?:C[OƠ]NG(?:\s+H[OƠ]A(?:\s+X[AÃ])?)?|DOAN)\s*$")
 
 
+SPACED_NUMBER = "số và ký hiệu có dấu cách thừa"
+
+
 def _number(top: list[str], head: Header) -> int | None:
     for i, line in enumerate(top):
         party = PARTY_NUMBER_RE.search(line)
@@ -541,7 +544,7 @@ def _number(top: list[str], head: Header) -> int | None:
             head.number, head.number_raw = party.group("num"), collapse(party.group(0))
             head.symbol = _clean_symbol(party.group("sym"), head)
             if re.search(r"\s", line[party.end("num") : party.start("sym")]):
-                head.number_problems.append("số và ký hiệu có dấu cách thừa")
+                head.number_problems.append(SPACED_NUMBER)
             return i
         m = NUMBER_RE.search(line)
         if m is None:
@@ -571,6 +574,9 @@ def _number(top: list[str], head: Header) -> int | None:
                 head.number_problems.append("số nhỏ hơn 10 không có số 0 phía trước")
         if not m.group("colon") and raw_num.isdigit():
             head.number_problems.append("thiếu dấu hai chấm sau chữ “Số”")
+        if head.number and re.search(r"\s", line[m.end("num") : m.start("sym")]):
+            # `Số: 27 / BCMN`, `Số: 15 /2014/QĐ-UBND`: ND 30 writes `27/BC-MN`, no space.
+            head.number_problems.append(SPACED_NUMBER)
         head.symbol = _clean_symbol(m.group("sym"), head)
         if _OPEN_HYPHEN_RE.match(line[m.end() :]):
             # `255 / BC-BCĐPCGD-` … `XMC`: a narrow cell wrapped the symbol's last part onto
