@@ -155,6 +155,28 @@ def test_symbols_are_repaired_in_ocr_text() -> None:
     assert fields["confidence"]["symbol"] < CHECK_BELOW
 
 
+@pytest.mark.parametrize(
+    ("read_as", "meant"),
+    [
+        # The corpus's scans 011, 017 and 020: a speck read as a letter in `Ngãi`.
+        ("tỉnh Quảng Nøãi", "tỉnh Quảng Ngãi"),
+        ("tỉnh Quảng Nøgãi", "tỉnh Quảng Ngãi"),
+        ("tỉnh Quảng Nưgãi", "tỉnh Quảng Ngãi"),
+        ("tỉnh Quảng Nixh", "tỉnh Quảng Ninh"),
+        # A real syllable is never changed, even where a mark may be lost (`Lâm Đông`), nor a
+        # word far from every province's name.
+        ("tỉnh Lâm Đông", "tỉnh Lâm Đông"),
+        ("tỉnh Quảng Xyz", "tỉnh Quảng Xyz"),
+        ("tỉnh Quảng Nam", "tỉnh Quảng Nam"),
+    ],
+)
+def test_a_province_misread_by_ocr_is_mended(read_as: str, meant: str) -> None:
+    text = f"UBND TỈNH QUẢNG NGÃI\nSố: 12/UBND-KGVX\nV/v cải cách hành chính của {read_as}\n"
+    assert parse(text, ocr=True)["subject"] == f"cải cách hành chính của {meant}"
+    # A typed text is given as written.
+    assert parse(text)["subject"] == f"cải cách hành chính của {read_as}"
+
+
 def test_a_typed_symbol_stays_as_written_but_is_doubted() -> None:
     fields = read("typed_symbols.txt")
     assert fields["symbol"] == "UBNDNCKSTTHC"

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import re
 
+from .legacy import is_syllable
+from .places import PROVINCES
+
 _FIXES: dict[str, str] = {
     "Công TTĐT": "Cổng TTĐT",
     "Công Thông tin điện tử": "Cổng Thông tin điện tử",
@@ -83,10 +86,44 @@ _APOSTROPHE_RE = re.compile(r"(?<=\w)['’`](?=\w)")
 _TAIL_FLECK_RE = re.compile(r"\s+\S{0,2}[-–—]+$")
 
 
+# A province's name after `tỉnh` with its second word misread into no Vietnamese syllable
+# (`tỉnh Quảng Nøãi`, `Quảng Nưgãi`, `Quảng Nøgãi`: a speck of the scan read as a letter) is
+# the province whose second word is nearest, when one alone is within two letters.
+_PROVINCE_TAILS: dict[str, tuple[str, ...]] = {}
+for _name in PROVINCES:
+    _words = _name.split()
+    if len(_words) == 2:
+        _PROVINCE_TAILS[_words[0]] = (*_PROVINCE_TAILS.get(_words[0], ()), _words[1])
+_PROVINCE_RE = re.compile(r"\b(?:[Tt]ỉnh|TỈNH)\s+(?P<first>\w+)\s+(?P<second>[^\s,.;:()/]+)")
+_PROVINCE_LETTERS = 2
+
+
+def _distance(a: str, b: str) -> int:
+    """Letters to add, drop or change to make `a` into `b` (Levenshtein)."""
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        previous, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (ca != cb))
+    return row[-1]
+
+
+def _mend_province(m: re.Match[str]) -> str:
+    first, second = m.group("first"), m.group("second")
+    tails = _PROVINCE_TAILS.get(first)
+    if not tails or second in tails or is_syllable(second):
+        return m.group(0)
+    near = sorted((_distance(second, tail), tail) for tail in tails)
+    if near[0][0] > _PROVINCE_LETTERS or (len(near) > 1 and near[1][0] == near[0][0]):
+        return m.group(0)
+    return m.group(0)[: m.start("second") - m.start()] + near[0][1]
+
+
 def fix_ocr(value: str | None) -> str | None:
     """`value` with the common OCR misreadings repaired."""
     if not value:
         return value
     value = _APOSTROPHE_RE.sub(" ", value)
     value = _TAIL_FLECK_RE.sub("", value)
+    value = _PROVINCE_RE.sub(_mend_province, value)
     return _FIX_RE.sub(lambda m: _FIXES[m.group(0)], value)
