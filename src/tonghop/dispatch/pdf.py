@@ -505,8 +505,9 @@ def _reread_header(
 # the seal drawn over the name swallow it (the corpus's scans: `Lê Hoàng Anh`, `Hà Văn Phúc`
 # missing, `Nguyê ên Văn Long`), while the block cut out, made black and white and read as one
 # block of text (`--psm 6`) gives the name. Read as its red channel (a red seal drops out) and
-# as grey (a seal in another colour, or a name in red ink).
-SIGNING_SEGMENTATION = "6"
+# as grey (a seal in another colour, or a name in red ink). A part of the foot cut out is read
+# as one block of text (the recipients' column too).
+BLOCK_SEGMENTATION = "6"
 SIGNING_THRESHOLD = 150
 
 
@@ -554,7 +555,7 @@ def _reread_signing(
     for image in images:
         black_white = crops.threshold(image, SIGNING_THRESHOLD)
         try:
-            tsv = ocr_mod.ocr_tsv(command, black_white, segmentation=SIGNING_SEGMENTATION)
+            tsv = ocr_mod.ocr_tsv(command, black_white, segmentation=BLOCK_SEGMENTATION)
         except (RuntimeError, OSError, subprocess.SubprocessError):
             continue
         texts.append(ocr_mod.tsv_to_text(tsv, black_white.width))
@@ -572,7 +573,7 @@ def _reread_recipients(
     tesseract fails or reads nothing."""
     (image,) = _render_box(doc, index, box, read, (True,))
     try:
-        tsv = ocr_mod.ocr_tsv(command, image, segmentation=SIGNING_SEGMENTATION)
+        tsv = ocr_mod.ocr_tsv(command, image, segmentation=BLOCK_SEGMENTATION)
     except (RuntimeError, OSError, subprocess.SubprocessError):
         return None
     text = ocr_mod.tsv_to_text(tsv, image.width)
